@@ -1,0 +1,47 @@
+# eddy build, test and CI targets. `make test` is what CI runs (.ci/run).
+
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+
+# fuzz: how long to run each Fuzz target, and where to look for them.
+FUZZTIME ?= 10s
+FUZZPKGS ?= ./...
+# cross: the systems that `make cross` vets (not yet part of `make test`).
+CROSS_GOOS ?= darwin freebsd netbsd openbsd windows
+
+.PHONY: all deps vet test fuzz bench cross
+
+all: test
+
+## deps: install the servers the tests run against (idempotent, fast when present)
+deps:
+	bash scripts/deps.sh
+
+## vet: go vet the main module
+vet:
+	$(GO) vet ./...
+
+## test: deps, vet, race tests with servers required, and the bench module's build
+test: deps
+	$(GO) vet ./...
+	EDDY_REQUIRE_SERVERS=1 $(GO) test -race -count=1 ./...
+	@if [ -f bench/go.mod ]; then \
+		echo "cd bench && $(GO) vet ./... && $(GO) build ./..."; \
+		cd bench && $(GO) vet ./... && $(GO) build ./...; \
+	fi
+
+## fuzz: run every Fuzz target for FUZZTIME each
+fuzz:
+	FUZZTIME=$(FUZZTIME) bash scripts/fuzz.sh $(FUZZPKGS)
+
+## bench: run all benchmark suites (bench/ is its own module)
+bench:
+	@test -f bench/go.mod || { echo "make bench: no bench/go.mod yet" >&2; exit 1; }
+	cd bench && $(GO) run . -suite all -json
+
+## cross: go vet for the other systems eddy supports
+cross:
+	@status=0; for os in $(CROSS_GOOS); do \
+		echo "GOOS=$$os $(GO) vet ./..."; \
+		GOOS=$$os $(GO) vet ./... || status=1; \
+	done; exit $$status

@@ -1,0 +1,791 @@
+package eddy
+
+import (
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/eddy-go/eddy/internal/poll"
+)
+
+// Handler receives a stream connection's events. Every method runs on the
+// connection's loop and must not block.
+type Handler interface {
+	// OnOpen runs once the connection is established: right after accept
+	// for a server, when the connect succeeds for a client.
+	OnOpen(c *Conn)
+	// OnData delivers bytes read from the connection and returns how many
+	// of them the handler consumed. data is valid only during the call.
+	// Unconsumed bytes are kept and shown again, in front of the next
+	// bytes read, so that a handler can wait for a whole frame.
+	OnData(c *Conn, data []byte) (consumed int)
+	// OnDrain runs when the write queue, having been above its low water
+	// mark, has fallen to it.
+	OnDrain(c *Conn)
+	// OnClose runs exactly once, as the connection's last callback. err
+	// is nil for a clean close by either side, or the reason: a failed
+	// connect, a reset, a timeout (matching ErrTimeout), ErrLoopStopped…
+	OnClose(c *Conn, err error)
+}
+
+// BaseHandler implements Handler with methods that do nothing (and, for
+// OnData, consume everything). Embed it to implement only what you need.
+type BaseHandler struct{}
+
+// OnOpen does nothing.
+func (BaseHandler) OnOpen(*Conn) {}
+
+// OnData consumes and discards data.
+func (BaseHandler) OnData(_ *Conn, data []byte) int { return len(data) }
+
+// OnDrain does nothing.
+func (BaseHandler) OnDrain(*Conn) {}
+
+// OnClose does nothing.
+func (BaseHandler) OnClose(*Conn, error) {}
+
+// Conn is a non-blocking stream connection (TCP or Unix) owned by a loop.
+// Its methods are loop-only; other goroutines reach it through
+// Loop().Post, or through the net.Conn adapter NetConn.
+type Conn struct {
+	fd      poll.FD
+	loop    *Loop
+	handler Handler
+	value   any
+	in      []byte    // unconsumed input kept for the next OnData
+	out     []outItem // queued output not yet submitted to the poller
+	outLen  int       // bytes queued, those in flight included
+	flight  int       // bytes in the write in flight
+	prev    *Conn
+	next    *Conn
+	ext     *connExt // state most connections never need
+	netw    netKind
+	flags   uint16
+}
+
+type outItem struct {
+	b []byte
+	f *fileSend
+}
+
+type fileSend struct {
+	f   *os.File
+	off int64
+	n   int64
+}
+
+// connExt holds timers, per-connection limits and dial state, allocated
+// only for the connections that use them.
+type connExt struct {
+	timer      *Timer
+	readDL     int64 // loop time; 0 means none
+	writeDL    int64
+	idle       int64 // idle timeout, ns
+	lastActive int64
+	low, high  int
+	dial       *dialState
+}
+
+const (
+	cOpen uint16 = 1 << iota
+	cConnecting
+	cPaused
+	cClosing   // close once the queue is flushed
+	cShutWrite // shut down the write side once the queue is flushed
+	cWriteShut
+	cWantDrain
+	cClosed
+	cOnLoopList
+	cAttached // registered with the poller
+)
+
+type netKind uint8
+
+const (
+	netTCP netKind = iota
+	netTCP4
+	netTCP6
+	netUnix
+)
+
+var netNames = [...]string{"tcp", "tcp4", "tcp6", "unix"}
+
+func (k netKind) String() string { return netNames[k] }
+
+func kindOfNet(network string) (netKind, bool) {
+	for i, n := range netNames {
+		if n == network {
+			return netKind(i), true
+		}
+	}
+	return 0, false
+}
+
+// connList is an intrusive list of a loop's connections, so that a stopping
+// loop can close them without a map entry per connection.
+type connList struct {
+	head *Conn
+	n    int
+}
+
+func (cl *connList) add(c *Conn) {
+	c.next = cl.head
+	if cl.head != nil {
+		cl.head.prev = c
+	}
+	cl.head = c
+	cl.n++
+	c.flags |= cOnLoopList
+}
+
+func (cl *connList) remove(c *Conn) {
+	if c.flags&cOnLoopList == 0 {
+		return
+	}
+	c.flags &^= cOnLoopList
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else {
+		cl.head = c.next
+	}
+	if c.next != nil {
+		c.next.prev = c.prev
+	}
+	c.prev, c.next = nil, nil
+	cl.n--
+}
+
+// owner is the Conn as the poller sees it: a separate method set, so that
+// the completion methods stay out of Conn's API.
+type connOwner Conn
+
+func (l *Loop) newConn(k netKind, h Handler) *Conn {
+	c := &Conn{loop: l, handler: h, netw: k}
+	c.fd = poll.FD{}
+	l.conns.add(c)
+	l.refs++
+	return c
+}
+
+// attach registers an open socket with the poller.
+func (c *Conn) attach(s poll.Sock) error {
+	if err := c.loop.poller.Register(&c.fd, s, (*connOwner)(c)); err != nil {
+		return err
+	}
+	c.flags |= cAttached
+	return nil
+}
+
+// detach unregisters and closes the socket.
+func (c *Conn) detach() {
+	if c.flags&cAttached != 0 {
+		c.flags &^= cAttached
+		_ = c.loop.poller.Close(&c.fd)
+	}
+}
+
+// start delivers OnOpen and starts reading.
+func (c *Conn) start() {
+	c.flags |= cOpen
+	c.callOpen()
+	if c.flags&(cClosed|cPaused) == 0 {
+		_ = c.loop.poller.StartRead(&c.fd)
+	}
+	if c.flags&cClosed == 0 && len(c.out) > 0 && c.flight == 0 {
+		c.submit()
+	}
+}
+
+// Loop returns the loop that owns the connection. Safe for concurrent use.
+func (c *Conn) Loop() *Loop { return c.loop }
+
+// Handler returns the connection's handler.
+func (c *Conn) Handler() Handler { return c.handler }
+
+// SetHandler replaces the connection's handler, for example to switch
+// protocols. The new handler's OnOpen is not called.
+func (c *Conn) SetHandler(h Handler) { c.handler = h }
+
+// Value returns the value stored with SetValue.
+func (c *Conn) Value() any { return c.value }
+
+// SetValue stores a value of the caller's with the connection.
+func (c *Conn) SetValue(v any) { c.value = v }
+
+// LocalAddr returns the local address, or nil before the socket exists.
+func (c *Conn) LocalAddr() net.Addr {
+	if c.flags&cAttached == 0 {
+		return nil
+	}
+	return poll.LocalAddr(&c.fd, c.netw.String())
+}
+
+// RemoteAddr returns the peer's address, or nil when it is not known.
+func (c *Conn) RemoteAddr() net.Addr {
+	if c.flags&cOpen == 0 {
+		if c.ext != nil && c.ext.dial != nil {
+			return c.ext.dial.current()
+		}
+		return nil
+	}
+	return poll.RemoteAddr(&c.fd, c.netw.String())
+}
+
+// Network returns "tcp", "tcp4", "tcp6" or "unix".
+func (c *Conn) Network() string { return c.netw.String() }
+
+// Closed reports whether the connection is closed.
+func (c *Conn) Closed() bool { return c.flags&cClosed != 0 }
+
+// Buffered returns the number of bytes queued for writing, including
+// those being written.
+func (c *Conn) Buffered() int { return c.outLen }
+
+// Writable reports whether a write now would be accepted, that is whether
+// the queue is below its high water mark and the connection is open for
+// writing.
+func (c *Conn) Writable() bool {
+	return c.flags&(cClosed|cClosing|cShutWrite|cWriteShut) == 0 && c.outLen < c.highWater()
+}
+
+func (c *Conn) ext0() *connExt {
+	if c.ext == nil {
+		c.ext = &connExt{}
+	}
+	return c.ext
+}
+
+func (c *Conn) highWater() int {
+	if c.ext != nil && c.ext.high > 0 {
+		return c.ext.high
+	}
+	return c.loop.cfg.highWater
+}
+
+func (c *Conn) lowWater() int {
+	if c.ext != nil && c.ext.high > 0 {
+		return c.ext.low
+	}
+	return c.loop.cfg.lowWater
+}
+
+// SetWriteBuffer sets this connection's low and high water marks,
+// overriding the loop's defaults.
+func (c *Conn) SetWriteBuffer(low, high int) {
+	if high <= 0 {
+		return
+	}
+	if low < 0 || low > high {
+		low = high / 2
+	}
+	e := c.ext0()
+	e.low, e.high = low, high
+}
+
+// SetNoDelay sets TCP_NODELAY; it is on by default.
+func (c *Conn) SetNoDelay(on bool) error {
+	if c.netw == netUnix || c.flags&cClosed != 0 {
+		return nil
+	}
+	return poll.SetNoDelay(&c.fd, on)
+}
+
+// PauseRead stops reading: no OnData runs until ResumeRead. Data the peer
+// sends meanwhile waits in the kernel, which applies TCP flow control.
+func (c *Conn) PauseRead() {
+	if c.flags&(cPaused|cClosed) != 0 {
+		return
+	}
+	c.flags |= cPaused
+	if c.flags&cOpen != 0 {
+		c.loop.poller.StopRead(&c.fd)
+	}
+}
+
+// ResumeRead undoes PauseRead. Unconsumed bytes kept from earlier reads
+// are offered to OnData again on the next loop turn.
+func (c *Conn) ResumeRead() {
+	if c.flags&cPaused == 0 || c.flags&cClosed != 0 {
+		return
+	}
+	c.flags &^= cPaused
+	if c.flags&cOpen == 0 {
+		return
+	}
+	_ = c.loop.poller.StartRead(&c.fd)
+	if len(c.in) > 0 {
+		c.loop.NextTick(func() {
+			if c.flags&(cPaused|cClosed) == 0 && len(c.in) > 0 {
+				c.deliver(nil)
+			}
+		})
+	}
+}
+
+// Paused reports whether reading is paused.
+func (c *Conn) Paused() bool { return c.flags&cPaused != 0 }
+
+// SetIdleTimeout closes the connection with an error matching ErrTimeout
+// when nothing has been read or written for d. Zero turns it off.
+func (c *Conn) SetIdleTimeout(d time.Duration) {
+	if d <= 0 && c.ext == nil {
+		return
+	}
+	e := c.ext0()
+	e.idle = int64(d)
+	e.lastActive = c.loop.now
+	c.armTimer()
+}
+
+// SetReadDeadline closes the connection with an error matching
+// ErrTimeout if t passes before the deadline is moved or cleared; move it
+// forward as data arrives to bound the wait for the next message. The
+// zero time clears it.
+func (c *Conn) SetReadDeadline(t time.Time) {
+	c.ext0().readDL = c.loopTime(t)
+	c.armTimer()
+}
+
+// SetWriteDeadline closes the connection with an error matching
+// ErrTimeout if queued output is still unwritten when t passes. The zero
+// time clears it.
+func (c *Conn) SetWriteDeadline(t time.Time) {
+	c.ext0().writeDL = c.loopTime(t)
+	c.armTimer()
+}
+
+// SetDeadline sets both the read and the write deadline.
+func (c *Conn) SetDeadline(t time.Time) {
+	e := c.ext0()
+	e.readDL = c.loopTime(t)
+	e.writeDL = e.readDL
+	c.armTimer()
+}
+
+func (c *Conn) loopTime(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	v := int64(t.Sub(c.loop.base))
+	if v <= 0 {
+		v = 1
+	}
+	return v
+}
+
+func (c *Conn) armTimer() {
+	e := c.ext
+	if e == nil || c.flags&cClosed != 0 {
+		return
+	}
+	next := int64(0)
+	pick := func(at int64) {
+		if at > 0 && (next == 0 || at < next) {
+			next = at
+		}
+	}
+	pick(e.readDL)
+	pick(e.writeDL)
+	if e.idle > 0 {
+		pick(e.lastActive + e.idle)
+	}
+	if next == 0 {
+		if e.timer != nil {
+			e.timer.Stop()
+		}
+		return
+	}
+	d := time.Duration(next - c.loop.now)
+	if e.timer == nil {
+		e.timer = c.loop.AfterFunc(d, c.onTimer)
+		e.timer.Unref() // the connection itself keeps the loop alive
+		return
+	}
+	e.timer.Reset(d)
+}
+
+func (c *Conn) onTimer() {
+	e := c.ext
+	now := c.loop.now
+	switch {
+	case e.readDL > 0 && now >= e.readDL:
+		c.fail(opError("read", c.netw.String(), c.RemoteAddr(), ErrTimeout))
+	case e.writeDL > 0 && now >= e.writeDL && c.outLen > 0:
+		c.fail(opError("write", c.netw.String(), c.RemoteAddr(), ErrTimeout))
+	case e.idle > 0 && now-e.lastActive >= e.idle:
+		c.fail(opError("idle", c.netw.String(), c.RemoteAddr(), ErrTimeout))
+	default:
+		if e.writeDL > 0 && now >= e.writeDL {
+			e.writeDL = 0 // passed with nothing queued
+		}
+		c.armTimer()
+	}
+}
+
+func (c *Conn) touch() {
+	if c.ext != nil && c.ext.idle > 0 {
+		c.ext.lastActive = c.loop.now
+	}
+}
+
+// --- reading ---
+
+func (o *connOwner) ReadDone(p []byte, err error) {
+	c := (*Conn)(o)
+	if err != nil {
+		if err == io.EOF {
+			c.peerClosed()
+		} else {
+			c.fail(opError("read", c.netw.String(), c.RemoteAddr(), err))
+		}
+		return
+	}
+	c.touch()
+	c.deliver(p)
+}
+
+// deliver hands p, behind any kept bytes, to OnData and keeps what the
+// handler leaves.
+func (c *Conn) deliver(p []byte) {
+	data := p
+	kept := len(c.in) > 0
+	if kept {
+		c.in = append(c.in, p...)
+		data = c.in
+	}
+	n, ok := c.callData(data)
+	if !ok || c.flags&cClosed != 0 {
+		return
+	}
+	if n < 0 {
+		n = 0
+	} else if n > len(data) {
+		n = len(data)
+	}
+	rest := len(data) - n
+	switch {
+	case rest == 0:
+		if cap(c.in) > 16<<10 {
+			c.in = nil
+		} else {
+			c.in = c.in[:0]
+		}
+	case rest > c.loop.cfg.maxReadBuf:
+		c.fail(opError("read", c.netw.String(), c.RemoteAddr(), ErrReadBufferFull))
+	case kept:
+		c.in = c.in[:copy(c.in, data[n:])]
+	default:
+		c.in = append(c.in[:0], data[n:]...)
+	}
+}
+
+func (c *Conn) peerClosed() {
+	c.flags |= cClosing
+	if c.outLen == 0 {
+		c.closeNow(nil)
+	}
+}
+
+// --- writing ---
+
+// Write queues p for writing; the connection keeps no reference to p
+// after Write returns. It writes at once what the socket takes and copies
+// the rest into the write queue. A Write made before a dial completes is
+// queued until it does.
+//
+// Write returns ErrQueueFull, and queues nothing, when the queue is at or
+// above its high water mark: wait for OnDrain. It returns ErrClosed on a
+// closed or closing connection. I/O errors close the connection and reach
+// OnClose, once; they are not returned here.
+func (c *Conn) Write(p []byte) error {
+	if err := c.writable(); err != nil {
+		return err
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	if c.outLen == 0 && c.flags&cOpen != 0 {
+		l := c.loop
+		l.iov1[0] = p
+		n, err := l.poller.TryWrite(&c.fd, l.iov1[:])
+		l.iov1[0] = nil
+		if err != nil {
+			c.fail(opError("write", c.netw.String(), c.RemoteAddr(), err))
+			return ErrClosed
+		}
+		c.touch()
+		if n == len(p) {
+			return nil
+		}
+		p = p[n:]
+	}
+	c.enqueue(p)
+	return nil
+}
+
+// Writev writes the buffers in order, as one Write of their concatenation
+// would, with a single writev system call when the queue is empty.
+func (c *Conn) Writev(bufs ...[]byte) error {
+	if err := c.writable(); err != nil {
+		return err
+	}
+	total := 0
+	for _, b := range bufs {
+		total += len(b)
+	}
+	if total == 0 {
+		return nil
+	}
+	skip := 0
+	if c.outLen == 0 && c.flags&cOpen != 0 {
+		n, err := c.loop.poller.TryWrite(&c.fd, bufs)
+		if err != nil {
+			c.fail(opError("write", c.netw.String(), c.RemoteAddr(), err))
+			return ErrClosed
+		}
+		c.touch()
+		skip = n
+	}
+	for _, b := range bufs {
+		if skip >= len(b) {
+			skip -= len(b)
+			continue
+		}
+		c.enqueue(b[skip:])
+		skip = 0
+	}
+	return nil
+}
+
+// SendFile queues n bytes of f, from offset off, to be copied to the
+// connection by the kernel (sendfile), in order with other writes. f must
+// stay open until the bytes are written: Buffered counts them until then.
+// Where the system has no sendfile, the bytes are read and written.
+func (c *Conn) SendFile(f *os.File, off, n int64) error {
+	if err := c.writable(); err != nil {
+		return err
+	}
+	if n <= 0 {
+		return nil
+	}
+	c.out = append(c.out, outItem{f: &fileSend{f: f, off: off, n: n}})
+	c.outLen += int(n)
+	c.afterEnqueue()
+	return nil
+}
+
+func (c *Conn) writable() error {
+	if c.flags&(cClosed|cClosing|cShutWrite|cWriteShut) != 0 {
+		return ErrClosed
+	}
+	if c.outLen >= c.highWater() {
+		c.flags |= cWantDrain
+		return ErrQueueFull
+	}
+	return nil
+}
+
+// minChunk is the smallest buffer allocated for queued output, so that
+// many small writes share one.
+const minChunk = 4 << 10
+
+func (c *Conn) enqueue(p []byte) {
+	if k := len(c.out) - 1; k >= 0 && c.out[k].f == nil && cap(c.out[k].b)-len(c.out[k].b) >= len(p) {
+		c.out[k].b = append(c.out[k].b, p...)
+	} else {
+		size := len(p)
+		if size < minChunk {
+			size = minChunk
+		}
+		b := make([]byte, len(p), size)
+		copy(b, p)
+		c.out = append(c.out, outItem{b: b})
+	}
+	c.outLen += len(p)
+	c.afterEnqueue()
+}
+
+func (c *Conn) afterEnqueue() {
+	if c.outLen > c.lowWater() {
+		c.flags |= cWantDrain
+	}
+	if c.flight == 0 && c.flags&cOpen != 0 {
+		c.submit()
+	}
+	if c.ext != nil && c.ext.writeDL > 0 {
+		c.armTimer()
+	}
+}
+
+// submit hands the head of the queue to the poller.
+func (c *Conn) submit() {
+	if len(c.out) == 0 {
+		return
+	}
+	if f := c.out[0].f; f != nil {
+		c.out[0] = outItem{}
+		c.out = c.out[1:]
+		c.flight = int(f.n)
+		if err := c.loop.poller.SendFile(&c.fd, f.f, f.off, f.n); err != nil {
+			c.fail(opError("sendfile", c.netw.String(), c.RemoteAddr(), err))
+		}
+		return
+	}
+	k := 0
+	for k < len(c.out) && c.out[k].f == nil {
+		k++
+	}
+	bufs := make([][]byte, k)
+	n := 0
+	for i := 0; i < k; i++ {
+		bufs[i] = c.out[i].b
+		n += len(bufs[i])
+		c.out[i] = outItem{}
+	}
+	c.out = c.out[k:]
+	if len(c.out) == 0 {
+		c.out = nil
+	}
+	c.flight = n
+	if err := c.loop.poller.Write(&c.fd, bufs); err != nil {
+		c.fail(opError("write", c.netw.String(), c.RemoteAddr(), err))
+	}
+}
+
+func (o *connOwner) WriteDone(err error) {
+	c := (*Conn)(o)
+	if err != nil {
+		c.fail(opError("write", c.netw.String(), c.RemoteAddr(), err))
+		return
+	}
+	c.touch()
+	c.outLen -= c.flight
+	c.flight = 0
+	if len(c.out) > 0 {
+		c.submit()
+	} else if c.flags&cClosing != 0 {
+		c.closeNow(nil)
+		return
+	} else if c.flags&cShutWrite != 0 {
+		c.shutWrite()
+	}
+	if c.flags&cWantDrain != 0 && c.outLen <= c.lowWater() && c.flags&cClosed == 0 {
+		c.flags &^= cWantDrain
+		c.callDrain()
+	}
+}
+
+// --- closing ---
+
+// Close closes the connection once its queued output is written: reading
+// stops at once, and OnClose(c, nil) follows the last byte. Set a write
+// deadline to bound how long a peer that does not read can hold it open.
+// Close on a closed connection does nothing.
+func (c *Conn) Close() error {
+	if c.flags&(cClosed|cClosing) != 0 {
+		return nil
+	}
+	c.flags |= cClosing
+	c.PauseRead()
+	if c.outLen == 0 {
+		c.closeNow(nil)
+	}
+	return nil
+}
+
+// Abort closes the connection at once, discards queued output, and
+// resets a TCP connection (the peer sees ECONNRESET). OnClose(c, nil)
+// follows.
+func (c *Conn) Abort() {
+	if c.flags&cClosed != 0 {
+		return
+	}
+	if c.flags&cOpen != 0 && c.netw != netUnix {
+		_ = poll.SetLinger(&c.fd, 0)
+	}
+	c.closeNow(nil)
+}
+
+// CloseWrite shuts down the writing side once queued output is written
+// (a TCP half close); reading goes on until the peer closes.
+func (c *Conn) CloseWrite() error {
+	if c.flags&(cClosed|cClosing|cShutWrite|cWriteShut) != 0 {
+		return nil
+	}
+	c.flags |= cShutWrite
+	if c.outLen == 0 && c.flags&cOpen != 0 {
+		c.shutWrite()
+	}
+	return nil
+}
+
+func (c *Conn) shutWrite() {
+	c.flags = c.flags&^cShutWrite | cWriteShut
+	if err := poll.ShutdownWrite(&c.fd); err != nil {
+		c.fail(opError("shutdown", c.netw.String(), c.RemoteAddr(), err))
+	}
+}
+
+func (c *Conn) fail(err error) { c.closeNow(err) }
+
+// closeNow releases everything and schedules OnClose(err), the
+// connection's last callback.
+func (c *Conn) closeNow(err error) {
+	if c.flags&cClosed != 0 {
+		return
+	}
+	l := c.loop
+	c.flags |= cClosed
+	if c.ext != nil {
+		if c.ext.timer != nil {
+			c.ext.timer.Stop()
+		}
+		if d := c.ext.dial; d != nil {
+			d.stop()
+		}
+	}
+	c.detach()
+	c.in, c.out, c.outLen, c.flight = nil, nil, 0, 0
+	l.conns.remove(c)
+	l.refs--
+	h := c.handler
+	l.NextTick(func() { h.OnClose(c, err) })
+}
+
+// --- calling the handler safely ---
+
+func (c *Conn) callData(data []byte) (n int, ok bool) {
+	defer c.recoverHandler(&ok)
+	return c.handler.OnData(c, data), true
+}
+
+func (c *Conn) callOpen() {
+	var ok bool
+	defer c.recoverHandler(&ok)
+	c.handler.OnOpen(c)
+	ok = true
+}
+
+func (c *Conn) callDrain() {
+	var ok bool
+	defer c.recoverHandler(&ok)
+	c.handler.OnDrain(c)
+	ok = true
+}
+
+// recoverHandler turns a panic in a handler into a report and the close
+// of that connection alone.
+func (c *Conn) recoverHandler(ok *bool) {
+	if *ok {
+		return
+	}
+	if v := recover(); v != nil {
+		c.loop.reportPanic(v)
+		c.fail(&PanicError{Value: v})
+	}
+}
+
+// Unused completions of a stream connection.
+func (o *connOwner) AcceptDone(s poll.Sock, err error)           {}
+func (o *connOwner) RecvDone(p []byte, from net.Addr, err error) {}

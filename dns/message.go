@@ -1,0 +1,237 @@
+package dns
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"golang.org/x/net/dns/dnsmessage"
+)
+
+// maxCNAMEChain bounds how many CNAME records an answer may chain through.
+const maxCNAMEChain = 16
+
+// ednsPayload is the UDP payload size advertised with EDNS0 (the 2020 DNS
+// flag day value, which avoids IP fragmentation).
+const ednsPayload = 1232
+
+// buildQuery appends a recursive query for q with the given ID to buf.
+func buildQuery(buf []byte, id uint16, q dnsmessage.Question, edns bool) ([]byte, error) {
+	b := dnsmessage.NewBuilder(buf, dnsmessage.Header{ID: id, RecursionDesired: true})
+	if err := b.StartQuestions(); err != nil {
+		return nil, err
+	}
+	if err := b.Question(q); err != nil {
+		return nil, err
+	}
+	if edns {
+		if err := b.StartAdditionals(); err != nil {
+			return nil, err
+		}
+		var h dnsmessage.ResourceHeader
+		if err := h.SetEDNS0(ednsPayload, dnsmessage.RCodeSuccess, false); err != nil {
+			return nil, err
+		}
+		if err := b.OPTResource(h, dnsmessage.OPTResource{}); err != nil {
+			return nil, err
+		}
+	}
+	return b.Finish()
+}
+
+// matchResponse reports whether msg answers the query with this id and
+// question: the QR bit set, opcode QUERY, the same ID, and exactly one
+// question equal to q (name compared case-insensitively). On a match the
+// returned parser is positioned at the answer section. A message that does
+// not match, including one too damaged to tell, is to be ignored.
+func matchResponse(msg []byte, id uint16, q dnsmessage.Question) (p dnsmessage.Parser, h dnsmessage.Header, ok bool) {
+	h, err := p.Start(msg)
+	if err != nil || !h.Response || h.ID != id || h.OpCode != 0 {
+		return p, h, false
+	}
+	rq, err := p.Question()
+	if err != nil || rq.Type != q.Type || rq.Class != q.Class || !equalFold(rq.Name.String(), q.Name.String()) {
+		return p, h, false
+	}
+	if _, err := p.Question(); !errors.Is(err, dnsmessage.ErrSectionDone) {
+		return p, h, false
+	}
+	return p, h, true
+}
+
+// answer is what one (name, type) query established, as cached. err is nil
+// for a positive answer, or ErrNotFound or ErrNoData.
+type answer struct {
+	canonical string                    // end of the CNAME chain, absolute
+	records   []dnsmessage.ResourceBody // records of the asked type owned by canonical
+	addrs     []netip.Addr              // addresses of a synthetic answer (hosts, literal)
+	err       error
+	ttl       uint32 // seconds: min over the chain, or the negative TTL
+	cacheable bool   // false for a negative answer without an SOA
+	server    netip.AddrPort
+	rcode     dnsmessage.RCode
+}
+
+type record struct {
+	hdr  dnsmessage.ResourceHeader
+	body dnsmessage.ResourceBody
+}
+
+// parseAnswer reads the answer and authority sections of a matched
+// response whose rcode is NOERROR or NXDOMAIN, follows the CNAME chain
+// from q.Name within the answer, and returns what it established. An
+// error means the response is malformed.
+func parseAnswer(p *dnsmessage.Parser, h dnsmessage.Header, q dnsmessage.Question) (*answer, error) {
+	var recs []record
+	for {
+		rh, err := p.AnswerHeader()
+		if errors.Is(err, dnsmessage.ErrSectionDone) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if rh.Class != dnsmessage.ClassINET || (rh.Type != q.Type && rh.Type != dnsmessage.TypeCNAME) {
+			if err := p.SkipAnswer(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		body, err := parseBody(p, rh)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, record{rh, body})
+	}
+
+	a := &answer{canonical: q.Name.String(), ttl: ^uint32(0), rcode: h.RCode}
+	for depth := 0; ; depth++ {
+		for _, r := range recs {
+			if r.hdr.Type == q.Type && equalFold(r.hdr.Name.String(), a.canonical) {
+				a.records = append(a.records, r.body)
+				a.ttl = min(a.ttl, r.hdr.TTL)
+			}
+		}
+		if len(a.records) > 0 || q.Type == dnsmessage.TypeCNAME {
+			break
+		}
+		next := ""
+		for _, r := range recs {
+			if r.hdr.Type == dnsmessage.TypeCNAME && equalFold(r.hdr.Name.String(), a.canonical) {
+				next = r.body.(*dnsmessage.CNAMEResource).CNAME.String()
+				a.ttl = min(a.ttl, r.hdr.TTL)
+				break
+			}
+		}
+		if next == "" {
+			break
+		}
+		if depth == maxCNAMEChain {
+			return nil, fmt.Errorf("CNAME chain longer than %d", maxCNAMEChain)
+		}
+		a.canonical = next
+	}
+	if len(a.records) > 0 {
+		a.cacheable = true
+		return a, nil
+	}
+
+	// Negative answer: RFC 2308 §5, the TTL is the smaller of the SOA
+	// record's TTL and its MINIMUM field.
+	a.err = ErrNoData
+	if h.RCode == dnsmessage.RCodeNameError {
+		a.err = ErrNotFound
+	}
+	for {
+		rh, err := p.AuthorityHeader()
+		if err != nil {
+			// Section done, or a damaged authority section: either way no
+			// usable SOA, so the answer is not cached.
+			break
+		}
+		if rh.Type != dnsmessage.TypeSOA || rh.Class != dnsmessage.ClassINET {
+			if p.SkipAuthority() != nil {
+				break
+			}
+			continue
+		}
+		soa, err := p.SOAResource()
+		if err != nil {
+			break
+		}
+		if inZone(a.canonical, rh.Name.String()) {
+			a.ttl = min(a.ttl, rh.TTL, soa.MinTTL)
+			a.cacheable = true
+		}
+		break
+	}
+	if !a.cacheable {
+		a.ttl = 0
+	}
+	return a, nil
+}
+
+// inZone reports whether name is zone or below it (both absolute).
+func inZone(name, zone string) bool {
+	if zone == "." {
+		return true
+	}
+	if len(name) < len(zone) || !equalFold(name[len(name)-len(zone):], zone) {
+		return false
+	}
+	return len(name) == len(zone) || name[len(name)-len(zone)-1] == '.'
+}
+
+// parseBody parses the body of an answer record of a type the resolver
+// asks for, checking fixed-size bodies against the record's length.
+func parseBody(p *dnsmessage.Parser, rh dnsmessage.ResourceHeader) (dnsmessage.ResourceBody, error) {
+	switch rh.Type {
+	case dnsmessage.TypeA:
+		if rh.Length != 4 {
+			return nil, errors.New("A record of wrong length")
+		}
+		r, err := p.AResource()
+		return &r, err
+	case dnsmessage.TypeAAAA:
+		if rh.Length != 16 {
+			return nil, errors.New("AAAA record of wrong length")
+		}
+		r, err := p.AAAAResource()
+		return &r, err
+	case dnsmessage.TypeCNAME:
+		r, err := p.CNAMEResource()
+		return &r, err
+	case dnsmessage.TypeMX:
+		r, err := p.MXResource()
+		return &r, err
+	case dnsmessage.TypeTXT:
+		r, err := p.TXTResource()
+		return &r, err
+	case dnsmessage.TypeSRV:
+		r, err := p.SRVResource()
+		return &r, err
+	case dnsmessage.TypeNS:
+		r, err := p.NSResource()
+		return &r, err
+	case dnsmessage.TypePTR:
+		r, err := p.PTRResource()
+		return &r, err
+	}
+	r, err := p.UnknownResource()
+	return &r, err
+}
+
+// hostName converts a name found in a record to the form lookups return:
+// absolute, and only if it is a valid host name, so that a hostile answer
+// cannot smuggle odd bytes to the caller. The root "." is returned as is
+// (a "null MX" or an SRV "no service" target).
+func hostName(n dnsmessage.Name) (string, bool) {
+	s := n.String()
+	if s == "." {
+		return s, true
+	}
+	if !validName(s) {
+		return "", false
+	}
+	return absolute(s), true
+}

@@ -1,0 +1,259 @@
+package dns
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"golang.org/x/net/dns/dnsmessage"
+)
+
+// query is one (name, type) question on the network, shared by every
+// lookup that needs it while it is in flight (coalescing). It makes
+// attempts × servers tries, each with its own ID and timer: a UDP
+// exchange, or TCP when the configuration says so or a UDP answer came
+// back truncated.
+type query struct {
+	r       *Resolver
+	key     cacheKey
+	q       dnsmessage.Question
+	waiters []*waiter
+
+	servers    []netip.AddrPort // one round, in try order
+	try        int              // tries started so far
+	server     netip.AddrPort   // server of the current try
+	id         uint16
+	msg        []byte
+	stopIO     func()
+	stopTmr    func()
+	lastErr    error
+	rcode      dnsmessage.RCode
+	lastServer netip.AddrPort // server behind lastErr
+	start      bool           // inside begin: a result must be deferred
+	done       bool
+}
+
+// waiter is one lookup's interest in a query: slot i of op's current name.
+type waiter struct {
+	q  *query
+	op *lookupOp
+	i  int
+}
+
+func (q *query) begin() {
+	n := len(q.r.cfg.servers)
+	first := 0
+	if q.r.cfg.rotate {
+		first = q.r.rotate % n
+		q.r.rotate = (q.r.rotate + 1) % n
+	}
+	q.servers = make([]netip.AddrPort, n)
+	for i := range n {
+		q.servers[i] = q.r.cfg.servers[(first+i)%n]
+	}
+	q.start = true
+	q.next()
+	q.start = false
+}
+
+// next starts the next try, or finishes with the last error when none is
+// left.
+func (q *query) next() {
+	q.stopTry()
+	for q.try < len(q.servers)*q.r.cfg.attempts {
+		q.server = q.servers[q.try%len(q.servers)]
+		q.try++
+		q.id = q.r.newID()
+		msg, err := buildQuery(nil, q.id, q.q, q.r.cfg.edns0 && !q.r.cfg.useTCP)
+		if err != nil { // unreachable: names are validated before
+			q.fail(fmt.Errorf("%w: %v", ErrInvalidName, err), true)
+			continue
+		}
+		q.msg = msg
+		if q.r.cfg.useTCP {
+			err = q.startTCP()
+		} else {
+			err = q.startUDP()
+		}
+		if err == nil {
+			return
+		}
+		q.fail(fmt.Errorf("%w: %w", ErrUnreachable, err), true)
+	}
+	err := q.lastErr
+	if err == nil {
+		err = ErrTimeout
+	}
+	q.finish(&answer{err: err, server: q.lastServer, rcode: q.rcode})
+}
+
+// fail records the failure of the current try. A timeout or unreachable
+// server does not hide an earlier answer that said more (SERVFAIL,
+// REFUSED, malformed).
+func (q *query) fail(err error, silent bool) {
+	if silent && q.lastErr != nil && !errors.Is(q.lastErr, ErrTimeout) && !errors.Is(q.lastErr, ErrUnreachable) {
+		return
+	}
+	q.lastErr, q.lastServer = err, q.server
+}
+
+func (q *query) stopTry() {
+	if q.stopIO != nil {
+		q.stopIO()
+		q.stopIO = nil
+	}
+	if q.stopTmr != nil {
+		q.stopTmr()
+		q.stopTmr = nil
+	}
+}
+
+// armTimer starts the timer of try t.
+func (q *query) armTimer(t int) {
+	q.stopTmr = q.r.clock.Delay(q.r.cfg.timeout, func() {
+		if q.done || q.try != t {
+			return
+		}
+		q.stopTmr = nil
+		q.r.stats.Timeouts++
+		q.fail(ErrTimeout, true)
+		q.next()
+	})
+}
+
+func (q *query) startUDP() error {
+	t, server, id := q.try, q.server, q.id
+	stop, err := q.r.tr.ExchangeUDP(server, q.msg, func(from netip.AddrPort, resp []byte) {
+		if q.done || q.try != t || q.server != server {
+			return
+		}
+		if !sameAddrPort(from, server) {
+			q.r.stats.Ignored++
+			return
+		}
+		p, h, ok := matchResponse(resp, id, q.q)
+		if !ok {
+			q.r.stats.Ignored++
+			return
+		}
+		q.stopTry()
+		if h.Truncated {
+			q.r.stats.Truncated++
+			if err := q.startTCP(); err != nil {
+				q.fail(fmt.Errorf("%w: %w", ErrUnreachable, err), true)
+				q.next()
+			}
+			return
+		}
+		q.handle(&p, h)
+	})
+	if err != nil {
+		return err
+	}
+	q.r.stats.UDPTries++
+	q.stopIO = stop
+	q.armTimer(t)
+	return nil
+}
+
+func (q *query) startTCP() error {
+	t, id := q.try, q.id
+	stop, err := q.r.tr.ExchangeTCP(q.server, q.msg, func(resp []byte, err error) {
+		if q.done || q.try != t {
+			return
+		}
+		q.stopIO = nil
+		q.stopTry()
+		if err != nil {
+			q.fail(fmt.Errorf("%w: %w", ErrUnreachable, err), true)
+			q.next()
+			return
+		}
+		p, h, ok := matchResponse(resp, id, q.q)
+		if !ok {
+			q.fail(fmt.Errorf("%w: TCP response does not match the query", ErrMalformed), false)
+			q.next()
+			return
+		}
+		q.handle(&p, h)
+	})
+	if err != nil {
+		return err
+	}
+	q.r.stats.TCPTries++
+	q.stopIO = stop
+	q.armTimer(t)
+	return nil
+}
+
+// handle acts on a response that matched the current try.
+func (q *query) handle(p *dnsmessage.Parser, h dnsmessage.Header) {
+	q.rcode = h.RCode
+	switch h.RCode {
+	case dnsmessage.RCodeSuccess, dnsmessage.RCodeNameError:
+		a, err := parseAnswer(p, h, q.q)
+		if err != nil {
+			q.fail(fmt.Errorf("%w: %v", ErrMalformed, err), false)
+			q.next()
+			return
+		}
+		a.server = q.server
+		q.r.cache.put(q.key, a, q.r.clock.Now())
+		q.finish(a)
+	case dnsmessage.RCodeServerFailure:
+		q.fail(ErrServerFailure, false)
+		q.next()
+	case dnsmessage.RCodeRefused:
+		q.fail(ErrRefused, false)
+		q.next()
+	default:
+		q.fail(fmt.Errorf("%w: response code %v", ErrServerFailure, h.RCode), false)
+		q.next()
+	}
+}
+
+// finish hands a to every waiter. Inside begin it defers itself to the
+// next loop turn, so that a lookup never sees its query end while it is
+// still starting it.
+func (q *query) finish(a *answer) {
+	q.stopTry()
+	if q.start {
+		q.stopTmr = q.r.clock.Delay(0, func() {
+			q.stopTmr = nil
+			q.finish(a)
+		})
+		return
+	}
+	q.done = true
+	delete(q.r.inflight, q.key)
+	ws := q.waiters
+	q.waiters = nil
+	for _, w := range ws {
+		w.op.onAnswer(w, a)
+	}
+}
+
+// remove drops w; a query nobody waits for stops.
+func (q *query) remove(w *waiter) {
+	if q.done {
+		return
+	}
+	for i, x := range q.waiters {
+		if x == w {
+			q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
+			break
+		}
+	}
+	if len(q.waiters) == 0 {
+		q.done = true
+		q.stopTry()
+		delete(q.r.inflight, q.key)
+	}
+}
+
+// sameAddrPort compares a datagram's source with the server, ignoring an
+// IPv4-mapped form and the zone.
+func sameAddrPort(from, server netip.AddrPort) bool {
+	return from.Port() == server.Port() &&
+		from.Addr().Unmap().WithZone("") == server.Addr().Unmap().WithZone("")
+}

@@ -1,0 +1,131 @@
+package eddy
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+)
+
+// Sentinel errors. Test for them with errors.Is: operation failures are
+// *OpError values that match both the sentinel of their kind and the
+// underlying system error (for example both ErrRefused and
+// syscall.ECONNREFUSED).
+var (
+	// ErrClosed is the error of an operation on a closed connection,
+	// listener or loop. It is net.ErrClosed, so code written for the net
+	// package recognises it.
+	ErrClosed = net.ErrClosed
+	// ErrLoopClosed is returned by Post and by operations on a loop whose
+	// Run has returned.
+	ErrLoopClosed = errors.New("eddy: loop closed")
+	// ErrLoopStopped is the close reason of connections still open when
+	// their loop stops.
+	ErrLoopStopped = errors.New("eddy: loop stopped")
+	// ErrTimeout is the error of a deadline, idle timeout or connect
+	// timeout. errors.Is(err, os.ErrDeadlineExceeded) is also true for it.
+	ErrTimeout error = timeoutError{}
+	// ErrRefused means the peer refused the connection.
+	ErrRefused = errors.New("eddy: connection refused")
+	// ErrReset means the peer reset the connection.
+	ErrReset = errors.New("eddy: connection reset by peer")
+	// ErrAddrInUse means the local address is already in use.
+	ErrAddrInUse = errors.New("eddy: address already in use")
+	// ErrUnreachable means no route leads to the peer.
+	ErrUnreachable = errors.New("eddy: network unreachable")
+	// ErrQueueFull is returned by writes when the connection's write
+	// queue is at or above its high water mark. Nothing was queued; wait
+	// for the OnDrain callback and write again.
+	ErrQueueFull = errors.New("eddy: write queue full")
+	// ErrReadBufferFull closes a connection whose handler left more
+	// unconsumed bytes than the maximum read buffer allows.
+	ErrReadBufferFull = errors.New("eddy: read buffer full")
+	// ErrNotOnLoop is returned (or panicked with, for methods without an
+	// error result) when a loop-only method is called from another
+	// goroutine while the loop is running.
+	ErrNotOnLoop = errors.New("eddy: called off the loop goroutine")
+	// ErrPanic is matched by the error a connection is closed with when
+	// its handler panicked.
+	ErrPanic = errors.New("eddy: handler panicked")
+)
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "eddy: i/o timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+func (timeoutError) Is(target error) bool {
+	return target == os.ErrDeadlineExceeded
+}
+
+// OpError is the error type of failed socket operations, in the shape of
+// net.OpError. It unwraps both to the kind sentinel (ErrRefused, ErrReset,
+// ErrTimeout…) and to the underlying error.
+type OpError struct {
+	Op   string   // "dial", "read", "write", "accept", "listen", "close"
+	Net  string   // "tcp", "udp", "unix"
+	Addr net.Addr // the remote (or listening) address, if known
+	Err  error    // the underlying error
+	kind error
+}
+
+func (e *OpError) Error() string {
+	s := "eddy: " + e.Op
+	if e.Net != "" {
+		s += " " + e.Net
+	}
+	if e.Addr != nil {
+		s += " " + e.Addr.String()
+	}
+	return s + ": " + e.Err.Error()
+}
+
+// Unwrap returns the kind sentinel, when there is one, and the
+// underlying error.
+func (e *OpError) Unwrap() []error {
+	if e.kind == nil || e.kind == e.Err {
+		return []error{e.Err}
+	}
+	return []error{e.kind, e.Err}
+}
+
+// Timeout reports whether the error is a timeout.
+func (e *OpError) Timeout() bool { return errors.Is(e, ErrTimeout) }
+
+func kindOf(err error) error {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		switch {
+		case errors.Is(err, ErrTimeout), errors.Is(err, os.ErrDeadlineExceeded):
+			return ErrTimeout
+		case errors.Is(err, io.EOF):
+			return nil
+		}
+		return nil
+	}
+	switch errno {
+	case syscall.ECONNREFUSED:
+		return ErrRefused
+	case syscall.ECONNRESET, syscall.EPIPE:
+		return ErrReset
+	case syscall.EADDRINUSE:
+		return ErrAddrInUse
+	case syscall.ENETUNREACH, syscall.EHOSTUNREACH:
+		return ErrUnreachable
+	case syscall.ETIMEDOUT:
+		return ErrTimeout
+	}
+	return nil
+}
+
+func opError(op, network string, addr net.Addr, err error) error {
+	if err == nil {
+		return nil
+	}
+	var oe *OpError
+	if errors.As(err, &oe) {
+		return err
+	}
+	return &OpError{Op: op, Net: network, Addr: addr, Err: err, kind: kindOf(err)}
+}

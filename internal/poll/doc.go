@@ -1,0 +1,37 @@
+// Package poll is eddy's operating-system backend: one small,
+// completion-shaped interface with one implementation per system.
+//
+// # Completions, not readiness
+//
+// The layers above never see a file descriptor and never ask "is this
+// socket readable?". They submit operations and are told when each one has
+// finished, with its result, through the Owner interface of the socket:
+//
+//   - StartRead arms a multishot read. Every time bytes arrive the backend
+//     reads them into its own buffer (taken late, only when data is there)
+//     and calls Owner.ReadDone with them. It stays armed until StopRead.
+//   - Write submits buffers; Owner.WriteDone reports when all of them were
+//     written or the write failed. TryWrite is an optional synchronous
+//     attempt that lets a backend finish a write inline.
+//   - StartAccept arms a multishot accept; Owner.AcceptDone gets each new
+//     socket.
+//   - Connect starts a connect; Owner.ConnectDone reports its outcome.
+//   - StartRecv arms multishot datagram receives; Owner.RecvDone gets each.
+//
+// A readiness system (epoll, kqueue) performs the system call when the
+// kernel says the socket is ready, and reports the completion. A completion
+// system (IOCP, io_uring) submits the operation to the kernel and reports it
+// when the kernel does. Both fit the same interface, which is the point:
+// see docs/architecture.md.
+//
+// # Threading
+//
+// A Poller and every FD registered with it belong to one goroutine, the
+// loop's. Only Wake may be called from other goroutines.
+//
+// # Files
+//
+// poll.go holds the interface and the shared types, epoll_linux.go the
+// Linux backend, sock_unix.go the socket system calls shared by the Unix
+// backends, and poll_other.go the stub for systems without a backend yet.
+package poll

@@ -1,0 +1,554 @@
+//go:build linux
+
+package poll
+
+import (
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// epoll is the Linux backend. Sockets are registered once, edge-triggered,
+// for input and output, so that no epoll_ctl call is needed afterwards:
+// readiness edges become system calls, and system calls become the
+// completions the Owner sees.
+type epoll struct {
+	epfd   int
+	evfd   int
+	events [256]unix.EpollEvent
+	fds    []*FD // indexed by socket number
+	gen    uint32
+	buf    []byte // the shared read buffer, allocated on first use
+	again  []*FD  // sockets to try again without waiting for an edge
+	spare  []*FD  // the other half of again, swapped each Wait
+	iov    []unix.Iovec
+	wake   [8]byte
+	closed bool
+}
+
+var _ Poller = (*epoll)(nil)
+
+// New returns the backend for this system.
+func New() (Poller, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	evfd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd), Pad: -1}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
+		unix.Close(epfd)
+		unix.Close(evfd)
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	p := &epoll{epfd: epfd, evfd: evfd}
+	p.wake[0] = 1
+	return p, nil
+}
+
+func (p *epoll) Register(fd *FD, s Sock, o Owner) error {
+	if s < 0 {
+		return syscall.EBADF
+	}
+	p.gen++
+	*fd = FD{sock: s, gen: p.gen, owner: o}
+	ev := unix.EpollEvent{
+		Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET,
+		Fd:     int32(s),
+		Pad:    int32(fd.gen),
+	}
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, s, &ev); err != nil {
+		fd.flags = fClosed
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	if s >= len(p.fds) {
+		n := len(p.fds) * 2
+		if n <= s {
+			n = s + 64
+		}
+		grown := make([]*FD, n)
+		copy(grown, p.fds)
+		p.fds = grown
+	}
+	p.fds[s] = fd
+	return nil
+}
+
+func (p *epoll) Close(fd *FD) error {
+	if fd.flags&fClosed != 0 {
+		return ErrFDClosed
+	}
+	fd.flags = fClosed
+	fd.wbufs = nil
+	fd.file = nil
+	fd.owner = nil
+	if fd.sock < len(p.fds) && p.fds[fd.sock] == fd {
+		p.fds[fd.sock] = nil
+	}
+	err := unix.Close(fd.sock)
+	fd.sock = InvalidSock
+	return wrapErr("close", err)
+}
+
+func (p *epoll) retry(fd *FD) {
+	if fd.flags&fReadQueued == 0 {
+		fd.flags |= fReadQueued
+		p.again = append(p.again, fd)
+	}
+}
+
+func (p *epoll) StartRead(fd *FD) error {
+	if fd.flags&fClosed != 0 {
+		return ErrFDClosed
+	}
+	fd.flags |= fReading
+	// The edge may have passed while reading was off: try once.
+	p.retry(fd)
+	return nil
+}
+
+func (p *epoll) StopRead(fd *FD) { fd.flags &^= fReading }
+
+func (p *epoll) StartRecv(fd *FD) error {
+	if fd.flags&fClosed != 0 {
+		return ErrFDClosed
+	}
+	fd.flags |= fRecving
+	p.retry(fd)
+	return nil
+}
+
+func (p *epoll) StopRecv(fd *FD) { fd.flags &^= fRecving }
+
+func (p *epoll) StartAccept(fd *FD) error {
+	if fd.flags&fClosed != 0 {
+		return ErrFDClosed
+	}
+	fd.flags |= fAccepting
+	p.retry(fd)
+	return nil
+}
+
+func (p *epoll) StopAccept(fd *FD) { fd.flags &^= fAccepting }
+
+func (p *epoll) TryWrite(fd *FD, bufs [][]byte) (int, error) {
+	if fd.flags&fClosed != 0 {
+		return 0, ErrFDClosed
+	}
+	if fd.flags&(fWriting|fConnecting) != 0 {
+		return 0, ErrBusy
+	}
+	for {
+		n, err := p.writev(fd.sock, bufs)
+		switch err {
+		case nil:
+			return n, nil
+		case unix.EAGAIN:
+			return 0, nil
+		case unix.EINTR:
+			continue
+		}
+		return 0, os.NewSyscallError("writev", err)
+	}
+}
+
+func (p *epoll) Write(fd *FD, bufs [][]byte) error {
+	if fd.flags&fClosed != 0 {
+		return ErrFDClosed
+	}
+	if fd.flags&fWriting != 0 {
+		return ErrBusy
+	}
+	fd.flags |= fWriting
+	fd.wbufs = bufs
+	if fd.flags&fConnecting == 0 {
+		p.retry(fd)
+	}
+	return nil
+}
+
+func (p *epoll) SendFile(fd *FD, f *os.File, off int64, n int64) error {
+	if fd.flags&fClosed != 0 {
+		return ErrFDClosed
+	}
+	if fd.flags&fWriting != 0 {
+		return ErrBusy
+	}
+	fd.flags |= fWriting
+	fd.file = &fileOp{f: f, off: off, n: n}
+	if fd.flags&fConnecting == 0 {
+		p.retry(fd)
+	}
+	return nil
+}
+
+func (p *epoll) sendfile(fd *FD) (done bool, err error) {
+	op := fd.file
+	for op.n > 0 {
+		chunk := op.n
+		if chunk > 1<<30 {
+			chunk = 1 << 30
+		}
+		n, err := unix.Sendfile(fd.sock, int(op.f.Fd()), &op.off, int(chunk))
+		if n > 0 {
+			op.n -= int64(n)
+		}
+		switch {
+		case err == unix.EAGAIN:
+			return false, nil
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return true, os.NewSyscallError("sendfile", err)
+		case n == 0:
+			return true, io.ErrUnexpectedEOF // the file is shorter than asked
+		}
+	}
+	return true, nil
+}
+
+func (p *epoll) Connect(fd *FD, addr net.Addr) error {
+	if fd.flags&fClosed != 0 {
+		return ErrFDClosed
+	}
+	sa0, err := unix.Getsockname(fd.sock)
+	if err != nil {
+		return os.NewSyscallError("getsockname", err)
+	}
+	fam := unix.AF_INET6
+	switch sa0.(type) {
+	case *unix.SockaddrInet4:
+		fam = unix.AF_INET
+	case *unix.SockaddrUnix:
+		fam = unix.AF_UNIX
+	}
+	sa, err := ToSockaddr(fam, addr)
+	if err != nil {
+		return err
+	}
+	fd.flags |= fConnecting
+	switch err := unix.Connect(fd.sock, sa); err {
+	case nil, unix.EINPROGRESS, unix.EINTR, unix.EALREADY:
+		// A connect that finished at once (Unix sockets) still reports
+		// through ConnectDone, after an SO_ERROR check, like the others.
+		p.retry(fd)
+		return nil
+	default:
+		fd.flags &^= fConnecting
+		return os.NewSyscallError("connect", err)
+	}
+}
+
+func (p *epoll) Pending() bool { return len(p.again) > 0 }
+
+func (p *epoll) Wake() error {
+	_, err := unix.Write(p.evfd, p.wake[:])
+	if err == unix.EAGAIN {
+		return nil
+	}
+	return wrapErr("write", err)
+}
+
+func (p *epoll) Shutdown() error {
+	if p.closed {
+		return nil
+	}
+	p.closed = true
+	unix.Close(p.evfd)
+	return wrapErr("close", unix.Close(p.epfd))
+}
+
+func (p *epoll) Wait(timeoutMs int) (int, error) {
+	if len(p.again) > 0 {
+		timeoutMs = 0
+	}
+	n, err := unix.EpollWait(p.epfd, p.events[:], timeoutMs)
+	if err != nil {
+		if err == unix.EINTR {
+			n = 0
+		} else {
+			return 0, os.NewSyscallError("epoll_wait", err)
+		}
+	}
+	// Take the retry list before dispatching: sockets queued by the
+	// callbacks below wait for the next turn, so none can starve the loop.
+	retry := p.again
+	p.again, p.spare = p.spare[:0], nil
+	for i := 0; i < n; i++ {
+		ev := &p.events[i]
+		s := int(ev.Fd)
+		if s == p.evfd {
+			var b [8]byte
+			unix.Read(p.evfd, b[:])
+			continue
+		}
+		if s >= len(p.fds) {
+			continue
+		}
+		fd := p.fds[s]
+		if fd == nil || fd.gen != uint32(ev.Pad) {
+			continue // closed, and perhaps reused, since the event fired
+		}
+		p.dispatch(fd, ev.Events)
+	}
+	for i, fd := range retry {
+		retry[i] = nil
+		if fd.flags&fClosed != 0 {
+			continue
+		}
+		fd.flags &^= fReadQueued
+		p.dispatch(fd, unix.EPOLLIN|unix.EPOLLOUT)
+	}
+	p.spare = retry[:0]
+	return n + len(retry), nil
+}
+
+func (p *epoll) dispatch(fd *FD, ev uint32) {
+	if ev&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+		if fd.flags&fConnecting != 0 {
+			p.finishConnect(fd)
+		} else if fd.flags&fWriting != 0 {
+			p.flush(fd)
+		}
+	}
+	if ev&(unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		// The end of the stream arrives as a state, not as data: once it
+		// is announced, reads go on past short reads until they see it,
+		// since no further edge will come.
+		fd.flags |= fHup
+	}
+	if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 && fd.flags&fClosed == 0 {
+		switch {
+		case fd.flags&fReading != 0:
+			p.read(fd)
+		case fd.flags&fAccepting != 0:
+			p.accept(fd)
+		case fd.flags&fRecving != 0:
+			p.recv(fd)
+		}
+	}
+}
+
+func (p *epoll) readBuf() []byte {
+	if p.buf == nil {
+		p.buf = make([]byte, ReadBufferSize)
+	}
+	return p.buf
+}
+
+func (p *epoll) read(fd *FD) {
+	buf := p.readBuf()
+	for {
+		n, err := unix.Read(fd.sock, buf)
+		switch {
+		case n > 0:
+			fd.owner.ReadDone(buf[:n], nil)
+			if fd.flags&(fReading|fClosed) != fReading {
+				return
+			}
+			if n == len(buf) {
+				p.retry(fd) // more may be waiting; come back next turn
+				return
+			}
+			if fd.flags&fHup != 0 {
+				continue
+			}
+			return
+		case err == nil: // n == 0
+			fd.flags &^= fReading
+			fd.owner.ReadDone(nil, io.EOF)
+			return
+		case err == unix.EAGAIN:
+			return
+		case err == unix.EINTR:
+			continue
+		default:
+			fd.flags &^= fReading
+			fd.owner.ReadDone(nil, os.NewSyscallError("read", err))
+			return
+		}
+	}
+}
+
+// acceptBatch bounds the accepts made for one event, so that a flood of
+// connections cannot starve the rest of the loop.
+const acceptBatch = 64
+
+func (p *epoll) accept(fd *FD) {
+	for i := 0; i < acceptBatch; i++ {
+		r, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd.sock), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+		s := int(r)
+		switch e {
+		case 0:
+			InitAccepted(s)
+			fd.owner.AcceptDone(s, nil)
+			if fd.flags&(fAccepting|fClosed) != fAccepting {
+				return
+			}
+			continue
+		case unix.EAGAIN:
+			return
+		case unix.EINTR, unix.ECONNABORTED:
+			continue
+		}
+		fd.owner.AcceptDone(InvalidSock, os.NewSyscallError("accept4", e))
+		return
+	}
+	p.retry(fd)
+}
+
+// recvBatch bounds the datagrams read for one event.
+const recvBatch = 64
+
+func (p *epoll) recv(fd *FD) {
+	buf := p.readBuf()
+	network := "udp"
+	for i := 0; i < recvBatch; i++ {
+		n, sa, err := unix.Recvfrom(fd.sock, buf, 0)
+		switch err {
+		case nil:
+			var from net.Addr
+			if sa != nil {
+				if _, ok := sa.(*unix.SockaddrUnix); ok {
+					network = "unixgram"
+				}
+				from = FromSockaddr(network, sa)
+			}
+			fd.owner.RecvDone(buf[:n], from, nil)
+			if fd.flags&(fRecving|fClosed) != fRecving {
+				return
+			}
+			continue
+		case unix.EAGAIN:
+			return
+		case unix.EINTR:
+			continue
+		}
+		// Errors such as ECONNREFUSED (from an earlier send on a
+		// connected socket) are reported but leave the receive armed.
+		fd.owner.RecvDone(nil, nil, os.NewSyscallError("recvfrom", err))
+		if fd.flags&(fRecving|fClosed) != fRecving {
+			return
+		}
+	}
+	p.retry(fd)
+}
+
+func (p *epoll) finishConnect(fd *FD) {
+	v, err := unix.GetsockoptInt(fd.sock, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err == nil && v != 0 {
+		err = syscall.Errno(v)
+	}
+	if err == nil {
+		// SO_ERROR is also 0 while the connect is still in progress.
+		if _, perr := unix.Getpeername(fd.sock); perr != nil {
+			return
+		}
+	}
+	fd.flags &^= fConnecting
+	if err != nil {
+		fd.owner.ConnectDone(os.NewSyscallError("connect", err))
+		return
+	}
+	fd.owner.ConnectDone(nil)
+	if fd.flags&(fWriting|fClosed) == fWriting {
+		p.flush(fd)
+	}
+}
+
+func (p *epoll) flush(fd *FD) {
+	for fd.flags&(fWriting|fClosed) == fWriting {
+		if fd.file != nil {
+			done, err := p.sendfile(fd)
+			if !done {
+				return
+			}
+			fd.file = nil
+			fd.flags &^= fWriting
+			fd.owner.WriteDone(err)
+			continue
+		}
+		n, err := p.writev(fd.sock, fd.wbufs)
+		switch err {
+		case nil:
+		case unix.EAGAIN:
+			return
+		case unix.EINTR:
+			continue
+		default:
+			fd.flags &^= fWriting
+			fd.wbufs = nil
+			fd.owner.WriteDone(os.NewSyscallError("writev", err))
+			return
+		}
+		fd.wbufs = consume(fd.wbufs, n)
+		if len(fd.wbufs) == 0 {
+			fd.flags &^= fWriting
+			fd.wbufs = nil
+			fd.owner.WriteDone(nil)
+			// The callback may have submitted the next write: the loop
+			// tries it at once, since no new edge will announce it.
+		}
+	}
+}
+
+// consume drops the first n bytes of bufs.
+func consume(bufs [][]byte, n int) [][]byte {
+	for len(bufs) > 0 && n >= len(bufs[0]) {
+		n -= len(bufs[0])
+		bufs[0] = nil
+		bufs = bufs[1:]
+	}
+	if len(bufs) > 0 {
+		bufs[0] = bufs[0][n:]
+	}
+	return bufs
+}
+
+// maxIovec is the most buffers one writev takes (IOV_MAX on Linux).
+const maxIovec = 1024
+
+func (p *epoll) writev(s int, bufs [][]byte) (int, error) {
+	if len(bufs) == 1 {
+		n, err := unix.Write(s, bufs[0])
+		if n < 0 {
+			n = 0
+		}
+		return n, err
+	}
+	if p.iov == nil {
+		p.iov = make([]unix.Iovec, 0, 64)
+	}
+	iov := p.iov[:0]
+	for _, b := range bufs {
+		if len(b) == 0 {
+			continue
+		}
+		v := unix.Iovec{Base: &b[0]}
+		v.SetLen(len(b))
+		iov = append(iov, v)
+		if len(iov) == maxIovec {
+			break
+		}
+	}
+	p.iov = iov
+	if len(iov) == 0 {
+		return 0, nil
+	}
+	r, _, e := unix.Syscall(unix.SYS_WRITEV, uintptr(s), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	for i := range iov {
+		iov[i].Base = nil // let the buffers go
+	}
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
+}

@@ -1,0 +1,126 @@
+package poll
+
+import (
+	"errors"
+	"net"
+	"os"
+)
+
+// Owner receives the completions of one registered socket. All methods are
+// called on the loop goroutine, from Poller.Wait (or from Poller.Poke).
+type Owner interface {
+	// ReadDone delivers bytes read by a multishot read. p is valid only
+	// during the call. err is io.EOF when the peer closed its side, or the
+	// read error; after an error the read is disarmed.
+	ReadDone(p []byte, err error)
+	// WriteDone reports that the buffers given to Write were all written,
+	// or that the write failed with err.
+	WriteDone(err error)
+	// ConnectDone reports the outcome of Connect.
+	ConnectDone(err error)
+	// AcceptDone delivers one accepted socket, or an accept error.
+	AcceptDone(s Sock, err error)
+	// RecvDone delivers one datagram and its source. p is valid only
+	// during the call.
+	RecvDone(p []byte, from net.Addr, err error)
+}
+
+// FD is a socket registered with a Poller. The zero value is not usable;
+// use Poller.Register. An FD is owned by the loop goroutine.
+type FD struct {
+	sock  Sock
+	gen   uint32
+	flags uint16
+	owner Owner
+	wbufs [][]byte // pending asynchronous write, owned by the poller
+	file  *fileOp  // pending sendfile, if any
+}
+
+type fileOp struct {
+	f   *os.File
+	off int64
+	n   int64
+}
+
+// Flags of an FD.
+const (
+	fReading uint16 = 1 << iota
+	fAccepting
+	fRecving
+	fConnecting
+	fWriting
+	fClosed
+	fReadQueued // scheduled for another read attempt without a new event
+	fHup        // the peer has closed its side: read on to the end of file
+)
+
+// Sock returns the socket handle. Only the backend and the socket helpers
+// in this package use it.
+func (fd *FD) Sock() Sock { return fd.sock }
+
+// Writing reports whether an asynchronous write is in flight.
+func (fd *FD) Writing() bool { return fd.flags&fWriting != 0 }
+
+// Reading reports whether a multishot read is armed.
+func (fd *FD) Reading() bool { return fd.flags&fReading != 0 }
+
+// Closed reports whether Close was called.
+func (fd *FD) Closed() bool { return fd.flags&fClosed != 0 }
+
+// Poller is the backend interface. Every method but Wake is loop-only.
+type Poller interface {
+	// Register initialises fd (memory that the caller owns, usually
+	// embedded in its socket object) for socket s and associates it
+	// with the poller and its owner.
+	Register(fd *FD, s Sock, o Owner) error
+	// Close unregisters the socket and closes it. Pending operations are
+	// dropped without completions.
+	Close(fd *FD) error
+	// StartRead arms a multishot read; StopRead disarms it.
+	StartRead(fd *FD) error
+	StopRead(fd *FD)
+	// TryWrite writes what it can of bufs at once, without waiting, and
+	// returns the count. A backend that cannot write synchronously returns
+	// 0, nil. It must not be called while a Write is in flight.
+	TryWrite(fd *FD, bufs [][]byte) (int, error)
+	// Write submits bufs; the poller owns the slice and the buffers until
+	// WriteDone. Only one Write may be in flight per FD.
+	Write(fd *FD, bufs [][]byte) error
+	// SendFile submits a copy of n bytes of f from offset off to the
+	// socket; WriteDone reports its end, like Write. The file must stay
+	// open until then.
+	SendFile(fd *FD, f *os.File, off int64, n int64) error
+	// Connect starts a connect to addr; ConnectDone follows.
+	Connect(fd *FD, addr net.Addr) error
+	// StartAccept arms a multishot accept on a listening socket;
+	// StopAccept disarms it.
+	StartAccept(fd *FD) error
+	StopAccept(fd *FD)
+	// StartRecv arms multishot datagram receives; StopRecv disarms them.
+	StartRecv(fd *FD) error
+	StopRecv(fd *FD)
+	// Wait blocks for up to timeoutMs milliseconds (-1: no limit, 0: don't
+	// block) and delivers the completions that are ready. It returns the
+	// number of events handled.
+	Wait(timeoutMs int) (int, error)
+	// Pending reports whether completions are ready without waiting, so
+	// the loop must poll with a zero timeout.
+	Pending() bool
+	// Wake makes a blocked Wait return. Safe for concurrent use.
+	Wake() error
+	// Shutdown closes the poller and its wakeup.
+	Shutdown() error
+}
+
+// ErrUnsupported is returned where this system has no backend yet.
+var ErrUnsupported = errors.New("poll: not supported on this system")
+
+// ErrBusy is returned when an operation of the same kind is already in
+// flight on the FD.
+var ErrBusy = errors.New("poll: operation already in flight")
+
+// ErrFDClosed is returned for operations on a closed FD.
+var ErrFDClosed = errors.New("poll: use of closed socket")
+
+// ReadBufferSize is the size of the poller's shared read buffer.
+const ReadBufferSize = 64 << 10

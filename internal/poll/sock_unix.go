@@ -1,0 +1,375 @@
+//go:build linux
+
+package poll
+
+import (
+	"net"
+	"net/netip"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Sock is an operating-system socket handle.
+type Sock = int
+
+// InvalidSock is the zero handle value that names no socket.
+const InvalidSock Sock = -1
+
+// ListenConfig holds the options of a listening socket.
+type ListenConfig struct {
+	ReusePort bool // SO_REUSEPORT, so that several loops share the port
+	Backlog   int  // 0 means the system's maximum (somaxconn)
+}
+
+func family(network string, ip net.IP) (int, bool) {
+	switch network {
+	case "tcp4", "udp4":
+		return unix.AF_INET, false
+	case "tcp6", "udp6":
+		return unix.AF_INET6, true
+	case "unix", "unixgram", "unixpacket":
+		return unix.AF_UNIX, false
+	}
+	if ip == nil || ip.IsUnspecified() {
+		return unix.AF_INET6, false // dual stack
+	}
+	if ip.To4() != nil {
+		return unix.AF_INET, false
+	}
+	return unix.AF_INET6, true
+}
+
+func sotype(network string) int {
+	switch network {
+	case "udp", "udp4", "udp6", "unixgram":
+		return unix.SOCK_DGRAM
+	case "unixpacket":
+		return unix.SOCK_SEQPACKET
+	}
+	return unix.SOCK_STREAM
+}
+
+func addrIP(a net.Addr) net.IP {
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		return a.IP
+	case *net.UDPAddr:
+		return a.IP
+	}
+	return nil
+}
+
+func newSocket(network string, a net.Addr) (Sock, int, error) {
+	fam, v6only := family(network, addrIP(a))
+	s, err := unix.Socket(fam, sotype(network)|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return InvalidSock, 0, os.NewSyscallError("socket", err)
+	}
+	if fam == unix.AF_INET6 {
+		v := 0
+		if v6only {
+			v = 1
+		}
+		_ = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v)
+	}
+	return s, fam, nil
+}
+
+// Listen creates a non-blocking listening stream socket (TCP or Unix)
+// bound to addr.
+func Listen(network string, addr net.Addr, cfg ListenConfig) (Sock, error) {
+	s, fam, err := newSocket(network, addr)
+	if err != nil {
+		return InvalidSock, err
+	}
+	if fam != unix.AF_UNIX {
+		_ = unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+		if cfg.ReusePort {
+			if err := unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+				unix.Close(s)
+				return InvalidSock, os.NewSyscallError("setsockopt", err)
+			}
+		}
+	}
+	sa, err := ToSockaddr(fam, addr)
+	if err != nil {
+		unix.Close(s)
+		return InvalidSock, err
+	}
+	if err := unix.Bind(s, sa); err != nil {
+		unix.Close(s)
+		return InvalidSock, os.NewSyscallError("bind", err)
+	}
+	backlog := cfg.Backlog
+	if backlog <= 0 {
+		backlog = unix.SOMAXCONN
+		if b, err := os.ReadFile("/proc/sys/net/core/somaxconn"); err == nil {
+			n := 0
+			for _, c := range b {
+				if c < '0' || c > '9' {
+					break
+				}
+				n = n*10 + int(c-'0')
+			}
+			if n > 0 {
+				backlog = n
+			}
+		}
+	}
+	if err := unix.Listen(s, backlog); err != nil {
+		unix.Close(s)
+		return InvalidSock, os.NewSyscallError("listen", err)
+	}
+	return s, nil
+}
+
+// ListenPacket creates a non-blocking datagram socket bound to addr.
+func ListenPacket(network string, addr net.Addr, cfg ListenConfig) (Sock, error) {
+	s, fam, err := newSocket(network, addr)
+	if err != nil {
+		return InvalidSock, err
+	}
+	if fam != unix.AF_UNIX {
+		_ = unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+		if cfg.ReusePort {
+			_ = unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+		}
+	}
+	if addr != nil {
+		sa, err := ToSockaddr(fam, addr)
+		if err != nil {
+			unix.Close(s)
+			return InvalidSock, err
+		}
+		if err := unix.Bind(s, sa); err != nil {
+			unix.Close(s)
+			return InvalidSock, os.NewSyscallError("bind", err)
+		}
+	}
+	return s, nil
+}
+
+// Socket creates an unconnected non-blocking socket suitable for
+// connecting to raddr, bound to laddr when it is not nil.
+func Socket(network string, raddr, laddr net.Addr) (Sock, error) {
+	s, fam, err := newSocket(network, raddr)
+	if err != nil {
+		return InvalidSock, err
+	}
+	if fam == unix.AF_INET || fam == unix.AF_INET6 {
+		if sotype(network) == unix.SOCK_STREAM {
+			_ = unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+		}
+	}
+	if laddr != nil {
+		sa, err := ToSockaddr(fam, laddr)
+		if err == nil {
+			err = unix.Bind(s, sa)
+		}
+		if err != nil {
+			unix.Close(s)
+			return InvalidSock, os.NewSyscallError("bind", err)
+		}
+	}
+	return s, nil
+}
+
+// ConnectNow connects a datagram socket, which completes at once.
+func ConnectNow(s Sock, addr net.Addr) error {
+	sa0, err := unix.Getsockname(s)
+	if err != nil {
+		return os.NewSyscallError("getsockname", err)
+	}
+	fam := unix.AF_INET6
+	switch sa0.(type) {
+	case *unix.SockaddrInet4:
+		fam = unix.AF_INET
+	case *unix.SockaddrUnix:
+		fam = unix.AF_UNIX
+	}
+	sa, err := ToSockaddr(fam, addr)
+	if err != nil {
+		return err
+	}
+	return wrapErr("connect", unix.Connect(s, sa))
+}
+
+// CloseSock closes a socket that was never registered.
+func CloseSock(s Sock) error { return unix.Close(s) }
+
+// SetNoDelay sets TCP_NODELAY. Accepted and dialed TCP sockets have it
+// set by default, as in Go's net package.
+func SetNoDelay(fd *FD, on bool) error {
+	v := 0
+	if on {
+		v = 1
+	}
+	return os.NewSyscallError("setsockopt", unix.SetsockoptInt(fd.sock, unix.IPPROTO_TCP, unix.TCP_NODELAY, v))
+}
+
+// InitAccepted prepares an accepted stream socket: TCP_NODELAY for TCP.
+func InitAccepted(s Sock) {
+	_ = unix.SetsockoptInt(s, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+}
+
+// SetLinger sets SO_LINGER; sec 0 makes Close send a reset.
+func SetLinger(fd *FD, sec int) error {
+	return os.NewSyscallError("setsockopt", unix.SetsockoptLinger(fd.sock, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: int32(sec)}))
+}
+
+// SetBuffers sets SO_RCVBUF and SO_SNDBUF where the size is positive.
+func SetBuffers(fd *FD, rcv, snd int) error {
+	if rcv > 0 {
+		if err := unix.SetsockoptInt(fd.sock, unix.SOL_SOCKET, unix.SO_RCVBUF, rcv); err != nil {
+			return os.NewSyscallError("setsockopt", err)
+		}
+	}
+	if snd > 0 {
+		if err := unix.SetsockoptInt(fd.sock, unix.SOL_SOCKET, unix.SO_SNDBUF, snd); err != nil {
+			return os.NewSyscallError("setsockopt", err)
+		}
+	}
+	return nil
+}
+
+// ShutdownWrite shuts down the sending side (a half close).
+func ShutdownWrite(fd *FD) error {
+	return os.NewSyscallError("shutdown", unix.Shutdown(fd.sock, unix.SHUT_WR))
+}
+
+// LocalAddr returns the socket's local address.
+func LocalAddr(fd *FD, network string) net.Addr {
+	sa, err := unix.Getsockname(fd.sock)
+	if err != nil {
+		return nil
+	}
+	return FromSockaddr(network, sa)
+}
+
+// RemoteAddr returns the socket's peer address.
+func RemoteAddr(fd *FD, network string) net.Addr {
+	sa, err := unix.Getpeername(fd.sock)
+	if err != nil {
+		return nil
+	}
+	return FromSockaddr(network, sa)
+}
+
+// SendTo sends one datagram to addr (nil on a connected socket). A full
+// send buffer gives syscall.EAGAIN.
+func SendTo(fd *FD, network string, p []byte, addr net.Addr) (int, error) {
+	if addr == nil {
+		n, err := unix.Write(fd.sock, p)
+		return n, wrapErr("write", err)
+	}
+	fam, _ := family(network, addrIP(addr))
+	if sa, err := unix.Getsockname(fd.sock); err == nil {
+		switch sa.(type) {
+		case *unix.SockaddrInet4:
+			fam = unix.AF_INET
+		case *unix.SockaddrInet6:
+			fam = unix.AF_INET6
+		}
+	}
+	sa, err := ToSockaddr(fam, addr)
+	if err != nil {
+		return 0, err
+	}
+	if err := unix.Sendto(fd.sock, p, 0, sa); err != nil {
+		return 0, os.NewSyscallError("sendto", err)
+	}
+	return len(p), nil
+}
+
+// SendFile copies up to n bytes of the file f, starting at offset off,
+// to the socket without going through user space. It returns the count
+// written, which may be short when the socket buffer fills
+// (syscall.EAGAIN).
+func SendFile(fd *FD, f *os.File, off int64, n int) (int, error) {
+	written, err := unix.Sendfile(fd.sock, int(f.Fd()), &off, n)
+	if written < 0 {
+		written = 0
+	}
+	return written, wrapErr("sendfile", err)
+}
+
+func wrapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return os.NewSyscallError(op, err)
+}
+
+// ToSockaddr converts addr to a socket address of the given family.
+func ToSockaddr(fam int, addr net.Addr) (unix.Sockaddr, error) {
+	var ip net.IP
+	var port int
+	var zone string
+	switch a := addr.(type) {
+	case *net.TCPAddr:
+		ip, port, zone = a.IP, a.Port, a.Zone
+	case *net.UDPAddr:
+		ip, port, zone = a.IP, a.Port, a.Zone
+	case *net.UnixAddr:
+		return &unix.SockaddrUnix{Name: a.Name}, nil
+	case nil:
+	default:
+		return nil, &net.AddrError{Err: "unsupported address type", Addr: addr.String()}
+	}
+	switch fam {
+	case unix.AF_INET:
+		sa := &unix.SockaddrInet4{Port: port}
+		if ip != nil {
+			ip4 := ip.To4()
+			if ip4 == nil {
+				return nil, &net.AddrError{Err: "non-IPv4 address", Addr: ip.String()}
+			}
+			copy(sa.Addr[:], ip4)
+		}
+		return sa, nil
+	case unix.AF_INET6:
+		sa := &unix.SockaddrInet6{Port: port}
+		if ip != nil && !ip.Equal(net.IPv4zero) {
+			copy(sa.Addr[:], ip.To16())
+		}
+		if zone != "" {
+			if ifi, err := net.InterfaceByName(zone); err == nil {
+				sa.ZoneId = uint32(ifi.Index)
+			}
+		}
+		return sa, nil
+	}
+	return nil, syscall.EAFNOSUPPORT
+}
+
+// FromSockaddr converts a socket address to a net.Addr for network.
+func FromSockaddr(network string, sa unix.Sockaddr) net.Addr {
+	dgram := sotype(network) == unix.SOCK_DGRAM
+	var ap netip.AddrPort
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		ap = netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *unix.SockaddrInet6:
+		a := netip.AddrFrom16(sa.Addr)
+		if sa.ZoneId != 0 {
+			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
+				a = a.WithZone(ifi.Name)
+			}
+		}
+		ap = netip.AddrPortFrom(a, uint16(sa.Port))
+	case *unix.SockaddrUnix:
+		n := "unix"
+		if dgram {
+			n = "unixgram"
+		}
+		return &net.UnixAddr{Name: sa.Name, Net: n}
+	default:
+		return nil
+	}
+	if dgram {
+		return net.UDPAddrFromAddrPort(ap)
+	}
+	return net.TCPAddrFromAddrPort(ap)
+}

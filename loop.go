@@ -1,0 +1,385 @@
+package eddy
+
+import (
+	"errors"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eddy-go/eddy/internal/loopthread"
+	"github.com/eddy-go/eddy/internal/poll"
+)
+
+// Loop is an event loop: one goroutine, locked to its OS thread, that owns
+// sockets, timers, idle and next-tick callbacks, signal handlers and the
+// results of blocking work run in a worker pool.
+//
+// Methods are loop-only unless their documentation says otherwise: call
+// them from callbacks running on the loop, or before Run from the
+// goroutine that created the loop. Other goroutines reach the loop through
+// Post, which is safe for concurrent use, as are Stop and Stats.
+//
+// The loop runs while anything referenced remains: an open connection or
+// listener, a pending timer, an active idle callback or signal handler,
+// work in the worker pool, or an explicit Ref. Each handle can be Unref'd
+// so that it no longer keeps the loop alive, as in libuv.
+type Loop struct {
+	poller poll.Poller
+	cfg    config
+
+	// Posted work, shared with other goroutines.
+	mu       sync.Mutex
+	posted   []func()
+	spare    []func()
+	nposted  atomic.Int32
+	polling  atomic.Bool
+	wakeSent atomic.Bool
+	state    atomic.Int32
+	stopReq  atomic.Bool
+	tid      atomic.Uint64
+
+	// Everything below is loop-only.
+	base     time.Time
+	now      int64 // nanoseconds since base, refreshed once per turn
+	timers   timerHeap
+	timerSeq uint64
+	idles    []*Idle
+	ticks    []func()
+	exits    []func()
+	refs     int
+	conns    connList
+	lns      map[*Listener]struct{}
+	pconns   map[*PacketConn]struct{}
+	sigs     *signalSet
+	pool     *Pool
+	iov1     [1][]byte
+	stats    loopStats
+	shutdown bool
+	// shutdownHooks run when a graceful shutdown begins.
+	shutdownHooks []func()
+	done          chan struct{} // closed when Run has returned
+}
+
+const (
+	stateNew int32 = iota
+	stateRunning
+	stateClosed
+)
+
+type config struct {
+	logger     *slog.Logger
+	onPanic    func(v any, stack []byte)
+	crash      bool
+	pool       *Pool
+	workers    int
+	keepAlive  bool
+	lowWater   int
+	highWater  int
+	maxReadBuf int
+}
+
+// Option configures a Loop.
+type Option func(*config)
+
+// WithLogger sets the logger for panics, accept errors and unhandled
+// problems. The default is slog.Default().
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithPanicHandler sets the function told about a panic recovered from a
+// callback. The default logs it, with its stack, at error level. The loop
+// keeps running; a connection whose handler panicked is closed.
+func WithPanicHandler(fn func(v any, stack []byte)) Option {
+	return func(c *config) { c.onPanic = fn }
+}
+
+// WithCrashOnPanic makes a panic in a callback crash the program, as in
+// ordinary Go code, instead of being recovered.
+func WithCrashOnPanic() Option { return func(c *config) { c.crash = true } }
+
+// WithPool runs the loop's blocking work in p, which may be shared with
+// other loops. The caller closes p.
+func WithPool(p *Pool) Option { return func(c *config) { c.pool = p } }
+
+// WithWorkers sets the size of the loop's own worker pool (default 4),
+// used when no WithPool is given.
+func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
+
+// WithKeepAlive keeps the loop running until Stop even when nothing is
+// referenced, so that other goroutines can Post to it at any time.
+func WithKeepAlive() Option { return func(c *config) { c.keepAlive = true } }
+
+// WithWriteBuffer sets the default low and high water marks of each
+// connection's write queue (defaults 16 KiB and 256 KiB). Writes fail with
+// ErrQueueFull at or above high; OnDrain follows when the queue falls to
+// low.
+func WithWriteBuffer(low, high int) Option {
+	return func(c *config) { c.lowWater, c.highWater = low, high }
+}
+
+// WithMaxReadBuffer bounds the unconsumed bytes a connection may keep
+// between OnData calls (default 4 MiB). A connection over it is closed
+// with ErrReadBufferFull.
+func WithMaxReadBuffer(n int) Option { return func(c *config) { c.maxReadBuf = n } }
+
+// New creates a loop. Safe for concurrent use.
+func New(opts ...Option) (*Loop, error) {
+	cfg := config{workers: 4, lowWater: 16 << 10, highWater: 256 << 10, maxReadBuf: 4 << 20}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
+	}
+	if cfg.highWater <= 0 {
+		cfg.highWater = 256 << 10
+	}
+	if cfg.lowWater < 0 || cfg.lowWater > cfg.highWater {
+		cfg.lowWater = cfg.highWater / 2
+	}
+	p, err := poll.New()
+	if err != nil {
+		return nil, err
+	}
+	l := &Loop{poller: p, cfg: cfg, base: time.Now(), done: make(chan struct{})}
+	l.pool = cfg.pool
+	return l, nil
+}
+
+// Run runs the loop on the calling goroutine until Stop is called or
+// nothing referenced remains, then closes what is still open, runs the
+// exit callbacks, and releases the loop. A loop runs once: afterwards Post
+// returns ErrLoopClosed.
+func (l *Loop) Run() error {
+	if !l.state.CompareAndSwap(stateNew, stateRunning) {
+		return ErrLoopClosed
+	}
+	if l.stopReq.Load() { // stopped before it started
+		l.teardown()
+		close(l.done)
+		return nil
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	id := loopthread.Enter()
+	l.tid.Store(id)
+	defer loopthread.Leave(id)
+	l.updateTime()
+	var err error
+	for {
+		l.runTimers()
+		l.runTicks()
+		l.runIdles()
+		if l.stopReq.Load() || !l.alive() {
+			break
+		}
+		timeout := l.pollTimeout()
+		if timeout != 0 {
+			l.publishStats() // before sleeping, so that readers see the latest
+		}
+		_, err = l.poller.Wait(timeout)
+		// Awake: clear both flags before draining the queue. A Post that
+		// still saw polling set has written (or is about to write) the
+		// wakeup, which only costs one spare turn.
+		l.polling.Store(false)
+		l.wakeSent.Store(false)
+		if err != nil {
+			break
+		}
+		l.updateTime()
+		l.runPosted()
+		l.runTicks()
+		l.publishStats()
+		l.stats.iterations.Add(1)
+	}
+	l.teardown()
+	l.publishStats()
+	close(l.done)
+	return err
+}
+
+func (l *Loop) alive() bool {
+	return l.refs > 0 || l.cfg.keepAlive || len(l.ticks) > 0 || l.nposted.Load() > 0 || l.poller.Pending()
+}
+
+// pollTimeout returns how long the poller may block, in milliseconds.
+// It announces that the loop is about to block before it checks the
+// post queue, so that a Post racing with it always wakes the loop.
+func (l *Loop) pollTimeout() int {
+	if len(l.ticks) > 0 || l.activeIdles() > 0 {
+		return 0
+	}
+	l.polling.Store(true)
+	if l.nposted.Load() > 0 {
+		return 0
+	}
+	if l.timers.len() == 0 {
+		return -1
+	}
+	d := l.timers.top().when - l.now
+	if d <= 0 {
+		return 0
+	}
+	ms := (d + int64(time.Millisecond) - 1) / int64(time.Millisecond) // never early
+	if ms > 1<<30 {
+		ms = 1 << 30
+	}
+	return int(ms)
+}
+
+func (l *Loop) updateTime() { l.now = int64(time.Since(l.base)) }
+
+// Now returns the loop's cached notion of the current time, refreshed once
+// per loop turn. Loop-only.
+func (l *Loop) Now() time.Time { return l.base.Add(time.Duration(l.now)) }
+
+// Stop asks the loop to stop: Run closes everything still open, runs the
+// exit callbacks and returns. Safe for concurrent use.
+func (l *Loop) Stop() {
+	l.stopReq.Store(true)
+	if l.state.Load() == stateRunning && !l.OnLoop() {
+		_ = l.poller.Wake()
+	}
+}
+
+// OnLoop reports whether the caller is running on this loop's goroutine.
+// Safe for concurrent use.
+func (l *Loop) OnLoop() bool {
+	return l.state.Load() == stateRunning && loopthread.Current() == l.tid.Load()
+}
+
+// Post queues fn to run on the loop and wakes the loop if it sleeps; many
+// posts share one wakeup. Functions run in the order they were posted.
+// Post returns ErrLoopClosed, and fn never runs, once the loop has closed.
+// Safe for concurrent use.
+func (l *Loop) Post(fn func()) error {
+	if fn == nil {
+		return errors.New("eddy: Post of a nil func")
+	}
+	l.mu.Lock()
+	if l.state.Load() == stateClosed {
+		l.mu.Unlock()
+		return ErrLoopClosed
+	}
+	l.posted = append(l.posted, fn)
+	l.nposted.Add(1)
+	l.mu.Unlock()
+	if l.polling.Load() && !l.wakeSent.Swap(true) {
+		_ = l.poller.Wake()
+	}
+	return nil
+}
+
+func (l *Loop) runPosted() {
+	if l.nposted.Load() == 0 {
+		return
+	}
+	l.mu.Lock()
+	q := l.posted
+	l.posted = l.spare[:0]
+	l.nposted.Store(0)
+	l.mu.Unlock()
+	for i, fn := range q {
+		q[i] = nil
+		l.call(fn)
+	}
+	l.spare = q[:0]
+}
+
+// NextTick queues fn to run on the loop before it next waits for I/O,
+// after the callback now running returns. Loop-only.
+func (l *Loop) NextTick(fn func()) { l.ticks = append(l.ticks, fn) }
+
+func (l *Loop) runTicks() {
+	for len(l.ticks) > 0 {
+		q := l.ticks
+		l.ticks = nil
+		for _, fn := range q {
+			l.call(fn)
+		}
+	}
+}
+
+// OnExit registers fn to run when the loop ends, after its handles are
+// closed, in the order registered. Loop-only.
+func (l *Loop) OnExit(fn func()) { l.exits = append(l.exits, fn) }
+
+// Ref keeps the loop alive until a matching Unref, for example while
+// another goroutine will Post to it. Loop-only.
+func (l *Loop) Ref() { l.refs++ }
+
+// Unref releases a Ref. Loop-only.
+func (l *Loop) Unref() {
+	if l.refs > 0 {
+		l.refs--
+	}
+}
+
+// Delay runs fn after d on the loop and returns a function that cancels
+// it. It is AfterFunc in the shape of future.Executor. Loop-only.
+func (l *Loop) Delay(d time.Duration, fn func()) (cancel func()) {
+	t := l.AfterFunc(d, fn)
+	return func() { t.Stop() }
+}
+
+// call runs a callback, recovering a panic unless the loop crashes on
+// panics. It is a function of its own so that its defer stays cheap.
+func (l *Loop) call(fn func()) {
+	defer l.recoverPanic()
+	fn()
+}
+
+func (l *Loop) recoverPanic() {
+	if v := recover(); v != nil {
+		l.reportPanic(v)
+	}
+}
+
+func (l *Loop) reportPanic(v any) {
+	if l.cfg.crash {
+		panic(v)
+	}
+	stack := debug.Stack()
+	l.stats.panics.Add(1)
+	if l.cfg.onPanic != nil {
+		l.cfg.onPanic(v, stack)
+		return
+	}
+	l.cfg.logger.Error("eddy: panic in loop callback", "panic", v, "stack", string(stack))
+}
+
+// teardown closes every handle when the loop stops, then runs the exit
+// callbacks and releases the poller.
+func (l *Loop) teardown() {
+	for c := l.conns.head; c != nil; c = l.conns.head {
+		c.closeNow(ErrLoopStopped)
+	}
+	for ln := range l.lns {
+		ln.Close()
+	}
+	for pc := range l.pconns {
+		pc.Close()
+	}
+	l.timers.clear()
+	l.idles = nil
+	if l.sigs != nil {
+		l.sigs.stopAll()
+	}
+	l.runTicks()
+	l.runPosted()
+	for _, fn := range l.exits {
+		l.call(fn)
+	}
+	l.exits = nil
+	l.mu.Lock()
+	l.state.Store(stateClosed)
+	l.mu.Unlock()
+	l.runPosted() // anything that raced with closing
+	l.runTicks()
+	if l.pool != nil && l.cfg.pool == nil {
+		l.pool.Close()
+	}
+	_ = l.poller.Shutdown()
+}

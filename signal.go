@@ -1,0 +1,141 @@
+package eddy
+
+import (
+	"os"
+	"os/signal"
+)
+
+// Signal is a handler for an operating-system signal, added with
+// Loop.Signal. Its methods are loop-only.
+type Signal struct {
+	loop   *Loop
+	sig    os.Signal
+	fn     func(os.Signal)
+	active bool
+	unref  bool
+}
+
+// signalSet holds a loop's signal subscriptions: one channel, and one
+// small forwarding goroutine, per signal in use. Stopping a channel with
+// signal.Stop restores the process's own handling of that signal once no
+// other subscriber is left, so removing the last handler, or ending the
+// loop, leaves the process as it was.
+type signalSet struct {
+	loop *Loop
+	subs map[os.Signal]*signalSub
+}
+
+type signalSub struct {
+	ch       chan os.Signal
+	done     chan struct{}
+	handlers []*Signal
+}
+
+// Signal calls fn on the loop each time the process receives sig, until
+// the returned handler is stopped. Several handlers may watch the same
+// signal. An active handler keeps the loop alive unless Unref'd.
+// Loop-only.
+//
+// Portability: on Windows, console control events arrive as os.Interrupt.
+func (l *Loop) Signal(sig os.Signal, fn func(os.Signal)) (*Signal, error) {
+	if l.state.Load() == stateClosed {
+		return nil, ErrLoopClosed
+	}
+	if l.sigs == nil {
+		l.sigs = &signalSet{loop: l, subs: map[os.Signal]*signalSub{}}
+	}
+	s := &Signal{loop: l, sig: sig, fn: fn}
+	l.sigs.add(s)
+	return s, nil
+}
+
+func (ss *signalSet) add(s *Signal) {
+	sub := ss.subs[s.sig]
+	if sub == nil {
+		sub = &signalSub{ch: make(chan os.Signal, 8), done: make(chan struct{})}
+		ss.subs[s.sig] = sub
+		signal.Notify(sub.ch, s.sig)
+		l := ss.loop
+		go func(sig os.Signal) {
+			defer close(sub.done)
+			for range sub.ch {
+				if l.Post(func() { ss.deliver(sig) }) != nil {
+					return
+				}
+			}
+		}(s.sig)
+	}
+	sub.handlers = append(sub.handlers, s)
+	s.active = true
+	if !s.unref {
+		ss.loop.refs++
+	}
+}
+
+func (ss *signalSet) deliver(sig os.Signal) {
+	sub := ss.subs[sig]
+	if sub == nil {
+		return
+	}
+	for _, h := range append([]*Signal(nil), sub.handlers...) {
+		if h.active {
+			ss.loop.call(func() { h.fn(sig) })
+		}
+	}
+}
+
+func (ss *signalSet) remove(s *Signal) {
+	sub := ss.subs[s.sig]
+	if sub == nil {
+		return
+	}
+	for i, h := range sub.handlers {
+		if h == s {
+			sub.handlers = append(sub.handlers[:i], sub.handlers[i+1:]...)
+			break
+		}
+	}
+	if len(sub.handlers) == 0 {
+		delete(ss.subs, s.sig)
+		signal.Stop(sub.ch)
+		close(sub.ch)
+		<-sub.done
+	}
+}
+
+func (ss *signalSet) stopAll() {
+	for _, sub := range ss.subs {
+		for _, h := range append([]*Signal(nil), sub.handlers...) {
+			h.Stop()
+		}
+	}
+}
+
+// Stop removes the handler. When it was the last handler of its signal on
+// this loop, the loop stops watching the signal.
+func (s *Signal) Stop() {
+	if !s.active {
+		return
+	}
+	s.active = false
+	if !s.unref {
+		s.loop.refs--
+	}
+	s.loop.sigs.remove(s)
+}
+
+// Unref stops the handler from keeping the loop alive.
+func (s *Signal) Unref() {
+	if !s.unref && s.active {
+		s.loop.refs--
+	}
+	s.unref = true
+}
+
+// Ref undoes Unref.
+func (s *Signal) Ref() {
+	if s.unref && s.active {
+		s.loop.refs++
+	}
+	s.unref = false
+}

@@ -1,0 +1,64 @@
+package eddy
+
+import "sync/atomic"
+
+// Stats is a snapshot of a loop's counters.
+type Stats struct {
+	Conns       int    // open stream connections (TCP and Unix)
+	Listeners   int    // open listeners
+	PacketConns int    // open datagram sockets
+	Timers      int    // pending timers
+	Idles       int    // active idle callbacks
+	Signals     int    // active signal handlers
+	PendingWork int    // worker-pool jobs whose results are still to come
+	Posted      int    // functions posted and not yet run (queue depth)
+	Iterations  uint64 // loop turns so far
+	TimersFired uint64 // timer callbacks run so far
+	Accepted    uint64 // connections accepted so far
+	Panics      uint64 // panics recovered so far
+	Refs        int    // referenced handles and Refs keeping the loop alive
+}
+
+type loopStats struct {
+	conns, listeners, pconns, timers, idles, signals, pendingWork, refs atomic.Int64
+	iterations, timersFired, accepted, panics                           atomic.Uint64
+}
+
+// Stats returns a snapshot of the loop's counters. Safe for concurrent
+// use: counts owned by the loop are published once per turn.
+func (l *Loop) Stats() Stats {
+	s := &l.stats
+	return Stats{
+		Conns:       int(s.conns.Load()),
+		Listeners:   int(s.listeners.Load()),
+		PacketConns: int(s.pconns.Load()),
+		Timers:      int(s.timers.Load()),
+		Idles:       int(s.idles.Load()),
+		Signals:     int(s.signals.Load()),
+		PendingWork: int(s.pendingWork.Load()),
+		Posted:      int(l.nposted.Load()),
+		Iterations:  s.iterations.Load(),
+		TimersFired: s.timersFired.Load(),
+		Accepted:    s.accepted.Load(),
+		Panics:      s.panics.Load(),
+		Refs:        int(s.refs.Load()),
+	}
+}
+
+// publishStats copies loop-only counts into the shared snapshot.
+func (l *Loop) publishStats() {
+	s := &l.stats
+	s.timers.Store(int64(l.timers.len()))
+	s.idles.Store(int64(len(l.idles)))
+	s.refs.Store(int64(l.refs))
+	n := 0
+	if l.sigs != nil {
+		for _, sub := range l.sigs.subs {
+			n += len(sub.handlers)
+		}
+	}
+	s.signals.Store(int64(n))
+	s.conns.Store(int64(l.conns.n))
+	s.listeners.Store(int64(len(l.lns)))
+	s.pconns.Store(int64(len(l.pconns)))
+}

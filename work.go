@@ -1,0 +1,150 @@
+package eddy
+
+import (
+	"fmt"
+	"runtime/debug"
+	"sync"
+)
+
+// Pool is a bounded pool of worker goroutines for blocking work: file
+// system calls, CPU-heavy steps, or code that was not written for a loop.
+// Workers start on demand, up to the bound, and the queue of waiting jobs
+// is unbounded, so submitting never blocks a loop. Safe for concurrent
+// use.
+type Pool struct {
+	mu      sync.Mutex
+	cond    sync.Cond
+	jobs    []func()
+	head    int
+	max     int
+	workers int
+	idle    int
+	closed  bool
+}
+
+// NewPool returns a pool of at most n workers (at least 1).
+func NewPool(n int) *Pool {
+	if n < 1 {
+		n = 1
+	}
+	p := &Pool{max: n}
+	p.cond.L = &p.mu
+	return p
+}
+
+// Go queues fn to run on a worker. It reports false, without running fn,
+// once the pool is closed.
+func (p *Pool) Go(fn func()) bool {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return false
+	}
+	p.jobs = append(p.jobs, fn)
+	if p.idle > 0 {
+		p.cond.Signal()
+	} else if p.workers < p.max {
+		p.workers++
+		go p.work()
+	}
+	p.mu.Unlock()
+	return true
+}
+
+func (p *Pool) work() {
+	p.mu.Lock()
+	for {
+		for p.head == len(p.jobs) && !p.closed {
+			p.idle++
+			p.cond.Wait()
+			p.idle--
+		}
+		if p.head == len(p.jobs) {
+			p.workers--
+			p.mu.Unlock()
+			return
+		}
+		fn := p.jobs[p.head]
+		p.jobs[p.head] = nil
+		p.head++
+		if p.head == len(p.jobs) {
+			p.jobs, p.head = p.jobs[:0], 0
+		}
+		p.mu.Unlock()
+		fn()
+		p.mu.Lock()
+	}
+}
+
+// Close stops the pool: jobs already queued still run, then the workers
+// exit. Go fails afterwards.
+func (p *Pool) Close() {
+	p.mu.Lock()
+	p.closed = true
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+// Pending returns the number of queued jobs not yet started.
+func (p *Pool) Pending() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.jobs) - p.head
+}
+
+func (l *Loop) workPool() *Pool {
+	if l.pool == nil {
+		l.pool = NewPool(l.cfg.workers)
+	}
+	return l.pool
+}
+
+// Work runs fn in the loop's worker pool and then done, with fn's result,
+// on the loop. A panic in fn becomes an error matching ErrPanic. Pending
+// work keeps the loop alive. If the loop has stopped by the time fn
+// returns, done does not run. Loop-only.
+func Work[T any](l *Loop, fn func() (T, error), done func(T, error)) {
+	l.refs++
+	l.stats.pendingWork.Add(1)
+	ok := l.workPool().Go(func() {
+		v, err := runGuarded(fn)
+		l.Post(func() {
+			l.refs--
+			l.stats.pendingWork.Add(-1)
+			done(v, err)
+		})
+	})
+	if !ok {
+		l.refs--
+		l.stats.pendingWork.Add(-1)
+		var zero T
+		l.NextTick(func() { done(zero, ErrLoopClosed) })
+	}
+}
+
+func runGuarded[T any](fn func() (T, error)) (v T, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return fn()
+}
+
+// PanicError is the error of work or a handler that panicked. It matches
+// ErrPanic with errors.Is, and unwraps to the panic value when that is an
+// error.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("eddy: panic: %v", e.Value) }
+
+// Unwrap returns ErrPanic and, if the panic value is an error, that error.
+func (e *PanicError) Unwrap() []error {
+	if err, ok := e.Value.(error); ok {
+		return []error{ErrPanic, err}
+	}
+	return []error{ErrPanic}
+}
