@@ -85,6 +85,9 @@ type connExt struct {
 	lastActive int64
 	low, high  int
 	dial       *dialState
+	layer      Layer
+	layerReady bool
+	pending    [][]byte // plaintext written before the layer was ready
 }
 
 const (
@@ -188,7 +191,11 @@ func (c *Conn) detach() {
 // start delivers OnOpen and starts reading.
 func (c *Conn) start() {
 	c.flags |= cOpen
-	c.callOpen()
+	if ly := c.layer(); ly != nil {
+		ly.Start((*LayerConn)(c))
+	} else {
+		c.callOpen()
+	}
 	if c.flags&(cClosed|cPaused) == 0 {
 		_ = c.loop.poller.StartRead(&c.fd)
 	}
@@ -435,13 +442,23 @@ func (o *connOwner) ReadDone(p []byte, err error) {
 	c := (*Conn)(o)
 	if err != nil {
 		if err == io.EOF {
-			c.peerClosed()
+			if ly := c.layer(); ly != nil {
+				c.layerEOF(ly)
+			} else {
+				c.peerClosed()
+			}
 		} else {
 			c.fail(opError("read", c.netw.String(), c.RemoteAddr(), err))
 		}
 		return
 	}
 	c.touch()
+	if ly := c.layer(); ly != nil {
+		if err := ly.Input((*LayerConn)(c), p); err != nil && c.flags&cClosed == 0 {
+			c.fail(opError("read", c.netw.String(), c.RemoteAddr(), err))
+		}
+		return
+	}
 	c.deliver(p)
 }
 
@@ -505,6 +522,18 @@ func (c *Conn) Write(p []byte) error {
 	if len(p) == 0 {
 		return nil
 	}
+	if e := c.ext; e != nil && e.layer != nil {
+		if !e.layerReady {
+			e.pending = append(e.pending, append([]byte(nil), p...))
+			return nil
+		}
+		return e.layer.Output((*LayerConn)(c), p)
+	}
+	return c.writeRaw(p)
+}
+
+// writeRaw writes p to the socket, or queues it.
+func (c *Conn) writeRaw(p []byte) error {
 	if c.outLen == 0 && c.flags&cOpen != 0 {
 		l := c.loop
 		l.iov1[0] = p
@@ -537,6 +566,14 @@ func (c *Conn) Writev(bufs ...[]byte) error {
 	if total == 0 {
 		return nil
 	}
+	if c.layer() != nil {
+		for _, b := range bufs {
+			if err := c.Write(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	skip := 0
 	if c.outLen == 0 && c.flags&cOpen != 0 {
 		n, err := c.loop.poller.TryWrite(&c.fd, bufs)
@@ -565,6 +602,9 @@ func (c *Conn) Writev(bufs ...[]byte) error {
 func (c *Conn) SendFile(f *os.File, off, n int64) error {
 	if err := c.writable(); err != nil {
 		return err
+	}
+	if c.layer() != nil {
+		return c.copyFile(f, off, n)
 	}
 	if n <= 0 {
 		return nil
@@ -688,7 +728,10 @@ func (c *Conn) Close() error {
 	}
 	c.flags |= cClosing
 	c.PauseRead()
-	if c.outLen == 0 {
+	if ly := c.layer(); ly != nil && c.flags&cOpen != 0 {
+		ly.Close((*LayerConn)(c))
+	}
+	if c.outLen == 0 && c.flags&cClosed == 0 {
 		c.closeNow(nil)
 	}
 	return nil

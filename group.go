@@ -163,14 +163,14 @@ func (g *Group) listenHandoff(network, address string, h Handler, opts []ListenO
 			return err
 		}
 		ln.group = true
-		k := ln.k
+		k, mk := ln.k, ln.layer
 		ln.handoff = func(s poll.Sock) {
 			target := g.Next()
 			if target == l {
-				l.adopt(s, k, h)
+				l.adopt(s, k, h, mk)
 				return
 			}
-			if target.Post(func() { target.adopt(s, k, h) }) != nil {
+			if target.Post(func() { target.adopt(s, k, h, mk) }) != nil {
 				poll.CloseSock(s)
 			}
 		}

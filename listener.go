@@ -11,15 +11,27 @@ import (
 )
 
 // ListenOption configures Loop.Listen.
-type ListenOption func(*poll.ListenConfig)
+type ListenOption func(*listenConfig)
+
+type listenConfig struct {
+	poll.ListenConfig
+	layer func(c *Conn) Layer
+}
 
 // WithReusePort sets SO_REUSEPORT, so that several sockets, one per loop,
 // can listen on the same port and the kernel spreads connections among
 // them.
-func WithReusePort() ListenOption { return func(c *poll.ListenConfig) { c.ReusePort = true } }
+func WithReusePort() ListenOption { return func(c *listenConfig) { c.ReusePort = true } }
 
 // WithBacklog sets the listen backlog (default: the system's maximum).
-func WithBacklog(n int) ListenOption { return func(c *poll.ListenConfig) { c.Backlog = n } }
+func WithBacklog(n int) ListenOption { return func(c *listenConfig) { c.Backlog = n } }
+
+// WithLayer puts a fresh Layer, made by mk, on each accepted connection
+// before it opens: this is how a TLS listener is built. mk runs on the
+// accepting connection's loop.
+func WithLayer(mk func(c *Conn) Layer) ListenOption {
+	return func(c *listenConfig) { c.layer = mk }
+}
 
 // Listener accepts stream connections on a loop. Each accepted connection
 // gets the listener's handler and starts with OnOpen. Its methods are
@@ -31,6 +43,7 @@ type Listener struct {
 	addr     net.Addr
 	handler  Handler
 	handoff  func(s poll.Sock) // set by a Group that hands connections out
+	layer    func(c *Conn) Layer
 	retry    *Timer
 	unixPath string
 	closed   bool
@@ -52,7 +65,7 @@ func (l *Loop) Listen(network, address string, h Handler, opts ...ListenOption) 
 	if !ok {
 		return nil, opError("listen", network, nil, net.UnknownNetworkError(network))
 	}
-	var cfg poll.ListenConfig
+	var cfg listenConfig
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -66,11 +79,11 @@ func (l *Loop) Listen(network, address string, h Handler, opts ...ListenOption) 
 		}
 		addr = a
 	}
-	s, err := poll.Listen(network, addr, cfg)
+	s, err := poll.Listen(network, addr, cfg.ListenConfig)
 	if err != nil {
 		return nil, opError("listen", network, addr, err)
 	}
-	ln := &Listener{loop: l, k: k, handler: h}
+	ln := &Listener{loop: l, k: k, handler: h, layer: cfg.layer}
 	if err := l.poller.Register(&ln.fd, s, (*listenerOwner)(ln)); err != nil {
 		poll.CloseSock(s)
 		return nil, opError("listen", network, addr, err)
@@ -156,12 +169,15 @@ func (o *listenerOwner) AcceptDone(s poll.Sock, err error) {
 		ln.handoff(s)
 		return
 	}
-	l.adopt(s, ln.k, ln.handler)
+	l.adopt(s, ln.k, ln.handler, ln.layer)
 }
 
 // adopt takes an accepted socket into this loop as a connection.
-func (l *Loop) adopt(s poll.Sock, k netKind, h Handler) {
+func (l *Loop) adopt(s poll.Sock, k netKind, h Handler, mk func(*Conn) Layer) {
 	c := l.newConn(k, h)
+	if mk != nil {
+		c.SetLayer(mk(c))
+	}
 	if err := c.attach(s); err != nil {
 		poll.CloseSock(s)
 		c.fail(opError("accept", k.String(), nil, err))

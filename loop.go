@@ -61,6 +61,7 @@ type Loop struct {
 	// shutdownHooks run when a graceful shutdown begins.
 	shutdownHooks []func()
 	done          chan struct{} // closed when Run has returned
+	dnsState      any           // the loop's resolver, created on first use (resolver.go)
 }
 
 const (

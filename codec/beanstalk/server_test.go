@@ -4,43 +4,24 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os/exec"
 	"reflect"
-	"strconv"
 	"testing"
 	"time"
+
+	"github.com/eddy-go/eddy/internal/testenv"
 )
 
-// startBeanstalkd runs a beanstalkd from PATH on a loopback port, with a
-// max job size of 16 bytes, or skips the test when there is none.
+// startBeanstalkd runs a real beanstalkd through the test harness, with a
+// max job size of 16 bytes, and connects to it.
 func startBeanstalkd(t *testing.T) net.Conn {
-	bin, err := exec.LookPath("beanstalkd")
-	if err != nil || testing.Short() {
-		t.Skip("beanstalkd not on PATH (or -short)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	srv := testenv.Beanstalkd(t, testenv.MaxJobSize(16))
+	c, err := net.Dial("tcp", srv.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "-l", "127.0.0.1", "-p", strconv.Itoa(port), "-z", "16")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	for range 100 {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			t.Cleanup(func() { c.Close() })
-			c.SetDeadline(time.Now().Add(10 * time.Second))
-			return c
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("beanstalkd did not start on %s", addr)
-	return nil
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c
 }
 
 // TestRealServer pipelines every command to a real beanstalkd in one write

@@ -1,0 +1,93 @@
+package eddy
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/eddy-go/eddy/internal/leakcheck"
+)
+
+// xorLayer is a toy layer: a one-byte "hello" handshake each way, then
+// every byte XORed with a key, and a '!' goodbye.
+type xorLayer struct {
+	key      byte
+	gotHello bool
+	sawBye   bool
+}
+
+func (x *xorLayer) Start(lc *LayerConn) { lc.WriteRaw([]byte{'H'}) }
+
+func (x *xorLayer) Input(lc *LayerConn, p []byte) error {
+	if !x.gotHello {
+		if p[0] != 'H' {
+			return errors.New("bad hello")
+		}
+		x.gotHello = true
+		p = p[1:]
+		lc.Ready()
+	}
+	out := make([]byte, 0, len(p))
+	for _, b := range p {
+		if b == '!' {
+			x.sawBye = true
+			continue
+		}
+		out = append(out, b^x.key)
+	}
+	lc.Deliver(out)
+	return nil
+}
+
+func (x *xorLayer) EOF(lc *LayerConn) error {
+	if !x.sawBye {
+		return errors.New("truncated")
+	}
+	return nil
+}
+
+func (x *xorLayer) Output(lc *LayerConn, p []byte) error {
+	out := make([]byte, len(p))
+	for i, b := range p {
+		out[i] = b ^ x.key
+	}
+	return lc.WriteRaw(out)
+}
+
+func (x *xorLayer) Close(lc *LayerConn) { lc.WriteRaw([]byte{'!'}) }
+
+func TestLayer(t *testing.T) {
+	leakcheck.Check(t)
+	l := newLoop(t)
+	var serverOpened, clientOpened int
+	var serverErr, clientErr error = errors.New("unset"), errors.New("unset")
+	ln, _ := l.Listen("tcp", "127.0.0.1:0", &funcHandler{
+		open: func(c *Conn) { serverOpened++ },
+		data: func(c *Conn, d []byte) int {
+			c.Write(bytes.ToUpper(d))
+			c.Close()
+			return len(d)
+		},
+		close: func(_ *Conn, err error) { serverErr = err },
+	}, WithLayer(func(*Conn) Layer { return &xorLayer{key: 0x5a} }))
+	var got []byte
+	var raw *xorLayer
+	c, _ := l.Dial("tcp", ln.Addr().String(), &funcHandler{
+		open: func(c *Conn) { clientOpened++ },
+		data: func(c *Conn, d []byte) int { got = append(got, d...); return len(d) },
+		close: func(_ *Conn, err error) {
+			clientErr = err
+			ln.Close()
+		},
+	})
+	raw = &xorLayer{key: 0x5a}
+	c.SetLayer(raw)
+	c.Write([]byte("quiet")) // before the handshake: held, then sent
+	run(t, l)
+	if string(got) != "QUIET" || serverOpened != 1 || clientOpened != 1 {
+		t.Fatalf("got %q opened %d/%d", got, serverOpened, clientOpened)
+	}
+	if serverErr != nil || clientErr != nil {
+		t.Fatalf("errors: server %v client %v", serverErr, clientErr)
+	}
+}
