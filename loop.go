@@ -62,6 +62,8 @@ type Loop struct {
 	shutdownHooks []func()
 	done          chan struct{} // closed when Run has returned
 	dnsState      any           // the loop's resolver, created on first use (resolver.go)
+	iterations    uint64        // loop turns, published with the stats
+	published     int64         // loop time of the last publishStats
 }
 
 const (
@@ -144,7 +146,7 @@ func New(opts ...Option) (*Loop, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Loop{poller: p, cfg: cfg, base: time.Now(), done: make(chan struct{})}
+	l := &Loop{poller: p, cfg: cfg, base: time.Now(), done: make(chan struct{}), published: -int64(time.Hour)}
 	l.pool = cfg.pool
 	return l, nil
 }
@@ -183,17 +185,24 @@ func (l *Loop) Run() error {
 		_, err = l.poller.Wait(timeout)
 		// Awake: clear both flags before draining the queue. A Post that
 		// still saw polling set has written (or is about to write) the
-		// wakeup, which only costs one spare turn.
-		l.polling.Store(false)
-		l.wakeSent.Store(false)
+		// wakeup, which only costs one spare turn. (Loads first: a store
+		// is a locked instruction, and most turns have nothing to clear.)
+		if l.polling.Load() {
+			l.polling.Store(false)
+		}
+		if l.wakeSent.Load() {
+			l.wakeSent.Store(false)
+		}
 		if err != nil {
 			break
 		}
 		l.updateTime()
 		l.runPosted()
 		l.runTicks()
-		l.publishStats()
-		l.stats.iterations.Add(1)
+		l.iterations++
+		if l.now-l.published >= int64(time.Millisecond) {
+			l.publishStats()
+		}
 	}
 	l.teardown()
 	l.publishStats()

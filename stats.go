@@ -25,7 +25,8 @@ type loopStats struct {
 }
 
 // Stats returns a snapshot of the loop's counters. Safe for concurrent
-// use: counts owned by the loop are published once per turn.
+// use: counts owned by the loop are published before it sleeps, and at
+// least every millisecond while it is busy.
 func (l *Loop) Stats() Stats {
 	s := &l.stats
 	return Stats{
@@ -45,9 +46,13 @@ func (l *Loop) Stats() Stats {
 	}
 }
 
-// publishStats copies loop-only counts into the shared snapshot.
+// publishStats copies loop-only counts into the shared snapshot. The loop
+// calls it before it sleeps and at most once a millisecond while busy, so
+// a snapshot is at most a millisecond old.
 func (l *Loop) publishStats() {
+	l.published = l.now
 	s := &l.stats
+	s.iterations.Store(l.iterations)
 	s.timers.Store(int64(l.timers.len()))
 	s.idles.Store(int64(len(l.idles)))
 	s.refs.Store(int64(l.refs))

@@ -40,6 +40,10 @@ func (t *Timer) start(d, period time.Duration) {
 		d = 0
 	}
 	l := t.loop
+	// Count from the real time, not the turn's cached one: a callback
+	// (or the setup before Run) may have run long, and a timer must never
+	// fire early.
+	l.updateTime()
 	t.when = l.now + int64(d)
 	t.period = int64(period)
 	l.timerSeq++
