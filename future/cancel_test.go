@@ -1,0 +1,254 @@
+package future_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/eddy-go/eddy/future"
+)
+
+// producer returns a pending future whose OnCancel hook reports the cause
+// on the returned channel, and checks it runs on the loop.
+func producer(t *testing.T, l *testLoop) (*future.Future[int], *future.Promise[int], <-chan error) {
+	f, p := future.New[int](l)
+	ch := make(chan error, 1)
+	p.OnCancel(func(cause error) {
+		if !l.OnLoop() {
+			t.Error("OnCancel hook not on the loop")
+		}
+		ch <- cause
+	})
+	return f, p, ch
+}
+
+func TestCancelReachesProducer(t *testing.T) {
+	l := newLoop(t)
+	f, p, canceled := producer(t, l)
+	g := future.Map(f, func(v int) int { return v })
+	h := g.Catch(func(err error) (int, error) { return 0, err })
+	if !h.Cancel(errBoom) {
+		t.Fatal("Cancel reported false")
+	}
+	if h.Cancel(errBoom) {
+		t.Fatal("second Cancel reported true")
+	}
+	if cause := <-canceled; cause != errBoom {
+		t.Fatalf("producer saw %v", cause)
+	}
+	if p.Resolve(1) {
+		t.Fatal("a cancelled promise could still be resolved")
+	}
+	for i, fut := range []*future.Future[int]{f, g, h} {
+		_, err := get(t, fut)
+		var ce *future.CancelError
+		if !errors.Is(err, future.ErrCanceled) || !errors.Is(err, errBoom) || !errors.As(err, &ce) || ce.Cause != errBoom {
+			t.Errorf("%d: %v", i, err)
+		}
+	}
+}
+
+func TestCancelDefaultCause(t *testing.T) {
+	l := newLoop(t)
+	f, _, canceled := producer(t, l)
+	f.Cancel(nil)
+	if cause := <-canceled; cause != context.Canceled {
+		t.Fatalf("cause %v", cause)
+	}
+	_, err := get(t, f)
+	if !errors.Is(err, context.Canceled) || err.Error() != "future: canceled: context canceled" {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestCancelSharedFutureNeedsAllConsumers(t *testing.T) {
+	l := newLoop(t)
+	f, p, canceled := producer(t, l)
+	a := future.Map(f, func(v int) int { return v })
+	b := future.Map(f, func(v int) int { return v * 10 })
+	a.Cancel(nil)
+	l.Sync()
+	select {
+	case <-canceled:
+		t.Fatal("producer cancelled while another consumer still wants it")
+	default:
+	}
+	p.Resolve(2)
+	if v := mustGet(t, b); v != 20 {
+		t.Fatalf("got %d", v)
+	}
+	if _, err := get(t, a); !errors.Is(err, future.ErrCanceled) {
+		t.Fatalf("a: %v", err)
+	}
+}
+
+func TestCancelBlockedByPinningConsumer(t *testing.T) {
+	l := newLoop(t)
+	f, p, canceled := producer(t, l)
+	ch := f.Chan() // wants the result for good
+	future.Map(f, func(v int) int { return v }).Cancel(nil)
+	l.Sync()
+	select {
+	case <-canceled:
+		t.Fatal("cancelled despite Chan")
+	default:
+	}
+	p.Resolve(3)
+	if r := <-ch; r.Value != 3 {
+		t.Fatalf("got %+v", r)
+	}
+}
+
+func TestCancelSettledIsNoop(t *testing.T) {
+	l := newLoop(t)
+	f := future.Resolved(l, 1)
+	if f.Cancel(nil) {
+		t.Fatal("cancelled a settled future")
+	}
+	if v := mustGet(t, f); v != 1 {
+		t.Fatalf("got %d", v)
+	}
+}
+
+func TestCancelWhileForwarding(t *testing.T) {
+	l := newLoop(t)
+	inner, _, canceled := producer(t, l)
+	g := future.ThenFuture(future.Resolved(l, 1), func(int) *future.Future[int] { return inner })
+	l.Sync() // the step has run and g now waits on inner
+	g.Cancel(errBoom)
+	if cause := <-canceled; cause != errBoom {
+		t.Fatalf("cause %v", cause)
+	}
+}
+
+func TestCancelFollowingPromise(t *testing.T) {
+	l := newLoop(t)
+	src, _, canceled := producer(t, l)
+	f, p := future.New[int](l)
+	p.Follow(src)
+	f.Cancel(errBoom)
+	if cause := <-canceled; cause != errBoom {
+		t.Fatalf("cause %v", cause)
+	}
+}
+
+func TestOnCancelAfterCancel(t *testing.T) {
+	l := newLoop(t)
+	f, p := future.New[int](l)
+	f.Cancel(errBoom)
+	got := make(chan error, 1)
+	p.OnCancel(func(cause error) { got <- cause })
+	if cause := <-got; cause != errBoom {
+		t.Fatalf("cause %v", cause)
+	}
+	g, q := future.New[int](l)
+	q.Resolve(1)
+	q.OnCancel(func(error) { t.Error("hook ran on a resolved future") })
+	mustGet(t, g)
+	l.Sync()
+}
+
+func TestOnCancelNotRunOnNormalSettle(t *testing.T) {
+	l := newLoop(t)
+	f, p := future.New[int](l)
+	p.OnCancel(func(error) { t.Error("hook ran") })
+	p.Resolve(1)
+	mustGet(t, f)
+	l.Sync()
+}
+
+func TestWithContext(t *testing.T) {
+	l := newLoop(t)
+	f, _, canceled := producer(t, l)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	g := f.WithContext(ctx)
+	cancel(errBoom)
+	if cause := <-canceled; cause != errBoom {
+		t.Fatalf("cause %v", cause)
+	}
+	if _, err := get(t, g); !errors.Is(err, errBoom) || !errors.Is(err, future.ErrCanceled) {
+		t.Fatalf("got %v", err)
+	}
+	// A context that never ends adds nothing.
+	if f.WithContext(context.Background()) != f {
+		t.Fatal("WithContext(Background) should return f")
+	}
+	// Settling first stops the context watch.
+	h, hp := future.New[int](l)
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	w := h.WithContext(ctx2)
+	hp.Resolve(5)
+	if v := mustGet(t, w); v != 5 {
+		t.Fatalf("got %d", v)
+	}
+}
+
+func TestWithContextAlreadyDone(t *testing.T) {
+	l := newLoop(t)
+	f, _, canceled := producer(t, l)
+	ctx, cancel := context.WithTimeout(context.Background(), 0)
+	defer cancel()
+	<-ctx.Done()
+	g := f.WithContext(ctx)
+	if cause := <-canceled; cause != context.DeadlineExceeded {
+		t.Fatalf("cause %v", cause)
+	}
+	if _, err := get(t, g); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestAwaitContextCancelsProducer(t *testing.T) {
+	l := newLoop(t)
+	f, _, canceled := producer(t, l)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := f.Await(ctx)
+		errc <- err
+	}()
+	cancel() // before or after Await attaches: the same outcome
+
+	if err := <-errc; err != context.Canceled {
+		t.Fatalf("Await returned %v", err)
+	}
+	if cause := <-canceled; !errors.Is(cause, context.Canceled) {
+		t.Fatalf("cause %v", cause)
+	}
+}
+
+func TestCancelFromManyGoroutines(t *testing.T) {
+	l := newLoop(t)
+	for range 50 {
+		f, p, canceled := producer(t, l)
+		g := future.Map(f, func(v int) int { return v })
+		wins := make(chan bool, 8)
+		for range 4 {
+			go func() { wins <- g.Cancel(nil) }()
+			go func() { wins <- p.Resolve(1) }()
+		}
+		n := 0
+		for range 8 {
+			if <-wins {
+				n++
+			}
+		}
+		if n < 1 || n > 2 {
+			t.Fatalf("%d winners", n)
+		}
+		mustSettle(t, g)
+		l.Sync()
+		select {
+		case <-canceled:
+		default:
+		}
+	}
+}
+
+func mustSettle[T any](t *testing.T, f *future.Future[T]) {
+	t.Helper()
+	if _, err := get(t, f); err != nil && !errors.Is(err, future.ErrCanceled) {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,0 +1,160 @@
+package future_test
+
+import (
+	"runtime"
+	"testing"
+	"time"
+	"weak"
+
+	"github.com/eddy-go/eddy/future"
+)
+
+const longChain = 100_000
+
+// buildForward builds a chain of n flattening steps on f, each returning
+// a future, resolved or settled later, for v+1.
+func buildForward(exec future.Executor, f *future.Future[int], pending bool, n int) *future.Future[int] {
+	for range n {
+		f = future.ThenFuture(f, func(v int) *future.Future[int] {
+			if !pending {
+				return future.Resolved(exec, v+1)
+			}
+			g, p := future.New[int](exec)
+			p.Resolve(v + 1)
+			return g
+		})
+	}
+	return f
+}
+
+func TestLongForwardChainResolvedAfter(t *testing.T) {
+	for _, pending := range []bool{false, true} {
+		l := newLoop(t)
+		f, p := future.New[int](l)
+		end := buildForward(l, f, pending, longChain)
+		p.Resolve(0)
+		if v := mustGet(t, end); v != longChain {
+			t.Fatalf("got %d", v)
+		}
+	}
+}
+
+func TestLongForwardChainResolvedBefore(t *testing.T) {
+	l := newLoop(t)
+	var end *future.Future[int]
+	l.Do(func() { end = buildForward(l, future.Resolved(l, 0), false, longChain) })
+	if v := mustGet(t, end); v != longChain {
+		t.Fatalf("got %d", v)
+	}
+}
+
+func TestLongChainNilExecutor(t *testing.T) {
+	f, p := future.New[int](nil)
+	end := buildForward(nil, f, false, manySteps)
+	p.Resolve(0)
+	if r, ok := end.Peek(); !ok || r.Value != manySteps {
+		t.Fatalf("got %+v %v", r, ok)
+	}
+	before := buildForward(nil, future.Resolved[int](nil, 0), true, manySteps)
+	if r, _ := before.Peek(); r.Value != manySteps {
+		t.Fatalf("got %+v", r)
+	}
+}
+
+func TestLongThenChain(t *testing.T) {
+	l := newLoop(t)
+	f, p := future.New[int](l)
+	g := f
+	for range manySteps {
+		g = future.Then(g, func(v int) (int, error) { return v + 1, nil })
+	}
+	p.Resolve(0)
+	if v := mustGet(t, g); v != manySteps {
+		t.Fatalf("got %d", v)
+	}
+}
+
+// Promises that follow each other, p[i] following p[i+1]'s future, unwind
+// without recursion when the last one settles.
+func TestLongFollowChain(t *testing.T) {
+	for _, exec := range []future.Executor{nil, newLoop(t)} {
+		first, p := future.New[int](exec)
+		for range manySteps {
+			next, np := future.New[int](exec)
+			p.Follow(next)
+			p = np
+		}
+		p.Resolve(5)
+		if v := mustGet(t, first); v != 5 {
+			t.Fatalf("got %d", v)
+		}
+	}
+}
+
+// A user-written asynchronous loop, each iteration started from the
+// previous one's callback, runs iteratively on the loop.
+func TestUserRecursionOnLoop(t *testing.T) {
+	l := newLoop(t)
+	done, dp := future.New[int](l)
+	var step func(i int)
+	step = func(i int) {
+		if i == manySteps {
+			dp.Resolve(i)
+			return
+		}
+		future.Resolved(l, i).OnSettle(func(v int, _ error) { step(v + 1) })
+	}
+	l.Do(func() { step(0) })
+	if v := mustGet(t, done); v != manySteps {
+		t.Fatalf("got %d", v)
+	}
+}
+
+// Cancelling the end of a long chain walks up to the producer iteratively.
+func TestLongChainCancel(t *testing.T) {
+	l := newLoop(t)
+	f, p := future.New[int](l)
+	canceled := make(chan error, 1)
+	p.OnCancel(func(cause error) { canceled <- cause })
+	g := f
+	for range manySteps {
+		g = future.Then(g, func(v int) (int, error) { return v, nil })
+	}
+	g.Cancel(errBoom)
+	if cause := <-canceled; cause != errBoom {
+		t.Fatalf("cause %v", cause)
+	}
+}
+
+// A settled chain does not keep its beginning alive: an endless
+// asynchronous loop (f = Then(f, ...)) runs in bounded memory.
+func TestSettledChainReleasesItsStart(t *testing.T) {
+	steps := map[string]func(*future.Future[int]) *future.Future[int]{
+		"then": func(f *future.Future[int]) *future.Future[int] { return future.Then(f, addOne) },
+		"forward": func(f *future.Future[int]) *future.Future[int] {
+			return future.ThenFuture(f, func(v int) *future.Future[int] { return future.Resolved[int](nil, v) })
+		},
+		"catch": func(f *future.Future[int]) *future.Future[int] {
+			return f.Catch(func(err error) (int, error) { return 0, err })
+		},
+		"timeout": func(f *future.Future[int]) *future.Future[int] { return future.Timeout(f, time.Hour) },
+	}
+	for kind, step := range steps {
+		w, end := settledChain(step)
+		runtime.GC()
+		if w.Value() != nil {
+			t.Errorf("%s: the start of a settled chain is still reachable", kind)
+		}
+		runtime.KeepAlive(end)
+	}
+}
+
+func settledChain(step func(*future.Future[int]) *future.Future[int]) (weak.Pointer[future.Future[int]], *future.Future[int]) {
+	first, p := future.New[int](nil)
+	f := first
+	for range 100 {
+		f = step(f)
+	}
+	p.Resolve(1)
+	return weak.Make(first), f
+}

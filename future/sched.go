@@ -1,0 +1,261 @@
+package future
+
+import (
+	"reflect"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	"weak"
+)
+
+// sched is the state this package keeps for one Executor: an inbox of
+// nodes to run there, filled from any goroutine, and one posted drain at a
+// time that empties it on the executor's goroutine.
+type sched struct {
+	exec      Executor
+	inbox     atomic.Pointer[node] // LIFO; reversed when drained
+	scheduled atomic.Bool          // a drain is posted or running
+	dead      atomic.Bool          // Post failed: the executor has stopped
+	deadErr   error                // set before dead
+	deadOnce  sync.Once
+	runFn     func()
+	yield     bool // give the executor back after a budget of work
+}
+
+// runBudget is how many nodes a drain runs before it yields to the loop
+// when more work keeps arriving (direct propagation always completes).
+const runBudget = 4096
+
+func newSched(e Executor, yield bool) *sched {
+	s := &sched{exec: e, yield: yield}
+	s.runFn = s.run
+	return s
+}
+
+// push queues n (with n.s == s) to run on s's goroutine, posting a drain
+// unless one is already posted or running. Safe for concurrent use.
+func (s *sched) push(n *node) {
+	if s.dead.Load() {
+		s.abortList(n)
+		return
+	}
+	for {
+		h := s.inbox.Load()
+		n.next = h
+		if s.inbox.CompareAndSwap(h, n) {
+			break
+		}
+	}
+	if !s.scheduled.Load() && s.scheduled.CompareAndSwap(false, true) {
+		if err := s.exec.Post(s.runFn); err != nil {
+			s.die(err)
+		}
+	} else if s.dead.Load() {
+		s.flushDead()
+	}
+}
+
+// run is the drain posted to the executor.
+func (s *sched) run() {
+	budget := runBudget
+	for {
+		list := s.inbox.Swap(nil)
+		if list == nil {
+			s.scheduled.Store(false)
+			if s.inbox.Load() == nil || !s.scheduled.CompareAndSwap(false, true) {
+				return
+			}
+			continue
+		}
+		var q queue
+		q.pushList(list)
+		budget -= drain(s, &q)
+		if budget <= 0 && s.yield && s.inbox.Load() != nil {
+			if err := s.exec.Post(s.runFn); err != nil {
+				s.die(err)
+			}
+			return
+		}
+	}
+}
+
+// die marks s dead and aborts whatever waits in its inbox.
+func (s *sched) die(err error) {
+	s.deadOnce.Do(func() {
+		s.deadErr = stoppedError(err)
+		s.dead.Store(true)
+	})
+	s.flushDead()
+}
+
+func (s *sched) flushDead() {
+	for {
+		list := s.inbox.Swap(nil)
+		if list == nil {
+			return
+		}
+		var q queue
+		q.pushList(list)
+		drain(nil, &q)
+	}
+}
+
+func (s *sched) abortList(n *node) {
+	n.next = nil
+	var q queue
+	q.pushList(n)
+	drain(nil, &q)
+}
+
+// runList runs a consumer list detached from a head (LIFO) from a
+// goroutine that is not inside a drain: inline nodes run here, the others
+// go to their executor's inbox.
+func runList(list *node) {
+	if list == nil {
+		return
+	}
+	var q queue
+	q.pushList(list)
+	drain(nil, &q)
+}
+
+// drain runs q on the current goroutine, which is cur's (cur != nil) or
+// any goroutine (cur == nil). Nodes for another executor are handed over;
+// lists returned by fire are appended, so propagation is iterative. It
+// returns how many nodes ran.
+func drain(cur *sched, q *queue) int {
+	count := 0
+	for {
+		n := q.head
+		if n == nil {
+			return count
+		}
+		q.head = n.next
+		if q.head == nil {
+			q.tail = nil
+		}
+		n.next = nil
+		var ready *node
+		switch s := n.s; {
+		case s == cur || s == nil:
+			ready = n.c.fire()
+		case s.dead.Load():
+			ready = n.c.abort(s.deadErr)
+		default:
+			s.push(n)
+			continue
+		}
+		count++
+		if ready != nil {
+			q.pushList(ready)
+		}
+	}
+}
+
+// queue is a FIFO of nodes linked through next.
+type queue struct{ head, tail *node }
+
+// pushList appends a LIFO list in reverse, that is in the order in which
+// its nodes were added.
+func (q *queue) pushList(lifo *node) {
+	if lifo == nil {
+		return
+	}
+	last := lifo
+	var rev *node
+	for n := lifo; n != nil; {
+		next := n.next
+		n.next = rev
+		rev = n
+		n = next
+	}
+	if q.tail == nil {
+		q.head = rev
+	} else {
+		q.tail.next = rev
+	}
+	q.tail = last
+}
+
+// The registry maps executors to their sched without keeping either alive:
+// a sched lives as long as a future (or a posted drain) refers to it, and
+// it holds its executor. slots is a lock-free cache in front of the map.
+type slotEntry struct {
+	key uintptr
+	wp  weak.Pointer[sched]
+}
+
+const nslots = 64
+
+var (
+	slots [nslots]atomic.Pointer[slotEntry]
+	regMu sync.Mutex
+	reg   = map[uintptr]weak.Pointer[sched]{}
+)
+
+// schedOf returns the sched of e, or nil for a nil Executor. Executors of
+// a pointer type share one sched per pointer; other executors get a new
+// sched per call (their futures still work, without batching).
+func schedOf(e Executor) *sched {
+	if e == nil {
+		return nil
+	}
+	v := reflect.ValueOf(e)
+	if v.Kind() != reflect.Pointer {
+		return newSched(e, true)
+	}
+	key := v.Pointer()
+	slot := &slots[(key>>4^key>>10)%nslots]
+	if ent := slot.Load(); ent != nil && ent.key == key {
+		if s := ent.wp.Value(); s != nil && s.exec == e {
+			return s
+		}
+	}
+	return schedSlow(e, key, slot)
+}
+
+func schedSlow(e Executor, key uintptr, slot *atomic.Pointer[slotEntry]) *sched {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if wp, ok := reg[key]; ok {
+		if s := wp.Value(); s != nil && s.exec == e {
+			slot.Store(&slotEntry{key, wp})
+			return s
+		}
+	}
+	s := newSched(e, true)
+	wp := weak.Make(s)
+	reg[key] = wp
+	runtime.AddCleanup(s, forget, key)
+	slot.Store(&slotEntry{key, wp})
+	return s
+}
+
+func forget(key uintptr) {
+	regMu.Lock()
+	if wp, ok := reg[key]; ok && wp.Value() == nil {
+		delete(reg, key)
+	}
+	regMu.Unlock()
+}
+
+// inlineExec runs posted functions at once, on the posting goroutine. A
+// sched over it serializes the nodes of one operation that has no
+// executor: whoever finds it idle runs everything queued meanwhile.
+type inlineExec struct{}
+
+func (inlineExec) Post(fn func()) error { fn(); return nil }
+func (inlineExec) OnLoop() bool         { return false }
+func (inlineExec) Delay(d time.Duration, fn func()) func() {
+	t := time.AfterFunc(d, fn)
+	return func() { t.Stop() }
+}
+
+// serial returns s, or for a nil s a private serializing sched.
+func serial(s *sched) *sched {
+	if s != nil {
+		return s
+	}
+	return newSched(inlineExec{}, false)
+}

@@ -1,0 +1,324 @@
+package future
+
+import "errors"
+
+// Step modes of step (type-changing) and same (type-preserving).
+const (
+	modeThen uint8 = iota
+	modeMap
+	modeThenFuture
+	modeCatch
+	modeCatchFuture
+	modeFinally
+	modeTap
+	modeMirror
+	modeOnSettle
+)
+
+// Then returns a future for fn applied to f's value. If f is rejected, fn
+// is not called and the result is rejected with the same error. If fn
+// returns an error or panics (see PanicError), the result is rejected with
+// it. fn runs on f's executor. Safe for concurrent use.
+func Then[T, U any](f *Future[T], fn func(T) (U, error)) *Future[U] {
+	return newStep[T, U](f, modeThen, fn)
+}
+
+// Map is Then for a function that cannot fail. Safe for concurrent use.
+func Map[T, U any](f *Future[T], fn func(T) U) *Future[U] {
+	return newStep[T, U](f, modeMap, fn)
+}
+
+// ThenFuture is Then for a step that is itself asynchronous: the result
+// settles as the future fn returns does (it is flattened, never a future
+// of a future). A nil future from fn rejects the result with ErrNilFuture.
+// Safe for concurrent use.
+func ThenFuture[T, U any](f *Future[T], fn func(T) *Future[U]) *Future[U] {
+	return newStep[T, U](f, modeThenFuture, fn)
+}
+
+// TapFuture runs fn on f's value for its side effect and waits for the
+// future it returns before passing f's value on unchanged. If f is
+// rejected, fn is not called and the error passes through; if fn's future
+// is rejected, the result is rejected with that error. Safe for concurrent
+// use.
+func TapFuture[T, U any](f *Future[T], fn func(T) *Future[U]) *Future[T] {
+	return ThenFuture(f, func(v T) *Future[T] {
+		h := fn(v)
+		if h == nil {
+			return rejectedOn[T](nil, ErrNilFuture)
+		}
+		return Map(h, func(U) T { return v })
+	})
+}
+
+// Catch returns a future that recovers from f's rejection: fn gets the
+// error and returns a replacement value, or an error to stay rejected (it
+// may return the same error to pass it through). A resolved f passes
+// through without calling fn. Safe for concurrent use.
+func (f *Future[T]) Catch(fn func(error) (T, error)) *Future[T] {
+	return newSame(f, modeCatch, fn)
+}
+
+// CatchFuture is Catch for an asynchronous recovery, such as a retry: the
+// result settles as the future fn returns does. Safe for concurrent use.
+func (f *Future[T]) CatchFuture(fn func(error) *Future[T]) *Future[T] {
+	return newSame(f, modeCatchFuture, fn)
+}
+
+// Finally returns a future that settles as f does, after running fn
+// whether f resolved or was rejected. If fn panics, the result is rejected
+// with the *PanicError (joined with f's error, if any). Safe for
+// concurrent use.
+func (f *Future[T]) Finally(fn func()) *Future[T] {
+	return newSame(f, modeFinally, fn)
+}
+
+// Tap runs fn on f's value for its side effect, before the chain goes on,
+// and passes the value on unchanged. If f is rejected, fn is not called
+// and the error passes through; if fn returns an error or panics, the
+// result is rejected with it. For an asynchronous side effect see
+// TapFuture. Safe for concurrent use.
+func (f *Future[T]) Tap(fn func(T) error) *Future[T] {
+	return newSame(f, modeTap, fn)
+}
+
+// OnSettle calls fn with f's value and error once f settles, on f's
+// executor. It handles the rejection: a rejected f is not reported as
+// unhandled. A panic in fn is reported as an unhandled rejection. Safe for
+// concurrent use.
+func (f *Future[T]) OnSettle(fn func(v T, err error)) {
+	newSame(f, modeOnSettle, fn)
+}
+
+// step is the consumer behind Then, Map and ThenFuture. Its output future
+// comes first so that the future is the start of the one allocation.
+type step[T, U any] struct {
+	out   Future[U]
+	n     node
+	src   *Future[T]
+	inner *Future[U] // set while waiting for a flattened future
+	wait  awaiting
+	mode  uint8
+	fn    any
+}
+
+func newStep[T, U any](f *Future[T], mode uint8, fn any) *Future[U] {
+	if f == nil {
+		return rejectedOn[U](nil, ErrNilFuture)
+	}
+	st := &step[T, U]{src: f, mode: mode, fn: fn}
+	st.out.s = f.s
+	st.out.up = &st.wait
+	st.n = node{c: st, s: f.s}
+	st.wait.p.Store(&f.core)
+	f.take(&st.n)
+	return &st.out
+}
+
+func (st *step[T, U]) fire() *node {
+	if in := st.inner; in != nil {
+		st.inner = nil
+		st.wait.done(&in.core)
+		return st.out.finish(in.val, in.err)
+	}
+	src, fn := st.src, st.fn
+	st.src, st.fn = nil, nil
+	st.wait.done(&src.core)
+	var zero U
+	if st.out.state.Load() != stPending {
+		return nil
+	}
+	if src.err != nil {
+		return st.out.finish(zero, src.err)
+	}
+	switch st.mode {
+	case modeThen:
+		v, err := call1(fn.(func(T) (U, error)), src.val)
+		return st.out.finish(v, err)
+	case modeMap:
+		v, err := callMap(fn.(func(T) U), src.val)
+		return st.out.finish(v, err)
+	default:
+		h, err := callFut(fn.(func(T) *Future[U]), src.val)
+		if err != nil {
+			return st.out.finish(zero, err)
+		}
+		return forward(&st.out, &st.n, &st.wait, &st.inner, h)
+	}
+}
+
+func (st *step[T, U]) abort(err error) *node {
+	st.src, st.fn, st.inner = nil, nil, nil
+	var zero U
+	return st.out.finish(zero, err)
+}
+
+// same is the consumer behind the steps that keep the type: Catch,
+// CatchFuture, Finally, Tap, OnSettle and the mirror of WithContext.
+type same[T any] struct {
+	out   Future[T]
+	n     node
+	src   *Future[T]
+	inner *Future[T]
+	wait  awaiting
+	mode  uint8
+	fn    any
+}
+
+func newSame[T any](f *Future[T], mode uint8, fn any) *Future[T] {
+	if f == nil {
+		return rejectedOn[T](nil, ErrNilFuture)
+	}
+	st := newSameStep(f, mode, fn)
+	f.take(&st.n)
+	return &st.out
+}
+
+func newSameStep[T any](f *Future[T], mode uint8, fn any) *same[T] {
+	st := &same[T]{src: f, mode: mode, fn: fn}
+	st.out.s = f.s
+	st.out.up = &st.wait
+	st.n = node{c: st, s: f.s}
+	st.wait.p.Store(&f.core)
+	return st
+}
+
+func (st *same[T]) fire() *node {
+	if in := st.inner; in != nil {
+		st.inner = nil
+		st.wait.done(&in.core)
+		return st.out.finish(in.val, in.err)
+	}
+	src, fn := st.src, st.fn
+	st.src, st.fn = nil, nil
+	st.wait.done(&src.core)
+	if st.mode == modeMirror {
+		if stop, ok := fn.(func() bool); ok {
+			stop()
+		}
+	}
+	if st.out.state.Load() != stPending {
+		return nil
+	}
+	v, err := src.val, src.err
+	var zero T
+	switch st.mode {
+	case modeCatch:
+		if err != nil {
+			v, err = callCatch(fn.(func(error) (T, error)), err)
+		}
+	case modeCatchFuture:
+		if err != nil {
+			h, perr := callCatchFut(fn.(func(error) *Future[T]), err)
+			if perr != nil {
+				return st.out.finish(zero, perr)
+			}
+			return forward(&st.out, &st.n, &st.wait, &st.inner, h)
+		}
+	case modeFinally:
+		if perr := callFinally(fn.(func())); perr != nil {
+			v, err = zero, errors.Join(err, perr)
+		}
+	case modeTap:
+		if err == nil {
+			if terr := callTap(fn.(func(T) error), v); terr != nil {
+				v, err = zero, terr
+			}
+		}
+	case modeOnSettle:
+		err = callOnSettle(fn.(func(T, error)), v, err)
+	}
+	return st.out.finish(v, err)
+}
+
+func (st *same[T]) abort(err error) *node {
+	if stop, ok := st.fn.(func() bool); ok && st.mode == modeMirror {
+		stop()
+	}
+	st.src, st.fn, st.inner = nil, nil, nil
+	var zero T
+	return st.out.finish(zero, err)
+}
+
+// forward makes out settle as h does: it takes interest in h, makes h the
+// awaited future (for cancellation) and attaches n, whose next fire copies
+// *slot into out. If h has settled already, out settles now.
+func forward[U any](out *Future[U], n *node, w *awaiting, slot **Future[U], h *Future[U]) *node {
+	var zero U
+	if h == nil {
+		return out.finish(zero, ErrNilFuture)
+	}
+	h.want.Add(1)
+	if !w.move(&h.core) {
+		return nil
+	}
+	*slot = h
+	n.s = nil // copying a settled result is safe anywhere
+	if h.attach(n) {
+		return nil
+	}
+	*slot = nil
+	return out.finish(h.val, h.err)
+}
+
+// finish settles a future that is still pending, from inside a drain, and
+// returns its consumers for the drain to run. It does nothing (and returns
+// nil) if the future was settled meanwhile, for example cancelled.
+func (f *Future[T]) finish(v T, err error) *node {
+	final := finalState(err)
+	if !f.claim(final) {
+		return nil
+	}
+	f.val, f.err = v, err
+	return f.complete(final)
+}
+
+// The call helpers run user code and turn a panic into a *PanicError.
+
+func catchPanic(err *error) {
+	if r := recover(); r != nil {
+		*err = newPanicError(r)
+	}
+}
+
+func call1[T, U any](fn func(T) (U, error), v T) (u U, err error) {
+	defer catchPanic(&err)
+	return fn(v)
+}
+
+func callMap[T, U any](fn func(T) U, v T) (u U, err error) {
+	defer catchPanic(&err)
+	return fn(v), nil
+}
+
+func callFut[T, U any](fn func(T) *Future[U], v T) (h *Future[U], err error) {
+	defer catchPanic(&err)
+	return fn(v), nil
+}
+
+func callCatch[T any](fn func(error) (T, error), e error) (v T, err error) {
+	defer catchPanic(&err)
+	return fn(e)
+}
+
+func callCatchFut[T any](fn func(error) *Future[T], e error) (h *Future[T], err error) {
+	defer catchPanic(&err)
+	return fn(e), nil
+}
+
+func callFinally(fn func()) (err error) {
+	defer catchPanic(&err)
+	fn()
+	return nil
+}
+
+func callTap[T any](fn func(T) error, v T) (err error) {
+	defer catchPanic(&err)
+	return fn(v)
+}
+
+func callOnSettle[T any](fn func(T, error), v T, e error) (err error) {
+	defer catchPanic(&err)
+	fn(v, e)
+	return nil
+}

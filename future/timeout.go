@@ -1,0 +1,86 @@
+package future
+
+import "time"
+
+// Timeout returns a future that settles as f does, unless d elapses first:
+// then it is rejected with a *TimeoutError (errors.Is ErrTimeout and
+// context.DeadlineExceeded), and f loses its interest, so that f is
+// cancelled, and its producer told, unless another consumer wants it.
+// The timer runs on f's executor (Executor.Delay) and is stopped when f
+// settles first; a future without executor uses time.AfterFunc, and the
+// timeout then settles on the timer's goroutine. Safe for concurrent use.
+func Timeout[T any](f *Future[T], d time.Duration) *Future[T] {
+	if f == nil {
+		return rejectedOn[T](nil, ErrNilFuture)
+	}
+	op := &timeoutOp[T]{src: f, d: d}
+	op.out.s = f.s
+	op.out.up = &op.wait
+	op.wait.p.Store(&f.core)
+	op.n = node{c: op, s: f.s}
+	f.want.Add(1)
+	if f.s == nil {
+		op.timer = time.AfterFunc(d, op.expire)
+	} else {
+		op.setup = node{c: (*timeoutSetup[T])(op), s: f.s}
+		f.s.push(&op.setup)
+	}
+	if !f.attach(&op.n) {
+		runList(&op.n)
+	}
+	return &op.out
+}
+
+type timeoutOp[T any] struct {
+	out   Future[T]
+	n     node // on f: settles out, stops the timer
+	setup node // starts the timer on the executor
+	src   *Future[T]
+	wait  awaiting
+	d     time.Duration
+	stop  func()      // executor timer; touched only on the executor
+	timer *time.Timer // without executor
+}
+
+func (op *timeoutOp[T]) fire() *node {
+	if op.timer != nil {
+		op.timer.Stop()
+	} else if op.stop != nil {
+		op.stop()
+		op.stop = nil
+	}
+	src := op.src
+	op.src = nil
+	op.wait.done(&src.core)
+	return op.out.finish(src.val, src.err)
+}
+
+func (op *timeoutOp[T]) abort(err error) *node {
+	var zero T
+	return op.out.finish(zero, err)
+}
+
+// expire runs when the timer fires.
+func (op *timeoutOp[T]) expire() {
+	if !op.out.claim(stRejected) {
+		return
+	}
+	// Tell the source's producer first, then the consumers.
+	terr := &TimeoutError{After: op.d}
+	ce := &CancelError{Cause: terr}
+	releaseUp(op.wait.release(ce, nil), ce)
+	op.out.err = terr
+	runList(op.out.complete(stRejected))
+}
+
+type timeoutSetup[T any] timeoutOp[T]
+
+func (s *timeoutSetup[T]) fire() *node {
+	op := (*timeoutOp[T])(s)
+	if op.out.state.Load() == stPending {
+		op.stop = op.out.s.exec.Delay(op.d, op.expire)
+	}
+	return nil
+}
+
+func (s *timeoutSetup[T]) abort(err error) *node { return (*timeoutOp[T])(s).abort(err) }

@@ -1,0 +1,121 @@
+package future_test
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/eddy-go/eddy/future"
+)
+
+// Tests that use the unhandled-rejection hook must not run in parallel.
+
+func TestUnhandledFiresOnce(t *testing.T) {
+	errMine := errors.New("fires once")
+	seen := catchUnhandled(t, is(errMine))
+	l := newLoop(t)
+	f, p := future.New[int](l)
+	g := future.Map(f, func(v int) int { return v }) // the end of the chain
+	_ = g
+	p.Reject(errMine)
+	l.Sync()
+	errs := seen()
+	if len(errs) != 1 {
+		t.Fatalf("reported %v", errs)
+	}
+}
+
+func TestUnhandledNotForHandled(t *testing.T) {
+	errMine := errors.New("handled")
+	seen := catchUnhandled(t, is(errMine))
+	l := newLoop(t)
+	// A handler attached before the rejection.
+	f, p := future.New[int](l)
+	f.Catch(func(error) (int, error) { return 0, nil })
+	p.Reject(errMine)
+	// Handlers attached in the same loop turn as the rejection count: an
+	// OnSettle, a Chan, a combinator, a chain that ends in a Catch.
+	var ch <-chan future.Result[int]
+	l.Do(func() {
+		future.Rejected[int](l, errMine).OnSettle(func(int, error) {})
+		ch = future.Rejected[int](l, errMine).Chan()
+		future.AllSettled(future.Rejected[int](l, errMine))
+		future.Map(future.Rejected[int](l, errMine), func(v int) int { return v }).
+			Catch(func(error) (int, error) { return 1, nil })
+		// Cancellations are never reported.
+		c, _ := future.New[int](l)
+		c.Cancel(errMine)
+	})
+	<-ch
+	// Await handles too (a future without executor is checked when it is
+	// collected, so this is deterministic).
+	func() {
+		_, _ = future.Rejected[int](nil, errMine).Await(context.Background())
+	}()
+	runtime.GC()
+	l.Sync()
+	time.Sleep(10 * time.Millisecond) // cleanups run on their own goroutine
+	if errs := seen(); len(errs) != 0 {
+		t.Fatalf("reported %v", errs)
+	}
+}
+
+func TestUnhandledPanicInCallback(t *testing.T) {
+	seen := catchUnhandled(t, func(err error) bool {
+		var pe *future.PanicError
+		return errors.As(err, &pe) && (pe.Value == "in callback" || pe.Value == "in hook")
+	})
+	l := newLoop(t)
+	future.Resolved(l, 1).OnSettle(func(int, error) { panic("in callback") })
+	_, p := future.New[int](l)
+	p.OnCancel(func(error) { panic("in hook") })
+	p.Future().Cancel(nil)
+	l.Sync()
+	errs := seen()
+	if len(errs) != 2 {
+		t.Fatalf("reported %v", errs)
+	}
+	for _, err := range errs {
+		var pe *future.PanicError
+		if !errors.As(err, &pe) {
+			t.Fatalf("got %v", err)
+		}
+	}
+}
+
+func TestUnhandledNilExecutorOnCollection(t *testing.T) {
+	errMine := errors.New("collected unhandled")
+	seen := catchUnhandled(t, is(errMine))
+	func() {
+		_, p := future.New[int](nil)
+		p.Reject(errMine)
+		h := future.Rejected[int](nil, errMine)
+		h.OnSettle(func(int, error) {}) // handled: never reported
+	}()
+	mine := func() int { return len(seen()) }
+	deadline := time.Now().Add(5 * time.Second)
+	for mine() == 0 && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	runtime.GC()
+	time.Sleep(10 * time.Millisecond)
+	if n := mine(); n != 1 {
+		t.Fatalf("reported %d times", n)
+	}
+}
+
+func TestDefaultUnhandledHandler(t *testing.T) {
+	prev := future.SetUnhandledRejectionHandler(nil) // default: slog
+	defer future.SetUnhandledRejectionHandler(prev)
+	l := newLoop(t)
+	future.Rejected[int](l, errBoom)
+	l.Sync()
+	h := func(error) {}
+	future.SetUnhandledRejectionHandler(h)
+	if future.SetUnhandledRejectionHandler(nil) == nil {
+		t.Fatal("previous handler not returned")
+	}
+}
