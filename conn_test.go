@@ -624,3 +624,58 @@ func TestLoopStopClosesConns(t *testing.T) {
 		}
 	}
 }
+
+func TestTCPIPv6(t *testing.T) {
+	leakcheck.Check(t)
+	probe, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback here: %v", err)
+	}
+	probe.Close()
+	l := newLoop(t)
+	ln, err := l.Listen("tcp6", "[::1]:0", echo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	var remote net.Addr
+	l.Dial("tcp6", ln.Addr().String(), &funcHandler{
+		open: func(c *Conn) { remote = c.RemoteAddr(); c.Write([]byte("v6")) },
+		data: func(c *Conn, d []byte) int {
+			got += string(d)
+			c.Close()
+			ln.Close()
+			return len(d)
+		},
+	})
+	run(t, l)
+	if got != "v6" || remote.String() != ln.Addr().String() {
+		t.Fatalf("got %q from %v", got, remote)
+	}
+}
+
+// A dual-stack listener ("tcp" on an unspecified address) takes IPv4
+// clients too.
+func TestTCPDualStack(t *testing.T) {
+	leakcheck.Check(t)
+	l := newLoop(t)
+	ln, err := l.Listen("tcp", ":0", echo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	got := ""
+	l.Dial("tcp4", "127.0.0.1:"+strconv.Itoa(port), &funcHandler{
+		open: func(c *Conn) { c.Write([]byte("v4")) },
+		data: func(c *Conn, d []byte) int {
+			got += string(d)
+			c.Close()
+			ln.Close()
+			return len(d)
+		},
+	})
+	run(t, l)
+	if got != "v4" {
+		t.Fatalf("got %q", got)
+	}
+}

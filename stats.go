@@ -48,22 +48,31 @@ func (l *Loop) Stats() Stats {
 
 // publishStats copies loop-only counts into the shared snapshot. The loop
 // calls it before it sleeps and at most once a millisecond while busy, so
-// a snapshot is at most a millisecond old.
+// a snapshot is at most a millisecond old. Only changed counts are stored:
+// an atomic load is a plain read, a store a locked instruction.
 func (l *Loop) publishStats() {
 	l.published = l.now
 	s := &l.stats
-	s.iterations.Store(l.iterations)
-	s.timers.Store(int64(l.timers.len()))
-	s.idles.Store(int64(len(l.idles)))
-	s.refs.Store(int64(l.refs))
+	if s.iterations.Load() != l.iterations {
+		s.iterations.Store(l.iterations)
+	}
+	set(&s.timers, l.timers.len())
+	set(&s.idles, len(l.idles))
+	set(&s.refs, l.refs)
 	n := 0
 	if l.sigs != nil {
 		for _, sub := range l.sigs.subs {
 			n += len(sub.handlers)
 		}
 	}
-	s.signals.Store(int64(n))
-	s.conns.Store(int64(l.conns.n))
-	s.listeners.Store(int64(len(l.lns)))
-	s.pconns.Store(int64(len(l.pconns)))
+	set(&s.signals, n)
+	set(&s.conns, l.conns.n)
+	set(&s.listeners, len(l.lns))
+	set(&s.pconns, len(l.pconns))
+}
+
+func set(v *atomic.Int64, n int) {
+	if v.Load() != int64(n) {
+		v.Store(int64(n))
+	}
 }

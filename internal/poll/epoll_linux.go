@@ -347,7 +347,7 @@ func (p *epoll) readBuf() []byte {
 func (p *epoll) read(fd *FD) {
 	buf := p.readBuf()
 	for {
-		n, err := unix.Read(fd.sock, buf)
+		n, err := rawRead(fd.sock, buf)
 		switch {
 		case n > 0:
 			fd.owner.ReadDone(buf[:n], nil)
@@ -384,7 +384,7 @@ const acceptBatch = 64
 
 func (p *epoll) accept(fd *FD) {
 	for i := 0; i < acceptBatch; i++ {
-		r, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd.sock), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+		r, _, e := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(fd.sock), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
 		s := int(r)
 		switch e {
 		case 0:
@@ -518,11 +518,7 @@ const maxIovec = 1024
 
 func (p *epoll) writev(s int, bufs [][]byte) (int, error) {
 	if len(bufs) == 1 {
-		n, err := unix.Write(s, bufs[0])
-		if n < 0 {
-			n = 0
-		}
-		return n, err
+		return rawWrite(s, bufs[0])
 	}
 	if p.iov == nil {
 		p.iov = make([]unix.Iovec, 0, 64)
@@ -543,10 +539,37 @@ func (p *epoll) writev(s int, bufs [][]byte) (int, error) {
 	if len(iov) == 0 {
 		return 0, nil
 	}
-	r, _, e := unix.Syscall(unix.SYS_WRITEV, uintptr(s), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	r, _, e := unix.RawSyscall(unix.SYS_WRITEV, uintptr(s), uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
 	for i := range iov {
 		iov[i].Base = nil // let the buffers go
 	}
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
+}
+
+// The sockets are non-blocking, so their reads, writes and accepts return
+// at once: they go through RawSyscall, which skips the scheduler's
+// entersyscall/exitsyscall hand-off. Only epoll_wait, which blocks, uses
+// the ordinary path.
+
+func rawRead(s int, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	r, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(s), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
+}
+
+func rawWrite(s int, p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	r, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(s), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
 	if e != 0 {
 		return 0, e
 	}
