@@ -26,8 +26,8 @@ test: deps
 	$(GO) vet ./...
 	EDDY_REQUIRE_SERVERS=1 $(GO) test -race -count=1 ./...
 	@if [ -f bench/go.mod ]; then \
-		echo "cd bench && $(GO) vet ./... && $(GO) build ./..."; \
-		cd bench && $(GO) vet ./... && $(GO) build ./...; \
+		echo "cd bench && $(GO) vet, build and test"; \
+		cd bench && $(GO) vet ./... && $(GO) build ./... && $(GO) test -count=1 ./...; \
 	fi
 
 ## fuzz: run every Fuzz target for FUZZTIME each

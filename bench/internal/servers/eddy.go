@@ -1,0 +1,43 @@
+package servers
+
+import (
+	"errors"
+
+	"github.com/eddy-go/eddy"
+)
+
+// eddyEcho writes back whatever arrived.
+type eddyEcho struct {
+	eddy.BaseHandler
+}
+
+// OnData echoes data. Write copies what the socket does not take at once.
+// When the write queue is full the data is left unconsumed and reading
+// pauses until the queue drains.
+func (eddyEcho) OnData(c *eddy.Conn, data []byte) int {
+	if err := c.Write(data); errors.Is(err, eddy.ErrQueueFull) {
+		c.PauseRead()
+		return 0
+	}
+	return len(data)
+}
+
+// OnDrain resumes reading paused by OnData.
+func (eddyEcho) OnDrain(c *eddy.Conn) {
+	if c.Paused() {
+		c.ResumeRead()
+	}
+}
+
+// serveEddy runs one eddy loop, which also accepts.
+func serveEddy(addr string, ready func()) error {
+	loop, err := eddy.New()
+	if err != nil {
+		return err
+	}
+	if _, err := loop.Listen("tcp4", addr, eddyEcho{}); err != nil {
+		return err
+	}
+	ready()
+	return loop.Run()
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"slices"
+
+	"github.com/eddy-go/eddy/bench/futures"
+)
+
+// Emit reports one figure of a suite: which implementation, in which
+// scenario, which metric, its value and its unit.
+type Emit = func(impl, scenario, metric string, value float64, unit string)
+
+// Suite runs one benchmark suite, reporting each figure through emit.
+type Suite = func(emit Emit) error
+
+// suites maps a suite name, as given to -suite, to the suite.
+var suites = map[string]Suite{
+	"echo":    echoSuite,
+	"idle":    idleSuite,
+	"timers":  timersSuite,
+	"futures": futures.Run,
+}
+
+// suiteOrder lists the suites in the order "-suite all" runs them: the
+// known ones first, then any others by name.
+func suiteOrder() []string {
+	order := []string{"echo", "idle", "timers", "futures"}
+	var rest []string
+	for name := range suites {
+		if !slices.Contains(order, name) {
+			rest = append(rest, name)
+		}
+	}
+	slices.Sort(rest)
+	order = slices.DeleteFunc(order, func(n string) bool { return suites[n] == nil })
+	return append(order, rest...)
+}
