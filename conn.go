@@ -110,14 +110,15 @@ const (
 	netTCP4
 	netTCP6
 	netUnix
+	netPipe // a pipe or other stream descriptor adopted with NewStream
 )
 
-var netNames = [...]string{"tcp", "tcp4", "tcp6", "unix"}
+var netNames = [...]string{"tcp", "tcp4", "tcp6", "unix", "pipe"}
 
 func (k netKind) String() string { return netNames[k] }
 
 func kindOfNet(network string) (netKind, bool) {
-	for i, n := range netNames {
+	for i, n := range netNames[:netPipe] {
 		if n == network {
 			return netKind(i), true
 		}
@@ -222,7 +223,7 @@ func (c *Conn) SetValue(v any) { c.value = v }
 
 // LocalAddr returns the local address, or nil before the socket exists.
 func (c *Conn) LocalAddr() net.Addr {
-	if c.flags&cAttached == 0 {
+	if c.flags&cAttached == 0 || c.netw == netPipe {
 		return nil
 	}
 	return poll.LocalAddr(&c.fd, c.netw.String())
@@ -236,10 +237,14 @@ func (c *Conn) RemoteAddr() net.Addr {
 		}
 		return nil
 	}
+	if c.netw == netPipe {
+		return nil
+	}
 	return poll.RemoteAddr(&c.fd, c.netw.String())
 }
 
-// Network returns "tcp", "tcp4", "tcp6" or "unix".
+// Network returns "tcp", "tcp4", "tcp6", "unix", or "pipe" for a stream
+// made with NewStream.
 func (c *Conn) Network() string { return c.netw.String() }
 
 // Closed reports whether the connection is closed.
@@ -292,7 +297,7 @@ func (c *Conn) SetWriteBuffer(low, high int) {
 
 // SetNoDelay sets TCP_NODELAY; it is on by default.
 func (c *Conn) SetNoDelay(on bool) error {
-	if c.netw == netUnix || c.flags&cClosed != 0 {
+	if c.netw >= netUnix || c.flags&cClosed != 0 {
 		return nil
 	}
 	return poll.SetNoDelay(&c.fd, on)
@@ -744,7 +749,7 @@ func (c *Conn) Abort() {
 	if c.flags&cClosed != 0 {
 		return
 	}
-	if c.flags&cOpen != 0 && c.netw != netUnix {
+	if c.flags&cOpen != 0 && c.netw < netUnix {
 		_ = poll.SetLinger(&c.fd, 0)
 	}
 	c.closeNow(nil)
@@ -832,3 +837,5 @@ func (c *Conn) recoverHandler(ok *bool) {
 // Unused completions of a stream connection.
 func (o *connOwner) AcceptDone(s poll.Sock, err error)           {}
 func (o *connOwner) RecvDone(p []byte, from net.Addr, err error) {}
+
+func (o *connOwner) NotifyDone(err error) {}

@@ -190,3 +190,5 @@ func (o *listenerOwner) ReadDone(p []byte, err error)                {}
 func (o *listenerOwner) WriteDone(err error)                         {}
 func (o *listenerOwner) ConnectDone(err error)                       {}
 func (o *listenerOwner) RecvDone(p []byte, from net.Addr, err error) {}
+
+func (o *listenerOwner) NotifyDone(err error) {}

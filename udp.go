@@ -193,3 +193,5 @@ func (o *packetOwner) ReadDone(p []byte, err error)      {}
 func (o *packetOwner) WriteDone(err error)               {}
 func (o *packetOwner) ConnectDone(err error)             {}
 func (o *packetOwner) AcceptDone(s poll.Sock, err error) {}
+
+func (o *packetOwner) NotifyDone(err error) {}

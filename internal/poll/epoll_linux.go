@@ -139,6 +139,25 @@ func (p *epoll) StartAccept(fd *FD) error {
 
 func (p *epoll) StopAccept(fd *FD) { fd.flags &^= fAccepting }
 
+func (p *epoll) Notify(fd *FD) error {
+	if fd.flags&fClosed != 0 {
+		return ErrFDClosed
+	}
+	fd.flags |= fNotify
+	// Level state is not re-announced by an edge: check it now.
+	if readable(fd.sock) {
+		p.retry(fd)
+	}
+	return nil
+}
+
+// readable polls one descriptor without waiting.
+func readable(s int) bool {
+	fds := []unix.PollFd{{Fd: int32(s), Events: unix.POLLIN}}
+	n, err := unix.Poll(fds, 0)
+	return err == nil && n > 0 && fds[0].Revents != 0
+}
+
 func (p *epoll) TryWrite(fd *FD, bufs [][]byte) (int, error) {
 	if fd.flags&fClosed != 0 {
 		return 0, ErrFDClosed
@@ -327,6 +346,11 @@ func (p *epoll) dispatch(fd *FD, ev uint32) {
 	}
 	if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 && fd.flags&fClosed == 0 {
 		switch {
+		case fd.flags&fNotify != 0:
+			if readable(fd.sock) {
+				fd.flags &^= fNotify
+				fd.owner.NotifyDone(nil)
+			}
 		case fd.flags&fReading != 0:
 			p.read(fd)
 		case fd.flags&fAccepting != 0:

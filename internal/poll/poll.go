@@ -23,6 +23,9 @@ type Owner interface {
 	// RecvDone delivers one datagram and its source. p is valid only
 	// during the call.
 	RecvDone(p []byte, from net.Addr, err error)
+	// NotifyDone reports that a handle given to Notify became ready (a
+	// process exited, a watch has events), or err.
+	NotifyDone(err error)
 }
 
 // FD is a socket registered with a Poller. The zero value is not usable;
@@ -52,6 +55,7 @@ const (
 	fClosed
 	fReadQueued // scheduled for another read attempt without a new event
 	fHup        // the peer has closed its side: read on to the end of file
+	fNotify     // a Notify is armed
 )
 
 // Sock returns the socket handle. Only the backend and the socket helpers
@@ -99,6 +103,11 @@ type Poller interface {
 	// StartRecv arms multishot datagram receives; StopRecv disarms them.
 	StartRecv(fd *FD) error
 	StopRecv(fd *FD)
+	// Notify asks for one NotifyDone when the handle becomes ready: a
+	// pidfd whose process exited, an inotify descriptor with events. (On
+	// Windows: an object handle that became signaled.) Call it again for
+	// the next notification.
+	Notify(fd *FD) error
 	// Wait blocks for up to timeoutMs milliseconds (-1: no limit, 0: don't
 	// block) and delivers the completions that are ready. It returns the
 	// number of events handled.

@@ -66,3 +66,6 @@ func SendTo(*FD, string, []byte, net.Addr) (int, error) { return 0, ErrUnsupport
 
 // SendFile reports ErrUnsupported.
 func SendFile(*FD, *os.File, int64, int) (int, error) { return 0, ErrUnsupported }
+
+// AdoptFile reports ErrUnsupported.
+func AdoptFile(uintptr) (Sock, error) { return InvalidSock, ErrUnsupported }

@@ -196,6 +196,22 @@ func ConnectNow(s Sock, addr net.Addr) error {
 	return wrapErr("connect", unix.Connect(s, sa))
 }
 
+// AdoptFile takes a descriptor of the caller's (a pipe, a terminal, an
+// inotify or pidfd descriptor) for the poller: it duplicates it with
+// close-on-exec, makes the copy non-blocking, and returns it; the caller
+// closes its own f.
+func AdoptFile(fd uintptr) (Sock, error) {
+	s, err := unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return InvalidSock, os.NewSyscallError("fcntl", err)
+	}
+	if err := unix.SetNonblock(s, true); err != nil {
+		unix.Close(s)
+		return InvalidSock, os.NewSyscallError("fcntl", err)
+	}
+	return s, nil
+}
+
 // CloseSock closes a socket that was never registered.
 func CloseSock(s Sock) error { return unix.Close(s) }
 
