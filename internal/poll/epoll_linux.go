@@ -238,18 +238,7 @@ func (p *epoll) Connect(fd *FD, addr net.Addr) error {
 	if fd.flags&fClosed != 0 {
 		return ErrFDClosed
 	}
-	sa0, err := unix.Getsockname(fd.sock)
-	if err != nil {
-		return os.NewSyscallError("getsockname", err)
-	}
-	fam := unix.AF_INET6
-	switch sa0.(type) {
-	case *unix.SockaddrInet4:
-		fam = unix.AF_INET
-	case *unix.SockaddrUnix:
-		fam = unix.AF_UNIX
-	}
-	sa, err := ToSockaddr(fam, addr)
+	sa, err := peerSockaddr(fd.sock, addr)
 	if err != nil {
 		return err
 	}

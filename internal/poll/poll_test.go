@@ -43,7 +43,7 @@ func (r *recorder) AcceptDone(s Sock, err error) {
 	}
 }
 func (r *recorder) RecvDone(p []byte, from net.Addr, err error) {}
-func (r *recorder) NotifyDone(err error)                         { r.notified++ }
+func (r *recorder) NotifyDone(err error)                        { r.notified++ }
 
 func (r *recorder) total() int {
 	n := 0

@@ -77,9 +77,9 @@ func newSocket(network string, a net.Addr) (Sock, int, error) {
 	return s, fam, nil
 }
 
-// Listen creates a non-blocking listening stream socket (TCP or Unix)
-// bound to addr.
-func Listen(network string, addr net.Addr, cfg ListenConfig) (Sock, error) {
+// bound creates a non-blocking socket for network bound to addr (when
+// not nil), with SO_REUSEADDR, and SO_REUSEPORT if asked.
+func bound(network string, addr net.Addr, cfg ListenConfig) (Sock, error) {
 	s, fam, err := newSocket(network, addr)
 	if err != nil {
 		return InvalidSock, err
@@ -93,30 +93,30 @@ func Listen(network string, addr net.Addr, cfg ListenConfig) (Sock, error) {
 			}
 		}
 	}
+	if addr == nil {
+		return s, nil
+	}
 	sa, err := ToSockaddr(fam, addr)
+	if err == nil {
+		err = os.NewSyscallError("bind", unix.Bind(s, sa))
+	}
 	if err != nil {
 		unix.Close(s)
 		return InvalidSock, err
 	}
-	if err := unix.Bind(s, sa); err != nil {
-		unix.Close(s)
-		return InvalidSock, os.NewSyscallError("bind", err)
+	return s, nil
+}
+
+// Listen creates a non-blocking listening stream socket (TCP or Unix)
+// bound to addr.
+func Listen(network string, addr net.Addr, cfg ListenConfig) (Sock, error) {
+	s, err := bound(network, addr, cfg)
+	if err != nil {
+		return InvalidSock, err
 	}
 	backlog := cfg.Backlog
 	if backlog <= 0 {
-		backlog = unix.SOMAXCONN
-		if b, err := os.ReadFile("/proc/sys/net/core/somaxconn"); err == nil {
-			n := 0
-			for _, c := range b {
-				if c < '0' || c > '9' {
-					break
-				}
-				n = n*10 + int(c-'0')
-			}
-			if n > 0 {
-				backlog = n
-			}
-		}
+		backlog = somaxconn()
 	}
 	if err := unix.Listen(s, backlog); err != nil {
 		unix.Close(s)
@@ -125,30 +125,28 @@ func Listen(network string, addr net.Addr, cfg ListenConfig) (Sock, error) {
 	return s, nil
 }
 
+// somaxconn returns the system's largest listen backlog.
+func somaxconn() int {
+	b, err := os.ReadFile("/proc/sys/net/core/somaxconn")
+	if err != nil {
+		return unix.SOMAXCONN
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n <= 0 {
+		return unix.SOMAXCONN
+	}
+	return n
+}
+
 // ListenPacket creates a non-blocking datagram socket bound to addr.
 func ListenPacket(network string, addr net.Addr, cfg ListenConfig) (Sock, error) {
-	s, fam, err := newSocket(network, addr)
-	if err != nil {
-		return InvalidSock, err
-	}
-	if fam != unix.AF_UNIX {
-		_ = unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-		if cfg.ReusePort {
-			_ = unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
-		}
-	}
-	if addr != nil {
-		sa, err := ToSockaddr(fam, addr)
-		if err != nil {
-			unix.Close(s)
-			return InvalidSock, err
-		}
-		if err := unix.Bind(s, sa); err != nil {
-			unix.Close(s)
-			return InvalidSock, os.NewSyscallError("bind", err)
-		}
-	}
-	return s, nil
+	return bound(network, addr, cfg)
 }
 
 // Socket creates an unconnected non-blocking socket suitable for
@@ -178,22 +176,27 @@ func Socket(network string, raddr, laddr net.Addr) (Sock, error) {
 
 // ConnectNow connects a datagram socket, which completes at once.
 func ConnectNow(s Sock, addr net.Addr) error {
-	sa0, err := unix.Getsockname(s)
+	sa, err := peerSockaddr(s, addr)
 	if err != nil {
-		return os.NewSyscallError("getsockname", err)
+		return err
+	}
+	return wrapErr("connect", unix.Connect(s, sa))
+}
+
+// peerSockaddr converts addr to a socket address of s's own family.
+func peerSockaddr(s Sock, addr net.Addr) (unix.Sockaddr, error) {
+	local, err := unix.Getsockname(s)
+	if err != nil {
+		return nil, os.NewSyscallError("getsockname", err)
 	}
 	fam := unix.AF_INET6
-	switch sa0.(type) {
+	switch local.(type) {
 	case *unix.SockaddrInet4:
 		fam = unix.AF_INET
 	case *unix.SockaddrUnix:
 		fam = unix.AF_UNIX
 	}
-	sa, err := ToSockaddr(fam, addr)
-	if err != nil {
-		return err
-	}
-	return wrapErr("connect", unix.Connect(s, sa))
+	return ToSockaddr(fam, addr)
 }
 
 // AdoptFile takes a descriptor of the caller's (a pipe, a terminal, an
