@@ -1,61 +1,68 @@
 package eddy
 
 import (
-	"context"
 	"net"
 	"net/netip"
 	"strconv"
 	"time"
 
-	"github.com/eddy-go/eddy/internal/poll"
+	"github.com/eddy-go/eddy/dns"
 )
 
 // DialOption configures Loop.Dial.
 type DialOption func(*dialConfig)
 
 type dialConfig struct {
-	timeout time.Duration
-	laddr   net.Addr
+	timeout      time.Duration
+	laddr        net.Addr
+	attemptDelay time.Duration
 }
+
+// DefaultAttemptDelay is the default Connection Attempt Delay of Happy
+// Eyeballs (RFC 8305 §8): how long a dial lets one connection attempt run
+// alone before it starts the next one, to the next address.
+const DefaultAttemptDelay = 250 * time.Millisecond
+
+// MinAttemptDelay is the smallest Connection Attempt Delay WithAttemptDelay
+// accepts: RFC 8305 §5 forbids starting attempts less than 10 ms apart.
+const MinAttemptDelay = 10 * time.Millisecond
 
 // WithDialTimeout bounds the whole dial, name resolution included. The
 // connection is then closed with an error matching ErrTimeout.
 func WithDialTimeout(d time.Duration) DialOption { return func(c *dialConfig) { c.timeout = d } }
 
 // WithLocalAddr binds the connection to a local address before connecting.
+// An attempt to an address of the other family fails, and the dial goes
+// on with the next address.
 func WithLocalAddr(a net.Addr) DialOption { return func(c *dialConfig) { c.laddr = a } }
 
-type dialState struct {
-	addrs   []net.Addr
-	idx     int
-	laddr   net.Addr
-	timer   *Timer
-	lastErr error
-}
-
-func (d *dialState) current() net.Addr {
-	if d.idx < len(d.addrs) {
-		return d.addrs[d.idx]
-	}
-	return nil
-}
-
-func (d *dialState) stop() {
-	if d.timer != nil {
-		d.timer.Stop()
-		d.timer = nil
-	}
+// WithAttemptDelay sets the Connection Attempt Delay of Happy Eyeballs:
+// how long a dial to a name with several addresses waits for one
+// connection attempt before it starts the next one in parallel
+// (default DefaultAttemptDelay). A failed attempt starts the next one at
+// once, whatever the delay. Zero or negative keeps the default; values
+// below MinAttemptDelay are raised to it.
+func WithAttemptDelay(d time.Duration) DialOption {
+	return func(c *dialConfig) { c.attemptDelay = d }
 }
 
 // Dial starts connecting to address and returns the connection at once,
 // without blocking: OnOpen follows when the connection is established, or
-// OnClose, with the dial error (an *OpError), when it fails. Writes made
-// before then are queued. A host name is resolved without blocking the
-// loop, and each of its addresses is tried in turn. network is "tcp",
+// OnClose, once, with the dial error (an *OpError), when it fails. Writes
+// made before then are queued and sent once connected. network is "tcp",
 // "tcp4", "tcp6" or "unix". Loop-only.
 //
-// The error result reports only a request that cannot start: an unknown
-// network or a malformed address.
+// A host name is resolved by the loop's asynchronous Resolver (the hosts
+// file and "localhost" need no network), and its addresses are tried the
+// Happy Eyeballs way (RFC 8305): in dns.DialOrder order, alternating
+// address families, each attempt given WithAttemptDelay before the next
+// starts beside it, the first to connect winning and the others closed.
+// When every attempt fails, the error joins theirs (each an *OpError
+// with its address), and errors.Is finds any of them. The returned *Conn
+// is the same object throughout.
+//
+// The error result reports only a request that cannot start: a closed
+// loop, an unknown network or a malformed address.
 func (l *Loop) Dial(network, address string, h Handler, opts ...DialOption) (*Conn, error) {
 	if l.state.Load() == stateClosed {
 		return nil, ErrLoopClosed
@@ -68,115 +75,102 @@ func (l *Loop) Dial(network, address string, h Handler, opts ...DialOption) (*Co
 	for _, o := range opts {
 		o(&cfg)
 	}
-	var host string
-	var port int
-	if k != netUnix {
-		h, p, err := net.SplitHostPort(address)
-		if err != nil {
-			return nil, opError("dial", network, nil, err)
-		}
-		port, err = strconv.Atoi(p)
-		if err != nil || port < 0 || port > 65535 {
-			return nil, opError("dial", network, nil, &net.AddrError{Err: "invalid port", Addr: address})
-		}
-		host = h
+	if k == netUnix {
+		c := l.newDial(k, h, cfg)
+		c.connectAddrs([]net.Addr{&net.UnixAddr{Name: address, Net: "unix"}})
+		return c, nil
 	}
-	c := l.newConn(k, h)
-	c.flags |= cConnecting
-	d := &dialState{laddr: cfg.laddr}
-	c.ext0().dial = d
-	if cfg.timeout > 0 {
-		d.timer = l.AfterFunc(cfg.timeout, func() {
-			c.fail(opError("dial", network, d.current(), ErrTimeout))
-		})
-		d.timer.Unref()
+	host, p, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, opError("dial", network, nil, err)
 	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port < 0 || port > 65535 {
+		return nil, opError("dial", network, nil, &net.AddrError{Err: "invalid port", Addr: address})
+	}
+	c := l.newDial(k, h, cfg)
+	d := c.ext.dial
+	d.host, d.port = host, uint16(port)
 	switch {
-	case k == netUnix:
-		d.addrs = []net.Addr{&net.UnixAddr{Name: address, Net: "unix"}}
-		c.dialNext()
 	case host == "":
-		d.addrs = []net.Addr{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}}
-		c.dialNext()
+		ip := netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		if k == netTCP6 {
+			ip = netip.IPv6Loopback()
+		}
+		c.connectIPs([]netip.Addr{ip})
 	default:
 		if ip, err := netip.ParseAddr(host); err == nil {
-			d.addrs = []net.Addr{net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port)))}
-			c.dialNext()
-			break
+			c.connectIPs([]netip.Addr{ip})
+		} else {
+			c.resolve(host)
 		}
-		ipnet := "ip"
-		switch k {
-		case netTCP4:
-			ipnet = "ip4"
-		case netTCP6:
-			ipnet = "ip6"
-		}
-		Work(l, func() ([]netip.Addr, error) {
-			return net.DefaultResolver.LookupNetIP(context.Background(), ipnet, host)
-		}, func(ips []netip.Addr, err error) {
-			if c.flags&cClosed != 0 {
-				return
-			}
-			if err != nil {
-				c.fail(opError("dial", network, nil, err))
-				return
-			}
-			for _, ip := range ips {
-				d.addrs = append(d.addrs, net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip.Unmap(), uint16(port))))
-			}
-			c.dialNext()
-		})
 	}
 	return c, nil
 }
 
-// dialNext connects to the next address, or fails the dial when none is
-// left.
-func (c *Conn) dialNext() {
-	d := c.ext.dial
-	network := c.netw.String()
-	for ; d.idx < len(d.addrs); d.idx++ {
-		a := d.addrs[d.idx]
-		s, err := poll.Socket(network, a, d.laddr)
-		if err != nil {
-			d.lastErr = err
-			continue
-		}
-		if err := c.attach(s); err != nil {
-			poll.CloseSock(s)
-			d.lastErr = err
-			continue
-		}
-		if err := c.loop.poller.Connect(&c.fd, a); err != nil {
-			c.detach()
-			d.lastErr = err
-			continue
-		}
-		return
+// newDial creates a connection in the connecting state, with its dial
+// state and, if asked, the timer that bounds the whole dial.
+func (l *Loop) newDial(k netKind, h Handler, cfg dialConfig) *Conn {
+	c := l.newConn(k, h)
+	c.flags |= cConnecting
+	delay := cfg.attemptDelay
+	if delay <= 0 {
+		delay = DefaultAttemptDelay
+	} else if delay < MinAttemptDelay {
+		delay = MinAttemptDelay
 	}
-	err := d.lastErr
-	if err == nil {
-		err = &net.AddrError{Err: "no addresses", Addr: ""}
+	d := &dialState{c: c, laddr: cfg.laddr, delay: delay}
+	c.ext0().dial = d
+	if cfg.timeout > 0 {
+		d.timer = l.AfterFunc(cfg.timeout, func() {
+			c.fail(opError("dial", c.netw.String(), d.current(), ErrTimeout))
+		})
+		d.timer.Unref() // the connection itself keeps the loop alive
 	}
-	var last net.Addr
-	if n := len(d.addrs); n > 0 {
-		last = d.addrs[n-1]
-	}
-	c.fail(opError("dial", network, last, err))
+	return c
 }
 
-func (o *connOwner) ConnectDone(err error) {
-	c := (*Conn)(o)
+// resolve looks host up with the loop's resolver, then connects to what
+// it finds. dns.Resolver.LookupNetIP asks for A and AAAA in parallel and
+// answers when both are in: RFC 8305 §3 would allow starting on the first,
+// which this does not do.
+func (c *Conn) resolve(host string) {
 	d := c.ext.dial
-	if err != nil {
-		c.detach()
-		d.lastErr = err
-		d.idx++
-		c.dialNext()
-		return
+	ipnet := "ip"
+	switch c.netw {
+	case netTCP4:
+		ipnet = "ip4"
+	case netTCP6:
+		ipnet = "ip6"
 	}
-	d.stop()
-	c.ext.dial = nil
-	c.flags &^= cConnecting
-	c.start()
+	d.lookup = c.loop.Resolver().LookupNetIP(ipnet, host, func(ips []netip.Addr, err error) {
+		d.lookup = nil
+		if c.flags&cClosed != 0 || c.ext.dial != d {
+			return // timed out, aborted or closed meanwhile
+		}
+		if err != nil {
+			c.fail(opError("dial", c.netw.String(), nil, err))
+			return
+		}
+		c.connectIPs(ips)
+	})
+}
+
+// connectIPs connects to the addresses of ips that suit the network, in
+// Happy Eyeballs order.
+func (c *Conn) connectIPs(ips []netip.Addr) {
+	d := c.ext.dial
+	ordered := ips
+	if len(ips) > 1 {
+		ordered = dns.DialOrder(ips)
+	}
+	addrs := make([]net.Addr, 0, len(ordered))
+	for _, ip := range ordered {
+		ip = ip.Unmap()
+		if (c.netw == netTCP4 && !ip.Is4()) || (c.netw == netTCP6 && !ip.Is6()) {
+			continue
+		}
+		addrs = append(addrs, net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, d.port)))
+	}
+	c.connectAddrs(addrs)
 }
