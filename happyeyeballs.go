@@ -239,25 +239,12 @@ func (c *Conn) dialWon() {
 }
 
 // moveSock moves the connected socket registered as src into dst, with
-// owner o, and leaves src closed. The poller has no call to re-home a
-// registration, so the socket is duplicated (poll.AdoptFile) and the
-// duplicate registered. epoll keeps the original's registration while the
-// duplicate is open, under the old descriptor number and generation; the
-// poller drops what it still reports, since no FD of that generation
-// exists any more. A poller call that re-homes a registration would save
-// the system calls and those spare events.
+// owner o, and leaves src closed.
 func moveSock(p poll.Poller, dst, src *poll.FD, o poll.Owner) error {
-	s, err := poll.AdoptFile(uintptr(src.Sock()))
-	if err != nil {
+	if err := p.Move(dst, src, o); err != nil {
 		_ = p.Close(src)
 		return err
 	}
-	if err := p.Register(dst, s, o); err != nil {
-		poll.CloseSock(s)
-		_ = p.Close(src)
-		return err
-	}
-	_ = p.Close(src)
 	return nil
 }
 

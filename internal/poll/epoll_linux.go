@@ -98,6 +98,35 @@ func (p *epoll) Close(fd *FD) error {
 	return wrapErr("close", err)
 }
 
+func (p *epoll) Move(dst, src *FD, o Owner) error {
+	if src.flags&fClosed != 0 {
+		return ErrFDClosed
+	}
+	if src.flags&(fWriting|fConnecting) != 0 {
+		return ErrBusy
+	}
+	queued := src.flags&fReadQueued != 0
+	*dst = *src
+	dst.owner = o
+	dst.flags &^= fReadQueued
+	if dst.sock < len(p.fds) && p.fds[dst.sock] == src {
+		p.fds[dst.sock] = dst
+	}
+	*src = FD{sock: InvalidSock, flags: fClosed}
+	// src may wait on the retry list of this turn or of the next: either
+	// way dst takes its place on the next one.
+	for i, fd := range p.again {
+		if fd == src {
+			p.again = append(p.again[:i], p.again[i+1:]...)
+			break
+		}
+	}
+	if queued {
+		p.retry(dst)
+	}
+	return nil
+}
+
 func (p *epoll) retry(fd *FD) {
 	if fd.flags&fReadQueued == 0 {
 		fd.flags |= fReadQueued

@@ -80,6 +80,11 @@ type Poller interface {
 	// Close unregisters the socket and closes it. Pending operations are
 	// dropped without completions.
 	Close(fd *FD) error
+	// Move re-homes the registration of src into dst, with owner o, and
+	// leaves src closed without closing the socket: a dial that raced
+	// several sockets keeps the winner under the connection's own FD. No
+	// operation may be in flight on src.
+	Move(dst, src *FD, o Owner) error
 	// StartRead arms a multishot read; StopRead disarms it.
 	StartRead(fd *FD) error
 	StopRead(fd *FD)

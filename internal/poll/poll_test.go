@@ -260,3 +260,23 @@ func TestCloseDropsCompletions(t *testing.T) {
 		t.Fatalf("closed socket delivered %q", rb.reads)
 	}
 }
+
+func TestMoveRehomesRegistration(t *testing.T) {
+	p := newPoller(t)
+	a, b, _, rb := pair(t, p)
+	p.StartRead(b)
+	var moved FD
+	r2 := &recorder{}
+	if err := p.Move(&moved, b, r2); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(&moved)
+	if !b.Closed() || moved.Closed() {
+		t.Fatal("Move did not hand the registration over")
+	}
+	p.TryWrite(a, [][]byte{[]byte("to the new home")})
+	waitFor(t, p, func() bool { return r2.total() == len("to the new home") })
+	if len(rb.reads) != 0 {
+		t.Fatalf("old owner still got %q", rb.reads)
+	}
+}
