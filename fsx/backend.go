@@ -1,0 +1,116 @@
+package fsx
+
+import (
+	"io/fs"
+	"os"
+
+	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/future"
+)
+
+// backend performs the file operations of a loop and settles their
+// futures on it. The default runs each operation as a blocking call in
+// the loop's worker pool (eddy.Submit). An io_uring backend would submit
+// the same operations as SQEs and settle the futures from its
+// completions, with no worker thread; the package's API does not change.
+type backend interface {
+	open(l *eddy.Loop, name string, flag int, perm fs.FileMode) *future.Future[*os.File]
+	// readAt reads at off, or at the file's offset when off < 0. It
+	// resolves with n > 0 even if the read stopped early, and is rejected
+	// (io.EOF at the end) only when nothing was read.
+	readAt(l *eddy.Loop, f *os.File, p []byte, off int64) *future.Future[int]
+	// writeAt writes all of p at off, or at the file's offset when off < 0.
+	writeAt(l *eddy.Loop, f *os.File, p []byte, off int64) *future.Future[int]
+	close(l *eddy.Loop, f *os.File) *future.Future[struct{}]
+	sync(l *eddy.Loop, f *os.File) *future.Future[struct{}]
+	fstat(l *eddy.Loop, f *os.File) *future.Future[fs.FileInfo]
+	stat(l *eddy.Loop, name string, follow bool) *future.Future[fs.FileInfo]
+	readDir(l *eddy.Loop, name string) *future.Future[[]fs.DirEntry]
+	rename(l *eddy.Loop, from, to string) *future.Future[struct{}]
+	remove(l *eddy.Loop, name string, all bool) *future.Future[struct{}]
+	mkdir(l *eddy.Loop, name string, perm fs.FileMode, all bool) *future.Future[struct{}]
+}
+
+// be is the backend in use.
+var be backend = poolBackend{}
+
+// poolBackend runs each operation in the loop's worker pool.
+type poolBackend struct{}
+
+func done(err error) (struct{}, error) { return struct{}{}, err }
+
+func (poolBackend) open(l *eddy.Loop, name string, flag int, perm fs.FileMode) *future.Future[*os.File] {
+	return eddy.Submit(l, func() (*os.File, error) { return os.OpenFile(name, flag, perm) })
+}
+
+func (poolBackend) readAt(l *eddy.Loop, f *os.File, p []byte, off int64) *future.Future[int] {
+	return eddy.Submit(l, func() (int, error) {
+		var n int
+		var err error
+		if off < 0 {
+			n, err = f.Read(p)
+		} else {
+			n, err = f.ReadAt(p, off)
+		}
+		if n > 0 {
+			return n, nil
+		}
+		return 0, err
+	})
+}
+
+func (poolBackend) writeAt(l *eddy.Loop, f *os.File, p []byte, off int64) *future.Future[int] {
+	return eddy.Submit(l, func() (int, error) {
+		if off < 0 {
+			return f.Write(p)
+		}
+		return f.WriteAt(p, off)
+	})
+}
+
+func (poolBackend) close(l *eddy.Loop, f *os.File) *future.Future[struct{}] {
+	return eddy.Submit(l, func() (struct{}, error) { return done(f.Close()) })
+}
+
+func (poolBackend) sync(l *eddy.Loop, f *os.File) *future.Future[struct{}] {
+	return eddy.Submit(l, func() (struct{}, error) { return done(f.Sync()) })
+}
+
+func (poolBackend) fstat(l *eddy.Loop, f *os.File) *future.Future[fs.FileInfo] {
+	return eddy.Submit(l, f.Stat)
+}
+
+func (poolBackend) stat(l *eddy.Loop, name string, follow bool) *future.Future[fs.FileInfo] {
+	return eddy.Submit(l, func() (fs.FileInfo, error) {
+		if follow {
+			return os.Stat(name)
+		}
+		return os.Lstat(name)
+	})
+}
+
+func (poolBackend) readDir(l *eddy.Loop, name string) *future.Future[[]fs.DirEntry] {
+	return eddy.Submit(l, func() ([]fs.DirEntry, error) { return os.ReadDir(name) })
+}
+
+func (poolBackend) rename(l *eddy.Loop, from, to string) *future.Future[struct{}] {
+	return eddy.Submit(l, func() (struct{}, error) { return done(os.Rename(from, to)) })
+}
+
+func (poolBackend) remove(l *eddy.Loop, name string, all bool) *future.Future[struct{}] {
+	return eddy.Submit(l, func() (struct{}, error) {
+		if all {
+			return done(os.RemoveAll(name))
+		}
+		return done(os.Remove(name))
+	})
+}
+
+func (poolBackend) mkdir(l *eddy.Loop, name string, perm fs.FileMode, all bool) *future.Future[struct{}] {
+	return eddy.Submit(l, func() (struct{}, error) {
+		if all {
+			return done(os.MkdirAll(name, perm))
+		}
+		return done(os.Mkdir(name, perm))
+	})
+}

@@ -1,0 +1,33 @@
+// Package fsx gives an event loop asynchronous files: open, read, write,
+// stat, readdir, rename and remove return futures settled on the loop,
+// and never block it.
+//
+//	fsx.ReadFile(loop, "config.json").OnSettle(func(b []byte, err error) {
+//		if errors.Is(err, fs.ErrNotExist) { ... }
+//	})
+//
+// # How
+//
+// Linux has no useful non-blocking mode for regular files, so each
+// operation runs as an ordinary system call in the loop's worker pool
+// (eddy.Submit) and its result is posted back to the loop, as libuv does.
+// The operations sit behind one internal interface, so that an io_uring
+// backend can later submit them to the kernel directly, with the same API.
+//
+// # Errors
+//
+// Errors are those of the os package: *fs.PathError values for which
+// errors.Is(err, fs.ErrNotExist), fs.ErrPermission, fs.ErrExist hold.
+// Reads are rejected with io.EOF at the end of a file.
+//
+// # Streaming into a connection
+//
+// Copy reads a file chunk by chunk into an *eddy.Conn, reading the next
+// chunk only when the connection's write queue has drained, so that a
+// slow peer never makes a whole file sit in memory. SendFile instead hands
+// the copy to the kernel (sendfile), which is cheaper when no layer (TLS)
+// sits on the connection.
+//
+// Functions and methods of this package are loop-only: call them on the
+// loop that will own the futures.
+package fsx

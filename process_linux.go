@@ -1,0 +1,368 @@
+//go:build linux
+
+package eddy
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/eddy-go/eddy/future"
+	"github.com/eddy-go/eddy/internal/poll"
+)
+
+// How a child's exit reaches the loop on Linux:
+//
+//   - With a pidfd (Linux 5.3 and later; syscall.ForkExec returns one
+//     through SysProcAttr.PidFD), the pidfd is registered with the loop's
+//     poller and armed with Notify: it becomes readable when the process
+//     exits, and NotifyDone reaps it with wait4(pid, WNOHANG). Signals
+//     are sent with pidfd_send_signal, which cannot hit a recycled pid.
+//   - Without one, the loop watches SIGCHLD (one unref'd Signal handler
+//     per loop, installed before the first such fork) and, on each
+//     SIGCHLD, tries wait4(pid, WNOHANG) for each of its own children
+//     that is still running. Only the loop's own pids are waited for, so
+//     other children of the program are left to their owners.
+//
+// Either way a child is reaped exactly once, by its loop, and no zombie
+// is left behind.
+
+// sysProc is the Linux part of a Process.
+type sysProc struct {
+	fd       poll.FD // the registered pidfd
+	hasPidfd bool    // fd holds a registered pidfd
+}
+
+// procOwner is the Process as the poller sees it: the completion method
+// stays out of Process's API.
+type procOwner Process
+
+// forceSigchld makes Spawn use the SIGCHLD path even where pidfds exist
+// (tests).
+var forceSigchld bool
+
+// procTable is a loop's set of running children.
+type procTable struct {
+	loop  *Loop
+	procs map[*Process]struct{}
+	sig   *Signal // the SIGCHLD handler, once needed
+}
+
+// procTables maps each loop that has spawned children to its table; the
+// entry is removed when the loop ends.
+var procTables sync.Map
+
+func (l *Loop) procs() *procTable {
+	if t, ok := procTables.Load(l); ok {
+		return t.(*procTable)
+	}
+	t := &procTable{loop: l, procs: map[*Process]struct{}{}}
+	procTables.Store(l, t)
+	l.OnExit(t.teardown)
+	return t
+}
+
+// watchSigchld installs the loop's SIGCHLD handler if it has none.
+func (t *procTable) watchSigchld() error {
+	if t.sig != nil {
+		return nil
+	}
+	s, err := t.loop.Signal(syscall.SIGCHLD, func(os.Signal) { t.reapAll() })
+	if err != nil {
+		return err
+	}
+	s.Unref() // the processes themselves keep the loop alive
+	t.sig = s
+	return nil
+}
+
+// reapAll tries to reap each child that has no pidfd.
+func (t *procTable) reapAll() {
+	for p := range t.procs {
+		if !p.hasPidfd {
+			p.reap()
+		}
+	}
+}
+
+// teardown runs when the loop ends: children still running are left to
+// run, and each is reaped by a goroutine of its own when it exits.
+func (t *procTable) teardown() {
+	procTables.Delete(t.loop)
+	for p := range t.procs {
+		delete(t.procs, p)
+		if p.hasPidfd {
+			_ = t.loop.poller.Close(&p.fd)
+			p.hasPidfd = false
+		}
+		if !p.exited {
+			p.exited = true
+			pid := p.pid
+			go func() {
+				for {
+					_, err := syscall.Wait4(pid, nil, 0, nil)
+					if err != syscall.EINTR {
+						return
+					}
+				}
+			}()
+			p.prom.Reject(ErrLoopStopped)
+		}
+	}
+}
+
+// Spawn starts a child process and returns at once; OnExit and the future
+// of Wait report its end. A program that cannot be started (not found,
+// not executable) gives an *ExecError, and then no process exists and no
+// callback runs. Piped streams are connections on this loop whose
+// handlers' OnOpen runs on the next turn. Loop-only.
+//
+// On Linux the exit is noticed through a pidfd where the kernel has them,
+// and through SIGCHLD otherwise (see the package's process notes).
+func (l *Loop) Spawn(o ProcessOptions) (*Process, error) {
+	if l.state.Load() == stateClosed {
+		return nil, ErrLoopClosed
+	}
+	path, err := lookPath(o.Path)
+	if err != nil {
+		return nil, err
+	}
+	args := o.Args
+	if len(args) == 0 {
+		args = []string{o.Path}
+	}
+	env := o.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	var (
+		files    [3]uintptr
+		child    []*os.File // closed once the child has started
+		parent   [3]*os.File
+		devnull  *os.File
+		modes    = [3]Stdio{o.Stdin, o.Stdout, o.Stderr}
+		handlers = [3]Handler{o.StdinHandler, o.StdoutHandler, o.StderrHandler}
+	)
+	closeAll := func() {
+		for _, f := range child {
+			f.Close()
+		}
+		for _, f := range parent {
+			if f != nil {
+				f.Close()
+			}
+		}
+	}
+	for i, m := range modes {
+		switch m {
+		case StdioIgnore:
+			if devnull == nil {
+				devnull, err = os.OpenFile(os.DevNull, os.O_RDWR, 0)
+				if err != nil {
+					closeAll()
+					return nil, err
+				}
+				child = append(child, devnull)
+			}
+			files[i] = devnull.Fd()
+		case StdioInherit:
+			files[i] = uintptr(i)
+		case StdioPipe:
+			r, w, err := os.Pipe()
+			if err != nil {
+				closeAll()
+				return nil, err
+			}
+			if i == 0 {
+				child, parent[i] = append(child, r), w
+			} else {
+				child, parent[i] = append(child, w), r
+			}
+			files[i] = child[len(child)-1].Fd()
+		default:
+			closeAll()
+			return nil, fmt.Errorf("eddy: spawn: invalid Stdio %d", m)
+		}
+	}
+	t := l.procs()
+	pidfd := -1
+	sys := &syscall.SysProcAttr{}
+	if forceSigchld {
+		if err := t.watchSigchld(); err != nil {
+			closeAll()
+			return nil, err
+		}
+	} else {
+		sys.PidFD = &pidfd
+	}
+	pid, err := syscall.ForkExec(path, args, &syscall.ProcAttr{Dir: o.Dir, Env: env, Files: files[:], Sys: sys})
+	for _, f := range child {
+		f.Close()
+	}
+	child = nil
+	if err != nil {
+		closeAll()
+		return nil, &ExecError{Path: o.Path, Err: err}
+	}
+	p := &Process{loop: l, pid: pid, onExit: o.OnExit}
+	p.fut, p.prom = future.New[ExitStatus](l)
+	l.refs++
+	t.procs[p] = struct{}{}
+	if pidfd >= 0 {
+		if err := l.poller.Register(&p.fd, pidfd, (*procOwner)(p)); err != nil {
+			unix.Close(pidfd)
+		} else if err := l.poller.Notify(&p.fd); err != nil {
+			_ = l.poller.Close(&p.fd)
+		} else {
+			p.hasPidfd = true
+		}
+	}
+	if !p.hasPidfd {
+		// No pidfd: reap on SIGCHLD. A SIGCHLD that came before the
+		// handler existed is covered by trying once now.
+		if err := t.watchSigchld(); err != nil {
+			l.cfg.logger.Error("eddy: spawn: cannot watch SIGCHLD", "err", err)
+		}
+		l.NextTick(func() { p.reap() })
+	}
+	var serr error
+	for i, f := range parent {
+		if f == nil {
+			continue
+		}
+		c, err := l.NewStream(f, stdioHandler(handlers[i]))
+		f.Close()
+		parent[i] = nil
+		if err != nil {
+			serr = err
+			continue
+		}
+		switch i {
+		case 0:
+			// Reading a pipe's write end fails (EBADF): the stdin
+			// connection only writes.
+			c.PauseRead()
+			p.stdin = c
+		case 1:
+			p.stdout = c
+		default:
+			p.stderr = c
+		}
+	}
+	if serr != nil {
+		// The child runs but cannot be talked to: end it. It is reaped as
+		// usual.
+		_ = p.Kill()
+		for _, c := range []*Conn{p.stdin, p.stdout, p.stderr} {
+			if c != nil {
+				c.Abort()
+			}
+		}
+		return nil, serr
+	}
+	return p, nil
+}
+
+// lookPath finds a program named without a slash in $PATH.
+func lookPath(path string) (string, error) {
+	if path == "" {
+		return "", &ExecError{Path: path, Err: fs.ErrNotExist}
+	}
+	if strings.Contains(path, "/") {
+		return path, nil
+	}
+	found, err := exec.LookPath(path)
+	if err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			err = fmt.Errorf("%w in $PATH", fs.ErrNotExist)
+		}
+		return "", &ExecError{Path: path, Err: err}
+	}
+	return found, nil
+}
+
+// reap collects the child's exit status if it has exited. It reports
+// whether it did.
+func (p *Process) reap() bool {
+	if p.exited {
+		return true
+	}
+	var ws syscall.WaitStatus
+	var wpid int
+	var err error
+	for {
+		wpid, err = syscall.Wait4(p.pid, &ws, syscall.WNOHANG, nil)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	var st ExitStatus
+	switch {
+	case err == syscall.ECHILD:
+		// Someone else reaped it (a wait for any child elsewhere in the
+		// program): the status is lost.
+		st = ExitStatus{Code: -1}
+	case err != nil || wpid != p.pid:
+		return false
+	case ws.Signaled():
+		st = ExitStatus{Code: -1, Signal: ws.Signal()}
+	default:
+		st = ExitStatus{Code: ws.ExitStatus()}
+	}
+	if p.hasPidfd {
+		_ = p.loop.poller.Close(&p.fd)
+		p.hasPidfd = false
+	}
+	if t, ok := procTables.Load(p.loop); ok {
+		delete(t.(*procTable).procs, p)
+	}
+	p.finish(st)
+	return true
+}
+
+// Signal sends sig to the process. It returns ErrProcessDone once the
+// process has been reaped. With a pidfd the signal cannot reach another
+// process that reused the pid.
+func (p *Process) Signal(sig os.Signal) error {
+	if p.exited {
+		return ErrProcessDone
+	}
+	s, ok := sig.(syscall.Signal)
+	if !ok {
+		return fmt.Errorf("eddy: unsupported signal type %T", sig)
+	}
+	var err error
+	if p.hasPidfd {
+		err = unix.PidfdSendSignal(p.fd.Sock(), s, nil, 0)
+	} else {
+		err = syscall.Kill(p.pid, s)
+	}
+	if err != nil {
+		return os.NewSyscallError("kill", err)
+	}
+	return nil
+}
+
+// NotifyDone reports that the pidfd became readable: the child exited.
+func (o *procOwner) NotifyDone(err error) {
+	p := (*Process)(o)
+	if p.reap() || err != nil {
+		return
+	}
+	_ = p.loop.poller.Notify(&p.fd) // not yet: wait again
+}
+
+// Unused completions of a pidfd.
+func (o *procOwner) ReadDone([]byte, error)           {}
+func (o *procOwner) WriteDone(error)                  {}
+func (o *procOwner) ConnectDone(error)                {}
+func (o *procOwner) AcceptDone(poll.Sock, error)      {}
+func (o *procOwner) RecvDone([]byte, net.Addr, error) {}
