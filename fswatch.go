@@ -3,7 +3,6 @@ package eddy
 import (
 	"errors"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -206,8 +205,8 @@ func (w *Watcher) end(err error, deliver bool) {
 	}
 	w.pending = nil
 	w.release()
-	if t, ok := watchTables.Load(w.loop); ok {
-		delete(t.(*watchTable).ws, w)
+	if t, ok := w.loop.watchState.(*watchTable); ok {
+		delete(t.ws, w)
 	}
 	if !w.unref {
 		w.loop.refs--
@@ -222,19 +221,19 @@ type watchTable struct {
 	ws map[*Watcher]struct{}
 }
 
-var watchTables sync.Map // *Loop → *watchTable
-
+// watchers returns the loop's table of watchers, made on first use and
+// dropped when the loop ends.
 func (l *Loop) watchers() *watchTable {
-	if t, ok := watchTables.Load(l); ok {
-		return t.(*watchTable)
+	if t, ok := l.watchState.(*watchTable); ok {
+		return t
 	}
 	t := &watchTable{ws: map[*Watcher]struct{}{}}
-	watchTables.Store(l, t)
+	l.watchState = t
 	l.OnExit(func() {
 		for w := range t.ws {
 			w.end(ErrLoopStopped, false)
 		}
-		watchTables.Delete(l)
+		l.watchState = nil
 	})
 	return t
 }

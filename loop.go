@@ -62,6 +62,8 @@ type Loop struct {
 	shutdownHooks []func()
 	done          chan struct{} // closed when Run has returned
 	dnsState      any           // the loop's resolver, created on first use (resolver.go)
+	procState     any           // the loop's children (process_linux.go)
+	watchState    any           // the loop's file watchers (fswatch.go)
 	iterations    uint64        // loop turns, published with the stats
 	published     int64         // loop time of the last publishStats
 }

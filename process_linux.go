@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -56,16 +55,14 @@ type procTable struct {
 	sig   *Signal // the SIGCHLD handler, once needed
 }
 
-// procTables maps each loop that has spawned children to its table; the
-// entry is removed when the loop ends.
-var procTables sync.Map
-
+// procs returns the loop's table of children, made on first use and
+// dropped when the loop ends.
 func (l *Loop) procs() *procTable {
-	if t, ok := procTables.Load(l); ok {
-		return t.(*procTable)
+	if t, ok := l.procState.(*procTable); ok {
+		return t
 	}
 	t := &procTable{loop: l, procs: map[*Process]struct{}{}}
-	procTables.Store(l, t)
+	l.procState = t
 	l.OnExit(t.teardown)
 	return t
 }
@@ -96,7 +93,7 @@ func (t *procTable) reapAll() {
 // teardown runs when the loop ends: children still running are left to
 // run, and each is reaped by a goroutine of its own when it exits.
 func (t *procTable) teardown() {
-	procTables.Delete(t.loop)
+	t.loop.procState = nil
 	for p := range t.procs {
 		delete(t.procs, p)
 		if p.hasPidfd {
@@ -321,8 +318,8 @@ func (p *Process) reap() bool {
 		_ = p.loop.poller.Close(&p.fd)
 		p.hasPidfd = false
 	}
-	if t, ok := procTables.Load(p.loop); ok {
-		delete(t.(*procTable).procs, p)
+	if t, ok := p.loop.procState.(*procTable); ok {
+		delete(t.procs, p)
 	}
 	p.finish(st)
 	return true
