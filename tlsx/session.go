@@ -1,0 +1,286 @@
+package tlsx
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"slices"
+	"sync"
+
+	"github.com/eddy-go/eddy"
+)
+
+// session is the eddy.Layer that runs one TLS connection. Its fields are
+// the loop's, except where a comment says otherwise.
+type session struct {
+	cfg    *tls.Config
+	client bool
+	opts   options
+
+	lc    *eddy.LayerConn
+	loop  *eddy.Loop
+	t     *transport
+	tc    *tls.Conn // the handshake goroutine's until finish, then the loop's
+	st    state
+	inner eddy.Handler // the connection's own handler, during the handshake
+	timer *eddy.Timer
+
+	established    bool // the handshake succeeded: tc is the loop's
+	closing        bool // Close ran: no more plaintext in either direction
+	gotCloseNotify bool
+	pausedByUs     bool // reading paused because the handshake lags behind input
+
+	// Set by the handshake goroutine under t.mu when it returns, before
+	// it closes done.
+	hsDone bool
+	hsErr  error
+	done   chan struct{}
+}
+
+type state uint8
+
+const (
+	stNew       state = iota // before the handshake starts (a server waits for the first byte)
+	stHandshake              // the handshake goroutine runs
+	stOpen                   // established: everything happens on the loop
+	stClosed                 // failed or abandoned
+)
+
+const (
+	// pauseAt is the raw input held during a handshake at which the
+	// connection stops reading until the handshake catches up.
+	pauseAt = 256 << 10
+	// flushAt is the ciphertext collected during one call into
+	// crypto/tls after which it is written out without waiting for the
+	// call to return.
+	flushAt = 64 << 10
+	// maxRecordPlain is the most plaintext one record holds, so the most
+	// one tls.Conn.Read returns.
+	maxRecordPlain = 16 << 10
+	// plainBufSize is the size of the buffers plaintext is collected in:
+	// one socket read's worth (eddy reads up to 64 KiB), and a record.
+	plainBufSize = 64<<10 + maxRecordPlain
+	// maxPooledPlain is the largest buffer kept for reuse.
+	maxPooledPlain = 256 << 10
+)
+
+// plainBufs recycles the buffers that decrypted records are collected in
+// before delivery, so that an idle connection holds none.
+var plainBufs = sync.Pool{New: func() any { b := make([]byte, 0, plainBufSize); return &b }}
+
+// Start implements eddy.Layer: it sets up the *tls.Conn and the handshake
+// timer, and starts a client's handshake. A server's starts with the
+// first bytes received, so that a peer that sends nothing costs no
+// goroutine.
+func (s *session) Start(lc *eddy.LayerConn) {
+	s.lc, s.loop = lc, lc.Loop()
+	c := lc.Conn()
+	s.t = newTransport(c.LocalAddr(), c.RemoteAddr())
+	s.t.post = s.postHandshakeOut
+	s.t.drained = func() { _ = s.loop.Post(s.resume) }
+	s.t.flush = s.flushOut
+	s.t.flushAt = flushAt
+	if s.client {
+		s.tc = tls.Client(s.t, s.cfg)
+	} else {
+		s.tc = tls.Server(s.t, s.cfg)
+	}
+	s.inner = c.Handler()
+	c.SetHandler((*guard)(s))
+	if d := s.opts.handshakeTimeout; d > 0 {
+		s.timer = s.loop.AfterFunc(d, s.onTimeout)
+		s.timer.Unref() // the connection keeps the loop alive, not its timer
+	}
+	if s.client {
+		s.startHandshake()
+	}
+}
+
+// Input implements eddy.Layer.
+func (s *session) Input(lc *eddy.LayerConn, p []byte) error {
+	switch s.st {
+	case stNew:
+		s.t.feed(p)
+		s.startHandshake()
+		s.maybePause()
+	case stHandshake:
+		s.t.feed(p)
+		s.maybePause()
+	case stOpen:
+		if s.closing {
+			return nil
+		}
+		s.t.feed(p)
+		return s.pump()
+	}
+	return nil
+}
+
+// EOF implements eddy.Layer.
+func (s *session) EOF(lc *eddy.LayerConn) error {
+	switch s.st {
+	case stNew:
+		s.abandon()
+		return &HandshakeError{Err: io.EOF}
+	case stHandshake:
+		if err := s.handshakeEOF(); err != nil {
+			return err
+		}
+		if s.st == stOpen {
+			return s.openEOF()
+		}
+	case stOpen:
+		return s.openEOF()
+	}
+	return nil
+}
+
+// openEOF decides how an established connection's stream ended.
+func (s *session) openEOF() error {
+	if s.gotCloseNotify || s.closing {
+		return nil
+	}
+	if s.t.buffered() > 0 || s.opts.requireCloseNotify {
+		return ErrTruncated
+	}
+	return nil
+}
+
+// Output implements eddy.Layer: it encrypts p into records, which go to
+// the socket's write queue. eddy has already applied the high water mark
+// (Conn.Write returns ErrQueueFull, before calling Output, when the queue
+// of ciphertext is full), so Output takes all of p.
+func (s *session) Output(lc *eddy.LayerConn, p []byte) error {
+	if s.st != stOpen || s.closing {
+		return eddy.ErrClosed
+	}
+	_, err := s.tc.Write(p)
+	s.flushOut()
+	return err
+}
+
+// Close implements eddy.Layer: an established connection sends
+// close_notify; a handshake in progress is abandoned.
+func (s *session) Close(lc *eddy.LayerConn) {
+	switch s.st {
+	case stOpen:
+		if !s.closing {
+			s.closing = true
+			_ = s.tc.CloseWrite()
+			s.flushOut()
+		}
+	case stNew, stHandshake:
+		s.abandon()
+	}
+}
+
+// pump decrypts every complete record held and delivers the plaintext in
+// one call, as a plain connection delivers what one read returned.
+func (s *session) pump() error {
+	bp := plainBufs.Get().(*[]byte)
+	plain := (*bp)[:0]
+	defer func() {
+		if cap(plain) <= maxPooledPlain {
+			*bp = plain[:0]
+			plainBufs.Put(bp)
+		}
+	}()
+	var rerr error
+	for {
+		if cap(plain)-len(plain) < maxRecordPlain {
+			plain = slices.Grow(plain, maxRecordPlain)
+		}
+		n, err := s.tc.Read(plain[len(plain):cap(plain)])
+		plain = plain[:len(plain)+n]
+		if err != nil {
+			switch {
+			case errors.Is(err, errWouldBlock):
+			case err == io.EOF:
+				s.gotCloseNotify = true
+			default:
+				rerr = err
+			}
+			break
+		}
+	}
+	s.flushOut() // a KeyUpdate answer, an alert
+	s.deliver(plain)
+	if rerr != nil {
+		return rerr
+	}
+	if s.gotCloseNotify && !s.closing {
+		// The peer's goodbye: as at the end of a plain TCP stream,
+		// close once the queued output is written (Close answers with
+		// close_notify).
+		_ = s.lc.Conn().Close()
+	}
+	return nil
+}
+
+func (s *session) deliver(p []byte) {
+	if len(p) > 0 && !s.closing {
+		s.lc.Deliver(p)
+	}
+}
+
+// flushOut writes the ciphertext crypto/tls produced to the socket.
+func (s *session) flushOut() {
+	if len(s.t.out) > 0 {
+		_ = s.lc.WriteRaw(s.t.takeOut())
+	}
+}
+
+// abandon ends the handshake, if one is under way, without reporting
+// anything: the caller does.
+func (s *session) abandon() {
+	if s.st == stClosed || s.st == stOpen {
+		return
+	}
+	s.st = stClosed
+	s.stopTimer()
+	s.t.abandon()
+}
+
+func (s *session) stopTimer() {
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+}
+
+// restoreHandler gives the connection its own handler back.
+func (s *session) restoreHandler() {
+	c := s.lc.Conn()
+	if g, ok := c.Handler().(*guard); ok && g == (*guard)(s) {
+		c.SetHandler(s.inner)
+	}
+}
+
+// guard is the connection's handler during the handshake, in front of its
+// own: the only event it can get then is OnClose, for whatever closed the
+// connection (a reset, a deadline, the loop stopping…), which must also end
+// the handshake goroutine. It is a session under another name, so it costs
+// no allocation.
+type guard session
+
+func (g *guard) OnOpen(c *eddy.Conn) { g.inner.OnOpen(c) }
+
+func (g *guard) OnData(c *eddy.Conn, data []byte) int { return g.inner.OnData(c, data) }
+
+// OnDrain drops the event: the handler does not know the connection yet.
+func (g *guard) OnDrain(c *eddy.Conn) {}
+
+func (g *guard) OnClose(c *eddy.Conn, err error) {
+	s := (*session)(g)
+	s.abandon()
+	h := s.inner
+	if c.Handler() == eddy.Handler(g) {
+		c.SetHandler(h)
+	}
+	h.OnClose(c, err)
+}
+
+// opError wraps err as eddy wraps the errors of Layer.Input.
+func opError(c *eddy.Conn, err error) error {
+	return &eddy.OpError{Op: "read", Net: c.Network(), Addr: c.RemoteAddr(), Err: err}
+}
