@@ -3,7 +3,9 @@ package main
 import (
 	"slices"
 
+	"github.com/eddy-go/eddy/bench/filesbench"
 	"github.com/eddy-go/eddy/bench/futures"
+	"github.com/eddy-go/eddy/bench/tlsbench"
 )
 
 // Emit reports one figure of a suite: which implementation, in which
@@ -19,12 +21,14 @@ var suites = map[string]Suite{
 	"idle":    idleSuite,
 	"timers":  timersSuite,
 	"futures": futures.Run,
+	"tls":     tlsbench.Run,
+	"files":   filesbench.Run,
 }
 
 // suiteOrder lists the suites in the order "-suite all" runs them: the
 // known ones first, then any others by name.
 func suiteOrder() []string {
-	order := []string{"echo", "idle", "timers", "futures"}
+	order := []string{"echo", "idle", "timers", "futures", "tls", "files"}
 	var rest []string
 	for name := range suites {
 		if !slices.Contains(order, name) {

@@ -37,6 +37,8 @@ APT_DEPS=(
 	redis-cli:redis-tools
 	beanstalkd:beanstalkd
 	dnsmasq:dnsmasq-base
+	openssl:openssl
+	wrk:wrk
 )
 
 log() { printf 'deps: %s\n' "$*" >&2; }
