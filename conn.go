@@ -101,6 +101,7 @@ const (
 	cClosed
 	cOnLoopList
 	cAttached // registered with the poller
+	cNoRead   // a write-only stream: never read
 )
 
 type netKind uint8
@@ -197,7 +198,7 @@ func (c *Conn) start() {
 	} else {
 		c.callOpen()
 	}
-	if c.flags&(cClosed|cPaused) == 0 {
+	if c.flags&(cClosed|cPaused|cNoRead) == 0 {
 		_ = c.loop.poller.StartRead(&c.fd)
 	}
 	if c.flags&cClosed == 0 && len(c.out) > 0 && c.flight == 0 {
@@ -282,6 +283,9 @@ func (c *Conn) lowWater() int {
 	return c.loop.cfg.lowWater
 }
 
+// WriteBuffer returns the connection's low and high water marks.
+func (c *Conn) WriteBuffer() (low, high int) { return c.lowWater(), c.highWater() }
+
 // SetWriteBuffer sets this connection's low and high water marks,
 // overriding the loop's defaults.
 func (c *Conn) SetWriteBuffer(low, high int) {
@@ -322,7 +326,7 @@ func (c *Conn) ResumeRead() {
 		return
 	}
 	c.flags &^= cPaused
-	if c.flags&cOpen == 0 {
+	if c.flags&(cOpen|cNoRead) != cOpen {
 		return
 	}
 	_ = c.loop.poller.StartRead(&c.fd)
@@ -762,6 +766,9 @@ func (c *Conn) CloseWrite() error {
 		return nil
 	}
 	c.flags |= cShutWrite
+	if ly := c.layer(); ly != nil && c.flags&cOpen != 0 {
+		ly.Close((*LayerConn)(c)) // a TLS close_notify goes first
+	}
 	if c.outLen == 0 && c.flags&cOpen != 0 {
 		c.shutWrite()
 	}

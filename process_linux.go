@@ -244,10 +244,7 @@ func (l *Loop) Spawn(o ProcessOptions) (*Process, error) {
 		}
 		switch i {
 		case 0:
-			// Reading a pipe's write end fails (EBADF): the stdin
-			// connection only writes.
-			c.PauseRead()
-			p.stdin = c
+			p.stdin = c // a write-only stream: NewStream never reads it
 		case 1:
 			p.stdout = c
 		default:

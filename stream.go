@@ -10,8 +10,8 @@ import (
 // connection: a pipe (a child process's standard input or output), a
 // terminal, or a socket made elsewhere. The loop works on a non-blocking
 // duplicate, so the caller closes f as usual. The connection opens at
-// once: h.OnOpen runs on the next loop turn. It has no addresses, and on
-// a pipe's write end reads simply never deliver anything. Loop-only.
+// once: h.OnOpen runs on the next loop turn. It has no addresses. A
+// write-only descriptor (a pipe's write end) is never read. Loop-only.
 func (l *Loop) NewStream(f *os.File, h Handler) (*Conn, error) {
 	if l.state.Load() == stateClosed {
 		return nil, ErrLoopClosed
@@ -21,6 +21,9 @@ func (l *Loop) NewStream(f *os.File, h Handler) (*Conn, error) {
 		return nil, opError("open", "pipe", nil, err)
 	}
 	c := l.newConn(netPipe, h)
+	if poll.WriteOnly(s) {
+		c.flags |= cNoRead
+	}
 	if err := c.attach(s); err != nil {
 		poll.CloseSock(s)
 		c.closeNow(nil)

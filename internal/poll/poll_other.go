@@ -69,3 +69,6 @@ func SendFile(*FD, *os.File, int64, int) (int, error) { return 0, ErrUnsupported
 
 // AdoptFile reports ErrUnsupported.
 func AdoptFile(uintptr) (Sock, error) { return InvalidSock, ErrUnsupported }
+
+// WriteOnly reports false.
+func WriteOnly(Sock) bool { return false }

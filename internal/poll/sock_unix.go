@@ -215,6 +215,13 @@ func AdoptFile(fd uintptr) (Sock, error) {
 	return s, nil
 }
 
+// WriteOnly reports whether s was opened for writing only (the write end
+// of a pipe), which has nothing to read.
+func WriteOnly(s Sock) bool {
+	fl, err := unix.FcntlInt(uintptr(s), unix.F_GETFL, 0)
+	return err == nil && fl&unix.O_ACCMODE == unix.O_WRONLY
+}
+
 // CloseSock closes a socket that was never registered.
 func CloseSock(s Sock) error { return unix.Close(s) }
 
