@@ -5,6 +5,7 @@ go 1.26.0
 replace github.com/eddy-go/eddy => ../
 
 require (
+	github.com/beanstalkd/go-beanstalk v0.2.0
 	github.com/eddy-go/eddy v0.0.0-00010101000000-000000000000
 	github.com/lesismal/nbio v1.6.8
 	github.com/panjf2000/gnet/v2 v2.9.7
@@ -16,6 +17,7 @@ require (
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	go.uber.org/multierr v1.11.0 // indirect
 	go.uber.org/zap v1.27.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sync v0.11.0 // indirect
 	gopkg.in/natefinch/lumberjack.v2 v2.2.1 // indirect
 )

@@ -3,6 +3,7 @@ package main
 import (
 	"slices"
 
+	"github.com/eddy-go/eddy/bench/beanstalkbench"
 	"github.com/eddy-go/eddy/bench/filesbench"
 	"github.com/eddy-go/eddy/bench/futures"
 	"github.com/eddy-go/eddy/bench/tlsbench"
@@ -17,18 +18,19 @@ type Suite = func(emit Emit) error
 
 // suites maps a suite name, as given to -suite, to the suite.
 var suites = map[string]Suite{
-	"echo":    echoSuite,
-	"idle":    idleSuite,
-	"timers":  timersSuite,
-	"futures": futures.Run,
-	"tls":     tlsbench.Run,
-	"files":   filesbench.Run,
+	"echo":      echoSuite,
+	"idle":      idleSuite,
+	"timers":    timersSuite,
+	"futures":   futures.Run,
+	"tls":       tlsbench.Run,
+	"files":     filesbench.Run,
+	"beanstalk": beanstalkbench.Run,
 }
 
 // suiteOrder lists the suites in the order "-suite all" runs them: the
 // known ones first, then any others by name.
 func suiteOrder() []string {
-	order := []string{"echo", "idle", "timers", "futures", "tls", "files"}
+	order := []string{"echo", "idle", "timers", "futures", "tls", "files", "beanstalk"}
 	var rest []string
 	for name := range suites {
 		if !slices.Contains(order, name) {

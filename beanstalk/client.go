@@ -1,0 +1,165 @@
+package beanstalk
+
+import (
+	"slices"
+	"time"
+
+	"github.com/eddy-go/eddy"
+	bs "github.com/eddy-go/eddy/codec/beanstalk"
+	"github.com/eddy-go/eddy/driver"
+	"github.com/eddy-go/eddy/future"
+)
+
+// Options configure a Client. The zero value is ready to use.
+type Options struct {
+	// Tube is the tube that puts go to (the "use" command); "" means
+	// "default". It is restored after a reconnect, as is any later Use.
+	Tube string
+	// Watch is the watch list for reserve; empty means {"default"}.
+	// It is restored after a reconnect, with later Watch and Ignore
+	// applied.
+	Watch []string
+	// MaxJobSize is the largest job body Put accepts before sending
+	// anything (ErrJobTooBig); 0 means beanstalkd's default, 65535 bytes.
+	// Set it to the server's -z value.
+	MaxJobSize int
+	// MinBackoff, MaxBackoff and DialTimeout tune reconnection; see
+	// driver.Config.
+	MinBackoff, MaxBackoff, DialTimeout time.Duration
+	// MaxQueued bounds the commands waiting to be written; see
+	// driver.Config.
+	MaxQueued int
+	// OnState is told of every connection state change, on the loop.
+	OnState func(s driver.State, err error)
+}
+
+// Client is a beanstalkd connection on an event loop. Its command methods
+// return futures and are safe for concurrent use: the command is encoded
+// on the calling goroutine and written on the loop together with every
+// other command of the same loop turn (pipelining). Replies arrive in
+// order. The futures belong to the loop, so their callbacks run there; use
+// Sync for blocking calls from goroutines.
+//
+// Commands that wait on the server (Reserve, ReserveWithTimeout with a
+// non-zero timeout) hold up every command sent after them on the same
+// connection until they return: reserve on a connection of its own, as
+// Worker does, not on one shared by producers.
+//
+// After a reconnect, the used tube and the watch list are restored before
+// any other command is written. Commands in flight when the connection
+// dropped fail with an error matching ErrConnLost and are not sent again,
+// except the read-only ones (peek, stats, list).
+type Client struct {
+	loop *eddy.Loop
+	conn *driver.Conn[bs.Kind, bs.Reply]
+	enc  bs.Encoder
+
+	// Session state, restored on reconnect. Loop-only.
+	used    string
+	watched []string
+}
+
+// Dial returns a Client for the beanstalkd server at addr ("host:port")
+// and starts connecting on loop; commands issued meanwhile wait for the
+// connection. An invalid tube name in opts is reported at once. Safe for
+// concurrent use.
+func Dial(loop *eddy.Loop, addr string, opts Options) (*Client, error) {
+	c := &Client{loop: loop, enc: bs.Encoder{MaxJobSize: opts.MaxJobSize}, used: "default", watched: []string{"default"}}
+	if opts.Tube != "" {
+		if err := bs.ValidateTubeName(opts.Tube); err != nil {
+			return nil, err
+		}
+		c.used = opts.Tube
+	}
+	if len(opts.Watch) > 0 {
+		c.watched = nil
+		for _, t := range opts.Watch {
+			if err := bs.ValidateTubeName(t); err != nil {
+				return nil, err
+			}
+			if !slices.Contains(c.watched, t) {
+				c.watched = append(c.watched, t)
+			}
+		}
+	}
+	c.conn = driver.New(loop, driver.Config[bs.Kind, bs.Reply]{
+		Addr:        addr,
+		Codec:       &codec{},
+		Setup:       c.setup,
+		MinBackoff:  opts.MinBackoff,
+		MaxBackoff:  opts.MaxBackoff,
+		DialTimeout: opts.DialTimeout,
+		MaxQueued:   opts.MaxQueued,
+		OnState:     opts.OnState,
+	})
+	return c, nil
+}
+
+// setup restores the session on a new connection: use, watch, and
+// ignore "default" when it is not watched.
+func (c *Client) setup(h *driver.Handshake[bs.Kind, bs.Reply]) *future.Future[struct{}] {
+	var fs []*future.Future[bs.Reply]
+	if c.used != "default" {
+		cmd, _ := c.enc.AppendUse(nil, c.used)
+		fs = append(fs, h.Send(bs.KindUse, cmd))
+	}
+	for _, t := range c.watched {
+		if t != "default" {
+			cmd, _ := c.enc.AppendWatch(nil, t)
+			fs = append(fs, h.Send(bs.KindWatch, cmd))
+		}
+	}
+	if !slices.Contains(c.watched, "default") {
+		cmd, _ := c.enc.AppendIgnore(nil, "default")
+		fs = append(fs, h.Send(bs.KindIgnore, cmd))
+	}
+	return future.Map(future.All(fs...), func([]bs.Reply) struct{} { return struct{}{} })
+}
+
+// Loop returns the client's loop. Safe for concurrent use.
+func (c *Client) Loop() *eddy.Loop { return c.loop }
+
+// Sync returns the blocking facade of c. Safe for concurrent use.
+func (c *Client) Sync() *Sync { return &Sync{c: c} }
+
+// Close closes the connection at once: commands in flight fail with
+// ErrClosed, and so do later ones. Jobs this connection had reserved go
+// back to the ready queue. Safe for concurrent use.
+func (c *Client) Close() { c.conn.Close() }
+
+// Quit closes the connection gracefully: commands already issued get their
+// replies, then "quit" is sent and the connection closed. Later commands
+// fail with ErrClosed. Safe for concurrent use.
+func (c *Client) Quit() *future.Future[struct{}] {
+	return c.conn.Shutdown(c.enc.AppendQuit(nil))
+}
+
+// call sends an encoded command, or fails with the encoder's error.
+func (c *Client) call(k bs.Kind, cmd []byte, err error, flags driver.Flags) *future.Future[bs.Reply] {
+	if err != nil {
+		return future.Rejected[bs.Reply](c.loop, err)
+	}
+	return c.conn.Call(k, cmd, flags)
+}
+
+// seconds converts d to whole seconds for the wire, rounding up and
+// clamping to the protocol's range.
+func seconds(d time.Duration) uint32 {
+	if d <= 0 {
+		return 0
+	}
+	s := (d + time.Second - 1) / time.Second
+	if s > 1<<32-1 {
+		return 1<<32 - 1
+	}
+	return uint32(s)
+}
+
+// JobStats is the reply to stats-job (from the codec).
+type JobStats = bs.JobStats
+
+// TubeStats is the reply to stats-tube (from the codec).
+type TubeStats = bs.TubeStats
+
+// ServerStats is the reply to stats (from the codec).
+type ServerStats = bs.ServerStats

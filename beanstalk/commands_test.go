@@ -1,0 +1,229 @@
+package beanstalk_test
+
+import (
+	"errors"
+	"slices"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/eddy-go/eddy/beanstalk"
+	bs "github.com/eddy-go/eddy/codec/beanstalk"
+	"github.com/eddy-go/eddy/driver"
+	"github.com/eddy-go/eddy/future"
+	"github.com/eddy-go/eddy/internal/leakcheck"
+	"github.com/eddy-go/eddy/internal/testenv"
+)
+
+func TestEveryCommand(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t)
+	l := startLoop(t)
+	s := dial(t, l, srv, beanstalk.Options{Tube: "jobs", Watch: []string{"jobs"}})
+	c := ctx(t)
+
+	if tube := must[string](t)(s.ListTubeUsed(c)); tube != "jobs" {
+		t.Fatalf("used %q", tube)
+	}
+	if w := must[[]string](t)(s.ListTubesWatched(c)); !slices.Equal(w, []string{"jobs"}) {
+		t.Fatalf("watched %q", w)
+	}
+	id := must[uint64](t)(s.Put(c, []byte("one"), beanstalk.PutOptions{Priority: 5, TTR: 30 * time.Second}))
+	if j := must[beanstalk.Job](t)(s.Peek(c, id)); j.ID != id || string(j.Body) != "one" {
+		t.Fatalf("peek %+v", j)
+	}
+	if j := must[beanstalk.Job](t)(s.PeekReady(c)); j.ID != id {
+		t.Fatalf("peek-ready %+v", j)
+	}
+	st := must[beanstalk.JobStats](t)(s.StatsJob(c, id))
+	if st.Tube != "jobs" || st.Pri != 5 || st.TTR != 30*time.Second || st.State != bs.StateReady {
+		t.Fatalf("stats-job %+v", st)
+	}
+	delayed := must[uint64](t)(s.Put(c, []byte("later"), beanstalk.PutOptions{Delay: time.Hour}))
+	if j := must[beanstalk.Job](t)(s.PeekDelayed(c)); j.ID != delayed {
+		t.Fatalf("peek-delayed %+v", j)
+	}
+	ok(t, s.KickJob(c, delayed))
+	ok(t, s.Delete(c, delayed))
+
+	j := must[beanstalk.Job](t)(s.Reserve(c))
+	if j.ID != id || string(j.Body) != "one" {
+		t.Fatalf("reserve %+v", j)
+	}
+	ok(t, s.Touch(c, id))
+	ok(t, s.Release(c, id, 7, 0))
+	j = must[beanstalk.Job](t)(s.ReserveWithTimeout(c, time.Second))
+	ok(t, s.Bury(c, j.ID, 9))
+	if b := must[beanstalk.Job](t)(s.PeekBuried(c)); b.ID != id {
+		t.Fatalf("peek-buried %+v", b)
+	}
+	if n := must[int](t)(s.Kick(c, 10)); n != 1 {
+		t.Fatalf("kicked %d", n)
+	}
+	j = must[beanstalk.Job](t)(s.ReserveJob(c, id))
+	ok(t, s.Delete(c, j.ID))
+
+	if n := must[int](t)(s.Watch(c, "other")); n != 2 {
+		t.Fatalf("watching %d", n)
+	}
+	if n := must[int](t)(s.Ignore(c, "other")); n != 1 {
+		t.Fatalf("watching %d after ignore", n)
+	}
+	if tube := must[string](t)(s.Use(c, "other")); tube != "other" {
+		t.Fatalf("use %q", tube)
+	}
+	ok(t, s.PauseTube(c, "other", 2*time.Second))
+	ts := must[beanstalk.TubeStats](t)(s.StatsTube(c, "other"))
+	if ts.Name != "other" || ts.Pause != 2*time.Second || ts.CurrentUsing != 1 {
+		t.Fatalf("stats-tube %+v", ts)
+	}
+	ss := must[beanstalk.ServerStats](t)(s.Stats(c))
+	if ss.CmdPauseTube != 1 || ss.CmdKick != 1 || ss.CmdBury != 1 || ss.Version == "" {
+		t.Fatalf("stats %+v", ss)
+	}
+	if tubes := must[[]string](t)(s.ListTubes(c)); !slices.Contains(tubes, "jobs") || !slices.Contains(tubes, "other") {
+		t.Fatalf("list-tubes %q", tubes)
+	}
+	ok(t, s.Quit(c))
+	if _, err := s.Stats(c); !errors.Is(err, beanstalk.ErrClosed) {
+		t.Fatalf("after quit: %v", err)
+	}
+}
+
+func TestErrorReplies(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t, testenv.MaxJobSize(16))
+	l := startLoop(t)
+	var readies atomic.Int32
+	s := dial(t, l, srv, beanstalk.Options{OnState: func(st driver.State, _ error) {
+		if st == driver.StateReady {
+			readies.Add(1)
+		}
+	}})
+	c := ctx(t)
+	check := func(what string, err, want error) {
+		t.Helper()
+		var re *bs.ReplyError
+		if !errors.Is(err, want) || !errors.As(err, &re) {
+			t.Errorf("%s: %v, want %v", what, err, want)
+		}
+	}
+	check("delete", s.Delete(c, 1<<40), beanstalk.ErrNotFound)
+	_, err := s.Peek(c, 1<<40)
+	check("peek", err, beanstalk.ErrNotFound)
+	check("touch", s.Touch(c, 1<<40), beanstalk.ErrNotFound)
+	check("release", s.Release(c, 1<<40, 0, 0), beanstalk.ErrNotFound)
+	check("bury", s.Bury(c, 1<<40, 0), beanstalk.ErrNotFound)
+	check("kick-job", s.KickJob(c, 1<<40), beanstalk.ErrNotFound)
+	_, err = s.ReserveJob(c, 1<<40)
+	check("reserve-job", err, beanstalk.ErrNotFound)
+	_, err = s.StatsJob(c, 1<<40)
+	check("stats-job", err, beanstalk.ErrNotFound)
+	_, err = s.StatsTube(c, "nosuchtube")
+	check("stats-tube", err, beanstalk.ErrNotFound)
+	check("pause-tube", s.PauseTube(c, "nosuchtube", time.Second), beanstalk.ErrNotFound)
+	_, err = s.PeekReady(c)
+	check("peek-ready", err, beanstalk.ErrNotFound)
+	_, err = s.ReserveWithTimeout(c, 0)
+	check("reserve-with-timeout", err, beanstalk.ErrTimedOut)
+	_, err = s.Ignore(c, "default")
+	check("ignore", err, beanstalk.ErrNotIgnored)
+
+	// The maximum job size: 16 bytes pass, 17 get JOB_TOO_BIG.
+	must[uint64](t)(s.Put(c, make([]byte, 16), beanstalk.PutOptions{}))
+	_, err = s.Put(c, make([]byte, 17), beanstalk.PutOptions{})
+	check("put", err, beanstalk.ErrJobTooBig)
+
+	// SIGUSR1 puts beanstalkd in drain mode: puts get DRAINING.
+	ok(t, syscall.Kill(srv.Pid(), syscall.SIGUSR1))
+	eventually(t, "drain mode", func() bool {
+		_, err = s.Put(c, []byte("x"), beanstalk.PutOptions{})
+		return err != nil
+	})
+	check("put while draining", err, beanstalk.ErrDraining)
+
+	// The connection survived every error reply.
+	if st := must[beanstalk.ServerStats](t)(s.Stats(c)); !st.Draining || readies.Load() != 1 {
+		t.Errorf("draining %v, connected %d times", st.Draining, readies.Load())
+	}
+}
+
+func TestMaxJobSizeOption(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t)
+	l := startLoop(t)
+	s := dial(t, l, srv, beanstalk.Options{MaxJobSize: 8})
+	_, err := s.Put(ctx(t), make([]byte, 9), beanstalk.PutOptions{})
+	var ae *bs.ArgError
+	if !errors.Is(err, beanstalk.ErrJobTooBig) || !errors.As(err, &ae) {
+		t.Fatalf("err = %v", err)
+	}
+	if st := must[beanstalk.ServerStats](t)(s.Stats(ctx(t))); st.CmdPut != 0 {
+		t.Fatalf("the oversized put was sent")
+	}
+	if _, err := beanstalk.Dial(l, srv.Addr, beanstalk.Options{Tube: "-bad"}); !errors.Is(err, bs.ErrInvalidTubeName) {
+		t.Fatalf("bad tube: %v", err)
+	}
+}
+
+func TestBodyWithCRLF(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t)
+	l := startLoop(t)
+	s := dial(t, l, srv, beanstalk.Options{})
+	c := ctx(t)
+	body := []byte("line one\r\nline two\r\n\r\nRESERVED 1 2\r\n")
+	must[uint64](t)(s.Put(c, body, beanstalk.PutOptions{}))
+	j := must[beanstalk.Job](t)(s.Reserve(c))
+	if string(j.Body) != string(body) {
+		t.Fatalf("body %q", j.Body)
+	}
+	empty := must[uint64](t)(s.Put(c, nil, beanstalk.PutOptions{}))
+	if j := must[beanstalk.Job](t)(s.Peek(c, empty)); len(j.Body) != 0 {
+		t.Fatalf("empty body %q", j.Body)
+	}
+}
+
+func TestTTRAndDeadlineSoon(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t)
+	l := startLoop(t)
+	s := dial(t, l, srv, beanstalk.Options{})
+	c := ctx(t)
+	id := must[uint64](t)(s.Put(c, []byte("short"), beanstalk.PutOptions{TTR: time.Second}))
+	must[beanstalk.Job](t)(s.Reserve(c))
+	// Within its last second the job makes reserve answer DEADLINE_SOON.
+	_, err := s.ReserveWithTimeout(c, 5*time.Second)
+	if !errors.Is(err, beanstalk.ErrDeadlineSoon) {
+		t.Fatalf("reserve: %v", err)
+	}
+	// Past its TTR the job goes back to the ready queue.
+	eventually(t, "TTR expiry", func() bool {
+		st, err := s.StatsJob(c, id)
+		return err == nil && st.State == bs.StateReady && st.Timeouts == 1
+	})
+}
+
+func TestCancelConsumesReplySlot(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t)
+	l := startLoop(t)
+	s := dial(t, l, srv, beanstalk.Options{Watch: []string{"empty"}})
+	c := s.Client()
+	// A reserve that waits a second on an empty tube, given up at once;
+	// the put behind it must still get its own reply.
+	r := c.ReserveWithTimeout(time.Second)
+	put := c.Put([]byte("x"), beanstalk.PutOptions{})
+	r.Cancel(errors.New("not interested"))
+	if _, err := r.Await(ctx(t)); !errors.Is(err, future.ErrCanceled) {
+		t.Fatalf("reserve: %v", err)
+	}
+	id, err := put.Await(ctx(t))
+	if err != nil || id == 0 {
+		t.Fatalf("put after a cancelled reserve: %d, %v", id, err)
+	}
+	if j := must[beanstalk.Job](t)(s.Peek(ctx(t), id)); string(j.Body) != "x" {
+		t.Fatalf("peek %q", j.Body)
+	}
+}

@@ -1,0 +1,126 @@
+package driver
+
+import (
+	"time"
+
+	"github.com/eddy-go/eddy/future"
+)
+
+// Codec is the protocol half of a driver: a sans-I/O reply decoder. K is
+// what the decoder must know about a request to decode its reply (for
+// beanstalkd, the command kind); R is a decoded reply.
+//
+// The Conn owns its codec and calls it on the loop only.
+type Codec[K, R any] interface {
+	// Feed appends bytes read from the connection. The codec copies them.
+	Feed(p []byte)
+	// Next decodes the reply to the oldest request still waiting, whose
+	// context is k. It returns an error matching ErrNeedMore when the
+	// reply is not complete yet (nothing is consumed), a *BrokenError (see
+	// Broken) when the stream cannot be trusted any more, and any other
+	// error as the request's failure (a server error reply). The reply
+	// returned must stay valid after later calls: copy what aliases the
+	// codec's buffer.
+	Next(k K) (R, error)
+	// Buffered returns the number of bytes fed but not yet decoded.
+	Buffered() int
+	// Reset empties the codec for a new connection.
+	Reset()
+}
+
+// Config configures a Conn. Codec and Addr are required; every other field
+// has a default.
+type Config[K, R any] struct {
+	// Network is "tcp" (the default), "tcp4", "tcp6" or "unix".
+	Network string
+	// Addr is the server's address.
+	Addr string
+	// Codec decodes replies. It is Reset on every new connection.
+	Codec Codec[K, R]
+	// Setup, if set, runs after each connect, before any queued request
+	// is written: it sends its requests with Handshake.Send (authenticate,
+	// select a database, restore a session's state...) and returns a
+	// future that resolves once the connection is ready. A rejection drops
+	// the connection (the requests waiting for it fail with a *ConnError
+	// wrapping a *SetupError) and a new connection is tried after the
+	// backoff. Setup runs on the loop and must not block.
+	Setup func(h *Handshake[K, R]) *future.Future[struct{}]
+	// MinBackoff and MaxBackoff bound the delay between connection
+	// attempts, which doubles after each failure, with jitter (defaults
+	// 50ms and 5s). After a ready connection drops, the first new attempt
+	// is made at once.
+	MinBackoff, MaxBackoff time.Duration
+	// DialTimeout bounds a connect and, separately, the handshake
+	// (default 10s).
+	DialTimeout time.Duration
+	// MaxQueued bounds the requests waiting to be written, either for a
+	// connection or because the socket is not draining (default 65536).
+	// Past it requests fail at once with ErrBacklogFull.
+	MaxQueued int
+	// OnState, if set, is told on the loop of every change of state, with
+	// the error that caused it, if any (for logs and tests).
+	OnState func(s State, err error)
+}
+
+func (c *Config[K, R]) defaults() {
+	if c.Network == "" {
+		c.Network = "tcp"
+	}
+	if c.MinBackoff <= 0 {
+		c.MinBackoff = 50 * time.Millisecond
+	}
+	if c.MaxBackoff < c.MinBackoff {
+		c.MaxBackoff = max(5*time.Second, c.MinBackoff)
+	}
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = 10 * time.Second
+	}
+	if c.MaxQueued <= 0 {
+		c.MaxQueued = 1 << 16
+	}
+}
+
+// Flags mark a request; combine them with |.
+type Flags uint8
+
+const (
+	// Idempotent marks a request that is safe to send again: if its
+	// connection drops after it was written, it is sent again on the next
+	// connection instead of failing. Mark only requests whose repetition
+	// cannot change the outcome (reads, pings).
+	Idempotent Flags = 1 << iota
+)
+
+// State is the state of a Conn.
+type State uint8
+
+// The states of a Conn. A Conn starts in StateDialing and ends in
+// StateClosed; it goes around Dialing, Handshaking, Ready and Backoff while
+// the server comes and goes.
+const (
+	StateDialing     State = iota + 1 // connecting
+	StateHandshaking                  // connected, running Config.Setup
+	StateReady                        // writing requests
+	StateBackoff                      // waiting before the next attempt
+	StateClosing                      // Shutdown: finishing what is in flight
+	StateClosed                       // Close or Shutdown done; final
+)
+
+// String returns the state's name, such as "ready".
+func (s State) String() string {
+	switch s {
+	case StateDialing:
+		return "dialing"
+	case StateHandshaking:
+		return "handshaking"
+	case StateReady:
+		return "ready"
+	case StateBackoff:
+		return "backoff"
+	case StateClosing:
+		return "closing"
+	case StateClosed:
+		return "closed"
+	}
+	return "State(?)"
+}

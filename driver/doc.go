@@ -1,0 +1,47 @@
+// Package driver is the kit eddy's client drivers (beanstalkd, Redis,
+// MongoDB, SMTP...) are built on, so that a new driver is mostly its codec.
+//
+// A Conn is one pipelined connection to a server, owned by an event loop.
+// It is generic over the protocol: K is what the reply decoder must know
+// about a request (a command kind), R is a decoded reply, and a Codec
+// decodes replies. Requests are encoded by the driver and handed over as
+// bytes. The Conn:
+//
+//   - dials without blocking, and reconnects with capped, jittered
+//     exponential backoff (Config.MinBackoff, Config.MaxBackoff);
+//   - runs an optional handshake after each connect (Config.Setup: AUTH,
+//     SELECT, beanstalkd's use and watch), before any queued request;
+//   - keeps a FIFO of requests in flight, each with its promise and decode
+//     context, and matches replies to them in order;
+//   - writes all the requests of one loop turn with one Write at the end of
+//     the turn (NextTick); while earlier requests still wait for replies,
+//     new ones are held (up to 64 KiB) and written when the next reply
+//     arrives, since an in-order server could not answer them sooner, which
+//     under load turns many small writes into a few large ones; stops when
+//     the socket's write queue is full (eddy.ErrQueueFull) and resumes on
+//     OnDrain;
+//   - drops a cancelled request that is not yet written; a written one keeps
+//     its reply slot, and its reply is discarded;
+//   - fails every request in flight with a *ConnError (errors.Is
+//     ErrConnLost, wrapping the cause) when the connection drops, and never
+//     sends a written request again unless it was marked Idempotent;
+//   - offers a blocking facade, Do, for goroutine code: thousands of
+//     goroutines can share one pipelined connection.
+//
+// Everything runs on the loop: no goroutine per request or connection, no
+// locks. Call, Do, Close and Shutdown are safe for concurrent use; the
+// other methods are loop-only.
+//
+// A driver wraps a Conn in its own client type:
+//
+//	conn := driver.New(loop, driver.Config[proto.Kind, proto.Reply]{
+//		Addr:  addr,
+//		Codec: &codec{},
+//		Setup: func(h *driver.Handshake[proto.Kind, proto.Reply]) *future.Future[struct{}] {
+//			return ignoreValue(h.Send(proto.KindAuth, proto.AppendAuth(nil, pw)))
+//		},
+//	})
+//	reply := conn.Call(proto.KindGet, proto.AppendGet(nil, key), driver.Idempotent)
+//
+// See docs/drivers.md for the reasoning behind each rule.
+package driver
