@@ -6,6 +6,7 @@ import (
 	"github.com/eddy-go/eddy/bench/beanstalkbench"
 	"github.com/eddy-go/eddy/bench/filesbench"
 	"github.com/eddy-go/eddy/bench/futures"
+	"github.com/eddy-go/eddy/bench/httpbench"
 	"github.com/eddy-go/eddy/bench/tlsbench"
 )
 
@@ -25,12 +26,13 @@ var suites = map[string]Suite{
 	"tls":       tlsbench.Run,
 	"files":     filesbench.Run,
 	"beanstalk": beanstalkbench.Run,
+	"http":      httpbench.Run,
 }
 
 // suiteOrder lists the suites in the order "-suite all" runs them: the
 // known ones first, then any others by name.
 func suiteOrder() []string {
-	order := []string{"echo", "idle", "timers", "futures", "tls", "files", "beanstalk"}
+	order := []string{"echo", "idle", "timers", "futures", "tls", "files", "beanstalk", "http"}
 	var rest []string
 	for name := range suites {
 		if !slices.Contains(order, name) {

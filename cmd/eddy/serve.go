@@ -1,113 +1,84 @@
 package main
 
 import (
-	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
-	"strconv"
+	"log/slog"
 	"time"
 
 	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/httpserver"
+	"github.com/eddy-go/eddy/tlsx"
 )
 
-// statsHandler answers each HTTP/1.x request on a connection with the
-// group's loop statistics, as plain text, and keeps the connection alive.
-// It understands just enough of HTTP to find where a request ends
-// (requests with bodies are refused); the real server is package
-// httpserver's job.
-type statsHandler struct {
-	eddy.BaseHandler
-	group *eddy.Group
-	start time.Time
-}
-
-const maxRequest = 16 << 10
-
-func (h *statsHandler) OnData(c *eddy.Conn, data []byte) int {
-	used := 0
-	for {
-		end := bytes.Index(data[used:], []byte("\r\n\r\n"))
-		if end < 0 {
-			if len(data)-used > maxRequest {
-				c.Write([]byte("HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"))
-				c.Close()
-				return len(data)
-			}
-			return used
-		}
-		head := data[used : used+end]
-		used += end + 4
-		if hasBody(head) {
-			c.Write([]byte("HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"))
-			c.Close()
-			return len(data)
-		}
-		body := h.page()
-		resp := fmt.Appendf(nil, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
-		if err := c.Write(resp); err != nil {
-			c.Close()
-			return len(data)
-		}
+// serve runs the server until ctx ends, then shuts it down gracefully.
+func serve(ctx context.Context, o options, out, logOut io.Writer, ready chan<- string) error {
+	var gopts []eddy.GroupOption
+	if o.loops > 0 {
+		gopts = append(gopts, eddy.WithLoops(o.loops))
 	}
-}
-
-func hasBody(head []byte) bool {
-	for _, line := range bytes.Split(head, []byte("\r\n"))[1:] {
-		name, value, ok := bytes.Cut(line, []byte(":"))
-		if !ok {
-			continue
+	var lopts []eddy.ListenOption
+	scheme := "http"
+	if o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return err
 		}
-		switch string(bytes.ToLower(bytes.TrimSpace(name))) {
-		case "transfer-encoding":
-			return true
-		case "content-length":
-			if n, err := strconv.Atoi(string(bytes.TrimSpace(value))); err != nil || n != 0 {
-				return true
-			}
-		}
+		lopts = append(lopts, eddy.WithLayer(tlsx.ServerLayer(&tls.Config{Certificates: []tls.Certificate{cert}})))
+		scheme = "https"
 	}
-	return false
-}
-
-func (h *statsHandler) page() []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "eddy is running (up %s)\n\n", time.Since(h.start).Round(time.Second))
-	for i, l := range h.group.Loops() {
-		s := l.Stats()
-		fmt.Fprintf(&b, "loop %d: conns=%d listeners=%d timers=%d iterations=%d accepted=%d posted=%d panics=%d\n",
-			i, s.Conns, s.Listeners, s.Timers, s.Iterations, s.Accepted, s.Posted, s.Panics)
-	}
-	return b.Bytes()
-}
-
-func serve(ctx context.Context, addr string, loops int, grace time.Duration, out io.Writer, ready chan<- string) error {
-	var opts []eddy.GroupOption
-	if loops > 0 {
-		opts = append(opts, eddy.WithLoops(loops))
-	}
-	g, err := eddy.NewGroup(opts...)
+	g, err := eddy.NewGroup(gopts...)
 	if err != nil {
 		return err
 	}
-	h := &statsHandler{group: g, start: time.Now()}
-	bound, err := g.Listen("tcp", addr, h)
+	var h httpserver.Handler
+	if o.root != "" {
+		fh, err := newFileHandler(o.root)
+		if err != nil {
+			g.Stop()
+			g.Run()
+			return err
+		}
+		defer fh.close()
+		h = fh
+	} else {
+		h = &demoHandler{group: g, start: time.Now()}
+	}
+	if o.accessLog {
+		h = accessLog(slog.New(slog.NewTextHandler(logOut, nil)), h)
+	}
+	srv := &httpserver.Server{Handler: h}
+	bound, err := srv.Serve(g, "tcp", o.listen, lopts...)
 	if err != nil {
 		g.Stop()
 		g.Run()
 		return err
 	}
 	g.Start()
-	fmt.Fprintf(out, "eddy: serving http://%s/ on %d loops (Ctrl-C to stop)\n", bound, len(g.Loops()))
+	fmt.Fprintf(out, "eddy: serving %s://%s/ on %d loops (Ctrl-C to stop)\n", scheme, bound, len(g.Loops()))
 	if ready != nil {
 		ready <- bound.String()
 	}
 	<-ctx.Done()
 	fmt.Fprintln(out, "eddy: shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	sctx, cancel := context.WithTimeout(context.Background(), o.grace)
 	defer cancel()
-	if err := g.Shutdown(sctx); err != nil && err != context.DeadlineExceeded {
+	if err := srv.Shutdown(sctx); err != nil && err != context.DeadlineExceeded {
 		return err
 	}
 	return nil
+}
+
+// accessLog logs one line per request once its response has ended.
+func accessLog(log *slog.Logger, next httpserver.Handler) httpserver.Handler {
+	return httpserver.HandlerFunc(func(w *httpserver.ResponseWriter, r *httpserver.Request) {
+		start := time.Now()
+		w.OnEnd(func() {
+			log.Info("request", "method", r.Method, "target", r.Target, "status", w.Status(),
+				"bytes", w.Written(), "remote", r.RemoteAddr(), "duration", time.Since(start))
+		})
+		next.ServeHTTP(w, r)
+	})
 }

@@ -72,12 +72,10 @@ func WithMaxChunkExtBytes(n int) Option {
 // n <= 0 removes the bound, which is the default: the parsers never buffer
 // a body, so an unbounded one costs no memory here.
 func WithMaxBodyBytes(n int64) Option {
-	return func(l *limits) {
-		if n <= 0 {
-			n = math.MaxInt64
-		}
-		l.maxBodyBytes = n
+	if n <= 0 {
+		n = math.MaxInt64 // decided once, so that the option can be shared
 	}
+	return func(l *limits) { l.maxBodyBytes = n }
 }
 
 func orDefault(n, def int) int {

@@ -1,0 +1,514 @@
+package httpserver
+
+import (
+	"errors"
+	"net"
+	"time"
+
+	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/codec/http1"
+)
+
+// transport is what a serverConn needs from its connection. The eddy
+// implementation is connGlue; tests and fuzz targets use an in-memory one,
+// so the protocol state machine runs without sockets.
+type transport interface {
+	Write(p []byte) error
+	Writable() bool
+	Close() error
+	PauseRead()
+	ResumeRead()
+	Now() time.Time
+	// ArmTimer (re)starts the connection's one timer to call onTimer
+	// after d.
+	ArmTimer(d time.Duration)
+	// Defer runs fn on the loop after the current callback returns.
+	Defer(fn func())
+	Loop() *eddy.Loop
+	RemoteAddr() net.Addr
+}
+
+// Deadline kinds.
+const (
+	dlNone uint8 = iota
+	dlIdle
+	dlHeader
+	dlBody
+)
+
+const (
+	// bufferLimit is how much body a response buffers before committing
+	// its head, so that small responses get a Content-Length.
+	bufferLimit = 16 << 10
+	// pendingLimit bounds the output a response queued behind earlier
+	// pipelined ones holds before its writes report ErrQueueFull.
+	pendingLimit = 256 << 10
+	// outFlush is the output size at which a batch is written at once.
+	outFlush = 64 << 10
+	// maxDiscard is how much of an unread request body the server reads
+	// and drops to keep the connection; beyond it, it closes.
+	maxDiscard = 256 << 10
+	// defaultMaxPipeline bounds the requests in flight on a connection.
+	defaultMaxPipeline = 64
+)
+
+// serverConn is the per-connection protocol state machine: fed bytes by
+// onData, it parses requests, runs handlers and writes their responses,
+// in order, through its transport. Loop-only.
+type serverConn struct {
+	srv *Server
+	t   transport
+	ls  *loopState
+	p   http1.RequestParser
+
+	cur   *Request   // request whose body is being parsed, or nil
+	queue []*Request // requests whose responses are not fully sent, in order
+	out   []byte     // output of the front response not yet given to t
+
+	arena []byte // scratch for copying heads
+
+	blocked   bool // the last write of out returned ErrQueueFull
+	inData    bool // inside onData: output is batched
+	paused    bool // reading paused by us
+	closing   bool // parse no more requests; close when the queue is done
+	closeSent bool // t.Close called
+	closed    bool // the connection has closed
+
+	leftover  int       // bytes of an incomplete head left after the last onData
+	headStart time.Time // when an incomplete head began
+	dkind     uint8
+	deadline  time.Time
+	timerAt   time.Time // when the armed timer fires (zero: not armed)
+}
+
+func (sc *serverConn) init(srv *Server, t transport, ls *loopState) {
+	sc.srv = srv
+	sc.t = t
+	sc.ls = ls
+	sc.p.Reset(srv.parserOptions()...)
+	sc.headStart = t.Now()
+	sc.leftover = 0
+	sc.setDeadline(dlHeader, sc.headStart.Add(srv.readHeaderTimeout()))
+}
+
+// onData parses what it can of data and reports how much it consumed.
+func (sc *serverConn) onData(data []byte) int {
+	sc.inData = true
+	used := 0
+	for !sc.closed && !sc.paused && !sc.closeSent {
+		if cur := sc.cur; cur == nil {
+			if sc.closing {
+				used = len(data)
+				break
+			}
+			if len(sc.queue) >= sc.srv.maxPipeline() {
+				sc.pause()
+				break
+			}
+		} else if cur.bstate == bodyWaiting || cur.bstate == bodyPaused {
+			sc.pause()
+			break
+		}
+		n, ev, err := sc.p.Parse(data[used:])
+		used += n
+		if err != nil {
+			if errors.Is(err, http1.ErrNeedMore) {
+				break
+			}
+			sc.parseError(err)
+			used = len(data)
+			break
+		}
+		switch ev.Kind {
+		case http1.EventHead:
+			sc.leftover = 0
+			sc.headStart = time.Time{}
+			sc.dispatch(sc.p.Request())
+		case http1.EventBody:
+			sc.cur.bodyData(ev.Data)
+		case http1.EventTrailers:
+			sc.cur.setTrailers(sc.p.Trailers())
+		case http1.EventEnd:
+			r := sc.cur
+			sc.cur = nil
+			r.bodyEnd(nil)
+			if !r.queued {
+				sc.advance()
+			}
+		}
+	}
+	sc.inData = false
+	if sc.cur == nil && !sc.closing {
+		sc.leftover = len(data) - used
+		if sc.leftover > 0 && sc.headStart.IsZero() {
+			sc.headStart = sc.t.Now()
+		}
+	}
+	sc.flush()
+	sc.updateDeadline()
+	return used
+}
+
+// dispatch starts a request whose head has arrived.
+func (sc *serverConn) dispatch(hd *http1.Request) {
+	r := sc.newRequest(hd)
+	sc.enqueue(r)
+	if !hd.KeepAlive || sc.ls.down {
+		sc.closing = true
+		r.w.closeAfter = true
+	}
+	if hd.Framing == http1.FramingNone || (hd.Framing == http1.FramingLength && hd.ContentLength == 0) {
+		r.bstate = bodyNone
+	} else {
+		r.bstate = bodyWaiting
+	}
+	sc.cur = r
+	r.w.holds = 1
+	sc.srv.Handler.ServeHTTP(&r.w, r)
+	r.w.release()
+}
+
+func (sc *serverConn) enqueue(r *Request) {
+	r.queued = true
+	r.w.front = len(sc.queue) == 0
+	sc.queue = append(sc.queue, r)
+}
+
+// parseError answers a request the codec rejected and closes.
+func (sc *serverConn) parseError(err error) {
+	status := 400
+	var he *http1.Error
+	if errors.As(err, &he) && he.Status != 0 {
+		status = he.Status
+	}
+	sc.closing = true
+	if r := sc.cur; r != nil {
+		// The body was malformed or too large.
+		sc.cur = nil
+		if !r.w.ended {
+			if !r.w.committed {
+				r.w.abort(status)
+			} else {
+				r.w.closeAfter = true
+			}
+		}
+		r.bodyEnd(err)
+		sc.advance()
+		return
+	}
+	r := &Request{sc: sc}
+	r.w.sc = sc
+	r.w.req = r
+	r.ContentLength = -1
+	sc.enqueue(r)
+	r.w.abort(status)
+}
+
+// advance sends what responses at the front of the queue have finished
+// and hands the connection to the next one.
+func (sc *serverConn) advance() {
+	for len(sc.queue) > 0 {
+		w := &sc.queue[0].w
+		if !w.ended {
+			break
+		}
+		sc.queue[0].queued = false
+		copy(sc.queue, sc.queue[1:])
+		sc.queue[len(sc.queue)-1] = nil
+		sc.queue = sc.queue[:len(sc.queue)-1]
+		if w.closeAfter {
+			sc.closeConn()
+			return
+		}
+		if len(sc.queue) > 0 {
+			nw := &sc.queue[0].w
+			nw.front = true
+			sc.out = append(sc.out, nw.pending...)
+			nw.pending = nil
+		}
+	}
+	if sc.closing && sc.cur == nil && len(sc.queue) == 0 {
+		sc.closeConn()
+		return
+	}
+	if sc.inData {
+		return
+	}
+	sc.flush()
+	if sc.paused && sc.canRead() {
+		sc.resume()
+	}
+	sc.updateDeadline()
+	sc.notifyWritable()
+}
+
+// canRead reports whether parsing may go on.
+func (sc *serverConn) canRead() bool {
+	if sc.closed || sc.closeSent {
+		return false
+	}
+	if sc.cur != nil {
+		return sc.cur.bstate != bodyWaiting && sc.cur.bstate != bodyPaused
+	}
+	return !sc.closing && len(sc.queue) < sc.srv.maxPipeline()
+}
+
+func (sc *serverConn) pause() {
+	if !sc.paused {
+		sc.paused = true
+		sc.t.PauseRead()
+	}
+}
+
+// resume undoes pause and makes sure the parser runs again even when no
+// new bytes arrive (the end of a body may be pending in the parser).
+func (sc *serverConn) resume() {
+	if !sc.paused || sc.closed {
+		return
+	}
+	sc.paused = false
+	sc.t.ResumeRead()
+	if !sc.inData {
+		sc.t.Defer(sc.kick)
+	}
+}
+
+func (sc *serverConn) kick() {
+	if !sc.closed && !sc.paused && !sc.inData {
+		left := sc.leftover
+		sc.onData(nil)
+		sc.leftover = left
+	}
+}
+
+// flush gives the batched output to the transport.
+func (sc *serverConn) flush() {
+	if len(sc.out) == 0 || sc.closed {
+		return
+	}
+	err := sc.t.Write(sc.out)
+	if errors.Is(err, eddy.ErrQueueFull) {
+		sc.blocked = true
+		return
+	}
+	sc.blocked = false
+	if cap(sc.out) > 4*outFlush {
+		sc.out = nil
+	} else {
+		sc.out = sc.out[:0]
+	}
+}
+
+// writable reports whether the front response may write more.
+func (sc *serverConn) writable() bool {
+	return !sc.blocked && len(sc.out) < outFlush*4 && sc.t.Writable()
+}
+
+func (sc *serverConn) onDrain() {
+	sc.blocked = false
+	sc.flush()
+	sc.notifyWritable()
+}
+
+func (sc *serverConn) notifyWritable() {
+	if len(sc.queue) == 0 || sc.closed {
+		return
+	}
+	w := &sc.queue[0].w
+	if w.onWritable != nil && sc.writable() {
+		fn := w.onWritable
+		w.onWritable = nil
+		fn()
+	}
+}
+
+// closeConn closes the connection once its output is written.
+func (sc *serverConn) closeConn() {
+	if sc.closeSent || sc.closed {
+		return
+	}
+	sc.closing = true
+	sc.flush()
+	sc.closeSent = true
+	sc.t.Close()
+}
+
+// onClose runs when the connection has closed, for whatever reason.
+func (sc *serverConn) onClose() {
+	if sc.closed {
+		return
+	}
+	sc.closed = true
+	sc.deadline = time.Time{}
+	sc.out = nil
+	q := sc.queue
+	sc.queue = nil
+	for _, r := range q {
+		r.queued = false
+		r.w.connGone()
+	}
+	if r := sc.cur; r != nil {
+		sc.cur = nil
+		r.w.connGone()
+		r.bodyEnd(ErrConnClosed)
+	}
+	if sc.ls != nil {
+		sc.ls.remove(sc)
+	}
+}
+
+// gracefulClose closes an idle connection now and a busy one after its
+// responses in flight.
+func (sc *serverConn) gracefulClose() {
+	if sc.closed || sc.closeSent {
+		return
+	}
+	if sc.cur == nil && len(sc.queue) == 0 {
+		sc.closeConn()
+		return
+	}
+	sc.closing = true
+	if n := len(sc.queue); n > 0 && !sc.queue[n-1].w.committed {
+		sc.queue[n-1].w.closeAfter = true
+	}
+}
+
+// updateDeadline sets the connection's timer for what it waits for.
+func (sc *serverConn) updateDeadline() {
+	if sc.closed || sc.closeSent {
+		sc.deadline = time.Time{}
+		return
+	}
+	now := sc.t.Now()
+	switch {
+	case sc.cur != nil:
+		if st := sc.cur.bstate; st == bodyReading || st == bodyDiscard {
+			sc.setDeadline(dlBody, add(now, sc.srv.readBodyTimeout()))
+		} else {
+			sc.setDeadline(dlNone, time.Time{})
+		}
+	case sc.leftover > 0 && !sc.headStart.IsZero():
+		sc.setDeadline(dlHeader, add(sc.headStart, sc.srv.readHeaderTimeout()))
+	case len(sc.queue) == 0:
+		sc.setDeadline(dlIdle, add(now, sc.srv.idleTimeout()))
+	default:
+		sc.setDeadline(dlNone, time.Time{})
+	}
+}
+
+func add(t time.Time, d time.Duration) time.Time {
+	if d <= 0 {
+		return time.Time{}
+	}
+	return t.Add(d)
+}
+
+// setDeadline records the deadline; the timer is re-armed only when it
+// must fire earlier than it is set to, and catches up lazily otherwise.
+func (sc *serverConn) setDeadline(kind uint8, at time.Time) {
+	sc.dkind = kind
+	sc.deadline = at
+	if at.IsZero() {
+		return
+	}
+	if sc.timerAt.IsZero() || at.Before(sc.timerAt) {
+		sc.timerAt = at
+		sc.t.ArmTimer(max(at.Sub(sc.t.Now()), time.Millisecond))
+	}
+}
+
+// onTimer runs when the connection's timer fires.
+func (sc *serverConn) onTimer() {
+	sc.timerAt = time.Time{}
+	if sc.closed || sc.closeSent || sc.deadline.IsZero() {
+		return
+	}
+	now := sc.t.Now()
+	if now.Before(sc.deadline) {
+		sc.timerAt = sc.deadline
+		sc.t.ArmTimer(max(sc.deadline.Sub(now), time.Millisecond))
+		return
+	}
+	sc.deadline = time.Time{}
+	switch sc.dkind {
+	case dlIdle:
+		sc.closeConn()
+	case dlHeader:
+		if sc.leftover > 0 && sc.cur == nil && len(sc.queue) == 0 {
+			sc.closing = true
+			r := &Request{sc: sc, ContentLength: -1}
+			r.w.sc = sc
+			r.w.req = r
+			sc.enqueue(r)
+			r.w.abort(408)
+			return
+		}
+		sc.closeConn()
+	case dlBody:
+		r := sc.cur
+		sc.cur = nil
+		sc.closing = true
+		if r == nil {
+			sc.closeConn()
+			return
+		}
+		if !r.w.ended && !r.w.committed {
+			r.w.abort(408)
+			r.bodyEnd(ErrTimeout)
+			return
+		}
+		r.bodyEnd(ErrTimeout)
+		r.w.closeAfter = true
+		sc.advance()
+		sc.closeConn()
+	}
+}
+
+// newRequest copies a parsed head into a Request, in one string.
+func (sc *serverConn) newRequest(hd *http1.Request) *Request {
+	a := sc.arena[:0]
+	a = append(a, hd.Method...)
+	a = append(a, hd.Target...)
+	a = append(a, hd.Path...)
+	a = append(a, hd.Query...)
+	a = append(a, hd.Host...)
+	for _, f := range hd.Header {
+		a = append(a, f.Name...)
+		a = append(a, f.Value...)
+	}
+	sc.arena = a
+	s := string(a)
+	r := &Request{sc: sc}
+	i := 0
+	take := func(n int) string {
+		v := s[i : i+n]
+		i += n
+		return v
+	}
+	r.Method = take(len(hd.Method))
+	r.Target = take(len(hd.Target))
+	r.Path = take(len(hd.Path))
+	r.RawQuery = take(len(hd.Query))
+	r.Host = take(len(hd.Host))
+	if len(hd.Header) > 0 {
+		r.Header.fields = make([]Field, len(hd.Header))
+		for j, f := range hd.Header {
+			r.Header.fields[j].Name = take(len(f.Name))
+			r.Header.fields[j].Value = take(len(f.Value))
+		}
+	}
+	r.ProtoMinor = hd.Minor
+	r.ContentLength = hd.ContentLength
+	switch hd.Framing {
+	case http1.FramingChunked:
+		r.Chunked = true
+		r.ContentLength = -1
+	case http1.FramingNone:
+		r.ContentLength = 0
+	}
+	r.expect = hd.ExpectContinue
+	r.w.sc = sc
+	r.w.req = r
+	r.w.isHEAD = r.Method == "HEAD"
+	return r
+}

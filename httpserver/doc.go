@@ -1,0 +1,65 @@
+// Package httpserver is eddy's HTTP/1.1 server: it runs on event loops,
+// one per core, with no goroutine per connection, and frames requests
+// with the strict parser of codec/http1.
+//
+//	g, _ := eddy.NewGroup()
+//	srv := &httpserver.Server{Handler: httpserver.HandlerFunc(hello)}
+//	addr, _ := srv.Serve(g, "tcp", "127.0.0.1:8080")
+//	g.Start()
+//	...
+//	srv.Shutdown(ctx) // graceful
+//
+// # Handlers
+//
+// A Handler's ServeHTTP runs on the connection's loop and must not
+// block. The response ends when ServeHTTP returns, unless something holds
+// it open: Wait (a future, such as a Redis reply, settles later),
+// Request.ReadBody and Request.OnBody (the body arrives later), or
+// ResponseWriter.Async (the handler calls End itself). Code written for
+// net/http runs through Std, in the worker pool.
+//
+// # Bodies and backpressure
+//
+// A request body is not read until the handler asks for it: OnBody
+// streams it piece by piece (PauseBody and ResumeBody pause the
+// connection, so TCP flow control holds the client back), ReadBody
+// buffers it up to a limit. Asking is also what sends "100 Continue" to a
+// client that expects it. A body the handler never reads is discarded
+// after the response (up to 256 KiB; beyond that the connection closes).
+//
+// Responses are buffered up to 16 KiB, so that a small one gets a
+// Content-Length; longer ones, or flushed ones, are sent chunked unless
+// the handler set a Content-Length. When the connection's write queue is
+// full, ResponseWriter.Write returns eddy.ErrQueueFull and
+// ResponseWriter.OnWritable says when to go on: a slow client holds only
+// its own connection.
+//
+// # Protocol
+//
+// Connections are kept alive and pipelined: requests are parsed ahead,
+// their handlers run at once, and their responses are sent in order, the
+// later ones queued until the earlier ones end. HEAD responses carry no
+// body bytes. Every response has a Date, cached once per second per loop.
+// A request the parser rejects (ambiguous framing, bare LF, a missing or
+// duplicate Host, or a limit: 431 for the head, 414 for the target, 413
+// for the body) is answered with its status and "Connection: close", and
+// the connection closes once that is sent. Timeouts run on loop timers:
+// ReadHeaderTimeout (408), ReadBodyTimeout (408 or a close) and
+// IdleTimeout (a close).
+//
+// # Structure
+//
+// The per-connection state machine (conn.go) is sans-I/O: it is fed bytes
+// and writes bytes through a small transport interface, so the fuzz target
+// drives it without sockets. server.go joins it to eddy connections.
+//
+// # TLS
+//
+// Serve passes its eddy.ListenOption values to the listener, so a TLS
+// layer (package tlsx) plugs in unchanged.
+//
+// # Concurrency
+//
+// Server.Serve and Server.Shutdown are safe for concurrent use; Request
+// and ResponseWriter are loop-only.
+package httpserver

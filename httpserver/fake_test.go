@@ -1,0 +1,98 @@
+package httpserver
+
+import (
+	"bytes"
+	"net"
+	"time"
+
+	"github.com/eddy-go/eddy"
+)
+
+// fakeConn drives a serverConn in memory, as eddy would: it keeps the
+// bytes the state machine did not consume and shows them again.
+type fakeConn struct {
+	sc       serverConn
+	out      bytes.Buffer
+	pending  []byte
+	paused   bool
+	closed   bool
+	full     bool // Write reports ErrQueueFull
+	now      time.Time
+	deferred []func()
+	timer    time.Duration // last armed
+	eof      bool
+}
+
+func newFakeConn(s *Server) *fakeConn {
+	if s.opts == nil {
+		s.start(nil, nil)
+		s.group, s.loop = nil, nil
+	}
+	f := &fakeConn{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	ls := &loopState{conns: map[*serverConn]struct{}{}}
+	ls.conns[&f.sc] = struct{}{}
+	f.sc.init(s, f, ls)
+	return f
+}
+
+func (f *fakeConn) Write(p []byte) error {
+	if f.closed {
+		return eddy.ErrClosed
+	}
+	if f.full {
+		return eddy.ErrQueueFull
+	}
+	f.out.Write(p)
+	return nil
+}
+func (f *fakeConn) Writable() bool           { return !f.full && !f.closed }
+func (f *fakeConn) Close() error             { f.closed = true; return nil }
+func (f *fakeConn) PauseRead()               { f.paused = true }
+func (f *fakeConn) ResumeRead()              { f.paused = false }
+func (f *fakeConn) Now() time.Time           { return f.now }
+func (f *fakeConn) ArmTimer(d time.Duration) { f.timer = d }
+func (f *fakeConn) Defer(fn func())          { f.deferred = append(f.deferred, fn) }
+func (f *fakeConn) Loop() *eddy.Loop         { return nil }
+func (f *fakeConn) RemoteAddr() net.Addr     { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1} }
+
+// feed gives p to the connection and runs it until nothing is left to do.
+func (f *fakeConn) feed(p []byte) {
+	if f.closed {
+		return
+	}
+	f.pending = append(f.pending, p...)
+	f.settle()
+}
+
+// settle runs deferred callbacks and offers pending bytes until stable.
+func (f *fakeConn) settle() {
+	for i := 0; i < 10000; i++ {
+		progressed := false
+		if !f.paused && !f.closed && len(f.pending) > 0 {
+			n := f.sc.onData(f.pending)
+			f.pending = f.pending[n:]
+			progressed = n > 0
+		}
+		if len(f.deferred) > 0 {
+			d := f.deferred
+			f.deferred = nil
+			for _, fn := range d {
+				fn()
+			}
+			progressed = true
+		}
+		if !progressed {
+			break
+		}
+	}
+	if f.closed && !f.sc.closed {
+		f.sc.onClose()
+	}
+}
+
+// drain makes a full write queue accept again.
+func (f *fakeConn) drain() {
+	f.full = false
+	f.sc.onDrain()
+	f.settle()
+}

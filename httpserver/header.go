@@ -1,0 +1,118 @@
+package httpserver
+
+import (
+	"iter"
+	"strings"
+)
+
+// Field is one header field line: a name and a value.
+type Field struct {
+	Name  string
+	Value string
+}
+
+// Header is an ordered list of header fields, for a request as received
+// or a response to be sent. Names are matched without regard to ASCII
+// case. The zero value is an empty header ready to use. Loop-only, like
+// the request or response it belongs to.
+type Header struct {
+	fields []Field
+}
+
+// Get returns the value of the first field called name, or "".
+func (h *Header) Get(name string) string {
+	v, _ := h.Lookup(name)
+	return v
+}
+
+// Lookup returns the value of the first field called name and whether
+// there is one.
+func (h *Header) Lookup(name string) (string, bool) {
+	for i := range h.fields {
+		if strings.EqualFold(h.fields[i].Name, name) {
+			return h.fields[i].Value, true
+		}
+	}
+	return "", false
+}
+
+// Has reports whether a field called name is present.
+func (h *Header) Has(name string) bool {
+	_, ok := h.Lookup(name)
+	return ok
+}
+
+// Values yields the value of every field called name, in order.
+func (h *Header) Values(name string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for i := range h.fields {
+			if strings.EqualFold(h.fields[i].Name, name) && !yield(h.fields[i].Value) {
+				return
+			}
+		}
+	}
+}
+
+// All yields every field, name and value, in order.
+func (h *Header) All() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for i := range h.fields {
+			if !yield(h.fields[i].Name, h.fields[i].Value) {
+				return
+			}
+		}
+	}
+}
+
+// Len returns the number of field lines.
+func (h *Header) Len() int { return len(h.fields) }
+
+// Add appends a field line.
+func (h *Header) Add(name, value string) {
+	h.fields = append(h.fields, Field{name, value})
+}
+
+// Set replaces every field called name with one line holding value.
+func (h *Header) Set(name, value string) {
+	for i := range h.fields {
+		if strings.EqualFold(h.fields[i].Name, name) {
+			h.fields[i].Value = value
+			h.delFrom(name, i+1)
+			return
+		}
+	}
+	h.Add(name, value)
+}
+
+// Del removes every field called name.
+func (h *Header) Del(name string) { h.delFrom(name, 0) }
+
+func (h *Header) delFrom(name string, from int) {
+	out := h.fields[:from]
+	for _, f := range h.fields[from:] {
+		if !strings.EqualFold(f.Name, name) {
+			out = append(out, f)
+		}
+	}
+	clear(h.fields[len(out):])
+	h.fields = out
+}
+
+// Reset removes every field, keeping the allocated space.
+func (h *Header) Reset() {
+	clear(h.fields)
+	h.fields = h.fields[:0]
+}
+
+// hasToken reports whether the comma-separated values of the fields
+// called name include token, case-insensitively (as Connection options).
+func (h *Header) hasToken(name, token string) bool {
+	for v := range h.Values(name) {
+		for part := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(part), token) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,221 @@
+package httpserver
+
+import (
+	"net"
+
+	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/codec/http1"
+)
+
+// Body states.
+const (
+	bodyNone    uint8 = iota // no body, or it has ended
+	bodyWaiting              // body not asked for yet: reading is paused
+	bodyReading              // delivering to the handler
+	bodyPaused               // the handler paused it
+	bodyDiscard              // the response ended first: dropping it
+	bodyFailed               // cut short
+)
+
+// Request is an HTTP request as the server received it. Its fields are
+// copies, valid as long as the caller keeps them; the request itself,
+// its body methods and its ResponseWriter are loop-only and must not be
+// used after the response has ended, except for the fields.
+type Request struct {
+	// Method is the request method, such as "GET".
+	Method string
+	// Target is the request-target as received: "/a/b?c" mostly.
+	Target string
+	// Path is the path of the target, not decoded: "/a/b".
+	Path string
+	// RawQuery is the part of the target after "?", or "".
+	RawQuery string
+	// Host is the authority the request is for, from the target or the
+	// Host field.
+	Host string
+	// ProtoMinor is 0 for HTTP/1.0 and 1 for HTTP/1.1.
+	ProtoMinor int
+	// Header holds the header fields in order of arrival.
+	Header Header
+	// ContentLength is the body length, 0 without a body, or -1 when it
+	// is chunked.
+	ContentLength int64
+	// Chunked reports a chunked request body.
+	Chunked bool
+
+	w        ResponseWriter
+	sc       *serverConn
+	queued   bool
+	expect   bool // Expect: 100-continue
+	bstate   uint8
+	onData   func(p []byte)
+	onEnd    func(err error)
+	trailers Header
+	dropped  int64
+	bodyErr  error
+}
+
+// ResponseWriter returns the request's response. Loop-only.
+func (r *Request) ResponseWriter() *ResponseWriter { return &r.w }
+
+// Loop returns the loop the request's connection belongs to, for
+// starting asynchronous work; it is nil only in the server's own tests.
+// Safe for concurrent use.
+func (r *Request) Loop() *eddy.Loop { return r.sc.t.Loop() }
+
+// RemoteAddr returns the client's address, or nil if unknown.
+func (r *Request) RemoteAddr() net.Addr { return r.sc.t.RemoteAddr() }
+
+// HasBody reports whether the request has a body still to be read.
+func (r *Request) HasBody() bool { return r.bstate == bodyWaiting }
+
+// Trailers returns the trailer fields of a chunked body, once it has
+// ended.
+func (r *Request) Trailers() *Header { return &r.trailers }
+
+// OnBody starts reading the body: data receives each piece as it arrives
+// (p is valid only during the call), then end runs once, with nil at the
+// end of the body or the error that cut it short. The response stays open
+// until end has returned. A request without a body calls end(nil) at
+// once. Reading is paused until OnBody is called, which is when a client
+// that sent "Expect: 100-continue" is told to go on. OnBody may be called
+// once; a second call gets end(ErrBodyRead). Loop-only.
+func (r *Request) OnBody(data func(p []byte), end func(err error)) {
+	switch r.bstate {
+	case bodyNone:
+		if r.onEnd != nil {
+			end(ErrBodyRead)
+			return
+		}
+		r.onEnd = end
+		end(r.bodyErr)
+		return
+	case bodyWaiting:
+	default:
+		end(ErrBodyRead)
+		return
+	}
+	r.onData = data
+	r.onEnd = end
+	r.bstate = bodyReading
+	r.w.holds++
+	if r.expect {
+		r.w.sendContinue()
+	}
+	r.sc.resume()
+	if !r.sc.inData {
+		r.sc.updateDeadline()
+	}
+}
+
+// PauseBody stops the delivery of body data until ResumeBody: reading
+// from the connection pauses, and TCP flow control holds the client.
+// Loop-only.
+func (r *Request) PauseBody() {
+	if r.bstate == bodyReading {
+		r.bstate = bodyPaused
+	}
+}
+
+// ResumeBody undoes PauseBody. Loop-only.
+func (r *Request) ResumeBody() {
+	if r.bstate == bodyPaused {
+		r.bstate = bodyReading
+		r.sc.resume()
+	}
+}
+
+// ReadBody reads the whole body into memory, up to limit bytes (limit <=
+// 0 means no limit), and calls fn with it, or with the error that
+// stopped it: ErrBodyTooLarge past the limit, after which the connection
+// closes once the response is sent. The response stays open until fn
+// has returned and ends then unless fn called Async. Loop-only.
+func (r *Request) ReadBody(limit int64, fn func(body []byte, err error)) {
+	if r.ContentLength > 0 && limit > 0 && r.ContentLength > limit && r.bstate == bodyWaiting {
+		r.w.closeAfter = true
+		r.w.holds++
+		fn(nil, ErrBodyTooLarge)
+		r.w.release()
+		return
+	}
+	var buf []byte
+	if r.ContentLength > 0 {
+		buf = make([]byte, 0, r.ContentLength)
+	}
+	tooLarge := false
+	r.OnBody(func(p []byte) {
+		if tooLarge {
+			return
+		}
+		if limit > 0 && int64(len(buf)+len(p)) > limit {
+			tooLarge = true
+			r.w.closeAfter = true
+			buf = nil
+			return
+		}
+		buf = append(buf, p...)
+	}, func(err error) {
+		if err == nil && tooLarge {
+			err = ErrBodyTooLarge
+		}
+		if err != nil {
+			buf = nil
+		}
+		fn(buf, err)
+	})
+}
+
+// bodyData delivers a piece of the body from the parser.
+func (r *Request) bodyData(p []byte) {
+	switch r.bstate {
+	case bodyReading, bodyPaused:
+		r.onData(p)
+	case bodyDiscard:
+		r.dropped += int64(len(p))
+		if r.dropped > maxDiscard {
+			r.bstate = bodyFailed
+			r.sc.closing = true
+			r.sc.closeConn()
+		}
+	}
+}
+
+func (r *Request) setTrailers(h http1.Header) {
+	for _, f := range h {
+		r.trailers.Add(string(f.Name), string(f.Value))
+	}
+}
+
+// bodyEnd ends the body, normally (nil) or not.
+func (r *Request) bodyEnd(err error) {
+	st := r.bstate
+	r.bstate = bodyNone
+	r.bodyErr = err
+	r.onData = nil
+	if st == bodyReading || st == bodyPaused {
+		end := r.onEnd
+		end(err)
+		r.w.release()
+	}
+}
+
+// discardBody switches an unread body to being dropped, because the
+// response ended without reading it. It reports whether the connection
+// can stay open.
+func (r *Request) discardBody() bool {
+	if r.bstate != bodyWaiting {
+		return true
+	}
+	if r.expect && !r.w.continued {
+		// The client waits for 100 before sending the body: we cannot
+		// tell whether it will.
+		r.bstate = bodyFailed
+		return false
+	}
+	if r.ContentLength > maxDiscard {
+		r.bstate = bodyFailed
+		return false
+	}
+	r.bstate = bodyDiscard
+	return true
+}

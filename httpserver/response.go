@@ -1,0 +1,437 @@
+package httpserver
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/codec/http1"
+)
+
+// ResponseWriter builds the response to one request. Its head is sent
+// with the first body bytes beyond a small buffer, at Flush, or at End,
+// whichever comes first; a response that ends with its whole body
+// buffered gets a Content-Length, a longer one without a Content-Length
+// set by the handler is sent chunked (or, to an HTTP/1.0 client, until
+// the connection closes).
+//
+// The response ends when End is called or, unless Async was called, when
+// everything holding it open has returned: ServeHTTP, and the callbacks
+// of Request.OnBody, Request.ReadBody and Wait. Loop-only, like its
+// Request; it must not be used after the response has ended.
+type ResponseWriter struct {
+	sc     *serverConn
+	req    *Request
+	header Header
+	status int
+
+	clen    int64 // Content-Length set by the handler, or -1
+	written int64 // body bytes accepted
+	buf     []byte
+	pending []byte // output queued behind earlier responses
+
+	holds      int
+	onWritable func()
+	onAbort    func()
+	onEnd      func()
+
+	prepared   bool
+	committed  bool
+	ended      bool
+	async      bool
+	front      bool // first in the connection's queue: writes go out
+	isHEAD     bool
+	noBody     bool // status forbids a body
+	chunked    bool
+	untilClose bool
+	closeAfter bool
+	continued  bool // 100 Continue sent
+	dead       bool // connection gone
+}
+
+// Header returns the response header, to change until the head is sent.
+func (w *ResponseWriter) Header() *Header { return &w.header }
+
+// WriteHeader sets the status code (default 200). Codes outside 200-599
+// are replaced by 500: informational responses are the server's job.
+// It has no effect once the head is sent.
+func (w *ResponseWriter) WriteHeader(status int) {
+	if w.committed || w.ended {
+		return
+	}
+	if status < 200 || status > 599 {
+		status = 500
+	}
+	w.status = status
+}
+
+// Status returns the status code set so far (200 if none).
+func (w *ResponseWriter) Status() int {
+	if w.status == 0 {
+		return 200
+	}
+	return w.status
+}
+
+// Written returns the number of body bytes accepted so far.
+func (w *ResponseWriter) Written() int64 { return w.written }
+
+// Committed reports whether the head has been sent.
+func (w *ResponseWriter) Committed() bool { return w.committed }
+
+// Ended reports whether the response has ended.
+func (w *ResponseWriter) Ended() bool { return w.ended }
+
+// prepare fixes the status and framing inputs at the first write.
+func (w *ResponseWriter) prepare() {
+	if w.prepared {
+		return
+	}
+	w.prepared = true
+	if w.status == 0 {
+		w.status = 200
+	}
+	w.noBody = w.status < 200 || w.status == 204 || w.status == 304
+	w.clen = -1
+	if v, ok := w.header.Lookup("Content-Length"); ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			w.header.Del("Content-Length")
+		} else {
+			w.clen = n
+		}
+	}
+	if w.header.hasToken("Connection", "close") {
+		w.closeAfter = true
+	}
+}
+
+// Write adds p to the body. It returns eddy.ErrQueueFull, having taken
+// nothing, when the connection's write queue is full: wait for
+// OnWritable and write again. Other errors: ErrResponseEnded,
+// ErrBodyNotAllowed, ErrContentLength, ErrConnClosed. A response to HEAD
+// counts the bytes and sends none.
+func (w *ResponseWriter) Write(p []byte) (int, error) {
+	if err := w.check(len(p)); err != nil {
+		return 0, err
+	}
+	if !w.committed && len(w.buf)+len(p) <= bufferLimit {
+		w.buf = append(w.buf, p...)
+		w.written += int64(len(p))
+		return len(p), nil
+	}
+	if !w.canWrite() {
+		return 0, eddy.ErrQueueFull
+	}
+	if !w.committed {
+		w.commit(false)
+	}
+	w.written += int64(len(p))
+	w.body(p)
+	return len(p), nil
+}
+
+// WriteString is Write for a string.
+func (w *ResponseWriter) WriteString(s string) (int, error) {
+	if !w.committed && len(w.buf)+len(s) <= bufferLimit {
+		if err := w.check(len(s)); err != nil {
+			return 0, err
+		}
+		w.buf = append(w.buf, s...)
+		w.written += int64(len(s))
+		return len(s), nil
+	}
+	return w.Write([]byte(s))
+}
+
+func (w *ResponseWriter) check(n int) error {
+	if w.ended {
+		return ErrResponseEnded
+	}
+	if w.dead {
+		return ErrConnClosed
+	}
+	w.prepare()
+	if w.noBody && n > 0 {
+		return ErrBodyNotAllowed
+	}
+	if w.clen >= 0 && w.written+int64(n) > w.clen {
+		return ErrContentLength
+	}
+	return nil
+}
+
+// canWrite reports whether output would be accepted now.
+func (w *ResponseWriter) canWrite() bool {
+	if w.front {
+		return w.sc.writable()
+	}
+	return len(w.pending) < pendingLimit
+}
+
+// Flush sends the head, if not yet sent, and the buffered body.
+func (w *ResponseWriter) Flush() error {
+	if w.ended {
+		return ErrResponseEnded
+	}
+	if w.dead {
+		return ErrConnClosed
+	}
+	w.prepare()
+	if !w.committed {
+		w.commit(false)
+	}
+	return nil
+}
+
+// OnWritable calls fn, once, when a write would be accepted again: after
+// Write returned eddy.ErrQueueFull, this is the moment to go on. If
+// writes are accepted now, fn runs soon, not inside OnWritable. If the
+// connection closes first, fn runs too, and the next write reports
+// ErrConnClosed.
+func (w *ResponseWriter) OnWritable(fn func()) {
+	if w.dead || w.ended {
+		w.sc.t.Defer(fn)
+		return
+	}
+	w.onWritable = fn
+	if w.canWrite() {
+		w.sc.t.Defer(func() {
+			if w.onWritable != nil {
+				f := w.onWritable
+				w.onWritable = nil
+				f()
+			}
+		})
+	}
+}
+
+// OnAbort calls fn if the connection closes before the response has
+// ended, so that an asynchronous handler can cancel its work.
+func (w *ResponseWriter) OnAbort(fn func()) { w.onAbort = fn }
+
+// OnEnd calls fn once the response has ended and its bytes are queued
+// for sending (for an access log, say). Several calls chain, in order.
+func (w *ResponseWriter) OnEnd(fn func()) {
+	if prev := w.onEnd; prev != nil {
+		w.onEnd = func() { prev(); fn() }
+		return
+	}
+	w.onEnd = fn
+}
+
+// Async keeps the response open after ServeHTTP (and any body or Wait
+// callback) has returned, until End is called.
+func (w *ResponseWriter) Async() {
+	if !w.async {
+		w.async = true
+		w.holds++
+	}
+}
+
+// release drops one hold; the last ends the response.
+func (w *ResponseWriter) release() {
+	w.holds--
+	if w.holds <= 0 {
+		w.End()
+	}
+}
+
+// End ends the response: it sends the head if not yet sent, the rest of
+// the body and the end of a chunked body. A body shorter than the
+// Content-Length the handler set makes the connection close afterwards.
+// End on an ended response does nothing.
+func (w *ResponseWriter) End() {
+	if w.ended {
+		return
+	}
+	if w.dead {
+		w.ended = true
+		return
+	}
+	w.prepare()
+	r := w.req
+	if r == w.sc.cur && !r.discardBody() {
+		w.closeAfter = true
+	}
+	if !w.committed {
+		w.commit(true)
+	} else if w.chunked {
+		w.out(func(b []byte) []byte { return append(b, "0\r\n\r\n"...) })
+	}
+	if w.clen >= 0 && w.written < w.clen && !w.noBody && !w.isHEAD {
+		w.closeAfter = true
+	}
+	if w.untilClose {
+		w.closeAfter = true
+	}
+	w.ended = true
+	w.onWritable = nil
+	w.onAbort = nil
+	w.buf = nil
+	if w.closeAfter {
+		w.sc.closing = true
+	}
+	if w.sc.paused {
+		w.sc.resume()
+	}
+	w.sc.advance()
+	if fn := w.onEnd; fn != nil {
+		w.onEnd = nil
+		fn()
+	}
+}
+
+// out appends to the connection's output if the response is in front,
+// or to its own queue otherwise.
+func (w *ResponseWriter) out(fn func([]byte) []byte) {
+	if w.front {
+		w.sc.out = fn(w.sc.out)
+		if !w.sc.inData || len(w.sc.out) >= outFlush {
+			w.sc.flush()
+		}
+		return
+	}
+	w.pending = fn(w.pending)
+}
+
+// body sends p as body bytes, framed.
+func (w *ResponseWriter) body(p []byte) {
+	if w.isHEAD || len(p) == 0 {
+		return
+	}
+	w.out(func(b []byte) []byte {
+		if w.chunked {
+			return http1.AppendChunk(b, p)
+		}
+		return append(b, p...)
+	})
+}
+
+// commit sends the head and the buffered body; final means the body is
+// complete.
+func (w *ResponseWriter) commit(final bool) {
+	w.committed = true
+	if w.closeAfter {
+		w.sc.closing = true
+	}
+	r := w.req
+	switch {
+	case w.noBody:
+	case w.clen >= 0:
+	case final:
+		w.clen = int64(len(w.buf))
+	case r.ProtoMinor >= 1:
+		w.chunked = true
+	default:
+		w.untilClose = true
+		w.closeAfter = true
+	}
+	if w.sc.closing && !w.closeAfter && w.isLast() {
+		w.closeAfter = true
+	}
+	buf := w.buf
+	w.buf = w.buf[:0]
+	w.out(func(b []byte) []byte {
+		b = w.appendHead(b)
+		if len(buf) > 0 && !w.isHEAD {
+			if w.chunked {
+				b = http1.AppendChunk(b, buf)
+			} else {
+				b = append(b, buf...)
+			}
+		}
+		return b
+	})
+}
+
+// isLast reports whether no request follows this one on the connection.
+func (w *ResponseWriter) isLast() bool {
+	if w.sc.cur == w.req {
+		return true
+	}
+	q := w.sc.queue
+	return w.sc.cur == nil && len(q) > 0 && q[len(q)-1] == w.req
+}
+
+// appendHead appends the status line and fields.
+func (w *ResponseWriter) appendHead(b []byte) []byte {
+	b, _ = http1.AppendStatusLine(b, w.status)
+	hasDate := false
+	for i := range w.header.fields {
+		f := &w.header.fields[i]
+		switch {
+		case strings.EqualFold(f.Name, "Content-Length"), strings.EqualFold(f.Name, "Transfer-Encoding"),
+			strings.EqualFold(f.Name, "Connection"):
+			continue
+		case strings.EqualFold(f.Name, "Date"):
+			hasDate = true
+		}
+		if nb, err := http1.AppendField(b, f.Name, f.Value); err == nil {
+			b = nb
+		}
+	}
+	if !hasDate {
+		b = append(b, "Date: "...)
+		b = w.sc.ls.date.Append(b, w.sc.t.Now())
+		b = append(b, "\r\n"...)
+	}
+	switch {
+	case w.chunked:
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+	case w.clen >= 0 && (!w.noBody || w.status == 304):
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, w.clen, 10)
+		b = append(b, "\r\n"...)
+	}
+	if w.closeAfter {
+		b = append(b, "Connection: close\r\n"...)
+	} else if w.req.ProtoMinor == 0 {
+		b = append(b, "Connection: keep-alive\r\n"...)
+	}
+	return append(b, "\r\n"...)
+}
+
+// sendContinue sends the interim 100 (Continue) response.
+func (w *ResponseWriter) sendContinue() {
+	if w.continued || w.committed || w.ended {
+		return
+	}
+	w.continued = true
+	w.out(func(b []byte) []byte { return append(b, "HTTP/1.1 100 Continue\r\n\r\n"...) })
+}
+
+// abort replaces a response not yet committed with an error response and
+// makes the connection close after it.
+func (w *ResponseWriter) abort(status int) {
+	w.header.Reset()
+	w.buf = w.buf[:0]
+	w.written = 0
+	w.status = status
+	w.prepared = false
+	w.closeAfter = true
+	w.header.Set("Content-Type", "text/plain; charset=utf-8")
+	w.prepare()
+	text := http1.StatusText(status)
+	w.buf = append(w.buf, text...)
+	w.buf = append(w.buf, '\n')
+	w.written = int64(len(w.buf))
+	w.isHEAD = false
+	w.async = false
+	w.End()
+}
+
+// connGone marks the response as having lost its connection.
+func (w *ResponseWriter) connGone() {
+	w.dead = true
+	w.pending = nil
+	w.buf = nil
+	if fn := w.onAbort; fn != nil && !w.ended {
+		w.onAbort = nil
+		fn()
+	}
+	if fn := w.onWritable; fn != nil {
+		w.onWritable = nil
+		w.sc.t.Defer(fn)
+	}
+}
