@@ -307,7 +307,14 @@ func (p *epoll) Wait(timeoutMs int) (int, error) {
 	if len(p.again) > 0 {
 		timeoutMs = 0
 	}
-	n, err := unix.EpollWait(p.epfd, p.events[:], timeoutMs)
+	// A busy loop finds events waiting: look without blocking first,
+	// through RawSyscall, which keeps the scheduler out of it (no P hand-off
+	// and no wake-up of the runtime's monitor thread). Only an idle loop
+	// makes the blocking call.
+	n, err := p.waitNow()
+	if n == 0 && err == nil && timeoutMs != 0 {
+		n, err = unix.EpollWait(p.epfd, p.events[:], timeoutMs)
+	}
 	if err != nil {
 		if err == unix.EINTR {
 			n = 0
@@ -612,6 +619,15 @@ func rawWrite(s int, p []byte) (int, error) {
 		return 0, nil
 	}
 	r, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(s), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
+}
+
+// waitNow polls for events without blocking.
+func (p *epoll) waitNow() (int, error) {
+	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(p.epfd), uintptr(unsafe.Pointer(&p.events[0])), uintptr(len(p.events)), 0, 0, 0)
 	if e != 0 {
 		return 0, e
 	}
