@@ -70,6 +70,7 @@ type OpError struct {
 	kind error
 }
 
+// Error describes the failure.
 func (e *OpError) Error() string {
 	s := "eddy: " + e.Op
 	if e.Net != "" {

@@ -89,6 +89,7 @@ type ExecError struct {
 	Err  error  // the system error
 }
 
+// Error describes the failure.
 func (e *ExecError) Error() string { return "eddy: exec " + e.Path + ": " + e.Err.Error() }
 
 // Unwrap returns the system error.

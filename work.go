@@ -139,6 +139,7 @@ type PanicError struct {
 	Stack []byte
 }
 
+// Error describes the failure.
 func (e *PanicError) Error() string { return fmt.Sprintf("eddy: panic: %v", e.Value) }
 
 // Unwrap returns ErrPanic and, if the panic value is an error, that error.
