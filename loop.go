@@ -84,6 +84,7 @@ type config struct {
 	lowWater   int
 	highWater  int
 	maxReadBuf int
+	spin       time.Duration
 }
 
 // Option configures a Loop.
@@ -128,6 +129,17 @@ func WithWriteBuffer(low, high int) Option {
 // between OnData calls (default 4 MiB). A connection over it is closed
 // with ErrReadBufferFull.
 func WithMaxReadBuffer(n int) Option { return func(c *config) { c.maxReadBuf = n } }
+
+// WithSpin makes the loop poll, for up to d, before it goes to sleep
+// waiting for I/O. Waking a sleeping thread costs several microseconds (more
+// in a virtual machine), so a reply that arrives within the spin is taken
+// sooner: a loop that drives request/response protocols itself, such as a
+// driver used through futures, gains latency at concurrency 1 (measured
+// here: beanstalkd puts from 28k to 36k per second with 10 µs). It costs
+// CPU while the loop is idle, and it hurts goroutines that wait on the
+// loop (a blocking facade, Await): a goroutine the loop wakes is queued
+// behind the spinning loop until another thread takes it. Off by default.
+func WithSpin(d time.Duration) Option { return func(c *config) { c.spin = d } }
 
 // New creates a loop. Safe for concurrent use.
 func New(opts ...Option) (*Loop, error) {
@@ -183,6 +195,9 @@ func (l *Loop) Run() error {
 		timeout := l.pollTimeout()
 		if timeout != 0 {
 			l.publishStats() // before sleeping, so that readers see the latest
+			if l.cfg.spin > 0 && l.spin() {
+				timeout = 0
+			}
 		}
 		_, err = l.poller.Wait(timeout)
 		// Awake: clear both flags before draining the queue. A Post that
@@ -394,4 +409,22 @@ func (l *Loop) teardown() {
 		l.pool.Close()
 	}
 	_ = l.poller.Shutdown()
+}
+
+// spin polls for posted work and I/O for up to the WithSpin duration
+// before the loop sleeps. It reports whether work arrived; I/O found while
+// spinning has been dispatched.
+func (l *Loop) spin() bool {
+	start := time.Now()
+	for {
+		if l.nposted.Load() > 0 {
+			return true
+		}
+		if n, _ := l.poller.Wait(0); n > 0 {
+			return true
+		}
+		if time.Since(start) > l.cfg.spin {
+			return false
+		}
+	}
 }
