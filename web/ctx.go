@@ -1,0 +1,81 @@
+package web
+
+import (
+	"net/url"
+
+	"github.com/eddy-go/eddy/httpserver"
+)
+
+// Handler answers a routed request. Like httpserver.Handler it runs on
+// the connection's loop and must not block; it keeps the response open
+// past its return with httpserver.Wait, Request.ReadBody or
+// ResponseWriter.Async.
+type Handler func(c *Ctx)
+
+// Middleware wraps a Handler in another.
+type Middleware func(next Handler) Handler
+
+// Ctx is one request's context: the request, its response, the matched
+// route's parameters and cached parsed forms of the request. It is
+// loop-only, like the request, and must not be kept past the response.
+type Ctx struct {
+	// W is the response.
+	W *httpserver.ResponseWriter
+	// R is the request.
+	R *httpserver.Request
+
+	params   []Param
+	paramBuf [6]Param
+	pattern  string
+	query    url.Values
+	queryErr error
+	cookies  []Param
+	parsedCk bool
+	afters   []Hook
+}
+
+func newCtx(w *httpserver.ResponseWriter, r *httpserver.Request) *Ctx {
+	c := &Ctx{W: w, R: r}
+	c.params = c.paramBuf[:0]
+	return c
+}
+
+// Param returns the value of the path parameter name, percent-decoded
+// (a value that does not decode is returned as it is), or "".
+func (c *Ctx) Param(name string) string {
+	for _, p := range c.params {
+		if p.Name == name {
+			if v, err := url.PathUnescape(p.Value); err == nil {
+				return v
+			}
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// Params returns the path parameters in pattern order, as in the path
+// (not decoded). The slice belongs to c.
+func (c *Ctx) Params() []Param { return c.params }
+
+// Pattern returns the pattern of the matched route, or "" when none
+// matched (404, 405, automatic OPTIONS).
+func (c *Ctx) Pattern() string { return c.pattern }
+
+// Query returns the parsed query string, parsed on the first call and
+// cached. Malformed pairs are skipped; QueryErr reports the first.
+func (c *Ctx) Query() url.Values {
+	if c.query == nil {
+		c.query, c.queryErr = url.ParseQuery(c.R.RawQuery)
+	}
+	return c.query
+}
+
+// QueryErr returns the first error met parsing the query string.
+func (c *Ctx) QueryErr() error {
+	c.Query()
+	return c.queryErr
+}
+
+// QueryValue returns the first value of the query parameter key, or "".
+func (c *Ctx) QueryValue(key string) string { return c.Query().Get(key) }

@@ -1,0 +1,16 @@
+//go:build unix
+
+package web
+
+import (
+	"io/fs"
+	"syscall"
+)
+
+// inode returns the file's inode number, or 0.
+func inode(info fs.FileInfo) uint64 {
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Ino)
+	}
+	return 0
+}

@@ -1,0 +1,112 @@
+package web_test
+
+import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eddy-go/eddy/internal/leakcheck"
+	"github.com/eddy-go/eddy/web"
+)
+
+func multipartBody(t *testing.T, fields map[string]string, files map[string]string) (string, string) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	for name, content := range files {
+		fw, err := mw.CreateFormFile("upload", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write([]byte(content))
+	}
+	mw.Close()
+	return b.String(), mw.FormDataContentType()
+}
+
+func TestReadMultipart(t *testing.T) {
+	leakcheck.Check(t)
+	tmp := t.TempDir()
+	spilled := make(chan string, 4)
+	rt := web.New()
+	rt.Post("/up", func(c *web.Ctx) {
+		c.ReadMultipart(web.MultipartOptions{MaxBytes: 1 << 20, MemoryBytes: 100, MaxParts: 5, TempDir: tmp}, func(f *web.Form, err error) {
+			if err != nil {
+				c.Error(err)
+				return
+			}
+			var out []string
+			out = append(out, "title="+f.Values.Get("title"))
+			for _, p := range f.Files["upload"] {
+				where := "memory"
+				if p.Path() != "" {
+					where = "disk"
+					b, err := os.ReadFile(p.Path()) // a test shortcut; handlers use the worker pool
+					if err != nil || int64(len(b)) != p.Size {
+						where = "disk-bad"
+					}
+					spilled <- p.Path()
+				} else if int64(len(p.Bytes())) != p.Size {
+					where = "memory-bad"
+				}
+				out = append(out, fmt.Sprintf("%s:%d:%s", p.Filename, p.Size, where))
+			}
+			c.Text(200, strings.Join(out, " "))
+		})
+	})
+	base, cl := serve(t, rt)
+
+	body, ctype := multipartBody(t, map[string]string{"title": "hi"}, map[string]string{"big.bin": strings.Repeat("z", 5000)})
+	r := do(t, cl, "POST", base+"/up", body, "Content-Type: "+ctype)
+	if r.status != 200 || r.body != "title=hi big.bin:5000:disk" {
+		t.Fatalf("big: %d %q", r.status, r.body)
+	}
+	body, ctype = multipartBody(t, nil, map[string]string{"small.txt": "tiny"})
+	if r := do(t, cl, "POST", base+"/up", body, "Content-Type: "+ctype); r.body != "title= small.txt:4:memory" {
+		t.Errorf("small: %d %q", r.status, r.body)
+	}
+	// The spilled file is removed once the response has ended.
+	p := <-spilled
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := os.Stat(p); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not removed", p)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Limits and errors.
+	fields := map[string]string{}
+	for i := range 8 {
+		fields[fmt.Sprint("f", i)] = "v"
+	}
+	body, ctype = multipartBody(t, fields, nil)
+	if r := do(t, cl, "POST", base+"/up", body, "Content-Type: "+ctype); r.status != 413 {
+		t.Errorf("too many parts: %d %q", r.status, r.body)
+	}
+	if r := do(t, cl, "POST", base+"/up", "x", "Content-Type: text/plain"); r.status != 415 {
+		t.Errorf("not multipart: %d", r.status)
+	}
+	if r := do(t, cl, "POST", base+"/up", "--b\r\nbroken", "Content-Type: multipart/form-data; boundary=b"); r.status != 400 {
+		t.Errorf("broken: %d %q", r.status, r.body)
+	}
+	// A body announced larger than MaxBytes is refused before it is
+	// sent (a raw connection, since a client still sending would see a
+	// reset).
+	resp, _ := raw(t, base, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Type: "+ctype+"\r\nContent-Length: 2097152\r\n\r\n")
+	if resp.StatusCode != 413 {
+		t.Errorf("too large: %d", resp.StatusCode)
+	}
+	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+		t.Errorf("left in temp dir: %v", ents)
+	}
+}

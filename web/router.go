@@ -1,0 +1,253 @@
+package web
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/eddy-go/eddy/httpserver"
+)
+
+// Router dispatches requests by host, method and path to Handlers. It
+// implements httpserver.Handler. Routes are registered before serving;
+// the router must not change once requests arrive, and is then safe for
+// concurrent use by the server's loops.
+//
+// Lookup prefers, at each segment, a literal over a parameter over a
+// wildcard, backtracking when a branch fails deeper down. A path that
+// matches no route gets 404 (NotFound); one that matches routes of other
+// methods only gets 405 with an Allow header (MethodNotAllowed). HEAD is
+// answered by the GET route when there is no HEAD route, and OPTIONS by
+// a 204 with Allow when there is no OPTIONS route.
+type Router struct {
+	// NotFound answers requests that match no route; nil sends a plain
+	// 404.
+	NotFound Handler
+	// MethodNotAllowed answers requests whose path matches only routes
+	// of other methods, after the Allow header is set; nil sends a
+	// plain 405.
+	MethodNotAllowed Handler
+
+	root      node
+	hosts     map[string]*node
+	wildHosts []hostTree
+	mw        []Middleware
+	chain     Handler
+	base      Group
+}
+
+// hostTree is the route tree of a "*.example.com" virtual host.
+type hostTree struct {
+	suffix string // ".example.com"
+	tree   *node
+}
+
+// New returns an empty router.
+func New() *Router {
+	rt := &Router{}
+	rt.base = Group{rt: rt, tree: &rt.root}
+	rt.chain = rt.dispatch
+	return rt
+}
+
+// Use adds middleware that wraps every request the router answers,
+// including 404 and 405 ones, in the order given: the first is the
+// outermost. Call it before serving.
+func (rt *Router) Use(mw ...Middleware) {
+	rt.mw = append(rt.mw, mw...)
+	rt.chain = compose(rt.mw, rt.dispatch)
+}
+
+// Before adds a hook that runs before every request's handler (see
+// BeforeHook).
+func (rt *Router) Before(h Hook) { rt.Use(BeforeHook(h)) }
+
+// After adds a hook that runs when every request's response has ended
+// (see AfterHook).
+func (rt *Router) After(h Hook) { rt.Use(AfterHook(h)) }
+
+// Handle registers h for method and pattern on the default host, with
+// route middleware mw. See Group.Handle.
+func (rt *Router) Handle(method, pattern string, h Handler, mw ...Middleware) error {
+	return rt.base.Handle(method, pattern, h, mw...)
+}
+
+// Get registers a GET route (which also answers HEAD).
+func (rt *Router) Get(pattern string, h Handler, mw ...Middleware) error {
+	return rt.base.Handle("GET", pattern, h, mw...)
+}
+
+// Post registers a POST route.
+func (rt *Router) Post(pattern string, h Handler, mw ...Middleware) error {
+	return rt.base.Handle("POST", pattern, h, mw...)
+}
+
+// Put registers a PUT route.
+func (rt *Router) Put(pattern string, h Handler, mw ...Middleware) error {
+	return rt.base.Handle("PUT", pattern, h, mw...)
+}
+
+// Patch registers a PATCH route.
+func (rt *Router) Patch(pattern string, h Handler, mw ...Middleware) error {
+	return rt.base.Handle("PATCH", pattern, h, mw...)
+}
+
+// Delete registers a DELETE route.
+func (rt *Router) Delete(pattern string, h Handler, mw ...Middleware) error {
+	return rt.base.Handle("DELETE", pattern, h, mw...)
+}
+
+// Group returns a group of routes on the default host whose patterns
+// start with prefix and whose handlers are wrapped in mw.
+func (rt *Router) Group(prefix string, mw ...Middleware) *Group {
+	return rt.base.Group(prefix, mw...)
+}
+
+// Host returns the group of routes of a virtual host: host is a name
+// such as "api.example.com", or "*.example.com" for any subdomain of
+// example.com. Names are matched without regard to case or port. A
+// request for a host that has routes is routed among them only; any
+// other request goes to the default host's routes.
+func (rt *Router) Host(host string) *Group {
+	host = strings.ToLower(host)
+	if suffix, ok := strings.CutPrefix(host, "*"); ok {
+		for _, h := range rt.wildHosts {
+			if h.suffix == suffix {
+				return &Group{rt: rt, tree: h.tree}
+			}
+		}
+		t := &node{}
+		rt.wildHosts = append(rt.wildHosts, hostTree{suffix: suffix, tree: t})
+		// Longer suffixes are more specific.
+		sort.SliceStable(rt.wildHosts, func(i, j int) bool {
+			return len(rt.wildHosts[i].suffix) > len(rt.wildHosts[j].suffix)
+		})
+		return &Group{rt: rt, tree: t}
+	}
+	if rt.hosts == nil {
+		rt.hosts = make(map[string]*node)
+	}
+	t := rt.hosts[host]
+	if t == nil {
+		t = &node{}
+		rt.hosts[host] = t
+	}
+	return &Group{rt: rt, tree: t}
+}
+
+// ServeHTTP implements httpserver.Handler.
+func (rt *Router) ServeHTTP(w *httpserver.ResponseWriter, r *httpserver.Request) {
+	rt.chain(newCtx(w, r))
+}
+
+// treeFor returns the route tree for a request's host.
+func (rt *Router) treeFor(host string) *node {
+	if rt.hosts == nil && rt.wildHosts == nil {
+		return &rt.root
+	}
+	host = stripPort(host)
+	host = strings.TrimSuffix(host, ".")
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; c >= 'A' && c <= 'Z' {
+			host = strings.ToLower(host)
+			break
+		}
+	}
+	if t := rt.hosts[host]; t != nil {
+		return t
+	}
+	for _, h := range rt.wildHosts {
+		if len(host) > len(h.suffix) && strings.HasSuffix(host, h.suffix) {
+			return h.tree
+		}
+	}
+	return &rt.root
+}
+
+// stripPort removes a ":port" suffix and the brackets of an IPv6
+// literal, without allocating.
+func stripPort(host string) string {
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && strings.IndexByte(host[i:], ']') < 0 {
+		host = host[:i]
+	}
+	if len(host) >= 2 && host[0] == '[' && host[len(host)-1] == ']' {
+		host = host[1 : len(host)-1]
+	}
+	return host
+}
+
+// dispatch routes c to its handler.
+func (rt *Router) dispatch(c *Ctx) {
+	r, w := c.R, c.W
+	tree := rt.treeFor(r.Host)
+	if r.Path == "" || r.Path[0] != '/' {
+		if r.Method == "OPTIONS" && r.Path == "*" {
+			w.Header().Set("Allow", allowHeader(tree, true))
+			w.WriteHeader(204)
+			return
+		}
+		rt.notFound(c)
+		return
+	}
+	mh, hit := tree.match(r.Path, r.Method, &c.params)
+	if mh == nil && r.Method == "HEAD" {
+		mh, _ = tree.match(r.Path, "GET", &c.params)
+	}
+	if mh != nil {
+		c.pattern = mh.pattern
+		mh.h(c)
+		return
+	}
+	if hit == nil {
+		rt.notFound(c)
+		return
+	}
+	allow := allowHeader(hit, false)
+	w.Header().Set("Allow", allow)
+	if r.Method == "OPTIONS" {
+		w.WriteHeader(204)
+		return
+	}
+	if rt.MethodNotAllowed != nil {
+		rt.MethodNotAllowed(c)
+		return
+	}
+	c.Text(405, "405 method not allowed\n")
+}
+
+func (rt *Router) notFound(c *Ctx) {
+	if rt.NotFound != nil {
+		rt.NotFound(c)
+		return
+	}
+	c.Text(404, "404 page not found\n")
+}
+
+// allowHeader lists the methods of n (or, with deep, of every route
+// below n), adding HEAD where GET is and OPTIONS.
+func allowHeader(n *node, deep bool) string {
+	set := map[string]bool{"OPTIONS": true}
+	if deep {
+		n.allMethods(set)
+	} else {
+		for _, m := range n.methods {
+			set[m.method] = true
+		}
+	}
+	if set["GET"] {
+		set["HEAD"] = true
+	}
+	ms := make([]string, 0, len(set))
+	for m := range set {
+		ms = append(ms, m)
+	}
+	sort.Strings(ms)
+	return strings.Join(ms, ", ")
+}
+
+// compose wraps h in mws, the first outermost.
+func compose(mws []Middleware, h Handler) Handler {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return h
+}
