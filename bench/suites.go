@@ -7,6 +7,7 @@ import (
 	"github.com/eddy-go/eddy/bench/filesbench"
 	"github.com/eddy-go/eddy/bench/futures"
 	"github.com/eddy-go/eddy/bench/httpbench"
+	"github.com/eddy-go/eddy/bench/redisbench"
 	"github.com/eddy-go/eddy/bench/tlsbench"
 )
 
@@ -27,12 +28,13 @@ var suites = map[string]Suite{
 	"files":     filesbench.Run,
 	"beanstalk": beanstalkbench.Run,
 	"http":      httpbench.Run,
+	"redis":     redisbench.Run,
 }
 
 // suiteOrder lists the suites in the order "-suite all" runs them: the
 // known ones first, then any others by name.
 func suiteOrder() []string {
-	order := []string{"echo", "idle", "timers", "futures", "tls", "files", "beanstalk", "http"}
+	order := []string{"echo", "idle", "timers", "futures", "tls", "files", "beanstalk", "http", "redis"}
 	var rest []string
 	for name := range suites {
 		if !slices.Contains(order, name) {

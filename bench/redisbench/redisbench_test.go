@@ -1,0 +1,31 @@
+package redisbench
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// TestRunSmoke runs the suite with tiny counts: every implementation and
+// scenario must complete and report a positive throughput.
+func TestRunSmoke(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil && os.Getenv("EDDY_REQUIRE_SERVERS") != "1" {
+		t.Skip("redis-server not installed")
+	}
+	defer func(o map[int]int, r int) { opsByConc, rounds = o, r }(opsByConc, rounds)
+	opsByConc, rounds = map[int]int{1: 50, 64: 640, 1024: 2048}, 1
+	got := map[string]bool{}
+	err := Run(func(impl, scenario, metric string, v float64, unit string) {
+		if metric == "throughput" && (unit != "ops/s" || v <= 0) || v < 0 {
+			t.Errorf("%s %s: %s = %v %s", impl, scenario, metric, v, unit)
+		}
+		got[impl+" "+scenario+" "+metric] = true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 4 implementations, 6 scenarios, 4 metrics.
+	if len(got) != 96 {
+		t.Fatalf("%d figures, want 96", len(got))
+	}
+}

@@ -1,0 +1,123 @@
+package httpclient
+
+import (
+	"errors"
+
+	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/codec/http1"
+)
+
+// pconn is one pooled connection and its handler: it feeds the response
+// parser and hands events to the trip it carries. Loop-only.
+type pconn struct {
+	pool   *hostPool
+	conn   *eddy.Conn
+	parser http1.ResponseParser
+	t      *trip // the trip in progress, nil when idle
+	open   bool
+	reused bool // a response has completed on it
+	got    bool // bytes of the current response have arrived
+	keep   bool // the current response allows keep-alive
+	idleT  *eddy.Timer
+}
+
+// OnOpen starts the trip waiting for the connection.
+func (pc *pconn) OnOpen(*eddy.Conn) {
+	pc.open = true
+	if pc.t != nil {
+		pc.t.connected()
+	}
+}
+
+// OnDrain lets a streamed request body go on.
+func (pc *pconn) OnDrain(*eddy.Conn) {
+	if pc.t != nil {
+		pc.t.pump()
+	}
+}
+
+// OnData parses the response.
+func (pc *pconn) OnData(c *eddy.Conn, data []byte) int {
+	if pc.t == nil {
+		// Bytes on an idle connection: nothing can frame them.
+		c.Abort()
+		return len(data)
+	}
+	pc.got = true
+	n := 0
+	for pc.t != nil {
+		m, ev, err := pc.parser.Parse(data[n:])
+		n += m
+		if err != nil {
+			if errors.Is(err, http1.ErrNeedMore) {
+				return n
+			}
+			pc.drop(&ResponseError{Kind: ErrMalformedResponse, Err: err})
+			return len(data)
+		}
+		t := pc.t
+		switch ev.Kind {
+		case http1.EventHead:
+			r := pc.parser.Response()
+			if r.Interim {
+				if r.Status == 100 {
+					t.continued()
+				}
+				continue
+			}
+			pc.keep = r.KeepAlive
+			t.head(r)
+		case http1.EventBody:
+			t.body(ev.Data)
+		case http1.EventTrailers:
+			t.trailers(pc.parser.Trailers())
+		case http1.EventEnd:
+			pc.t = nil
+			keep := pc.keep && t.bodyDone && n == len(data)
+			pc.pool.release(pc, keep)
+			t.end()
+			return len(data)
+		}
+	}
+	return len(data)
+}
+
+// OnClose ends the trip in progress: a body read until the close ends
+// cleanly, a stale pooled connection is retried, anything else fails.
+func (pc *pconn) OnClose(_ *eddy.Conn, err error) {
+	pc.pool.closed(pc)
+	t := pc.t
+	if t == nil {
+		return
+	}
+	pc.t = nil
+	if !pc.open {
+		if err == nil {
+			err = eddy.ErrClosed
+		}
+		t.fail(err)
+		return
+	}
+	ev, perr := pc.parser.EOF()
+	switch {
+	case err == nil && perr == nil && ev.Kind == http1.EventEnd:
+		t.end()
+	case !pc.got && pc.reused && t.retryable():
+		t.retry()
+	default:
+		if err == nil {
+			err = perr
+		}
+		t.fail(&ResponseError{Kind: ErrTruncated, Err: err})
+	}
+}
+
+// drop fails the trip and closes the connection at once.
+func (pc *pconn) drop(err error) {
+	t := pc.t
+	pc.t = nil
+	pc.conn.Abort()
+	if t != nil {
+		t.fail(err)
+	}
+}

@@ -1,0 +1,103 @@
+package httpclient
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/eddy-go/eddy/future"
+)
+
+// bodyChunk is the size of the pieces read from a request body.
+const bodyChunk = 32 << 10
+
+// Do sends an *http.Request on one of the client's loops and waits for the
+// response head, so that code written for net/http can switch over. The
+// response body streams from the loop through a pipe with backpressure;
+// close it (as with net/http) so that the connection can be reused or
+// dropped. A request body is read on goroutines, one piece at a time, and
+// closed at its end. The request's context cancels the request, body
+// included. Safe for concurrent use; do not call it on a loop.
+func (c *Client) Do(hreq *http.Request) (*http.Response, error) {
+	l := c.next()
+	if l == nil {
+		return nil, ErrNoLoop
+	}
+	if l.OnLoop() {
+		return nil, fmt.Errorf("httpclient: Do called on a loop: %w", future.ErrAwaitOnLoop)
+	}
+	req := &Request{
+		Method:  hreq.Method,
+		URL:     hreq.URL,
+		Host:    hreq.Host,
+		Header:  hreq.Header,
+		Context: hreq.Context(),
+	}
+	var closeBody func()
+	if hreq.Body != nil && hreq.Body != http.NoBody {
+		var once sync.Once
+		closeBody = func() { once.Do(func() { hreq.Body.Close() }) }
+		req.ContentLength = hreq.ContentLength
+		body := hreq.Body
+		req.BodyStream = func() *future.Future[[]byte] {
+			f, p := future.New[[]byte](l)
+			go func() {
+				buf := make([]byte, bodyChunk)
+				for {
+					n, err := body.Read(buf)
+					if n > 0 || err != nil {
+						if err != nil {
+							closeBody()
+						}
+						p.Settle(buf[:n], err)
+						return
+					}
+				}
+			}()
+			return f
+		}
+	}
+	pp := newPipe(l)
+	pp.trailer = make(http.Header)
+	if err := l.Post(func() { c.newTrip(l, req, pp).start() }); err != nil {
+		if closeBody != nil {
+			closeBody()
+		}
+		return nil, err
+	}
+	if err := <-pp.headCh; err != nil {
+		if closeBody != nil {
+			closeBody()
+		}
+		return nil, err
+	}
+	pp.mu.Lock()
+	r := pp.resp
+	final := pp.t.req
+	pp.mu.Unlock()
+	var body io.ReadCloser = pp
+	if r.Uncompressed {
+		body = &gzipBody{body: pp}
+	}
+	out := hreq
+	if final.URL != hreq.URL {
+		out = hreq.Clone(hreq.Context())
+		out.URL = final.URL
+		out.Method = final.method()
+	}
+	minor := r.Minor
+	return &http.Response{
+		Status:        fmt.Sprintf("%d %s", r.Status, http.StatusText(r.Status)),
+		StatusCode:    r.Status,
+		Proto:         fmt.Sprintf("HTTP/1.%d", minor),
+		ProtoMajor:    1,
+		ProtoMinor:    minor,
+		Header:        r.Header,
+		Body:          body,
+		ContentLength: r.ContentLength,
+		Trailer:       pp.trailer,
+		Uncompressed:  r.Uncompressed,
+		Request:       out,
+	}, nil
+}

@@ -1,0 +1,59 @@
+// Package httpclient is an HTTP/1.1 client whose connections live on eddy
+// event loops: no goroutine per connection, typed futures for the loop
+// code, and a blocking Do for goroutine code that takes an *http.Request
+// and returns an *http.Response, so that existing code can switch over.
+//
+//	c := &httpclient.Client{Loop: l, Jar: jar}
+//	// on the loop:
+//	c.Send(&httpclient.Request{URL: u}).OnSettle(func(r *httpclient.Response, err error) { … })
+//	// from a goroutine:
+//	resp, err := c.Do(req)
+//
+// # Connections
+//
+// Each loop keeps a pool per origin (scheme, host and port): keep-alive
+// connections are reused, at most MaxIdlePerHost stay idle (for up to
+// IdleTimeout) and at most MaxConnsPerHost are open, the requests beyond
+// waiting in line. A pooled connection that the server closed while it was
+// idle is retried once on a new connection, for idempotent requests only.
+// Names are resolved by the loop's resolver and dialled the Happy Eyeballs
+// way (eddy's Loop.Dial); https runs over tlsx, which verifies certificates
+// by default.
+//
+// # Responses
+//
+// Responses are framed by the strict codec of package codec/http1: HEAD,
+// 1xx, 204 and 304 have no body, chunked bodies (with trailers) are decoded,
+// and a body without length runs until the close. A malformed response fails
+// with a *ResponseError matching ErrMalformedResponse, and a response cut
+// short with one matching ErrTruncated; the connection is dropped, never
+// pooled. When the client asked for gzip itself, a gzip body is
+// decompressed transparently.
+//
+// # Redirects and cookies
+//
+// Up to MaxRedirects redirects are followed with the method rewritten as
+// RFC 9110 §15.4 says (303 becomes GET, and so do 301 and 302 after a POST);
+// Authorization and Cookie fields are dropped when the host changes. A
+// CookieJar, such as net/http/cookiejar's, sees every hop.
+//
+// # Bodies
+//
+// A request body is a fixed []byte or a stream of pieces (Request.BodyStream
+// on the loop; an io.Reader with Do), sent chunked when its length is
+// unknown, one piece at a time as the connection's write queue drains, and
+// held back after "Expect: 100-continue" until the server's 100 arrives.
+// Send delivers the whole response body; Do streams it through a pipe that
+// stops reading from the socket while the reader lags.
+//
+// # Timeouts and cancellation
+//
+// Timeouts bounds the connect, the wait for the response head and the whole
+// request; the request's context, cancelling Send's future or closing Do's
+// body early aborts it (CancelError).
+//
+// # Concurrency
+//
+// Send is loop-only; Do and CloseIdleConnections are safe for concurrent
+// use. The Client's fields must not change after the first request.
+package httpclient

@@ -1,0 +1,88 @@
+package httpclient
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Test for them with errors.Is.
+var (
+	// ErrMalformedResponse is matched by a *ResponseError: the server sent
+	// bytes that do not frame as an HTTP/1.1 response. The connection is
+	// dropped, never pooled.
+	ErrMalformedResponse = errors.New("httpclient: malformed response")
+	// ErrTruncated means the connection closed before the response was
+	// complete: inside its head or its body.
+	ErrTruncated = errors.New("httpclient: response cut short")
+	// ErrTooManyRedirects is returned when a request is redirected more
+	// often than Client.MaxRedirects allows.
+	ErrTooManyRedirects = errors.New("httpclient: too many redirects")
+	// ErrConnectTimeout means the connection (and TLS handshake) did not
+	// complete within Timeouts.Connect.
+	ErrConnectTimeout = errors.New("httpclient: connect timeout")
+	// ErrHeaderTimeout means the response head did not arrive within
+	// Timeouts.ResponseHeader after the request was sent.
+	ErrHeaderTimeout = errors.New("httpclient: response header timeout")
+	// ErrRequestTimeout means the whole request, redirects and body
+	// included, did not finish within Timeouts.Request.
+	ErrRequestTimeout = errors.New("httpclient: request timeout")
+	// ErrCanceled means the request's context ended, or the caller closed
+	// the response body, before the exchange was over.
+	ErrCanceled = errors.New("httpclient: request canceled")
+	// ErrInvalidRequest reports a request that cannot be sent: no URL,
+	// an unsupported scheme, a missing host or an invalid header field.
+	ErrInvalidRequest = errors.New("httpclient: invalid request")
+	// ErrNoLoop is returned when the Client has neither Loop nor Group.
+	ErrNoLoop = errors.New("httpclient: client has no Loop or Group")
+	// ErrProxy reports a proxy that could not be used: a bad proxy URL or a
+	// CONNECT refused by the proxy.
+	ErrProxy = errors.New("httpclient: proxy failed")
+)
+
+// ResponseError is the error of a response that could not be read: a
+// malformed response (matching ErrMalformedResponse) or one cut short
+// (matching ErrTruncated). It unwraps to the codec's error too, so
+// errors.Is finds the http1 sentinel (http1.ErrBareLF…).
+type ResponseError struct {
+	Kind error // ErrMalformedResponse or ErrTruncated
+	Err  error // the codec's or the socket's error, may be nil
+}
+
+// Error describes the failure.
+func (e *ResponseError) Error() string {
+	if e.Err == nil {
+		return e.Kind.Error()
+	}
+	return fmt.Sprintf("%v: %v", e.Kind, e.Err)
+}
+
+// Unwrap returns the kind and the cause.
+func (e *ResponseError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Err}
+}
+
+// CancelError is the error of a request cancelled by its context, by the
+// cancellation of its future or by closing its response body early. It
+// matches ErrCanceled and unwraps to the cause.
+type CancelError struct {
+	Cause error
+}
+
+// Error describes the cancellation.
+func (e *CancelError) Error() string {
+	if e.Cause == nil {
+		return ErrCanceled.Error()
+	}
+	return ErrCanceled.Error() + ": " + e.Cause.Error()
+}
+
+// Unwrap returns ErrCanceled and the cause.
+func (e *CancelError) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{ErrCanceled}
+	}
+	return []error{ErrCanceled, e.Cause}
+}

@@ -1,0 +1,171 @@
+package httpclient
+
+import (
+	"compress/gzip"
+	"errors"
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/eddy-go/eddy"
+)
+
+// Water marks of a streamed response body: the connection stops reading
+// above pipeHigh buffered bytes and starts again at pipeLow.
+const (
+	pipeHigh = 256 << 10
+	pipeLow  = 64 << 10
+)
+
+// errBodyClosed is the cause of a trip cancelled by closing its body.
+var errBodyClosed = errors.New("httpclient: response body closed")
+
+// pipe carries a response body from the loop to a goroutine, with
+// backpressure. The loop side is the sink methods; the goroutine side is
+// Read and Close, which are safe for concurrent use.
+type pipe struct {
+	loop   *eddy.Loop
+	headCh chan error // the head (nil) or the failure before it
+
+	mu      sync.Mutex
+	cond    sync.Cond
+	t       *trip
+	resp    *Response
+	trailer http.Header
+	buf     []byte
+	err     error // io.EOF at the end, or the failure
+	closed  bool  // the reader closed the body
+	paused  bool
+	started bool
+}
+
+func newPipe(l *eddy.Loop) *pipe {
+	p := &pipe{loop: l, headCh: make(chan error, 1)}
+	p.cond.L = &p.mu
+	return p
+}
+
+func (p *pipe) head(t *trip, r *Response) {
+	p.mu.Lock()
+	p.t = t
+	p.resp = r
+	p.started = true
+	p.mu.Unlock()
+	p.headCh <- nil
+}
+
+func (p *pipe) body(t *trip, b []byte) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.buf = append(p.buf, b...)
+	pause := len(p.buf) > pipeHigh && !p.paused
+	if pause {
+		p.paused = true
+	}
+	p.mu.Unlock()
+	p.cond.Broadcast()
+	if pause {
+		t.pause()
+	}
+}
+
+func (p *pipe) end(_ *trip, r *Response) {
+	p.mu.Lock()
+	for k, v := range r.Trailer {
+		p.trailer[k] = v
+	}
+	p.err = io.EOF
+	p.mu.Unlock()
+	p.cond.Broadcast()
+}
+
+func (p *pipe) fail(err error) {
+	p.mu.Lock()
+	started := p.started
+	if started {
+		p.err = err
+	}
+	p.mu.Unlock()
+	if !started {
+		p.headCh <- err
+		return
+	}
+	p.cond.Broadcast()
+}
+
+// Read reads the body, blocking until bytes, the end or a failure arrive.
+func (p *pipe) Read(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.buf) == 0 && p.err == nil && !p.closed {
+		p.cond.Wait()
+	}
+	if p.closed {
+		return 0, errBodyClosed
+	}
+	if len(p.buf) == 0 {
+		return 0, p.err
+	}
+	n := copy(b, p.buf)
+	p.buf = p.buf[n:]
+	if len(p.buf) == 0 {
+		p.buf = nil
+	}
+	if p.paused && len(p.buf) <= pipeLow {
+		p.paused = false
+		t := p.t
+		p.loop.Post(func() { t.resume() })
+	}
+	return n, nil
+}
+
+// Close drops the rest of the body; a response not yet complete is
+// aborted and its connection closed.
+func (p *pipe) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
+	p.closed = true
+	p.buf = nil
+	unfinished := p.err == nil
+	t := p.t
+	p.mu.Unlock()
+	p.cond.Broadcast()
+	if unfinished && t != nil {
+		p.loop.Post(func() { t.fail(&CancelError{Cause: errBodyClosed}) })
+	}
+	return nil
+}
+
+// gzipBody decompresses a body on first read.
+type gzipBody struct {
+	body io.ReadCloser
+	zr   *gzip.Reader
+	err  error
+}
+
+func (g *gzipBody) Read(b []byte) (int, error) {
+	if g.err != nil {
+		return 0, g.err
+	}
+	if g.zr == nil {
+		zr, err := gzip.NewReader(g.body)
+		if err != nil {
+			g.err = err
+			return 0, err
+		}
+		g.zr = zr
+	}
+	n, err := g.zr.Read(b)
+	if err != nil {
+		g.err = err
+	}
+	return n, err
+}
+
+func (g *gzipBody) Close() error { return g.body.Close() }

@@ -1,0 +1,137 @@
+package httpclient
+
+import (
+	"slices"
+
+	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/tlsx"
+)
+
+// hostPool holds the connections of one loop to one origin (scheme, host
+// and port), or to one proxy for plain-http requests. Loop-only.
+type hostPool struct {
+	ls      *loopState
+	key     string
+	addr    string // host:port dialled
+	tls     bool
+	sni     string // host:port whose name TLS verifies
+	idle    []*pconn
+	total   int // open connections, idle ones included
+	waiters []*trip
+}
+
+func (ls *loopState) pool(key string, mk func() *hostPool) *hostPool {
+	p := ls.pools[key]
+	if p == nil {
+		p = mk()
+		p.ls = ls
+		p.key = key
+		ls.pools[key] = p
+	}
+	return p
+}
+
+// acquire gives t a connection: an idle one, a new one, or, at the
+// per-host bound, the next one released.
+func (p *hostPool) acquire(t *trip) {
+	for len(p.idle) > 0 && !t.retried {
+		pc := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		if pc.idleT != nil {
+			pc.idleT.Stop()
+		}
+		if pc.conn.Closed() {
+			continue
+		}
+		t.attach(pc)
+		return
+	}
+	if max := p.ls.c.MaxConnsPerHost; max > 0 && p.total >= max {
+		p.waiters = append(p.waiters, t)
+		t.waiting = p
+		return
+	}
+	p.dial(t)
+}
+
+func (p *hostPool) dial(t *trip) {
+	pc := &pconn{pool: p}
+	var opts []eddy.DialOption
+	if d := p.ls.c.Timeouts.Connect; d > 0 {
+		opts = append(opts, eddy.WithDialTimeout(d))
+	}
+	var (
+		conn *eddy.Conn
+		err  error
+	)
+	l := p.ls.loop
+	switch {
+	case p.tls:
+		conn, err = tlsx.Dial(l, "tcp", p.addr, tlsx.ClientConfig(p.ls.c.TLSConfig, p.sni), pc, opts...)
+	default:
+		conn, err = l.Dial("tcp", p.addr, pc, opts...)
+	}
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	pc.conn = conn
+	p.total++
+	t.attach(pc)
+}
+
+// release takes pc back after a response; keep says whether it may carry
+// another request.
+func (p *hostPool) release(pc *pconn, keep bool) {
+	if !keep || pc.conn.Closed() {
+		pc.conn.Close()
+		return
+	}
+	pc.reused = true
+	if pc.conn.Paused() {
+		pc.conn.ResumeRead()
+	}
+	if len(p.waiters) > 0 {
+		t := p.waiters[0]
+		p.waiters = p.waiters[1:]
+		t.waiting = nil
+		t.attach(pc)
+		return
+	}
+	if len(p.idle) >= p.ls.c.maxIdle() {
+		pc.conn.Close()
+		return
+	}
+	p.idle = append(p.idle, pc)
+	if pc.idleT == nil {
+		pc.idleT = p.ls.loop.AfterFunc(p.ls.c.idleTimeout(), func() { pc.conn.Close() })
+		pc.idleT.Unref()
+	} else {
+		pc.idleT.Reset(p.ls.c.idleTimeout())
+	}
+}
+
+// closed forgets a connection that has closed, and lets a waiting request
+// dial in its place.
+func (p *hostPool) closed(pc *pconn) {
+	p.total--
+	if i := slices.Index(p.idle, pc); i >= 0 {
+		p.idle = slices.Delete(p.idle, i, i+1)
+	}
+	if pc.idleT != nil {
+		pc.idleT.Stop()
+	}
+	if len(p.waiters) > 0 {
+		t := p.waiters[0]
+		p.waiters = p.waiters[1:]
+		t.waiting = nil
+		p.dial(t)
+	}
+}
+
+// unwait removes t from the line.
+func (p *hostPool) unwait(t *trip) {
+	if i := slices.Index(p.waiters, t); i >= 0 {
+		p.waiters = slices.Delete(p.waiters, i, i+1)
+	}
+}

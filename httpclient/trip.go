@@ -1,0 +1,382 @@
+package httpclient
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/codec/http1"
+)
+
+// sink receives the final response of a trip. Loop-only.
+type sink interface {
+	head(t *trip, r *Response) // the final head; r.Body is empty
+	body(t *trip, p []byte)    // a piece of the body, valid during the call
+	end(t *trip, r *Response)  // the body is complete; trailers are set
+	fail(err error)
+}
+
+// trip is one request, through its redirects and retries. Loop-only.
+type trip struct {
+	c    *Client
+	ls   *loopState
+	req  *Request // the current hop
+	sink sink
+
+	pc       *pconn
+	waiting  *hostPool
+	hops     int
+	retried  bool
+	done     bool
+	gen      int  // counts attachments, to ignore stale body futures
+	bodyDone bool // the request body has been written
+	pumping  bool
+	holdBody bool // waiting for 100 (Continue)
+	askGzip  bool
+	resp     *Response
+	follow   *Request // the next hop when the current response redirects
+
+	reqT, hdrT, connT *eddy.Timer
+	stopCtx           func() bool
+}
+
+func (c *Client) newTrip(l *eddy.Loop, req *Request, s sink) *trip {
+	return &trip{c: c, ls: c.state(l), req: req, sink: s}
+}
+
+func (t *trip) loop() *eddy.Loop { return t.ls.loop }
+
+func (t *trip) start() {
+	if t.req == nil || t.req.URL == nil {
+		t.fail(fmt.Errorf("%w: no URL", ErrInvalidRequest))
+		return
+	}
+	ctx := t.req.ctx()
+	if err := ctx.Err(); err != nil {
+		t.fail(&CancelError{Cause: context.Cause(ctx)})
+		return
+	}
+	if d := t.c.Timeouts.Request; d > 0 {
+		t.reqT = t.loop().AfterFunc(d, func() { t.fail(ErrRequestTimeout) })
+	}
+	if ctx.Done() != nil {
+		l := t.loop()
+		t.stopCtx = context.AfterFunc(ctx, func() {
+			l.Post(func() { t.fail(&CancelError{Cause: context.Cause(ctx)}) })
+		})
+	}
+	t.hop()
+}
+
+// hop sends the current request on a pooled or new connection.
+func (t *trip) hop() {
+	u := t.req.URL
+	var tlsOn bool
+	switch u.Scheme {
+	case "http":
+	case "https":
+		tlsOn = true
+	default:
+		t.fail(fmt.Errorf("%w: unsupported scheme %q", ErrInvalidRequest, u.Scheme))
+		return
+	}
+	host := u.Hostname()
+	if host == "" {
+		t.fail(fmt.Errorf("%w: no host in %q", ErrInvalidRequest, u))
+		return
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if tlsOn {
+			port = "443"
+		}
+	}
+	addr := net.JoinHostPort(host, port)
+	key := u.Scheme + "://" + addr
+	dialAddr := addr
+	if !tlsOn && t.c.Proxy != nil {
+		pu, err := t.c.Proxy(u)
+		if err != nil {
+			t.fail(fmt.Errorf("%w: %w", ErrProxy, err))
+			return
+		}
+		if pu != nil {
+			if pu.Scheme != "http" || pu.Host == "" {
+				t.fail(fmt.Errorf("%w: unsupported proxy %q", ErrProxy, pu))
+				return
+			}
+			dialAddr = pu.Host
+			if pu.Port() == "" {
+				dialAddr = net.JoinHostPort(pu.Hostname(), "80")
+			}
+			key = "proxy://" + dialAddr
+		}
+	}
+	p := t.ls.pool(key, func() *hostPool {
+		return &hostPool{addr: dialAddr, tls: tlsOn, sni: addr}
+	})
+	p.acquire(t)
+}
+
+// viaProxy reports whether the current hop goes through a forward proxy.
+func (t *trip) viaProxy() bool {
+	return t.pc != nil && strings.HasPrefix(t.pc.pool.key, "proxy://")
+}
+
+// attach binds t to pc and writes the request.
+func (t *trip) attach(pc *pconn) {
+	if t.done {
+		pc.pool.release(pc, true)
+		return
+	}
+	t.pc = pc
+	t.gen++
+	pc.t = t
+	pc.got = false
+	t.bodyDone = false
+	t.resp = nil
+	t.follow = nil
+	method := t.req.method()
+	pc.parser.SetMethod(method)
+	if !pc.open {
+		if d := t.c.Timeouts.Connect; d > 0 {
+			t.connT = t.loop().AfterFunc(d, func() { t.fail(ErrConnectTimeout) })
+		}
+	}
+	if d := t.c.Timeouts.ResponseHeader; d > 0 {
+		t.hdrT = t.loop().AfterFunc(d, func() { t.fail(ErrHeaderTimeout) })
+	}
+	head, err := t.appendHead(nil)
+	if err != nil {
+		pc.t = nil
+		t.pc = nil
+		pc.pool.release(pc, true)
+		t.fail(err)
+		return
+	}
+	switch {
+	case t.req.BodyStream != nil:
+		pc.conn.Write(head)
+		t.holdBody = t.expectContinue()
+		if !t.holdBody {
+			t.pump()
+		}
+	case len(t.req.Body) > 0 && t.expectContinue():
+		pc.conn.Write(head)
+		t.holdBody = true
+	default:
+		// One write: with a layer (TLS), Writev may queue part of it.
+		pc.conn.Write(append(head, t.req.Body...))
+		t.bodyDone = true
+	}
+}
+
+func (t *trip) expectContinue() bool {
+	return strings.EqualFold(t.req.Header.Get("Expect"), "100-continue")
+}
+
+// continued sends a body held for 100 (Continue).
+func (t *trip) continued() {
+	if !t.holdBody {
+		return
+	}
+	t.holdBody = false
+	if t.req.BodyStream != nil {
+		t.pump()
+		return
+	}
+	t.pc.conn.Write(t.req.Body)
+	t.bodyDone = true
+}
+
+func (t *trip) connected() {
+	if t.connT != nil {
+		t.connT.Stop()
+		t.connT = nil
+	}
+}
+
+// pump writes the next piece of a streamed body when the connection has
+// room.
+func (t *trip) pump() {
+	if t.done || t.bodyDone || t.pumping || t.holdBody || t.pc == nil || t.req.BodyStream == nil {
+		return
+	}
+	if !t.pc.conn.Writable() {
+		return // OnDrain calls again
+	}
+	t.pumping = true
+	gen := t.gen
+	chunked := t.req.ContentLength <= 0
+	t.req.BodyStream().OnSettle(func(p []byte, err error) {
+		if t.done || gen != t.gen {
+			return
+		}
+		t.pumping = false
+		if err != nil && !isEOF(err) {
+			t.fail(fmt.Errorf("httpclient: request body: %w", err))
+			return
+		}
+		if len(p) == 0 || err != nil {
+			if len(p) > 0 {
+				t.writePiece(p, chunked)
+			}
+			if chunked {
+				last, _ := http1.AppendLastChunk(nil, nil)
+				t.pc.conn.Write(last)
+			}
+			t.bodyDone = true
+			return
+		}
+		t.writePiece(p, chunked)
+		t.pump()
+	})
+}
+
+func (t *trip) writePiece(p []byte, chunked bool) {
+	if chunked {
+		b := http1.AppendChunkHeader(make([]byte, 0, len(p)+20), len(p))
+		b = append(append(b, p...), '\r', '\n')
+		t.pc.conn.Write(b)
+		return
+	}
+	t.pc.conn.Write(p)
+}
+
+// head handles the final response head.
+func (t *trip) head(r *http1.Response) {
+	if t.hdrT != nil {
+		t.hdrT.Stop()
+		t.hdrT = nil
+	}
+	resp := &Response{
+		Status:        r.Status,
+		Minor:         r.Minor,
+		Header:        toHTTPHeader(r.Header),
+		ContentLength: r.ContentLength,
+		URL:           t.req.URL,
+	}
+	t.resp = resp
+	if t.c.Jar != nil {
+		if cs := (&http.Response{Header: resp.Header}).Cookies(); len(cs) > 0 {
+			t.c.Jar.SetCookies(t.req.URL, cs)
+		}
+	}
+	next, err := t.redirect(resp)
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	if next != nil {
+		t.follow = next
+		return // discard the body, then follow
+	}
+	if t.askGzip && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+		resp.Header.Del("Content-Encoding")
+		resp.Header.Del("Content-Length")
+		resp.ContentLength = -1
+		resp.Uncompressed = true
+	}
+	t.sink.head(t, resp)
+}
+
+func (t *trip) body(p []byte) {
+	if t.follow == nil && !t.done {
+		t.sink.body(t, p)
+	}
+}
+
+func (t *trip) trailers(h http1.Header) {
+	if t.resp != nil {
+		t.resp.Trailer = toHTTPHeader(h)
+	}
+}
+
+// end finishes the response: follows a redirect or completes the trip.
+func (t *trip) end() {
+	if t.done {
+		return
+	}
+	t.pc = nil
+	if t.follow != nil {
+		t.req = t.follow
+		t.hops++
+		t.retried = false
+		t.hop()
+		return
+	}
+	if !t.bodyDone {
+		// The server answered before taking the whole body: it is not
+		// sent, and the connection was closed.
+		t.bodyDone = true
+	}
+	t.finish()
+	t.sink.end(t, t.resp)
+}
+
+func (t *trip) retryable() bool {
+	return !t.retried && !t.done && t.req.idempotent()
+}
+
+// retry sends the request again once, after a stale pooled connection.
+func (t *trip) retry() {
+	t.retried = true
+	t.pc = nil
+	t.stopPhaseTimers()
+	t.hop()
+}
+
+// fail ends the trip with err, dropping its connection.
+func (t *trip) fail(err error) {
+	if t.done {
+		return
+	}
+	t.finish()
+	if pc := t.pc; pc != nil && pc.t == t {
+		pc.t = nil
+		pc.conn.Abort()
+	}
+	t.pc = nil
+	t.sink.fail(err)
+}
+
+func (t *trip) stopPhaseTimers() {
+	for _, tm := range []*eddy.Timer{t.hdrT, t.connT} {
+		if tm != nil {
+			tm.Stop()
+		}
+	}
+	t.hdrT, t.connT = nil, nil
+}
+
+func (t *trip) finish() {
+	t.done = true
+	t.stopPhaseTimers()
+	if t.reqT != nil {
+		t.reqT.Stop()
+	}
+	if t.stopCtx != nil {
+		t.stopCtx()
+	}
+	if t.waiting != nil {
+		t.waiting.unwait(t)
+		t.waiting = nil
+	}
+}
+
+// pause and resume apply a streaming sink's backpressure.
+func (t *trip) pause() {
+	if t.pc != nil && !t.done {
+		t.pc.conn.PauseRead()
+	}
+}
+
+func (t *trip) resume() {
+	if t.pc != nil && !t.done {
+		t.pc.conn.ResumeRead()
+	}
+}

@@ -1,0 +1,47 @@
+package redis
+
+import (
+	"errors"
+
+	"github.com/eddy-go/eddy/codec/resp"
+	"github.com/eddy-go/eddy/driver"
+)
+
+// codec adapts resp.Decoder to driver.Codec. Replies are cloned, so that
+// they outlive the decoder's buffer; error replies become the request's
+// error (a *resp.RedisError); push messages are skipped (the shared
+// connection never subscribes).
+type codec struct {
+	dec resp.Decoder
+	// onPush, if set, receives push messages (cloned) instead of
+	// dropping them.
+	onPush func(resp.Value)
+}
+
+// Feed, Buffered and Reset pass through to the decoder.
+func (c *codec) Feed(p []byte) { c.dec.Feed(p) }
+func (c *codec) Buffered() int { return c.dec.Buffered() }
+func (c *codec) Reset()        { c.dec.Reset() }
+
+// Next returns the next reply, skipping push messages.
+func (c *codec) Next(struct{}) (resp.Value, error) {
+	for {
+		v, err := c.dec.Next()
+		if err != nil {
+			if errors.Is(err, resp.ErrNeedMore) {
+				return resp.Value{}, driver.ErrNeedMore
+			}
+			return resp.Value{}, driver.Broken(err)
+		}
+		if v.IsPush() {
+			if c.onPush != nil {
+				c.onPush(v.Clone())
+			}
+			continue
+		}
+		if v.IsError() {
+			return resp.Value{}, v.Err()
+		}
+		return v.Clone(), nil
+	}
+}

@@ -1,0 +1,59 @@
+// Package redis is eddy's Redis client: futures for loop code, a blocking
+// facade for goroutine code, both on one auto-pipelined connection.
+//
+// # Connections
+//
+// Dial returns a *Client bound to an event loop. Its connection is made on
+// the loop, with a handshake after every connect: HELLO 3 (RESP3, falling
+// back to RESP2 on servers that refuse it) or, with Options.Protocol 2,
+// AUTH and CLIENT SETNAME; then SELECT. If the connection drops, it is
+// made again with capped, jittered exponential backoff; commands in flight
+// fail with an error matching ErrConnLost (a *driver.ConnError saying
+// whether the command was written) and are never sent twice, except the
+// read-only commands (GET, EXISTS, HGETALL, SCAN pages... as documented),
+// which are sent again on the new connection.
+//
+// Every method is safe for concurrent use. The commands issued during one
+// loop turn, by callbacks or by any number of goroutines, are written
+// together with one write, and their replies are matched in order:
+//
+//	c, _ := redis.Dial(loop, "127.0.0.1:6379", redis.Options{})
+//	f := c.Get("greeting") // *future.Future[string]
+//	s := c.Sync()
+//	v, err := s.Get(ctx, "greeting") // the same connection, blocking
+//	if errors.Is(err, redis.Nil) { ... } // missing key
+//
+// # Commands
+//
+// Do sends any command and returns its reply as a resp.Value that stays
+// valid for good. Typed helpers cover strings (Get, Set with SetOptions,
+// Incr, MGet, MSet...), keys and expiry (Del, Exists, Expire, TTL...),
+// hashes, lists, sets, sorted sets and streams (XAdd, XRead, XReadGroup,
+// XAck). A null reply fails a helper with Nil where a value was expected.
+// Server errors fail with an *Error (resp.RedisError) carrying the code.
+//
+// Script runs Lua with EVALSHA and falls back to EVAL on NOSCRIPT. Scan,
+// HScan, SScan and ZScan return a Scanner that fetches a page per Next
+// future; Scanner.All iterates in goroutine code.
+//
+// # Dedicated connections
+//
+// Commands that block the server (BLPop, BRPop, XRead with Block) run on a
+// connection of their own, closed when the reply comes or the future is
+// cancelled, so that they never stall the shared connection. Transactions
+// (Multi, Watch, then Tx.Exec) run on one too, since WATCH and MULTI are
+// connection state.
+//
+// # Pub/sub
+//
+// Client.PubSub opens a subscriber on a connection of its own. Subscribe,
+// PSubscribe and SSubscribe (and their Unsubscribe counterparts) resolve
+// once the server confirms; messages, RESP3 pushes or RESP2 arrays alike,
+// go to the handler on the loop. After a reconnect every subscription is
+// made again before anything else.
+//
+// # Not yet
+//
+// TLS (the driver kit has no dial hook for a tlsx layer yet) and Redis
+// Cluster.
+package redis

@@ -1,0 +1,194 @@
+package redis
+
+import (
+	"errors"
+
+	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/codec/resp"
+	"github.com/eddy-go/eddy/future"
+)
+
+// Message is a message received by a PubSub.
+type Message struct {
+	// Kind is "message" (SUBSCRIBE), "pmessage" (PSUBSCRIBE) or
+	// "smessage" (SSUBSCRIBE).
+	Kind string
+	// Pattern is the pattern that matched, for a pmessage.
+	Pattern string
+	// Channel is the channel the message was published to.
+	Channel string
+	// Payload is the message.
+	Payload string
+}
+
+// PubSub is a subscriber on a connection of its own, made with the
+// Client's options (RESP3 pushes, or RESP2 arrays). Messages go to the
+// handler given to Client.PubSub, on the loop, in the order they arrive.
+//
+// The subscriptions are the PubSub's state: after the connection drops,
+// it is made again with backoff and every channel, pattern and shard
+// channel is subscribed again before anything else; messages published
+// meanwhile are lost, as pub/sub does not keep them.
+//
+// Its methods are safe for concurrent use.
+type PubSub struct {
+	c       *Client
+	handler func(Message)
+
+	// Loop-only state.
+	conn     *eddy.Conn
+	dec      resp.Decoder
+	ready    bool // handshake done, subscriptions restored
+	proto    int  // protocol of the current handshake
+	hsWait   int  // handshake replies still expected
+	closed   bool
+	attempts int
+	timer    *eddy.Timer
+	subs     [3]map[string]bool // desired channels, patterns, shard channels
+	waiting  []*subWait         // commands written, in order
+	resumed  []*future.Promise[struct{}]
+}
+
+// subWait is a (un)subscribe command waiting for its n confirmations.
+type subWait struct {
+	n int
+	p *future.Promise[struct{}] // nil for the resubscription
+}
+
+// The three kinds of subscription.
+const (
+	subChannel = iota
+	subPattern
+	subShard
+)
+
+var (
+	subCmds   = [3]string{"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"}
+	unsubCmds = [3]string{"UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"}
+)
+
+// PubSub returns a subscriber whose messages go to handler, which runs on
+// the loop and must not block. It connects at once. Close it when done.
+// Safe for concurrent use.
+func (c *Client) PubSub(handler func(Message)) *PubSub {
+	ps := &PubSub{c: c, handler: handler}
+	for i := range ps.subs {
+		ps.subs[i] = map[string]bool{}
+	}
+	if c.loop.Post(ps.dial) != nil {
+		ps.closed = true
+	}
+	return ps
+}
+
+// Subscribe subscribes to channels. The future resolves once the server
+// has confirmed them all. Safe for concurrent use.
+func (ps *PubSub) Subscribe(channels ...string) *future.Future[struct{}] {
+	return ps.change(subChannel, true, channels)
+}
+
+// PSubscribe subscribes to the channels matching patterns. Safe for
+// concurrent use.
+func (ps *PubSub) PSubscribe(patterns ...string) *future.Future[struct{}] {
+	return ps.change(subPattern, true, patterns)
+}
+
+// SSubscribe subscribes to shard channels (Redis 7). Safe for concurrent
+// use.
+func (ps *PubSub) SSubscribe(channels ...string) *future.Future[struct{}] {
+	return ps.change(subShard, true, channels)
+}
+
+// Unsubscribe unsubscribes from channels. Safe for concurrent use.
+func (ps *PubSub) Unsubscribe(channels ...string) *future.Future[struct{}] {
+	return ps.change(subChannel, false, channels)
+}
+
+// PUnsubscribe unsubscribes from patterns. Safe for concurrent use.
+func (ps *PubSub) PUnsubscribe(patterns ...string) *future.Future[struct{}] {
+	return ps.change(subPattern, false, patterns)
+}
+
+// SUnsubscribe unsubscribes from shard channels. Safe for concurrent use.
+func (ps *PubSub) SUnsubscribe(channels ...string) *future.Future[struct{}] {
+	return ps.change(subShard, false, channels)
+}
+
+func (ps *PubSub) change(kind int, sub bool, names []string) *future.Future[struct{}] {
+	f, p := future.New[struct{}](ps.c.loop)
+	if len(names) == 0 {
+		p.Reject(ErrNoChannels)
+		return f
+	}
+	names = append([]string(nil), names...)
+	err := ps.c.loop.Post(func() {
+		if ps.closed {
+			p.Reject(ErrClosed)
+			return
+		}
+		for _, n := range names {
+			if sub {
+				ps.subs[kind][n] = true
+			} else {
+				delete(ps.subs[kind], n)
+			}
+		}
+		if !ps.ready {
+			// Restored with every other subscription once connected.
+			ps.resumed = append(ps.resumed, p)
+			return
+		}
+		name := unsubCmds[kind]
+		if sub {
+			name = subCmds[kind]
+		}
+		ps.waiting = append(ps.waiting, &subWait{n: len(names), p: p})
+		ps.conn.Write(resp.NewCommand(nil).Str(name).Strs(names...).Finish())
+	})
+	if err != nil {
+		p.Reject(errors.Join(ErrClosed, err))
+	}
+	return f
+}
+
+// Close unsubscribes from everything by closing the connection. Futures
+// still waiting fail with ErrClosed. Safe for concurrent use.
+func (ps *PubSub) Close() {
+	ps.c.loop.Post(func() {
+		if ps.closed {
+			return
+		}
+		ps.closed = true
+		if ps.timer != nil {
+			ps.timer.Stop()
+		}
+		if ps.conn != nil {
+			ps.conn.Close()
+		}
+		ps.failAll(ErrClosed)
+	})
+}
+
+func (ps *PubSub) failAll(err error) {
+	for _, w := range ps.waiting {
+		if w.p != nil {
+			w.p.Reject(err)
+		}
+	}
+	for _, p := range ps.resumed {
+		p.Reject(err)
+	}
+	ps.waiting, ps.resumed = nil, nil
+}
+
+// Publish posts message to channel and returns the number of subscribers
+// that received it. Safe for concurrent use.
+func (c *Client) Publish(channel, message string) *future.Future[int64] {
+	return toInt(c.call(resp.AppendCommand(nil, "PUBLISH", channel, message), 0))
+}
+
+// SPublish posts message to the shard channel channel (Redis 7). Safe for
+// concurrent use.
+func (c *Client) SPublish(channel, message string) *future.Future[int64] {
+	return toInt(c.call(resp.AppendCommand(nil, "SPUBLISH", channel, message), 0))
+}

@@ -1,0 +1,103 @@
+package redis
+
+import (
+	"time"
+
+	"github.com/eddy-go/eddy/codec/resp"
+	"github.com/eddy-go/eddy/future"
+)
+
+// SetOptions are the options of Set. The zero value sets unconditionally,
+// without expiry.
+type SetOptions struct {
+	// TTL, if positive, sets an expiry (PX, in milliseconds).
+	TTL time.Duration
+	// NX sets only if the key does not exist; XX only if it does.
+	NX, XX bool
+	// KeepTTL keeps the key's current expiry (KEEPTTL).
+	KeepTTL bool
+}
+
+// Get returns the value of key, or fails with Nil if it does not exist.
+// It is sent again after a reconnect. Safe for concurrent use.
+func (c *Client) Get(key string) *future.Future[string] {
+	return toString(c.read(resp.AppendCommand(nil, "GET", key)))
+}
+
+// Set sets key to value. It resolves to true if the value was set and to
+// false if an NX or XX condition did not hold. Safe for concurrent use.
+func (c *Client) Set(key, value string, o SetOptions) *future.Future[bool] {
+	cmd := resp.NewCommand(nil).Str("SET").Str(key).Str(value)
+	if o.TTL > 0 {
+		cmd.Str("PX").Int(max(o.TTL.Milliseconds(), 1))
+	}
+	if o.NX {
+		cmd.Str("NX")
+	}
+	if o.XX {
+		cmd.Str("XX")
+	}
+	if o.KeepTTL {
+		cmd.Str("KEEPTTL")
+	}
+	return future.Then(c.call(cmd.Finish(), 0), func(v resp.Value) (bool, error) {
+		return !v.IsNull(), nil
+	})
+}
+
+// GetDel returns the value of key and deletes it, or fails with Nil.
+// Safe for concurrent use.
+func (c *Client) GetDel(key string) *future.Future[string] {
+	return toString(c.call(resp.AppendCommand(nil, "GETDEL", key), 0))
+}
+
+// Incr adds 1 to the integer at key and returns the result. Safe for
+// concurrent use.
+func (c *Client) Incr(key string) *future.Future[int64] {
+	return toInt(c.call(resp.AppendCommand(nil, "INCR", key), 0))
+}
+
+// IncrBy adds n to the integer at key and returns the result. Safe for
+// concurrent use.
+func (c *Client) IncrBy(key string, n int64) *future.Future[int64] {
+	return toInt(c.call(resp.NewCommand(nil).Str("INCRBY").Str(key).Int(n).Finish(), 0))
+}
+
+// Decr subtracts 1 from the integer at key and returns the result. Safe
+// for concurrent use.
+func (c *Client) Decr(key string) *future.Future[int64] {
+	return toInt(c.call(resp.AppendCommand(nil, "DECR", key), 0))
+}
+
+// IncrByFloat adds x to the number at key and returns the result. Safe
+// for concurrent use.
+func (c *Client) IncrByFloat(key string, x float64) *future.Future[float64] {
+	return toFloat(c.call(resp.NewCommand(nil).Str("INCRBYFLOAT").Str(key).Float(x).Finish(), 0))
+}
+
+// Append appends value to the string at key and returns its new length.
+// Safe for concurrent use.
+func (c *Client) Append(key, value string) *future.Future[int64] {
+	return toInt(c.call(resp.AppendCommand(nil, "APPEND", key, value), 0))
+}
+
+// StrLen returns the length of the string at key (0 if missing). Safe for
+// concurrent use.
+func (c *Client) StrLen(key string) *future.Future[int64] {
+	return toInt(c.read(resp.AppendCommand(nil, "STRLEN", key)))
+}
+
+// MGet returns the values of keys, in order; missing keys are not Valid.
+// Safe for concurrent use.
+func (c *Client) MGet(keys ...string) *future.Future[[]NullString] {
+	return toNullStrings(c.read(resp.NewCommand(nil).Str("MGET").Strs(keys...).Finish()))
+}
+
+// MSet sets keys to values, given as key, value, key, value... Safe for
+// concurrent use.
+func (c *Client) MSet(kv ...string) *future.Future[struct{}] {
+	if len(kv) == 0 || len(kv)%2 != 0 {
+		return future.Rejected[struct{}](c.loop, ErrOddArgs)
+	}
+	return ignore(c.call(resp.NewCommand(nil).Str("MSET").Strs(kv...).Finish(), 0))
+}

@@ -1,0 +1,75 @@
+package redis_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/eddy-go/eddy/codec/resp"
+	"github.com/eddy-go/eddy/internal/leakcheck"
+	"github.com/eddy-go/eddy/internal/testenv"
+	"github.com/eddy-go/eddy/redis"
+)
+
+func TestMultiExec(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Redis(t)
+	l := startLoop(t)
+	cl := dialClient(t, l, srv, redis.Options{})
+	c := ctx(t)
+	tx := cl.Multi()
+	tx.Queue("SET", "a", "1")
+	tx.Queue("INCR", "a")
+	tx.Queue("LPUSH", "a", "x") // WRONGTYPE at run time: its own element
+	got := must[[]resp.Value](t)(tx.Exec().Await(c))
+	eq(t, "replies", len(got), 3)
+	eq(t, "INCR", must[int64](t)(got[1].Int()), 2)
+	var re *redis.Error
+	if !errors.As(got[2].Err(), &re) || re.Code != "WRONGTYPE" {
+		t.Fatalf("third reply = %v", got[2])
+	}
+	// A command refused while queueing aborts the whole transaction.
+	tx = cl.Multi()
+	tx.Queue("SET", "b", "1")
+	tx.Queue("NOSUCHCOMMAND")
+	if _, err := tx.Exec().Await(c); !errors.As(err, &re) || re.Code != "EXECABORT" {
+		t.Fatalf("Exec with a bad command = %v", err)
+	}
+	if _, err := cl.Sync().Get(c, "b"); !errors.Is(err, redis.Nil) {
+		t.Fatalf("aborted transaction ran: %v", err)
+	}
+	tx = cl.Multi()
+	tx.Queue("SET", struct{}{})
+	if _, err := tx.Exec().Await(c); !errors.Is(err, redis.ErrArgType) {
+		t.Fatalf("Exec with a bad argument = %v", err)
+	}
+}
+
+func TestWatchConflict(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Redis(t)
+	l := startLoop(t)
+	cl := dialClient(t, l, srv, redis.Options{})
+	s := cl.Sync()
+	c := ctx(t)
+	ok(t, errOf(s.Set(c, "balance", "10", redis.SetOptions{})))
+
+	// Without interference, the transaction runs.
+	tx := must[*redis.Tx](t)(cl.Watch("balance").Await(c))
+	cur := must[int64](t)(must[resp.Value](t)(tx.Do("GET", "balance").Await(c)).Int())
+	tx.Queue("SET", "balance", cur+5)
+	must[[]resp.Value](t)(tx.Exec().Await(c))
+	eq(t, "balance", must[string](t)(s.Get(c, "balance")), "15")
+
+	// A write by another connection between WATCH and EXEC aborts it.
+	tx = must[*redis.Tx](t)(cl.Watch("balance").Await(c))
+	must[resp.Value](t)(tx.Do("GET", "balance").Await(c))
+	ok(t, errOf(s.Set(c, "balance", "100", redis.SetOptions{})))
+	tx.Queue("SET", "balance", 0)
+	if _, err := tx.Exec().Await(c); !errors.Is(err, redis.ErrTxAborted) {
+		t.Fatalf("Exec after a conflict = %v, want ErrTxAborted", err)
+	}
+	eq(t, "balance kept", must[string](t)(s.Get(c, "balance")), "100")
+
+	tx = must[*redis.Tx](t)(cl.Watch("balance").Await(c))
+	tx.Discard()
+}
