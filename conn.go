@@ -575,9 +575,19 @@ func (c *Conn) Writev(bufs ...[]byte) error {
 	if total == 0 {
 		return nil
 	}
-	if c.layer() != nil {
+	if e := c.ext; e != nil && e.layer != nil {
+		// All or nothing, like a plain Writev: the high water mark was
+		// checked once above, so no buffer after the first can be refused
+		// with ErrQueueFull and leave the write half done.
 		for _, b := range bufs {
-			if err := c.Write(b); err != nil {
+			if len(b) == 0 {
+				continue
+			}
+			if !e.layerReady {
+				e.pending = append(e.pending, append([]byte(nil), b...))
+				continue
+			}
+			if err := e.layer.Output((*LayerConn)(c), b); err != nil {
 				return err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/eddy-go/eddy/internal/leakcheck"
 )
@@ -89,5 +90,36 @@ func TestLayer(t *testing.T) {
 	}
 	if serverErr != nil || clientErr != nil {
 		t.Fatalf("errors: server %v client %v", serverErr, clientErr)
+	}
+}
+
+// Writev through a layer is all or nothing: a queue that crosses its high
+// water mark part way through does not refuse the later buffers.
+func TestLayerWritevAllOrNothing(t *testing.T) {
+	leakcheck.Check(t)
+	l := newLoop(t)
+	var got []byte
+	ln, _ := l.Listen("tcp", "127.0.0.1:0", &funcHandler{
+		open: func(c *Conn) {
+			// Hold back reading, so that the writer's queue fills.
+			c.PauseRead()
+			l.AfterFunc(50*time.Millisecond, c.ResumeRead)
+		},
+		data: func(c *Conn, d []byte) int { got = append(got, d...); return len(d) },
+	}, WithLayer(func(*Conn) Layer { return &xorLayer{key: 7} }))
+	chunk := bytes.Repeat([]byte("w"), 4<<20)
+	var werr error
+	c, _ := l.Dial("tcp", ln.Addr().String(), &funcHandler{
+		open: func(c *Conn) {
+			c.SetWriteBuffer(1<<10, 1<<20) // crossed by the first buffer
+			werr = c.Writev(chunk, chunk, chunk)
+			c.Close()
+		},
+		close: func(*Conn, error) { l.AfterFunc(50e6, func() { ln.Close() }) },
+	})
+	c.SetLayer(&xorLayer{key: 7})
+	run(t, l)
+	if werr != nil || len(got) != 3*len(chunk) {
+		t.Fatalf("Writev: %v; peer got %d of %d bytes", werr, len(got), 3*len(chunk))
 	}
 }
