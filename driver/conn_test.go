@@ -390,7 +390,14 @@ func TestShutdown(t *testing.T) {
 	if _, err := do(t, cn, "ECHO x"); !errors.Is(err, driver.ErrClosed) {
 		t.Fatalf("after Shutdown: %v", err)
 	}
+	// The driver has written BYE and closed; the test server records it
+	// when its own reader gets there.
+	deadline := time.Now().Add(5 * time.Second)
 	got := srv.lines()
+	for got[len(got)-1] != "BYE" && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+		got = srv.lines()
+	}
 	if got[len(got)-1] != "BYE" {
 		t.Fatalf("server saw %q", got)
 	}
