@@ -2,9 +2,9 @@
 // own non-blocking sockets, timers, idle and next-tick callbacks, signals
 // and the results of blocking work, with no goroutine per connection.
 //
-// A Loop runs on one goroutine, locked to its OS thread. Everything it
-// owns is touched only from that goroutine, through callbacks; other
-// goroutines reach it with Loop.Post. A Group runs one loop per core and
+// A Loop runs on one goroutine. Everything it owns is touched only from
+// that goroutine, through callbacks; other goroutines reach it with
+// Loop.Post. A Group runs one loop per core and
 // shares listeners among them.
 //
 //	l, _ := eddy.New()

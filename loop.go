@@ -13,8 +13,7 @@ import (
 	"github.com/eddy-go/eddy/internal/poll"
 )
 
-// Loop is an event loop: one goroutine, locked to its OS thread, that owns
-// sockets, timers, idle and next-tick callbacks, signal handlers and the
+// Loop is an event loop: one goroutine that owns sockets, timers, idle and next-tick callbacks, signal handlers and the
 // results of blocking work run in a worker pool.
 //
 // Methods are loop-only unless their documentation says otherwise: call
@@ -85,6 +84,7 @@ type config struct {
 	highWater  int
 	maxReadBuf int
 	spin       time.Duration
+	lockThread bool
 }
 
 // Option configures a Loop.
@@ -141,6 +141,16 @@ func WithMaxReadBuffer(n int) Option { return func(c *config) { c.maxReadBuf = n
 // behind the spinning loop until another thread takes it. Off by default.
 func WithSpin(d time.Duration) Option { return func(c *config) { c.spin = d } }
 
+// WithLockedThread locks the loop goroutine to its OS thread for the whole
+// of Run, and the loop sleeps in the kernel's wait call itself, as libuv
+// does. By default an idle loop instead parks in the Go scheduler (where
+// the backend allows it: epoll does), which hands its P to other goroutines
+// at once: a goroutine waiting on the loop (a blocking facade, Await) is
+// then woken in well under the ~20 µs it takes the runtime to notice a
+// thread blocked in a system call. A locked thread is still used where the
+// backend cannot park.
+func WithLockedThread() Option { return func(c *config) { c.lockThread = true } }
+
 // New creates a loop. Safe for concurrent use.
 func New(opts ...Option) (*Loop, error) {
 	cfg := config{workers: 4, lowWater: 16 << 10, highWater: 256 << 10, maxReadBuf: 4 << 20}
@@ -178,8 +188,10 @@ func (l *Loop) Run() error {
 		close(l.done)
 		return nil
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	if !l.parks() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
 	id := loopthread.Enter()
 	l.tid.Store(id)
 	defer loopthread.Leave(id)
@@ -225,6 +237,16 @@ func (l *Loop) Run() error {
 	l.publishStats()
 	close(l.done)
 	return err
+}
+
+// parks turns parking on in the backend, unless WithLockedThread asked for
+// a locked thread, and reports whether it is on.
+func (l *Loop) parks() bool {
+	pk, ok := l.poller.(poll.Parking)
+	if !ok {
+		return false
+	}
+	return pk.SetParking(!l.cfg.lockThread)
 }
 
 func (l *Loop) alive() bool {

@@ -39,6 +39,7 @@ APT_DEPS=(
 	dnsmasq:dnsmasq-base
 	openssl:openssl
 	wrk:wrk
+	nginx:nginx
 )
 
 log() { printf 'deps: %s\n' "$*" >&2; }

@@ -1,9 +1,10 @@
-// Package loopthread records which OS threads are running an eddy loop, so
+// Package loopthread records which goroutines are running an eddy loop, so
 // that code such as future.Await can refuse to block a loop goroutine.
 //
-// A loop goroutine locks itself to its OS thread for the whole of Run, and a
-// locked thread runs no other goroutine, so "the current thread belongs to a
-// loop" is the same as "the current goroutine is a loop goroutine".
+// A goroutine is named by the address of its runtime descriptor (read with
+// a few instructions of assembly on amd64 and arm64) or, elsewhere, by the
+// id in its stack header. Either names one goroutine for its whole life,
+// whether or not it is locked to an OS thread.
 package loopthread
 
 import (
@@ -16,8 +17,8 @@ var (
 	threads sync.Map // thread id -> struct{}
 )
 
-// Enter marks the calling goroutine, which must be locked to its OS thread,
-// as a loop goroutine. It returns the id to pass to Leave.
+// Enter marks the calling goroutine as a loop goroutine. It returns the id
+// to pass to Leave.
 func Enter() uint64 {
 	id := current()
 	threads.Store(id, struct{}{})
@@ -41,7 +42,6 @@ func OnLoop() bool {
 	return ok
 }
 
-// Current returns an identifier of the calling thread (on systems with a
-// cheap thread id) or goroutine. It is stable while the caller stays locked
-// to its OS thread.
+// Current returns an identifier of the calling goroutine, unique among the
+// goroutines alive at the same time.
 func Current() uint64 { return current() }

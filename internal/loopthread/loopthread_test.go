@@ -2,6 +2,7 @@ package loopthread
 
 import (
 	"runtime"
+	"sync"
 	"testing"
 )
 
@@ -32,5 +33,38 @@ func TestEnterLeave(t *testing.T) {
 	}
 	if <-done {
 		t.Error("OnLoop true after Leave")
+	}
+}
+
+// TestCurrentPerGoroutine checks that goroutines alive at once, locked to a
+// thread or not, never share an identifier, and that the identifier stays
+// the same across a goroutine's life.
+func TestCurrentPerGoroutine(t *testing.T) {
+	const n = 64
+	ids := make(chan [2]uint64, n)
+	start := make(chan struct{})
+	var taken sync.WaitGroup
+	taken.Add(n)
+	for i := 0; i < n; i++ {
+		go func() {
+			a := Current()
+			taken.Done()
+			<-start
+			runtime.Gosched()
+			ids <- [2]uint64{a, Current()}
+		}()
+	}
+	taken.Wait() // all n are alive now
+	close(start)
+	seen := map[uint64]bool{Current(): true}
+	for i := 0; i < n; i++ {
+		p := <-ids
+		if p[0] != p[1] {
+			t.Fatalf("identifier changed during a goroutine's life: %x then %x", p[0], p[1])
+		}
+		if seen[p[0]] {
+			t.Fatalf("two live goroutines share identifier %x", p[0])
+		}
+		seen[p[0]] = true
 	}
 }

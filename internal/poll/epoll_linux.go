@@ -3,10 +3,12 @@
 package poll
 
 import (
+	"errors"
 	"io"
 	"net"
 	"os"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -28,6 +30,17 @@ type epoll struct {
 	iov    []unix.Iovec
 	wake   [8]byte
 	closed bool
+
+	// Parking (see Parking): the epoll descriptor is itself registered
+	// with the Go runtime's poller through file, and an idle Wait parks the
+	// goroutine until it turns readable instead of blocking the thread.
+	parking  bool
+	file     *os.File
+	rc       syscall.RawConn
+	parkFn   func(uintptr) bool // p.parkPoll, bound once
+	parkN    int                // parkPoll's results
+	parkErr  error
+	deadline bool // a read deadline is set on file
 }
 
 var _ Poller = (*epoll)(nil)
@@ -51,7 +64,70 @@ func New() (Poller, error) {
 	}
 	p := &epoll{epfd: epfd, evfd: evfd}
 	p.wake[0] = 1
+	p.parkFn = p.parkPoll
 	return p, nil
+}
+
+var _ Parking = (*epoll)(nil)
+
+// SetParking turns parking on or off. It registers the epoll descriptor
+// (nested epoll is allowed by Linux) with the runtime's poller the first
+// time; it reports false, and the backend keeps blocking in epoll_wait,
+// if that fails.
+func (p *epoll) SetParking(on bool) bool {
+	if !on {
+		p.parking = false
+		return false
+	}
+	if p.file == nil {
+		if err := unix.SetNonblock(p.epfd, true); err != nil {
+			return false
+		}
+		f := os.NewFile(uintptr(p.epfd), "epoll")
+		rc, err := f.SyscallConn()
+		if err != nil || f.SetReadDeadline(time.Time{}) != nil {
+			// Not pollable by the runtime: keep the descriptor ours.
+			return false
+		}
+		p.file, p.rc = f, rc
+	}
+	p.parking = true
+	return true
+}
+
+// park waits, with the goroutine parked in the Go scheduler, until the
+// epoll descriptor turns readable or timeoutMs passes (-1: no limit), then
+// collects the events without blocking.
+func (p *epoll) park(timeoutMs int) (int, error) {
+	if timeoutMs < 0 {
+		if p.deadline {
+			p.file.SetReadDeadline(time.Time{})
+			p.deadline = false
+		}
+	} else {
+		p.file.SetReadDeadline(time.Now().Add(time.Duration(timeoutMs) * time.Millisecond))
+		p.deadline = true
+	}
+	p.parkN, p.parkErr = 0, nil
+	err := p.rc.Read(p.parkFn)
+	n, werr := p.parkN, p.parkErr
+	if werr != nil {
+		return n, werr
+	}
+	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		return n, err
+	}
+	return n, nil
+}
+
+// parkPoll is park's RawConn.Read callback: it reports true once events
+// (or an error) are in hand, false to wait for the next edge. It must look
+// even on its first call, though Wait has just looked: RawConn.Read forgets
+// a readiness edge that arrived before it began, so an event (a Wake) that
+// came in between would otherwise be missed.
+func (p *epoll) parkPoll(uintptr) bool {
+	p.parkN, p.parkErr = p.waitNow()
+	return p.parkN != 0 || p.parkErr != nil
 }
 
 func (p *epoll) Register(fd *FD, s Sock, o Owner) error {
@@ -300,6 +376,9 @@ func (p *epoll) Shutdown() error {
 	}
 	p.closed = true
 	unix.Close(p.evfd)
+	if p.file != nil {
+		return p.file.Close()
+	}
 	return wrapErr("close", unix.Close(p.epfd))
 }
 
@@ -313,7 +392,11 @@ func (p *epoll) Wait(timeoutMs int) (int, error) {
 	// makes the blocking call.
 	n, err := p.waitNow()
 	if n == 0 && err == nil && timeoutMs != 0 {
-		n, err = unix.EpollWait(p.epfd, p.events[:], timeoutMs)
+		if p.parking {
+			n, err = p.park(timeoutMs)
+		} else {
+			n, err = unix.EpollWait(p.epfd, p.events[:], timeoutMs)
+		}
 	}
 	if err != nil {
 		if err == unix.EINTR {
@@ -633,3 +716,7 @@ func (p *epoll) waitNow() (int, error) {
 	}
 	return int(r), nil
 }
+
+// fdSys is the per-socket state that epoll needs beyond FD's own fields:
+// none.
+type fdSys struct{}

@@ -37,6 +37,7 @@ type FD struct {
 	owner Owner
 	wbufs [][]byte // pending asynchronous write, owned by the poller
 	file  *fileOp  // pending sendfile, if any
+	sys   fdSys    // backend-specific state (overlapped operations on IOCP)
 }
 
 type fileOp struct {
@@ -124,6 +125,17 @@ type Poller interface {
 	Wake() error
 	// Shutdown closes the poller and its wakeup.
 	Shutdown() error
+}
+
+// Parking is implemented by backends whose Wait can park the calling
+// goroutine in the Go scheduler, rather than block its OS thread in a system
+// call, while there is nothing to do. A parked loop leaves its P to other
+// goroutines at once, so a goroutine that the loop wakes (a blocking facade
+// waiting for its answer) runs without waiting for the runtime to take the
+// P back from a thread stuck in the kernel; and a loop that parks need not
+// be locked to its thread. SetParking reports whether parking is on.
+type Parking interface {
+	SetParking(on bool) bool
 }
 
 // ErrUnsupported is returned where this system has no backend yet.

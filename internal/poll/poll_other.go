@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows && !darwin && !freebsd && !dragonfly && !netbsd && !openbsd
 
 package poll
 
@@ -72,3 +72,6 @@ func AdoptFile(uintptr) (Sock, error) { return InvalidSock, ErrUnsupported }
 
 // WriteOnly reports false.
 func WriteOnly(Sock) bool { return false }
+
+// fdSys is the per-socket backend state: none without a backend.
+type fdSys struct{}

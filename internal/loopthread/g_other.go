@@ -1,4 +1,4 @@
-//go:build !linux && !windows
+//go:build !amd64 && !arm64
 
 package loopthread
 
@@ -8,8 +8,9 @@ import (
 	"strings"
 )
 
-// current falls back to the goroutine id, parsed from the stack header
-// ("goroutine 123 [running]:"), where no cheap thread id exists.
+// current identifies the calling goroutine by its id, parsed from the stack
+// header ("goroutine 123 [running]:"), on architectures where this package
+// has no assembly to read the goroutine descriptor.
 func current() uint64 {
 	var buf [64]byte
 	s := string(buf[:runtime.Stack(buf[:], false)])
