@@ -4,8 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/eddy-go/eddy/bench/internal/pin"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -93,7 +93,7 @@ func benchMain(args []string) int {
 // those this process may use. Suites that generate load pin this process
 // with pinLoad while they run.
 func setupPinning() error {
-	cpus, err := allowedCPUs()
+	cpus, err := pin.Allowed()
 	if err != nil {
 		return err
 	}
@@ -115,17 +115,7 @@ func pinLoad() (restore func(), err error) {
 	if cfg.loadCPU < 0 {
 		return func() {}, nil
 	}
-	if err := pinProcess(cfg.loadCPU); err != nil {
-		return nil, err
-	}
-	// One CPU: more Ps would only take turns on it.
-	prev := runtime.GOMAXPROCS(1)
-	return func() {
-		runtime.GOMAXPROCS(prev)
-		if err := pinProcess(cfg.allCPUs...); err != nil {
-			progress("bench: unpinning: %v", err)
-		}
-	}, nil
+	return pin.Load(cfg.loadCPU)
 }
 
 // progress prints a line about the running suite to stderr.

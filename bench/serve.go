@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/eddy-go/eddy/bench/internal/pin"
 	"os"
 	"sync"
 	"time"
@@ -98,5 +99,5 @@ func pinSelf(cpu int) error {
 	if cpu < 0 {
 		return nil
 	}
-	return pinProcess(cpu)
+	return pin.Process(cpu)
 }

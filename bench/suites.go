@@ -7,6 +7,7 @@ import (
 	"github.com/eddy-go/eddy/bench/filesbench"
 	"github.com/eddy-go/eddy/bench/futures"
 	"github.com/eddy-go/eddy/bench/httpbench"
+	"github.com/eddy-go/eddy/bench/httpclientbench"
 	"github.com/eddy-go/eddy/bench/redisbench"
 	"github.com/eddy-go/eddy/bench/tlsbench"
 )
@@ -20,21 +21,22 @@ type Suite = func(emit Emit) error
 
 // suites maps a suite name, as given to -suite, to the suite.
 var suites = map[string]Suite{
-	"echo":      echoSuite,
-	"idle":      idleSuite,
-	"timers":    timersSuite,
-	"futures":   futures.Run,
-	"tls":       tlsbench.Run,
-	"files":     filesbench.Run,
-	"beanstalk": beanstalkbench.Run,
-	"http":      httpbench.Run,
-	"redis":     redisbench.Run,
+	"echo":       echoSuite,
+	"idle":       idleSuite,
+	"timers":     timersSuite,
+	"futures":    futures.Run,
+	"tls":        tlsbench.Run,
+	"files":      filesbench.Run,
+	"beanstalk":  beanstalkbench.Run,
+	"http":       httpSuite,
+	"redis":      func(e Emit) error { return redisbench.RunPinned(cfg.servCPU, pinLoad, e) },
+	"httpclient": httpclientbench.Run,
 }
 
 // suiteOrder lists the suites in the order "-suite all" runs them: the
 // known ones first, then any others by name.
 func suiteOrder() []string {
-	order := []string{"echo", "idle", "timers", "futures", "tls", "files", "beanstalk", "http", "redis"}
+	order := []string{"echo", "idle", "timers", "futures", "tls", "files", "beanstalk", "http", "redis", "httpclient"}
 	var rest []string
 	for name := range suites {
 		if !slices.Contains(order, name) {
@@ -44,4 +46,13 @@ func suiteOrder() []string {
 	slices.Sort(rest)
 	order = slices.DeleteFunc(order, func(n string) bool { return suites[n] == nil })
 	return append(order, rest...)
+}
+
+// httpSuite runs the http suite with the settings from its environment
+// variables, reporting each figure's runs so that the report carries
+// their median, min and max.
+func httpSuite(e Emit) error {
+	return httpbench.RunWith(httpbench.OptionsFromEnv(), func(impl, scenario, metric, unit string, runs []float64) {
+		emitRuns(e, impl, scenario, metric, unit, runs)
+	})
 }

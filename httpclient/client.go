@@ -16,9 +16,16 @@ const (
 	DefaultMaxIdlePerHost = 16
 	DefaultIdleTimeout    = 90 * time.Second
 	DefaultMaxRedirects   = 10
+	// DefaultExpectContinue is how long a body held after
+	// "Expect: 100-continue" waits for the server's 100 before it is sent
+	// anyway, when Timeouts.ExpectContinue is zero.
+	DefaultExpectContinue = time.Second
 )
 
-// Timeouts bounds the phases of a request. Zero means no bound.
+// Timeouts bounds the phases of a request. Zero means no bound. A request
+// that runs out of time fails with a *TimeoutError, which matches
+// ErrConnectTimeout, ErrHeaderTimeout or ErrRequestTimeout, and
+// context.DeadlineExceeded.
 type Timeouts struct {
 	// Connect bounds the dial and TLS handshake of a new connection.
 	Connect time.Duration
@@ -27,6 +34,11 @@ type Timeouts struct {
 	ResponseHeader time.Duration
 	// Request bounds the whole request: redirects and the whole body.
 	Request time.Duration
+	// ExpectContinue is how long a request body held after
+	// "Expect: 100-continue" waits for the server's 100 (Continue) before
+	// it is sent anyway (default DefaultExpectContinue; negative waits
+	// until the server answers).
+	ExpectContinue time.Duration
 }
 
 // Client is an HTTP/1.1 client whose connections live on eddy loops. Set

@@ -18,7 +18,10 @@ type pconn struct {
 	reused bool // a response has completed on it
 	got    bool // bytes of the current response have arrived
 	keep   bool // the current response allows keep-alive
-	idleT  *eddy.Timer
+	// interim is set between the head of a 1xx response and its EventEnd,
+	// which ends the interim response only, not the exchange.
+	interim bool
+	idleT   *eddy.Timer
 }
 
 // OnOpen starts the trip waiting for the connection.
@@ -60,6 +63,7 @@ func (pc *pconn) OnData(c *eddy.Conn, data []byte) int {
 		case http1.EventHead:
 			r := pc.parser.Response()
 			if r.Interim {
+				pc.interim = true
 				if r.Status == 100 {
 					t.continued()
 				}
@@ -72,6 +76,11 @@ func (pc *pconn) OnData(c *eddy.Conn, data []byte) int {
 		case http1.EventTrailers:
 			t.trailers(pc.parser.Trailers())
 		case http1.EventEnd:
+			if pc.interim {
+				// The end of a 1xx: the final response follows.
+				pc.interim = false
+				continue
+			}
 			pc.t = nil
 			keep := pc.keep && t.bodyDone && n == len(data)
 			pc.pool.release(pc, keep)

@@ -12,12 +12,34 @@ import (
 // bodyChunk is the size of the pieces read from a request body.
 const bodyChunk = 32 << 10
 
+// maxReplayBody bounds the request bodies that Do reads whole, through
+// http.Request.GetBody, so that they can be sent again.
+const maxReplayBody = 64 << 10
+
+// readReplayable reads a small request body that GetBody can replay, and
+// closes it.
+func readReplayable(hreq *http.Request) ([]byte, error) {
+	body, err := hreq.GetBody()
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	hreq.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(body, hreq.ContentLength+1))
+	if err == nil && int64(len(b)) != hreq.ContentLength {
+		err = fmt.Errorf("body of %d bytes, ContentLength %d", len(b), hreq.ContentLength)
+	}
+	return b, err
+}
+
 // Do sends an *http.Request on one of the client's loops and waits for the
 // response head, so that code written for net/http can switch over. The
 // response body streams from the loop through a pipe with backpressure;
 // close it (as with net/http) so that the connection can be reused or
 // dropped. A request body is read on goroutines, one piece at a time, and
-// closed at its end. The request's context cancels the request, body
+// closed at its end or when the exchange ends; a small one that GetBody
+// can replay (up to 64 KiB: strings, bytes) is read whole first, so that
+// it follows 307 and 308 redirects and is retried like Request.Body. The request's context cancels the request, body
 // included. Safe for concurrent use; do not call it on a loop.
 func (c *Client) Do(hreq *http.Request) (*http.Response, error) {
 	l := c.next()
@@ -35,7 +57,17 @@ func (c *Client) Do(hreq *http.Request) (*http.Response, error) {
 		Context: hreq.Context(),
 	}
 	var closeBody func()
-	if hreq.Body != nil && hreq.Body != http.NoBody {
+	switch {
+	case hreq.Body == nil || hreq.Body == http.NoBody:
+	case hreq.GetBody != nil && hreq.ContentLength > 0 && hreq.ContentLength <= maxReplayBody:
+		// A small body that net/http could replay (strings, bytes): sent
+		// as a fixed body, so that it follows 307/308 and is retried.
+		b, err := readReplayable(hreq)
+		if err != nil {
+			return nil, fmt.Errorf("httpclient: request body: %w", err)
+		}
+		req.Body = b
+	default:
 		var once sync.Once
 		closeBody = func() { once.Do(func() { hreq.Body.Close() }) }
 		req.ContentLength = hreq.ContentLength
@@ -60,6 +92,7 @@ func (c *Client) Do(hreq *http.Request) (*http.Response, error) {
 	}
 	pp := newPipe(l)
 	pp.trailer = make(http.Header)
+	pp.closeReq = closeBody
 	if err := l.Post(func() { c.newTrip(l, req, pp).start() }); err != nil {
 		if closeBody != nil {
 			closeBody()

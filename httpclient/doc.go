@@ -18,7 +18,17 @@
 // idle is retried once on a new connection, for idempotent requests only.
 // Names are resolved by the loop's resolver and dialled the Happy Eyeballs
 // way (eddy's Loop.Dial); https runs over tlsx, which verifies certificates
-// by default.
+// by default (a failure matches tlsx.ErrHandshake and unwraps to the
+// crypto/tls or crypto/x509 error).
+//
+// # Proxies
+//
+// Client.Proxy picks a proxy per request: ProxyFromEnvironment reads
+// HTTP_PROXY, HTTPS_PROXY and NO_PROXY as net/http does, ProxyURL sets one.
+// Plain http goes to a forward proxy in absolute form; https goes through a
+// CONNECT tunnel, with TLS to the origin inside it, pooled like a direct
+// connection. User info in the proxy URL becomes Proxy-Authorization. A
+// refused CONNECT fails with a *ProxyError (ErrProxy).
 //
 // # Responses
 //
@@ -42,18 +52,24 @@
 // A request body is a fixed []byte or a stream of pieces (Request.BodyStream
 // on the loop; an io.Reader with Do), sent chunked when its length is
 // unknown, one piece at a time as the connection's write queue drains, and
-// held back after "Expect: 100-continue" until the server's 100 arrives.
-// Send delivers the whole response body; Do streams it through a pipe that
-// stops reading from the socket while the reader lags.
+// held back after "Expect: 100-continue" until the server's 100 arrives
+// (or Timeouts.ExpectContinue passes); a final status instead means the
+// body is never sent and the connection is not reused. Send delivers the
+// whole response body; Stream hands the head and each piece of the body to
+// callbacks on the loop, which can pause the connection; Do streams it
+// through a pipe that stops reading from the socket while the reader lags.
 //
 // # Timeouts and cancellation
 //
-// Timeouts bounds the connect, the wait for the response head and the whole
-// request; the request's context, cancelling Send's future or closing Do's
-// body early aborts it (CancelError).
+// Timeouts bounds the connect (with the TLS handshake), the wait for the
+// response head and the whole request; a request out of time fails with a
+// *TimeoutError, which matches ErrConnectTimeout, ErrHeaderTimeout or
+// ErrRequestTimeout and context.DeadlineExceeded. The request's context,
+// cancelling Send's future or closing Do's body early aborts it
+// (*CancelError, matching ErrCanceled and the context's cause).
 //
 // # Concurrency
 //
-// Send is loop-only; Do and CloseIdleConnections are safe for concurrent
-// use. The Client's fields must not change after the first request.
+// Send and Stream are loop-only; Do and CloseIdleConnections are safe for
+// concurrent use. The Client's fields must not change after the first request.
 package httpclient

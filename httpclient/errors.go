@@ -1,6 +1,7 @@
 package httpclient
 
 import (
+	"context"
 	"errors"
 	"fmt"
 )
@@ -34,8 +35,9 @@ var (
 	ErrInvalidRequest = errors.New("httpclient: invalid request")
 	// ErrNoLoop is returned when the Client has neither Loop nor Group.
 	ErrNoLoop = errors.New("httpclient: client has no Loop or Group")
-	// ErrProxy reports a proxy that could not be used: a bad proxy URL or a
-	// CONNECT refused by the proxy.
+	// ErrProxy reports a proxy that could not be used: a bad proxy URL, a
+	// proxy that closed the connection during CONNECT, or a CONNECT refused
+	// by the proxy (a *ProxyError).
 	ErrProxy = errors.New("httpclient: proxy failed")
 )
 
@@ -86,3 +88,35 @@ func (e *CancelError) Unwrap() []error {
 	}
 	return []error{ErrCanceled, e.Cause}
 }
+
+// ProxyError is the error of a CONNECT request that the proxy refused
+// with a non-2xx status. It matches ErrProxy.
+type ProxyError struct {
+	Target string // the host:port asked for
+	Status int    // the proxy's status code
+}
+
+// Error describes the refusal.
+func (e *ProxyError) Error() string {
+	return fmt.Sprintf("%v: CONNECT %s answered %d", ErrProxy, e.Target, e.Status)
+}
+
+// Unwrap returns ErrProxy.
+func (e *ProxyError) Unwrap() error { return ErrProxy }
+
+// TimeoutError is the error of a request that ran out of time: Kind is
+// ErrConnectTimeout, ErrHeaderTimeout or ErrRequestTimeout. It matches its
+// kind and context.DeadlineExceeded, and its Timeout method reports true,
+// as a net.Error's does.
+type TimeoutError struct {
+	Kind error
+}
+
+// Error describes the timeout.
+func (e *TimeoutError) Error() string { return e.Kind.Error() }
+
+// Unwrap returns the kind and context.DeadlineExceeded.
+func (e *TimeoutError) Unwrap() []error { return []error{e.Kind, context.DeadlineExceeded} }
+
+// Timeout reports true.
+func (e *TimeoutError) Timeout() bool { return true }

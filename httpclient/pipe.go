@@ -26,6 +26,9 @@ var errBodyClosed = errors.New("httpclient: response body closed")
 type pipe struct {
 	loop   *eddy.Loop
 	headCh chan error // the head (nil) or the failure before it
+	// closeReq closes the caller's request body when the exchange ends,
+	// or is nil.
+	closeReq func()
 
 	mu      sync.Mutex
 	cond    sync.Cond
@@ -72,7 +75,15 @@ func (p *pipe) body(t *trip, b []byte) {
 	}
 }
 
+// done closes the request body, off the loop: a caller's Close may block.
+func (p *pipe) done() {
+	if p.closeReq != nil {
+		go p.closeReq()
+	}
+}
+
 func (p *pipe) end(_ *trip, r *Response) {
+	p.done()
 	p.mu.Lock()
 	for k, v := range r.Trailer {
 		p.trailer[k] = v
@@ -83,6 +94,7 @@ func (p *pipe) end(_ *trip, r *Response) {
 }
 
 func (p *pipe) fail(err error) {
+	p.done()
 	p.mu.Lock()
 	started := p.started
 	if started {

@@ -10,14 +10,20 @@ import (
 // hostPool holds the connections of one loop to one origin (scheme, host
 // and port), or to one proxy for plain-http requests. Loop-only.
 type hostPool struct {
-	ls      *loopState
-	key     string
-	addr    string // host:port dialled
-	tls     bool
-	sni     string // host:port whose name TLS verifies
-	idle    []*pconn
-	total   int // open connections, idle ones included
-	waiters []*trip
+	ls   *loopState
+	key  string
+	addr string // host:port dialled
+	tls  bool
+	sni  string // host:port whose name TLS verifies
+	// forward marks a pool of connections to a forward proxy, tunnel one of
+	// CONNECT tunnels through a proxy to sni; proxyAuth is then the
+	// Proxy-Authorization value from the proxy URL's user info, if any.
+	forward   bool
+	tunnel    bool
+	proxyAuth string
+	idle      []*pconn
+	total     int // open connections, idle ones included
+	waiters   []*trip
 }
 
 func (ls *loopState) pool(key string, mk func() *hostPool) *hostPool {
@@ -66,6 +72,12 @@ func (p *hostPool) dial(t *trip) {
 	)
 	l := p.ls.loop
 	switch {
+	case p.tunnel:
+		conn, err = l.Dial("tcp", p.addr, pc, opts...)
+		if err == nil {
+			inner := tlsx.ClientLayer(tlsx.ClientConfig(p.ls.c.TLSConfig, p.sni))
+			conn.SetLayer(&tunnelLayer{target: p.sni, auth: p.proxyAuth, inner: inner})
+		}
 	case p.tls:
 		conn, err = tlsx.Dial(l, "tcp", p.addr, tlsx.ClientConfig(p.ls.c.TLSConfig, p.sni), pc, opts...)
 	default:

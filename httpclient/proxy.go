@@ -1,20 +1,27 @@
 package httpclient
 
 import (
+	"encoding/base64"
+	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
 )
 
 // ProxyFromEnvironment returns a Client.Proxy function that reads
-// HTTP_PROXY and NO_PROXY (or their lower-case forms) once, now. NO_PROXY
-// is a comma-separated list of "*", host names (matching themselves and
-// their subdomains; a leading dot is allowed), IP addresses, and any of
-// those with ":port". Loopback hosts never use a proxy. This version sends
-// only plain-http requests through a proxy; https requests go direct.
+// HTTP_PROXY, HTTPS_PROXY and NO_PROXY (or their lower-case forms) once,
+// now, with net/http's rules: plain-http requests go through HTTP_PROXY as
+// a forward proxy, https requests through a CONNECT tunnel to
+// HTTPS_PROXY. NO_PROXY is a comma-separated list of "*", host names
+// (matching themselves and their subdomains; a leading dot or "*." is
+// allowed), IP addresses, CIDR ranges, and host names or addresses with
+// ":port". Requests to localhost and loopback addresses never use a proxy.
+// A proxy value without a scheme is taken as http://; one that does not
+// parse makes every request that would use it fail with ErrProxy.
 func ProxyFromEnvironment() func(*url.URL) (*url.URL, error) {
-	return proxyFunc(getenv("HTTP_PROXY"), getenv("NO_PROXY"))
+	return proxyFunc(getenv("HTTP_PROXY"), getenv("HTTPS_PROXY"), getenv("NO_PROXY"))
 }
 
 func getenv(name string) string {
@@ -24,58 +31,153 @@ func getenv(name string) string {
 	return os.Getenv(strings.ToLower(name))
 }
 
-func proxyFunc(proxy, noProxy string) func(*url.URL) (*url.URL, error) {
-	if proxy == "" {
-		return func(*url.URL) (*url.URL, error) { return nil, nil }
+// ProxyURL returns a Client.Proxy function that always answers u.
+func ProxyURL(u *url.URL) func(*url.URL) (*url.URL, error) {
+	return func(*url.URL) (*url.URL, error) { return u, nil }
+}
+
+// proxyFunc is ProxyFromEnvironment on given values.
+func proxyFunc(httpProxy, httpsProxy, noProxy string) func(*url.URL) (*url.URL, error) {
+	type choice struct {
+		u   *url.URL
+		err error
 	}
-	if !strings.Contains(proxy, "://") {
-		proxy = "http://" + proxy
-	}
-	pu, perr := url.Parse(proxy)
-	var rules []string
-	for _, r := range strings.Split(noProxy, ",") {
-		if r = strings.ToLower(strings.TrimSpace(r)); r != "" {
-			rules = append(rules, r)
+	parse := func(v string) choice {
+		if v == "" {
+			return choice{}
 		}
+		pu, err := parseProxy(v)
+		return choice{pu, err}
 	}
+	forHTTP, forHTTPS := parse(httpProxy), parse(httpsProxy)
+	rules := parseNoProxy(noProxy)
 	return func(u *url.URL) (*url.URL, error) {
-		if u.Scheme != "http" || bypass(u, rules) {
+		var c choice
+		switch u.Scheme {
+		case "http":
+			c = forHTTP
+		case "https":
+			c = forHTTPS
+		}
+		if (c.u == nil && c.err == nil) || rules.bypass(u) {
 			return nil, nil
 		}
-		return pu, perr
+		return c.u, c.err
 	}
 }
 
-// bypass reports whether NO_PROXY rules, or a loopback host, exempt u.
-func bypass(u *url.URL, rules []string) bool {
-	host := strings.ToLower(u.Hostname())
-	port := u.Port()
-	if host == "localhost" {
-		return true
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return true
-	}
-	for _, r := range rules {
-		if r == "*" {
-			return true
+// parseProxy parses a proxy setting; a bare host:port means http.
+func parseProxy(v string) (*url.URL, error) {
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		if u2, err2 := url.Parse("http://" + v); err2 == nil && u2.Host != "" {
+			return u2, nil
 		}
-		rh, rp := r, ""
-		if h, p, err := net.SplitHostPort(r); err == nil {
-			rh, rp = h, p
+		if err == nil {
+			err = fmt.Errorf("no host in %q", v)
 		}
-		if rp != "" && rp != port {
+		return nil, fmt.Errorf("%w: proxy setting: %w", ErrProxy, err)
+	}
+	return u, nil
+}
+
+// noProxy holds parsed NO_PROXY rules.
+type noProxy struct {
+	all      bool
+	prefixes []netip.Prefix
+	ips      []hostRule // addresses, with an optional port
+	domains  []hostRule // lower-case names without a leading dot
+}
+
+type hostRule struct {
+	host, port string
+	subOnly    bool // given with a leading "." or "*.": subdomains only
+}
+
+func parseNoProxy(v string) noProxy {
+	var np noProxy
+	for _, r := range strings.Split(v, ",") {
+		r = strings.ToLower(strings.TrimSpace(r))
+		switch {
+		case r == "":
+			continue
+		case r == "*":
+			np.all = true
 			continue
 		}
-		rh = strings.TrimPrefix(rh, ".")
-		if host == rh || strings.HasSuffix(host, "."+rh) {
+		if p, err := netip.ParsePrefix(r); err == nil {
+			np.prefixes = append(np.prefixes, p)
+			continue
+		}
+		host, port := r, ""
+		if h, p, err := net.SplitHostPort(r); err == nil {
+			host, port = h, p
+		}
+		if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+			np.ips = append(np.ips, hostRule{host: ip.Unmap().String(), port: port})
+			continue
+		}
+		sub := false
+		if s, ok := strings.CutPrefix(host, "*."); ok {
+			host, sub = s, true
+		} else if s, ok := strings.CutPrefix(host, "."); ok {
+			host, sub = s, true
+		}
+		if host == "" {
+			continue
+		}
+		np.domains = append(np.domains, hostRule{host: host, port: port, subOnly: sub})
+	}
+	return np
+}
+
+// bypass reports whether u goes direct: a loopback host, or a rule.
+func (np noProxy) bypass(u *url.URL) bool {
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	port := u.Port()
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip, ipErr := netip.ParseAddr(host)
+	if ipErr == nil {
+		ip = ip.Unmap()
+		if ip.IsLoopback() {
+			return true
+		}
+	}
+	if np.all {
+		return true
+	}
+	if ipErr == nil {
+		for _, p := range np.prefixes {
+			if p.Contains(ip) {
+				return true
+			}
+		}
+		for _, r := range np.ips {
+			if r.host == ip.String() && (r.port == "" || r.port == port) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, r := range np.domains {
+		if r.port != "" && r.port != port {
+			continue
+		}
+		if strings.HasSuffix(host, "."+r.host) || (!r.subOnly && host == r.host) {
 			return true
 		}
 	}
 	return false
 }
 
-// ProxyURL returns a Client.Proxy function that always answers u.
-func ProxyURL(u *url.URL) func(*url.URL) (*url.URL, error) {
-	return func(*url.URL) (*url.URL, error) { return u, nil }
+// proxyAuth returns the Proxy-Authorization value for the user info of a
+// proxy URL (Basic, RFC 7617), or "".
+func proxyAuth(pu *url.URL) string {
+	if pu.User == nil {
+		return ""
+	}
+	pass, _ := pu.User.Password()
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(pu.User.Username()+":"+pass))
 }

@@ -36,11 +36,12 @@ type trip struct {
 	pumping  bool
 	holdBody bool // waiting for 100 (Continue)
 	askGzip  bool
+	raw      bool // Stream: the body is delivered as sent, never decompressed
 	resp     *Response
 	follow   *Request // the next hop when the current response redirects
 
-	reqT, hdrT, connT *eddy.Timer
-	stopCtx           func() bool
+	reqT, hdrT, connT, expT *eddy.Timer
+	stopCtx                 func() bool
 }
 
 func (c *Client) newTrip(l *eddy.Loop, req *Request, s sink) *trip {
@@ -60,7 +61,7 @@ func (t *trip) start() {
 		return
 	}
 	if d := t.c.Timeouts.Request; d > 0 {
-		t.reqT = t.loop().AfterFunc(d, func() { t.fail(ErrRequestTimeout) })
+		t.reqT = t.loop().AfterFunc(d, func() { t.fail(&TimeoutError{Kind: ErrRequestTimeout}) })
 	}
 	if ctx.Done() != nil {
 		l := t.loop()
@@ -97,34 +98,43 @@ func (t *trip) hop() {
 	}
 	addr := net.JoinHostPort(host, port)
 	key := u.Scheme + "://" + addr
-	dialAddr := addr
-	if !tlsOn && t.c.Proxy != nil {
+	mk := func() *hostPool { return &hostPool{addr: addr, tls: tlsOn, sni: addr} }
+	if t.c.Proxy != nil {
 		pu, err := t.c.Proxy(u)
 		if err != nil {
 			t.fail(fmt.Errorf("%w: %w", ErrProxy, err))
 			return
 		}
 		if pu != nil {
-			if pu.Scheme != "http" || pu.Host == "" {
-				t.fail(fmt.Errorf("%w: unsupported proxy %q", ErrProxy, pu))
+			if pu.Scheme != "http" || pu.Hostname() == "" {
+				t.fail(fmt.Errorf("%w: unsupported proxy %q", ErrProxy, pu.Redacted()))
 				return
 			}
-			dialAddr = pu.Host
+			proxyAddr := pu.Host
 			if pu.Port() == "" {
-				dialAddr = net.JoinHostPort(pu.Hostname(), "80")
+				proxyAddr = net.JoinHostPort(pu.Hostname(), "80")
 			}
-			key = "proxy://" + dialAddr
+			auth := proxyAuth(pu)
+			if tlsOn {
+				// https: a CONNECT tunnel to the origin, TLS inside it.
+				key = "tunnel://" + pu.String() + "/" + addr
+				mk = func() *hostPool {
+					return &hostPool{addr: proxyAddr, tls: true, sni: addr, tunnel: true, proxyAuth: auth}
+				}
+			} else {
+				// http: absolute-form requests to a forward proxy.
+				key = "proxy://" + pu.String()
+				mk = func() *hostPool { return &hostPool{addr: proxyAddr, sni: addr, forward: true, proxyAuth: auth} }
+			}
 		}
 	}
-	p := t.ls.pool(key, func() *hostPool {
-		return &hostPool{addr: dialAddr, tls: tlsOn, sni: addr}
-	})
+	p := t.ls.pool(key, mk)
 	p.acquire(t)
 }
 
 // viaProxy reports whether the current hop goes through a forward proxy.
 func (t *trip) viaProxy() bool {
-	return t.pc != nil && strings.HasPrefix(t.pc.pool.key, "proxy://")
+	return t.pc != nil && t.pc.pool.forward
 }
 
 // attach binds t to pc and writes the request.
@@ -137,6 +147,7 @@ func (t *trip) attach(pc *pconn) {
 	t.gen++
 	pc.t = t
 	pc.got = false
+	pc.interim = false
 	t.bodyDone = false
 	t.resp = nil
 	t.follow = nil
@@ -144,13 +155,13 @@ func (t *trip) attach(pc *pconn) {
 	pc.parser.SetMethod(method)
 	if !pc.open {
 		if d := t.c.Timeouts.Connect; d > 0 {
-			t.connT = t.loop().AfterFunc(d, func() { t.fail(ErrConnectTimeout) })
+			t.connT = t.loop().AfterFunc(d, func() { t.fail(&TimeoutError{Kind: ErrConnectTimeout}) })
 		}
 	}
 	if d := t.c.Timeouts.ResponseHeader; d > 0 {
-		t.hdrT = t.loop().AfterFunc(d, func() { t.fail(ErrHeaderTimeout) })
+		t.hdrT = t.loop().AfterFunc(d, func() { t.fail(&TimeoutError{Kind: ErrHeaderTimeout}) })
 	}
-	head, err := t.appendHead(nil)
+	head, err := t.appendHead(make([]byte, 0, 256+len(t.req.Body)))
 	if err != nil {
 		pc.t = nil
 		t.pc = nil
@@ -164,10 +175,13 @@ func (t *trip) attach(pc *pconn) {
 		t.holdBody = t.expectContinue()
 		if !t.holdBody {
 			t.pump()
+		} else {
+			t.holdTimer()
 		}
 	case len(t.req.Body) > 0 && t.expectContinue():
 		pc.conn.Write(head)
 		t.holdBody = true
+		t.holdTimer()
 	default:
 		// One write: with a layer (TLS), Writev may queue part of it.
 		pc.conn.Write(append(head, t.req.Body...))
@@ -179,12 +193,34 @@ func (t *trip) expectContinue() bool {
 	return strings.EqualFold(t.req.Header.Get("Expect"), "100-continue")
 }
 
+// holdTimer sends a held body anyway after Timeouts.ExpectContinue, for
+// servers that do not answer 100.
+func (t *trip) holdTimer() {
+	d := t.c.Timeouts.ExpectContinue
+	if d == 0 {
+		d = DefaultExpectContinue
+	}
+	if d < 0 {
+		return
+	}
+	gen := t.gen
+	t.expT = t.loop().AfterFunc(d, func() {
+		if !t.done && gen == t.gen {
+			t.continued()
+		}
+	})
+}
+
 // continued sends a body held for 100 (Continue).
 func (t *trip) continued() {
-	if !t.holdBody {
+	if !t.holdBody || t.done || t.pc == nil {
 		return
 	}
 	t.holdBody = false
+	if t.expT != nil {
+		t.expT.Stop()
+		t.expT = nil
+	}
 	if t.req.BodyStream != nil {
 		t.pump()
 		return
@@ -309,10 +345,16 @@ func (t *trip) end() {
 		t.hop()
 		return
 	}
+	if t.resp == nil {
+		t.fail(&ResponseError{Kind: ErrMalformedResponse})
+		return
+	}
 	if !t.bodyDone {
-		// The server answered before taking the whole body: it is not
-		// sent, and the connection was closed.
+		// The server answered before taking the whole body (a 417 after
+		// "Expect: 100-continue", an early error): the rest is not sent,
+		// and the connection was not pooled.
 		t.bodyDone = true
+		t.holdBody = false
 	}
 	t.finish()
 	t.sink.end(t, t.resp)
@@ -345,12 +387,12 @@ func (t *trip) fail(err error) {
 }
 
 func (t *trip) stopPhaseTimers() {
-	for _, tm := range []*eddy.Timer{t.hdrT, t.connT} {
+	for _, tm := range []*eddy.Timer{t.hdrT, t.connT, t.expT} {
 		if tm != nil {
 			tm.Stop()
 		}
 	}
-	t.hdrT, t.connT = nil, nil
+	t.hdrT, t.connT, t.expT = nil, nil, nil
 }
 
 func (t *trip) finish() {

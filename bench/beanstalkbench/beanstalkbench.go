@@ -24,17 +24,10 @@
 package beanstalkbench
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +35,8 @@ import (
 	gobs "github.com/beanstalkd/go-beanstalk"
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/beanstalk"
+	"github.com/eddy-go/eddy/bench/internal/figures"
+	"github.com/eddy-go/eddy/bench/internal/srvproc"
 	"github.com/eddy-go/eddy/future"
 )
 
@@ -58,11 +53,16 @@ var body = make([]byte, 100)
 
 // Run runs the suite and reports each figure through emit.
 func Run(emit func(impl, scenario, metric string, value float64, unit string)) error {
-	addr, pid, stop, err := startServer()
+	srv, err := srvproc.Start(srvproc.Config{
+		Program: "beanstalkd",
+		Args:    func(port int) []string { return []string{"-l", "127.0.0.1", "-p", strconv.Itoa(port)} },
+		CPU:     -1,
+	})
 	if err != nil {
 		return err
 	}
-	defer stop()
+	defer srv.Stop()
+	addr, pid := srv.Addr, srv.Pid
 	loop, err := eddy.New(eddy.WithKeepAlive())
 	if err != nil {
 		return err
@@ -83,31 +83,13 @@ func Run(emit func(impl, scenario, metric string, value float64, unit string)) e
 	// Rounds interleave the implementations, so that a burst of load
 	// from elsewhere on the machine does not fall on one of them only;
 	// each figure is the median of its rounds.
-	type key struct{ impl, scenario, metric, unit string }
-	var order []key
-	figures := map[key][]float64{}
-	add := func(k key, v float64) {
-		if figures[k] == nil {
-			order = append(order, k)
-		}
-		figures[k] = append(figures[k], v)
-	}
-	var cpu [2]time.Duration // server's and this process's, at the last mark
-	mark := func() (server, client time.Duration, ok bool) {
-		s, err1 := cpuTime(strconv.Itoa(pid))
-		c, err2 := cpuTime("self")
-		if err1 != nil || err2 != nil {
-			return 0, 0, false
-		}
-		server, client = s-cpu[0], c-cpu[1]
-		cpu = [2]time.Duration{s, c}
-		return server, client, true
-	}
+	var figs figures.Set
+	cpu := figures.NewCPU(pid)
 	record := func(impl, scenario string, n int, d time.Duration) {
-		add(key{impl, scenario, "throughput", "ops/s"}, float64(n)/d.Seconds())
-		if server, client, ok := mark(); ok {
-			add(key{impl, scenario, "server-cpu", "us/op"}, float64(server.Microseconds())/float64(n))
-			add(key{impl, scenario, "client-cpu", "us/op"}, float64(client.Microseconds())/float64(n))
+		figs.Add(impl, scenario, "throughput", "ops/s", float64(n)/d.Seconds())
+		if server, client, ok := cpu.Mark(); ok {
+			figs.Add(impl, scenario, "server-cpu", "us/op", float64(server.Microseconds())/float64(n))
+			figs.Add(impl, scenario, "client-cpu", "us/op", float64(client.Microseconds())/float64(n))
 		}
 	}
 	run := 0
@@ -120,14 +102,14 @@ func Run(emit func(impl, scenario, metric string, value float64, unit string)) e
 			for _, im := range impls {
 				run++
 				tube := fmt.Sprintf("bench-%d", run)
-				mark()
+				cpu.Mark()
 				d, err := im.put(tube, conc, n)
 				if err != nil {
 					return fmt.Errorf("%s put-c%d: %w", im.name, conc, err)
 				}
 				record(im.name, fmt.Sprintf("put-c%d", conc), n, d)
 				// The puts just made fill the tube for reserve-delete.
-				mark()
+				cpu.Mark()
 				d, err = im.take(tube, conc, n)
 				if err != nil {
 					return fmt.Errorf("%s reserve-delete-c%d: %w", im.name, conc, err)
@@ -136,69 +118,8 @@ func Run(emit func(impl, scenario, metric string, value float64, unit string)) e
 			}
 		}
 	}
-	for _, k := range order {
-		v := figures[k]
-		slices.Sort(v)
-		emit(k.impl, k.scenario, k.metric, v[len(v)/2], k.unit)
-	}
+	figs.EmitMedians(emit)
 	return nil
-}
-
-// startServer runs beanstalkd on a free loopback port until stop.
-func startServer() (addr string, pid int, stop func(), err error) {
-	bin, err := exec.LookPath("beanstalkd")
-	if err != nil {
-		home, _ := os.UserHomeDir()
-		cached := filepath.Join(home, ".cache", "eddy-testbin", "bin", "beanstalkd")
-		if _, serr := os.Stat(cached); serr != nil {
-			return "", 0, nil, fmt.Errorf("beanstalkbench: beanstalkd not installed: %w", err)
-		}
-		bin = cached
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", 0, nil, err
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(bin, "-l", "127.0.0.1", "-p", strconv.Itoa(port))
-	if err := cmd.Start(); err != nil {
-		return "", 0, nil, err
-	}
-	stop = func() { cmd.Process.Kill(); cmd.Wait() }
-	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return addr, cmd.Process.Pid, stop, nil
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return "", 0, nil, fmt.Errorf("beanstalkbench: beanstalkd did not start: %w", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// cpuTime returns the user plus system CPU time of a process ("self" or a
-// pid) from /proc, to 10ms; it fails where there is no /proc.
-func cpuTime(proc string) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + proc + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	i := bytes.LastIndexByte(b, ')')
-	f := strings.Fields(string(b[i+1:]))
-	if i < 0 || len(f) < 13 {
-		return 0, errors.New("beanstalkbench: unexpected /proc stat")
-	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, errors.New("beanstalkbench: unexpected /proc stat")
-	}
-	return time.Duration(ut+st) * 10 * time.Millisecond, nil // USER_HZ is 100 on Linux
 }
 
 // split runs fn on conc goroutines sharing n operations, and times them.

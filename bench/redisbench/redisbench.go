@@ -23,8 +23,12 @@
 //   - rueidis: goroutines sharing one rueidis client (auto-pipelining,
 //     client-side caching off).
 //
-// The client and the server are not pinned to CPUs here; the suite runner
-// pins this process.
+// Pinning (RunPinned, which the suite runner uses): redis-server runs on
+// the server CPU under taskset, and this process, the client, is bound to
+// the load CPU with GOMAXPROCS=1 while it measures, as the Redis issue
+// asks. The ceiling of what the server can do is measured the same way
+// with `redis-benchmark -P 16` (impl "redis-benchmark-P16", scenarios
+// get-ceiling and set-ceiling), when redis-benchmark is installed.
 package redisbench
 
 import (
@@ -32,10 +36,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +47,8 @@ import (
 	"time"
 
 	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/bench/internal/figures"
+	"github.com/eddy-go/eddy/bench/internal/srvproc"
 	"github.com/eddy-go/eddy/redis"
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/rueidis"
@@ -54,6 +60,8 @@ var (
 	opsByConc = map[int]int{1: 3000, 64: 30000, 1024: 60000}
 	concs     = []int{1, 64, 1024}
 	rounds    = 3
+	// ceilingOps is the request count of each redis-benchmark run.
+	ceilingOps = 1000000
 )
 
 var value = "0123456789abcdef" // 16 bytes
@@ -65,13 +73,32 @@ type impl struct {
 	run  func(set bool, conc, n int) (time.Duration, []float64, error)
 }
 
-// Run runs the suite and reports each figure through emit.
+// Run runs the suite, unpinned, and reports each figure through emit.
 func Run(emit func(impl, scenario, metric string, value float64, unit string)) error {
-	addr, pid, stop, err := startServer()
+	return RunPinned(-1, nil, emit)
+}
+
+// RunPinned runs the suite with redis-server on serverCPU (-1: anywhere)
+// and calls pinClient, if not nil, to bind this process to the client's
+// CPU for the measurements; pinClient returns the function that undoes it.
+func RunPinned(serverCPU int, pinClient func() (restore func(), err error), emit func(impl, scenario, metric string, value float64, unit string)) error {
+	srv, dir, err := startServer(serverCPU)
 	if err != nil {
 		return err
 	}
-	defer stop()
+	defer os.RemoveAll(dir)
+	defer srv.Stop()
+	addr, pid := srv.Addr, srv.Pid
+	if pinClient != nil {
+		restore, err := pinClient()
+		if err != nil {
+			return err
+		}
+		defer restore()
+	}
+	if err := ceiling(addr, emit); err != nil {
+		return err
+	}
 	loop, err := eddy.New(eddy.WithKeepAlive())
 	if err != nil {
 		return err
@@ -108,26 +135,8 @@ func Run(emit func(impl, scenario, metric string, value float64, unit string)) e
 		{"rueidis", rueidisRun(rd)},
 	}
 
-	type fkey struct{ impl, scenario, metric, unit string }
-	var order []fkey
-	figures := map[fkey][]float64{}
-	add := func(k fkey, v float64) {
-		if figures[k] == nil {
-			order = append(order, k)
-		}
-		figures[k] = append(figures[k], v)
-	}
-	var cpu [2]time.Duration
-	mark := func() (server, client time.Duration, ok bool) {
-		s, err1 := cpuTime(strconv.Itoa(pid))
-		c, err2 := cpuTime("self")
-		if err1 != nil || err2 != nil {
-			return 0, 0, false
-		}
-		server, client = s-cpu[0], c-cpu[1]
-		cpu = [2]time.Duration{s, c}
-		return server, client, true
-	}
+	var figs figures.Set
+	cpu := figures.NewCPU(pid)
 	for range rounds {
 		for _, conc := range concs {
 			n := opsByConc[conc]
@@ -137,26 +146,22 @@ func Run(emit func(impl, scenario, metric string, value float64, unit string)) e
 					scenario = fmt.Sprintf("set-c%d", conc)
 				}
 				for _, im := range impls {
-					mark()
+					cpu.Mark()
 					d, lat, err := im.run(set, conc, n)
 					if err != nil {
 						return fmt.Errorf("%s %s: %w", im.name, scenario, err)
 					}
-					add(fkey{im.name, scenario, "throughput", "ops/s"}, float64(n)/d.Seconds())
-					add(fkey{im.name, scenario, "p99", "us"}, percentile(lat, 0.99))
-					if server, client, ok := mark(); ok {
-						add(fkey{im.name, scenario, "server-cpu", "us/op"}, float64(server.Microseconds())/float64(n))
-						add(fkey{im.name, scenario, "client-cpu", "us/op"}, float64(client.Microseconds())/float64(n))
+					figs.Add(im.name, scenario, "throughput", "ops/s", float64(n)/d.Seconds())
+					figs.Add(im.name, scenario, "p99", "us", percentile(lat, 0.99))
+					if server, client, ok := cpu.Mark(); ok {
+						figs.Add(im.name, scenario, "server-cpu", "us/op", float64(server.Microseconds())/float64(n))
+						figs.Add(im.name, scenario, "client-cpu", "us/op", float64(client.Microseconds())/float64(n))
 					}
 				}
 			}
 		}
 	}
-	for _, k := range order {
-		v := figures[k]
-		slices.Sort(v)
-		emit(k.impl, k.scenario, k.metric, v[len(v)/2], k.unit)
-	}
+	figs.EmitMedians(emit)
 	return nil
 }
 
@@ -290,76 +295,83 @@ func rueidisRun(c rueidis.Client) func(bool, int, int) (time.Duration, []float64
 	}
 }
 
-// startServer runs redis-server on a free loopback port until stop.
-func startServer() (addr string, pid int, stop func(), err error) {
-	bin, err := exec.LookPath("redis-server")
+// startServer runs redis-server on a free loopback port, on cpu (-1:
+// anywhere), with no persistence; dir is its working directory, for the
+// caller to remove.
+func startServer(cpu int) (srv *srvproc.Server, dir string, err error) {
+	dir, err = os.MkdirTemp("", "redisbench")
 	if err != nil {
-		home, _ := os.UserHomeDir()
-		cached := filepath.Join(home, ".cache", "eddy-testbin", "bin", "redis-server")
-		if _, serr := os.Stat(cached); serr != nil {
-			return "", 0, nil, fmt.Errorf("redisbench: redis-server not installed: %w", err)
-		}
-		bin = cached
+		return nil, "", err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err = srvproc.Start(srvproc.Config{
+		Program: "redis-server",
+		Args: func(port int) []string {
+			return []string{"--bind", "127.0.0.1", "--port", strconv.Itoa(port),
+				"--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"}
+		},
+		CPU:   cpu,
+		Ready: ping,
+	})
 	if err != nil {
-		return "", 0, nil, err
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir, err := os.MkdirTemp("", "redisbench")
-	if err != nil {
-		return "", 0, nil, err
-	}
-	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port),
-		"--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no")
-	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
-		return "", 0, nil, err
+		return nil, "", err
 	}
-	stop = func() { cmd.Process.Kill(); cmd.Wait(); os.RemoveAll(dir) }
-	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	for deadline := time.Now().Add(5 * time.Second); ; {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			_, err = c.Write([]byte("PING\r\n"))
-			buf := make([]byte, 7)
-			if err == nil {
-				c.SetReadDeadline(time.Now().Add(time.Second))
-				_, err = c.Read(buf)
-			}
-			c.Close()
-			if err == nil && bytes.HasPrefix(buf, []byte("+PONG")) {
-				return addr, cmd.Process.Pid, stop, nil
-			}
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return "", 0, nil, fmt.Errorf("redisbench: redis-server did not start: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return srv, dir, nil
 }
 
-// cpuTime returns the user plus system CPU time of a process ("self" or a
-// pid) from /proc, to 10ms; it fails where there is no /proc.
-func cpuTime(proc string) (time.Duration, error) {
-	b, err := os.ReadFile("/proc/" + proc + "/stat")
+// ping succeeds once the server at addr answers PING.
+func ping(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, errors.New("redisbench: unexpected /proc stat")
+	defer c.Close()
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return err
 	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0, errors.New("redisbench: unexpected /proc stat")
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	buf := make([]byte, 7)
+	if _, err := io.ReadAtLeast(c, buf, 5); err != nil {
+		return err
 	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, errors.New("redisbench: unexpected /proc stat")
+	if !bytes.HasPrefix(buf, []byte("+PONG")) {
+		return fmt.Errorf("redisbench: PING answered %q", buf)
 	}
-	return time.Duration(ut+st) * 10 * time.Millisecond, nil // USER_HZ is 100 on Linux
+	return nil
+}
+
+// ceiling reports what redis-server can do with `redis-benchmark -P 16`
+// (50 connections, 16-byte values), run from this process's CPUs: the
+// ceiling that the clients are measured against. Skipped when
+// redis-benchmark is not installed.
+func ceiling(addr string, emit func(impl, scenario, metric string, value float64, unit string)) error {
+	bin, err := exec.LookPath("redis-benchmark")
+	if err != nil {
+		return nil
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	n := strconv.Itoa(ceilingOps)
+	out, err := exec.Command(bin, "-h", host, "-p", port, "-P", "16", "-c", "50", "-d", "16",
+		"-n", n, "-r", "1024", "-t", "get,set", "--csv").Output()
+	if err != nil {
+		return fmt.Errorf("redisbench: redis-benchmark: %w", err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Split(line, ",")
+		if len(f) < 2 {
+			continue
+		}
+		name := strings.Trim(f[0], `"`)
+		rps, err := strconv.ParseFloat(strings.Trim(f[1], `"`), 64)
+		if err != nil {
+			continue // the header line
+		}
+		switch name {
+		case "GET":
+			emit("redis-benchmark-P16", "get-ceiling", "throughput", rps, "ops/s")
+		case "SET":
+			emit("redis-benchmark-P16", "set-ceiling", "throughput", rps, "ops/s")
+		}
+	}
+	return nil
 }

@@ -12,8 +12,8 @@ func TestRunSmoke(t *testing.T) {
 	if _, err := exec.LookPath("redis-server"); err != nil && os.Getenv("EDDY_REQUIRE_SERVERS") != "1" {
 		t.Skip("redis-server not installed")
 	}
-	defer func(o map[int]int, r int) { opsByConc, rounds = o, r }(opsByConc, rounds)
-	opsByConc, rounds = map[int]int{1: 50, 64: 640, 1024: 2048}, 1
+	defer func(o map[int]int, r, c int) { opsByConc, rounds, ceilingOps = o, r, c }(opsByConc, rounds, ceilingOps)
+	opsByConc, rounds, ceilingOps = map[int]int{1: 50, 64: 640, 1024: 2048}, 1, 20000
 	got := map[string]bool{}
 	err := Run(func(impl, scenario, metric string, v float64, unit string) {
 		if metric == "throughput" && (unit != "ops/s" || v <= 0) || v < 0 {
@@ -24,8 +24,16 @@ func TestRunSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 4 implementations, 6 scenarios, 4 metrics.
-	if len(got) != 96 {
-		t.Fatalf("%d figures, want 96", len(got))
+	// 4 implementations, 6 scenarios, 4 metrics; and the two ceilings
+	// when redis-benchmark is installed.
+	want := 96
+	if _, err := exec.LookPath("redis-benchmark"); err == nil {
+		want += 2
+		if !got["redis-benchmark-P16 get-ceiling throughput"] || !got["redis-benchmark-P16 set-ceiling throughput"] {
+			t.Error("no redis-benchmark ceiling reported")
+		}
+	}
+	if len(got) != want {
+		t.Fatalf("%d figures, want %d", len(got), want)
 	}
 }

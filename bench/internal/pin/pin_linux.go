@@ -1,15 +1,16 @@
-package main
+package pin
 
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 
 	"golang.org/x/sys/unix"
 )
 
-// allowedCPUs returns the CPUs this process may run on, in order.
-func allowedCPUs() ([]int, error) {
+// Allowed returns the CPUs this process may run on, in order.
+func Allowed() ([]int, error) {
 	var set unix.CPUSet
 	if err := unix.SchedGetaffinity(0, &set); err != nil {
 		return nil, err
@@ -23,10 +24,10 @@ func allowedCPUs() ([]int, error) {
 	return cpus, nil
 }
 
-// pinProcess binds every thread of this process to cpus. Threads created
+// Process binds every thread of this process to cpus. Threads created
 // later inherit the binding from the thread that creates them, which is
 // itself bound, so the whole process stays on cpus.
-func pinProcess(cpus ...int) error {
+func Process(cpus ...int) error {
 	var set unix.CPUSet
 	for _, c := range cpus {
 		set.Set(c)
@@ -46,4 +47,23 @@ func pinProcess(cpus ...int) error {
 		}
 	}
 	return nil
+}
+
+// Load binds this process to cpu and sets GOMAXPROCS to 1, as a load
+// generator or a measured client should run; restore puts back the CPUs
+// and GOMAXPROCS it found.
+func Load(cpu int) (restore func(), err error) {
+	prevCPUs, err := Allowed()
+	if err != nil {
+		return nil, err
+	}
+	if err := Process(cpu); err != nil {
+		Process(prevCPUs...)
+		return nil, err
+	}
+	prev := runtime.GOMAXPROCS(1)
+	return func() {
+		runtime.GOMAXPROCS(prev)
+		Process(prevCPUs...)
+	}, nil
 }
