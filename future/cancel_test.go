@@ -252,3 +252,55 @@ func mustSettle[T any](t *testing.T, f *future.Future[T]) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// Interests taken in different ways (a step's, counted in the consumer
+// list; a combinator's and a forwarding step's, counted apart), with
+// hooks attached between them, all keep a producer alive, and the
+// producer is cancelled only when the last of them is withdrawn, in any
+// order.
+func TestCancelMixedInterests(t *testing.T) {
+	type consumer struct {
+		name   string
+		attach func(f *future.Future[int]) func() // returns the withdrawal
+	}
+	consumers := []consumer{
+		{"step", func(f *future.Future[int]) func() {
+			g := future.Map(f, func(v int) int { return v })
+			return func() { g.Cancel(nil) }
+		}},
+		{"all", func(f *future.Future[int]) func() {
+			g := future.All(f)
+			return func() { g.Cancel(nil) }
+		}},
+		{"forward", func(f *future.Future[int]) func() {
+			g := future.ThenFuture(future.Resolved[int](nil, 0), func(int) *future.Future[int] { return f })
+			return func() { g.Cancel(nil) }
+		}},
+	}
+	for _, order := range [][]int{{0, 1, 2}, {1, 0, 2}, {2, 1, 0}, {0, 2, 1}} {
+		l := newLoop(t)
+		f, p, canceled := producer(t, l)
+		var withdraw []func()
+		for _, i := range order {
+			withdraw = append(withdraw, consumers[i].attach(f))
+			p.OnCancel(func(error) {}) // a hook between interests
+		}
+		for k, w := range withdraw {
+			w()
+			l.Sync()
+			select {
+			case <-canceled:
+				if k != len(withdraw)-1 {
+					t.Fatalf("order %v: producer cancelled after %d of %d withdrawals", order, k+1, len(withdraw))
+				}
+			default:
+				if k == len(withdraw)-1 {
+					t.Fatalf("order %v: producer not cancelled after every withdrawal", order)
+				}
+			}
+		}
+		if p.Resolve(1) {
+			t.Fatalf("order %v: Resolve after cancellation reported true", order)
+		}
+	}
+}

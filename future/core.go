@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"sync/atomic"
+	"unsafe"
 )
 
 // Settlement states of a core. A future is claimed by exactly one settler,
@@ -45,6 +46,13 @@ type node struct {
 	c     consumer
 	s     *sched // where c must run; nil: inline, on any goroutine
 	flags uint8
+	aux   uint8 // private to c (the steps keep their mode here)
+	// cnt is, while n is in a pending future's list, how many nodes from
+	// n down were attached by take: interests not counted in core.want.
+	// It is written without atomics when n is attached for the first
+	// time (nothing else can see n yet) and atomically when n is attached
+	// again (a stale reader of its old list may still look at it).
+	cnt int32
 }
 
 // settledMarker is the head of a settled future that needs no
@@ -101,22 +109,51 @@ func (c *core) claimCancel() bool {
 	}
 }
 
-// attach adds n to c's consumers and reports true, or reports false without
-// adding it when c has already settled; the caller then runs n itself.
-func (c *core) attach(n *node) bool {
+// attach adds n, a node never attached before, to c's consumers and
+// reports true, or reports false without adding it when c has already
+// settled; the caller then runs n itself.
+func (c *core) attach(n *node) bool { return c.link(n, 0, false) }
+
+// attachCounted is attach for a node that takes an interest in c, counted
+// in the list rather than in c.want (which saves an atomic add).
+func (c *core) attachCounted(n *node) bool { return c.link(n, 1, false) }
+
+// reattach is attach for a node that may have been attached before.
+func (c *core) reattach(n *node) bool { return c.link(n, 0, true) }
+
+func (c *core) link(n *node, inc int32, again bool) bool {
 	for {
 		h := c.head.Load()
-		if h != nil && h.flags&flagSettled != 0 {
-			if h != &settledMarker && n.flags&flagHook == 0 {
-				h.c.(*checkNode).handled.Store(true)
+		var cnt int32
+		if h != nil {
+			if h.flags&flagSettled != 0 {
+				if h != &settledMarker && n.flags&flagHook == 0 {
+					h.c.(*checkNode).handled.Store(true)
+				}
+				return false
 			}
-			return false
+			cnt = atomic.LoadInt32(&h.cnt)
 		}
 		n.next = h
+		if again {
+			atomic.StoreInt32(&n.cnt, cnt+inc)
+		} else {
+			n.cnt = cnt + inc
+		}
 		if c.head.CompareAndSwap(h, n) {
 			return true
 		}
 	}
+}
+
+// interest reports how many consumers still want c, given left, the value
+// of c.want after a drop: the interests counted in c.want plus those
+// counted in c's list.
+func (c *core) interest(left int32) int32 {
+	if h := c.head.Load(); h != nil && h.flags&flagSettled == 0 {
+		left += atomic.LoadInt32(&h.cnt)
+	}
+	return left
 }
 
 // complete publishes a settlement in state final (the claimer has written
@@ -125,6 +162,13 @@ func (c *core) attach(n *node) bool {
 // settledMarker, and a check is scheduled. Hooks are dropped unless the
 // future was cancelled.
 func (c *core) complete(final uint32) *node {
+	if final != stRejected {
+		h := c.head.Swap(&settledMarker)
+		if final != stCanceled && hasHook(h) {
+			h = dropHooks(h)
+		}
+		return h
+	}
 	var chk *checkNode
 	for {
 		h := c.head.Load()
@@ -161,6 +205,16 @@ func scan(list *node) (handled, hooks bool) {
 		}
 	}
 	return
+}
+
+// hasHook reports whether list holds a hook.
+func hasHook(list *node) bool {
+	for n := list; n != nil; n = n.next {
+		if n.flags&flagHook != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func dropHooks(list *node) *node {
@@ -254,7 +308,7 @@ func dropInterest(u *core, ce *CancelError, stack []*core) []*core {
 	if u == nil || u == &releasedCore {
 		return stack
 	}
-	if u.want.Add(-1) <= 0 && u.cancel(ce) {
+	if u.interest(u.want.Add(-1)) <= 0 && u.cancel(ce) {
 		stack = append(stack, u)
 	}
 	return stack
@@ -262,21 +316,31 @@ func dropInterest(u *core, ce *CancelError, stack []*core) []*core {
 
 // awaiting is the "currently awaited future" of a single-input consumer,
 // swapped atomically so that a cancel racing with a step releases exactly
-// one of the old and the new future.
-type awaiting struct{ p atomic.Pointer[core] }
+// one of the old and the new future. Its pointer is written without
+// atomics only while no other goroutine can reach it: by init, before the
+// consumer is attached, and by forget, after the consumer's output was
+// settled by the consumer itself (a settled output is never released).
+type awaiting struct{ p unsafe.Pointer } // *core
+
+// init sets the first awaited future, before the consumer is shared.
+func (a *awaiting) init(c *core) { a.p = unsafe.Pointer(c) }
+
+// load returns the awaited future: nil once forgotten, &releasedCore once
+// released.
+func (a *awaiting) load() *core { return (*core)(atomic.LoadPointer(&a.p)) }
 
 // move switches from the current future to next (whose interest the caller
 // has already taken). It reports false if the consumer was released
 // meanwhile; next's interest has then been dropped again.
 func (a *awaiting) move(next *core) bool {
 	for {
-		old := a.p.Load()
-		if old == &releasedCore {
+		old := atomic.LoadPointer(&a.p)
+		if old == unsafe.Pointer(&releasedCore) {
 			ce := &CancelError{Cause: context.Canceled}
 			releaseUp(dropInterest(next, ce, nil), ce)
 			return false
 		}
-		if a.p.CompareAndSwap(old, next) {
+		if atomic.CompareAndSwapPointer(&a.p, old, unsafe.Pointer(next)) {
 			return true
 		}
 	}
@@ -284,8 +348,12 @@ func (a *awaiting) move(next *core) bool {
 
 // done forgets c once it has delivered its result, so that a settled
 // chain does not keep what came before it alive.
-func (a *awaiting) done(c *core) { a.p.CompareAndSwap(c, nil) }
+func (a *awaiting) done(c *core) { atomic.CompareAndSwapPointer(&a.p, unsafe.Pointer(c), nil) }
+
+// forget is done for a consumer that has just settled its own output
+// (won its claim): nothing can release it any more, so no atomics.
+func (a *awaiting) forget() { a.p = nil }
 
 func (a *awaiting) release(ce *CancelError, stack []*core) []*core {
-	return dropInterest(a.p.Swap(&releasedCore), ce, stack)
+	return dropInterest((*core)(atomic.SwapPointer(&a.p, unsafe.Pointer(&releasedCore))), ce, stack)
 }

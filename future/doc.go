@@ -95,8 +95,12 @@
 // # Cost
 //
 // A future is one allocation; so is each step (its output future and its
-// link in the source's consumer list share the step's allocation). Consumer
-// lists are intrusive, lock-free lists, so a future needs no slice for its
-// consumers, one or many. Settling and attaching are a few atomic
-// operations; no mutex is taken.
+// link in the source's consumer list share the step's allocation: 128
+// bytes for a Then from int to int). Consumer lists are intrusive,
+// lock-free lists, so a future needs no slice for its consumers, one or
+// many. No mutex is taken: attaching a step is one compare-and-swap (its
+// interest in the source is counted in the list itself), settling a
+// future is one compare-and-swap and one swap, and a future owned by an
+// executor costs one more compare-and-swap to queue its consumers there.
+// Finding an executor's queue is a lock-free cache hit.
 package future

@@ -121,10 +121,10 @@ func (f *Future[T]) Cancel(cause error) bool {
 	return cancelTree(&f.core, cause)
 }
 
-// take adds interest and attaches n, or runs n at once if f has settled.
+// take attaches n, a fresh node, with an interest in f, or runs n at
+// once if f has settled.
 func (f *Future[T]) take(n *node) {
-	f.want.Add(1)
-	if !f.attach(n) {
+	if !f.attachCounted(n) {
 		runList(n)
 	}
 }

@@ -83,7 +83,7 @@ func (p *Promise[T]) Follow(src *Future[T]) bool {
 	fw := &follower[T]{dst: f, src: src}
 	fw.n = node{c: fw}
 	fw.hook = node{c: (*followHook[T])(fw), flags: flagHook}
-	fw.wait.p.Store(&src.core)
+	fw.wait.init(&src.core)
 	src.want.Add(1)
 	if !f.attach(&fw.hook) {
 		runList(&fw.hook) // cancelled meanwhile

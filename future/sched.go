@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 	"weak"
 )
 
@@ -131,11 +132,11 @@ func drain(cur *sched, q *queue) int {
 		if n == nil {
 			return count
 		}
-		q.head = n.next
-		if q.head == nil {
+		if q.head = n.next; q.head == nil {
 			q.tail = nil
+		} else {
+			n.next = nil
 		}
-		n.next = nil
 		var ready *node
 		switch s := n.s; {
 		case s == cur || s == nil:
@@ -162,13 +163,15 @@ func (q *queue) pushList(lifo *node) {
 	if lifo == nil {
 		return
 	}
-	last := lifo
-	var rev *node
-	for n := lifo; n != nil; {
-		next := n.next
-		n.next = rev
-		rev = n
-		n = next
+	last, rev := lifo, lifo
+	if lifo.next != nil { // a list of one (the common case) is its own reverse
+		rev = nil
+		for n := lifo; n != nil; {
+			next := n.next
+			n.next = rev
+			rev = n
+			n = next
+		}
 	}
 	if q.tail == nil {
 		q.head = rev
@@ -180,19 +183,43 @@ func (q *queue) pushList(lifo *node) {
 
 // The registry maps executors to their sched without keeping either alive:
 // a sched lives as long as a future (or a posted drain) refers to it, and
-// it holds its executor. slots is a lock-free cache in front of the map.
-type slotEntry struct {
-	key uintptr
-	wp  weak.Pointer[sched]
-}
-
+// it holds its executor. In front of it, hot is a lock-free cache of
+// strong references, indexed by the executor's pointer, which turns
+// schedOf into two loads and a comparison. hot is emptied after every
+// garbage collection, so it delays the collection of an executor that is
+// no longer used by one cycle at most.
 const nslots = 64
 
 var (
-	slots [nslots]atomic.Pointer[slotEntry]
+	hot   [nslots]atomic.Pointer[sched]
 	regMu sync.Mutex
 	reg   = map[uintptr]weak.Pointer[sched]{}
 )
+
+// gcTick is allocated for its cleanup, which runs after the garbage
+// collection that finds it unreachable.
+type gcTick struct{ _ *byte }
+
+func init() { armHotReset() }
+
+// armHotReset arranges for hot to be emptied after the next garbage
+// collection, and again after each one.
+func armHotReset() {
+	runtime.AddCleanup(new(gcTick), func(struct{}) {
+		for i := range hot {
+			hot[i].Store(nil)
+		}
+		armHotReset()
+	}, struct{}{})
+}
+
+// ifaceData returns the data word of an interface value: for an executor
+// of a pointer type, the pointer itself. Only used to pick a hot slot.
+func ifaceData(e Executor) uintptr {
+	return uintptr((*[2]unsafe.Pointer)(unsafe.Pointer(&e))[1])
+}
+
+func hotSlot(key uintptr) *atomic.Pointer[sched] { return &hot[(key>>4^key>>10)%nslots] }
 
 // schedOf returns the sched of e, or nil for a nil Executor. Executors of
 // a pointer type share one sched per pointer; other executors get a new
@@ -201,34 +228,33 @@ func schedOf(e Executor) *sched {
 	if e == nil {
 		return nil
 	}
+	// Only schedSlow fills hot, with executors of pointer types: if e has
+	// the same dynamic type, comparing compares pointers, and otherwise
+	// it is false at once, so it cannot panic on an incomparable e.
+	if s := hotSlot(ifaceData(e)).Load(); s != nil && s.exec == e {
+		return s
+	}
+	return schedSlow(e)
+}
+
+func schedSlow(e Executor) *sched {
 	v := reflect.ValueOf(e)
 	if v.Kind() != reflect.Pointer {
 		return newSched(e, true)
 	}
 	key := v.Pointer()
-	slot := &slots[(key>>4^key>>10)%nslots]
-	if ent := slot.Load(); ent != nil && ent.key == key {
-		if s := ent.wp.Value(); s != nil && s.exec == e {
-			return s
-		}
-	}
-	return schedSlow(e, key, slot)
-}
-
-func schedSlow(e Executor, key uintptr, slot *atomic.Pointer[slotEntry]) *sched {
 	regMu.Lock()
 	defer regMu.Unlock()
 	if wp, ok := reg[key]; ok {
 		if s := wp.Value(); s != nil && s.exec == e {
-			slot.Store(&slotEntry{key, wp})
+			hotSlot(key).Store(s)
 			return s
 		}
 	}
 	s := newSched(e, true)
-	wp := weak.Make(s)
-	reg[key] = wp
+	reg[key] = weak.Make(s)
 	runtime.AddCleanup(s, forget, key)
-	slot.Store(&slotEntry{key, wp})
+	hotSlot(key).Store(s)
 	return s
 }
 

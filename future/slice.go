@@ -100,7 +100,7 @@ func (op *seqOp[T, U, R]) fire() *node {
 			return nil
 		}
 		op.cur = h
-		if h.attach(&op.n) {
+		if h.reattach(&op.n) {
 			return nil
 		}
 		op.cur = nil
@@ -254,7 +254,7 @@ func (sl *limitSlot[T, U]) fire() *node {
 			return nil
 		}
 		sl.idx, sl.cur = i, h
-		if h.attach(&sl.n) {
+		if h.reattach(&sl.n) {
 			return nil
 		}
 		sl.cur = nil

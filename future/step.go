@@ -1,6 +1,9 @@
 package future
 
-import "errors"
+import (
+	"errors"
+	"unsafe"
+)
 
 // Step modes of step (type-changing) and same (type-preserving).
 const (
@@ -90,79 +93,88 @@ func (f *Future[T]) OnSettle(fn func(v T, err error)) {
 	newSame(f, modeOnSettle, fn)
 }
 
-// step is the consumer behind Then, Map and ThenFuture. Its output future
-// comes first so that the future is the start of the one allocation.
+// step is the consumer behind Then, Map and ThenFuture: one allocation
+// holding the output future (first, so that the future is the start of
+// the allocation), the node it waits with, what it waits on and the step
+// function. The mode is kept in n.aux.
 type step[T, U any] struct {
-	out   Future[U]
-	n     node
-	src   *Future[T]
-	inner *Future[U] // set while waiting for a flattened future
-	wait  awaiting
-	mode  uint8
-	fn    any
+	out  Future[U]
+	n    node
+	wait awaiting // the source, a *Future[T]; the flattened *Future[U] once n.aux&auxInner
+	fn   any
 }
+
+// auxInner marks, in a step's n.aux, that it waits for a flattened future.
+const auxInner uint8 = 0x80
+
+// futureOf returns the Future[T] whose core is c (a Future starts with its
+// core).
+func futureOf[T any](c *core) *Future[T] { return (*Future[T])(unsafe.Pointer(c)) }
 
 func newStep[T, U any](f *Future[T], mode uint8, fn any) *Future[U] {
 	if f == nil {
 		return rejectedOn[U](nil, ErrNilFuture)
 	}
-	st := &step[T, U]{src: f, mode: mode, fn: fn}
+	st := &step[T, U]{fn: fn}
 	st.out.s = f.s
 	st.out.up = &st.wait
-	st.n = node{c: st, s: f.s}
-	st.wait.p.Store(&f.core)
+	st.n.c = st
+	st.n.s = f.s
+	st.n.aux = mode
+	st.wait.init(&f.core)
 	f.take(&st.n)
 	return &st.out
 }
 
 func (st *step[T, U]) fire() *node {
-	if in := st.inner; in != nil {
-		st.inner = nil
-		st.wait.done(&in.core)
-		return st.out.finish(in.val, in.err)
+	fn := st.fn
+	st.fn = nil
+	c := st.wait.load()
+	if c == nil || c == &releasedCore {
+		return nil // cancelled: the output is settled already
 	}
-	src, fn := st.src, st.fn
-	st.src, st.fn = nil, nil
-	st.wait.done(&src.core)
-	var zero U
+	if st.n.aux&auxInner != 0 {
+		in := futureOf[U](c)
+		return settleStep(&st.out, &st.wait, in.val, in.err)
+	}
 	if st.out.state.Load() != stPending {
 		return nil
 	}
+	src := futureOf[T](c)
+	var zero U
 	if src.err != nil {
-		return st.out.finish(zero, src.err)
+		return settleStep(&st.out, &st.wait, zero, src.err)
 	}
-	switch st.mode {
+	switch st.n.aux {
 	case modeThen:
 		v, err := call1(fn.(func(T) (U, error)), src.val)
-		return st.out.finish(v, err)
+		return settleStep(&st.out, &st.wait, v, err)
 	case modeMap:
 		v, err := callMap(fn.(func(T) U), src.val)
-		return st.out.finish(v, err)
+		return settleStep(&st.out, &st.wait, v, err)
 	default:
 		h, err := callFut(fn.(func(T) *Future[U]), src.val)
 		if err != nil {
-			return st.out.finish(zero, err)
+			return settleStep(&st.out, &st.wait, zero, err)
 		}
-		return forward(&st.out, &st.n, &st.wait, &st.inner, h)
+		return forward(&st.out, &st.n, &st.wait, h)
 	}
 }
 
 func (st *step[T, U]) abort(err error) *node {
-	st.src, st.fn, st.inner = nil, nil, nil
+	st.fn = nil
 	var zero U
-	return st.out.finish(zero, err)
+	return settleStep(&st.out, &st.wait, zero, err)
 }
 
 // same is the consumer behind the steps that keep the type: Catch,
-// CatchFuture, Finally, Tap, OnSettle and the mirror of WithContext.
+// CatchFuture, Finally, Tap, OnSettle and the mirror of WithContext. The
+// mode is kept in n.aux.
 type same[T any] struct {
-	out   Future[T]
-	n     node
-	src   *Future[T]
-	inner *Future[T]
-	wait  awaiting
-	mode  uint8
-	fn    any
+	out  Future[T]
+	n    node
+	wait awaiting // the source, then the flattened future; both *Future[T]
+	fn   any
 }
 
 func newSame[T any](f *Future[T], mode uint8, fn any) *Future[T] {
@@ -175,34 +187,39 @@ func newSame[T any](f *Future[T], mode uint8, fn any) *Future[T] {
 }
 
 func newSameStep[T any](f *Future[T], mode uint8, fn any) *same[T] {
-	st := &same[T]{src: f, mode: mode, fn: fn}
+	st := &same[T]{fn: fn}
 	st.out.s = f.s
 	st.out.up = &st.wait
-	st.n = node{c: st, s: f.s}
-	st.wait.p.Store(&f.core)
+	st.n.c = st
+	st.n.s = f.s
+	st.n.aux = mode
+	st.wait.init(&f.core)
 	return st
 }
 
 func (st *same[T]) fire() *node {
-	if in := st.inner; in != nil {
-		st.inner = nil
-		st.wait.done(&in.core)
-		return st.out.finish(in.val, in.err)
-	}
-	src, fn := st.src, st.fn
-	st.src, st.fn = nil, nil
-	st.wait.done(&src.core)
-	if st.mode == modeMirror {
+	mode := st.n.aux
+	fn := st.fn
+	st.fn = nil
+	if mode == modeMirror {
 		if stop, ok := fn.(func() bool); ok {
 			stop()
 		}
+	}
+	c := st.wait.load()
+	if c == nil || c == &releasedCore {
+		return nil // cancelled: the output is settled already
+	}
+	src := futureOf[T](c)
+	if mode&auxInner != 0 {
+		return settleStep(&st.out, &st.wait, src.val, src.err)
 	}
 	if st.out.state.Load() != stPending {
 		return nil
 	}
 	v, err := src.val, src.err
 	var zero T
-	switch st.mode {
+	switch mode {
 	case modeCatch:
 		if err != nil {
 			v, err = callCatch(fn.(func(error) (T, error)), err)
@@ -211,9 +228,9 @@ func (st *same[T]) fire() *node {
 		if err != nil {
 			h, perr := callCatchFut(fn.(func(error) *Future[T]), err)
 			if perr != nil {
-				return st.out.finish(zero, perr)
+				return settleStep(&st.out, &st.wait, zero, perr)
 			}
-			return forward(&st.out, &st.n, &st.wait, &st.inner, h)
+			return forward(&st.out, &st.n, &st.wait, h)
 		}
 	case modeFinally:
 		if perr := callFinally(fn.(func())); perr != nil {
@@ -228,37 +245,58 @@ func (st *same[T]) fire() *node {
 	case modeOnSettle:
 		err = callOnSettle(fn.(func(T, error)), v, err)
 	}
-	return st.out.finish(v, err)
+	return settleStep(&st.out, &st.wait, v, err)
 }
 
 func (st *same[T]) abort(err error) *node {
-	if stop, ok := st.fn.(func() bool); ok && st.mode == modeMirror {
+	if stop, ok := st.fn.(func() bool); ok && st.n.aux == modeMirror {
 		stop()
 	}
-	st.src, st.fn, st.inner = nil, nil, nil
+	st.fn = nil
 	var zero T
-	return st.out.finish(zero, err)
+	return settleStep(&st.out, &st.wait, zero, err)
 }
 
-// forward makes out settle as h does: it takes interest in h, makes h the
-// awaited future (for cancellation) and attaches n, whose next fire copies
-// *slot into out. If h has settled already, out settles now.
-func forward[U any](out *Future[U], n *node, w *awaiting, slot **Future[U], h *Future[U]) *node {
+// forward makes out settle as h does. If h has settled already, out
+// settles now; otherwise forward takes interest in h, makes h the awaited
+// future (for cancellation) and attaches n, whose next fire copies h's
+// result into out.
+func forward[U any](out *Future[U], n *node, w *awaiting, h *Future[U]) *node {
 	var zero U
 	if h == nil {
-		return out.finish(zero, ErrNilFuture)
+		return settleStep(out, w, zero, ErrNilFuture)
+	}
+	if hd := h.head.Load(); hd != nil && hd.flags&flagSettled != 0 {
+		// Settled already (say, Resolved): copy it, without taking an
+		// interest in h or waiting on it.
+		markHandled(hd)
+		return settleStep(out, w, h.val, h.err)
 	}
 	h.want.Add(1)
 	if !w.move(&h.core) {
 		return nil
 	}
-	*slot = h
+	n.aux |= auxInner
 	n.s = nil // copying a settled result is safe anywhere
-	if h.attach(n) {
+	if h.reattach(n) {
 		return nil
 	}
-	*slot = nil
-	return out.finish(h.val, h.err)
+	return settleStep(out, w, h.val, h.err)
+}
+
+// settleStep settles out, the output of a single-input consumer that waits
+// through w, from inside a drain, and returns out's consumers for the
+// drain to run. Once it has won out, nothing can release w any more, so
+// it forgets the awaited future without atomics. It does nothing (and
+// returns nil) if out was settled meanwhile, for example cancelled.
+func settleStep[U any](out *Future[U], w *awaiting, v U, err error) *node {
+	final := finalState(err)
+	if !out.claim(final) {
+		return nil
+	}
+	w.forget()
+	out.val, out.err = v, err
+	return out.complete(final)
 }
 
 // finish settles a future that is still pending, from inside a drain, and

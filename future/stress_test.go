@@ -103,3 +103,50 @@ func TestStoppedExecutor(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// Consumers attach to a shared future from many goroutines at once, then
+// all but one withdraw at once: the producer stays alive until the last
+// withdraws. Steps, combinators and waiters count their interests in
+// different ways; they are mixed here.
+func TestConcurrentInterests(t *testing.T) {
+	const rounds, racers = 100, 8
+	for range rounds {
+		f, p := future.New[int](nil)
+		var canceled atomic.Bool
+		p.OnCancel(func(error) { canceled.Store(true) })
+		outs := make([]interface{ Cancel(error) bool }, racers)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range racers {
+			wg.Go(func() {
+				<-start
+				switch i % 3 {
+				case 0:
+					outs[i] = future.Map(f, func(v int) int { return v })
+				case 1:
+					outs[i] = future.All(f)
+				default:
+					outs[i] = f.Catch(func(err error) (int, error) { return 0, err })
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		start = make(chan struct{})
+		for i := range racers - 1 {
+			wg.Go(func() {
+				<-start
+				outs[i].Cancel(nil)
+			})
+		}
+		close(start)
+		wg.Wait()
+		if canceled.Load() {
+			t.Fatal("producer cancelled while a consumer still wants it")
+		}
+		outs[racers-1].Cancel(nil)
+		if !canceled.Load() {
+			t.Fatal("producer not cancelled after every consumer withdrew")
+		}
+	}
+}

@@ -16,7 +16,7 @@ func Timeout[T any](f *Future[T], d time.Duration) *Future[T] {
 	op := &timeoutOp[T]{src: f, d: d}
 	op.out.s = f.s
 	op.out.up = &op.wait
-	op.wait.p.Store(&f.core)
+	op.wait.init(&f.core)
 	op.n = node{c: op, s: f.s}
 	f.want.Add(1)
 	if f.s == nil {

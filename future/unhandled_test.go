@@ -119,3 +119,31 @@ func TestDefaultUnhandledHandler(t *testing.T) {
 		t.Fatal("previous handler not returned")
 	}
 }
+
+// A step that returns a future settled already hands its result on at
+// once; a rejection it returns counts as handled by the step, so only the
+// end of the chain is reported, or nothing if the chain catches it.
+func TestForwardSettledFuture(t *testing.T) {
+	errMine := errors.New("forwarded settled")
+	seen := catchUnhandled(t, is(errMine))
+	l := newLoop(t)
+	var caught, ok *future.Future[int]
+	l.Do(func() {
+		caught = future.ThenFuture(future.Resolved(l, 1), func(int) *future.Future[int] {
+			return future.Rejected[int](l, errMine)
+		}).Catch(func(err error) (int, error) { return 7, nil })
+		ok = future.ThenFuture(future.Resolved(l, 1), func(v int) *future.Future[int] {
+			return future.Resolved(l, v+1)
+		})
+	})
+	if v := mustGet(t, caught); v != 7 {
+		t.Fatalf("caught %d", v)
+	}
+	if v := mustGet(t, ok); v != 2 {
+		t.Fatalf("forwarded %d", v)
+	}
+	l.Sync()
+	if errs := seen(); len(errs) != 0 {
+		t.Fatalf("reported %v", errs)
+	}
+}

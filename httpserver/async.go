@@ -11,9 +11,7 @@ import "github.com/eddy-go/eddy/future"
 // Loop-only.
 func Wait[T any](w *ResponseWriter, f *future.Future[T], fn func(v T, err error)) {
 	w.holds++
-	if w.onAbort == nil {
-		w.onAbort = func() { f.Cancel(ErrConnClosed) }
-	}
+	w.OnAbort(func() { f.Cancel(ErrConnClosed) })
 	l := w.sc.t.Loop()
 	f.OnSettle(func(v T, err error) {
 		run := func() {

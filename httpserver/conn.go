@@ -3,6 +3,7 @@ package httpserver
 import (
 	"errors"
 	"net"
+	"os"
 	"time"
 
 	"github.com/eddy-go/eddy"
@@ -26,6 +27,18 @@ type transport interface {
 	Defer(fn func())
 	Loop() *eddy.Loop
 	RemoteAddr() net.Addr
+	// CanSendFile reports whether SendFile copies in the kernel, so
+	// that Buffered counts the bytes the handler gave.
+	CanSendFile() bool
+	SendFile(f *os.File, off, n int64) error
+	// Buffered is the number of bytes given and not yet written.
+	Buffered() int
+	// WatchDrain(true) makes onDrain run only once everything given has
+	// been written, so that finished files can be reported.
+	WatchDrain(on bool)
+	// Hijack hands the connection to the handler fn returns; the
+	// state machine is done with it.
+	Hijack(fn UpgradeFunc)
 }
 
 // Deadline kinds.
@@ -64,15 +77,22 @@ type serverConn struct {
 	cur   *Request   // request whose body is being parsed, or nil
 	queue []*Request // requests whose responses are not fully sent, in order
 	out   []byte     // output of the front response not yet given to t
+	held  []segment  // output that goes before out: file regions
+	files []fileWait // file regions given to t, not yet written
+	sent  int64      // bytes given to t
 
 	arena []byte // scratch for copying heads
+	spare []byte // a response body buffer to reuse (see takeBuf)
 
-	blocked   bool // the last write of out returned ErrQueueFull
-	inData    bool // inside onData: output is batched
-	paused    bool // reading paused by us
-	closing   bool // parse no more requests; close when the queue is done
-	closeSent bool // t.Close called
-	closed    bool // the connection has closed
+	blocked     bool     // the last write of out returned ErrQueueFull
+	inData      bool     // inside onData: output is batched
+	paused      bool     // reading paused by us
+	closing     bool     // parse no more requests; close when the queue is done
+	closeSent   bool     // t.Close called
+	closed      bool     // the connection has closed
+	closeLater  bool     // closeSent, but t.Close waits for the output to go
+	hijackLater bool     // an upgrade waits for the output to go
+	upHold      *Request // upgrade request parsed, its answer pending: parse no further
 
 	leftover  int       // bytes of an incomplete head left after the last onData
 	headStart time.Time // when an incomplete head began
@@ -109,6 +129,10 @@ func (sc *serverConn) onData(data []byte) int {
 			sc.pause()
 			break
 		}
+		if sc.upHold != nil {
+			sc.pause()
+			break
+		}
 		n, ev, err := sc.p.Parse(data[used:])
 		used += n
 		if err != nil {
@@ -132,7 +156,13 @@ func (sc *serverConn) onData(data []byte) int {
 			r := sc.cur
 			sc.cur = nil
 			r.bodyEnd(nil)
-			if !r.queued {
+			if r.upgrade && r.queued {
+				// The bytes that follow may belong to another
+				// protocol: parse no further until the handler
+				// has answered.
+				sc.upHold = r
+				sc.tryHijack()
+			} else if !r.queued {
 				sc.advance()
 			}
 		}
@@ -212,6 +242,13 @@ func (sc *serverConn) advance() {
 		if !w.ended {
 			break
 		}
+		if w.upgrading() != nil {
+			sc.tryHijack()
+			return
+		}
+		if sc.upHold == w.req {
+			sc.upHold = nil
+		}
 		sc.queue[0].queued = false
 		copy(sc.queue, sc.queue[1:])
 		sc.queue[len(sc.queue)-1] = nil
@@ -223,6 +260,10 @@ func (sc *serverConn) advance() {
 		if len(sc.queue) > 0 {
 			nw := &sc.queue[0].w
 			nw.front = true
+			if nw.ext != nil && nw.ext.segs != nil {
+				sc.takeSegs(nw.ext.segs)
+				nw.ext.segs = nil
+			}
 			sc.out = append(sc.out, nw.pending...)
 			nw.pending = nil
 		}
@@ -245,6 +286,9 @@ func (sc *serverConn) advance() {
 // canRead reports whether parsing may go on.
 func (sc *serverConn) canRead() bool {
 	if sc.closed || sc.closeSent {
+		return false
+	}
+	if sc.upHold != nil {
 		return false
 	}
 	if sc.cur != nil {
@@ -283,7 +327,13 @@ func (sc *serverConn) kick() {
 
 // flush gives the batched output to the transport.
 func (sc *serverConn) flush() {
-	if len(sc.out) == 0 || sc.closed {
+	if sc.closed {
+		return
+	}
+	if len(sc.held) > 0 && !sc.flushHeld() {
+		return
+	}
+	if len(sc.out) == 0 {
 		return
 	}
 	err := sc.t.Write(sc.out)
@@ -292,6 +342,10 @@ func (sc *serverConn) flush() {
 		return
 	}
 	sc.blocked = false
+	sc.sent += int64(len(sc.out))
+	if sc.files != nil {
+		sc.checkFiles()
+	}
 	if cap(sc.out) > 4*outFlush {
 		sc.out = nil
 	} else {
@@ -301,12 +355,23 @@ func (sc *serverConn) flush() {
 
 // writable reports whether the front response may write more.
 func (sc *serverConn) writable() bool {
-	return !sc.blocked && len(sc.out) < outFlush*4 && sc.t.Writable()
+	return !sc.blocked && len(sc.held) == 0 && len(sc.out) < outFlush*4 && sc.t.Writable()
 }
 
 func (sc *serverConn) onDrain() {
 	sc.blocked = false
 	sc.flush()
+	sc.checkFiles()
+	if sc.hijackLater {
+		sc.hijackLater = false
+		sc.tryHijack()
+		return
+	}
+	if sc.closeLater && len(sc.out) == 0 && len(sc.held) == 0 {
+		sc.closeLater = false
+		sc.t.Close()
+		return
+	}
 	sc.notifyWritable()
 }
 
@@ -330,6 +395,13 @@ func (sc *serverConn) closeConn() {
 	sc.closing = true
 	sc.flush()
 	sc.closeSent = true
+	if len(sc.out) > 0 || len(sc.held) > 0 {
+		// The transport's queue is full: close once it has taken the
+		// rest (onDrain).
+		sc.closeLater = true
+		sc.pause()
+		return
+	}
 	sc.t.Close()
 }
 
@@ -341,6 +413,7 @@ func (sc *serverConn) onClose() {
 	sc.closed = true
 	sc.deadline = time.Time{}
 	sc.out = nil
+	sc.releaseFiles()
 	q := sc.queue
 	sc.queue = nil
 	for _, r := range q {
@@ -432,6 +505,12 @@ func (sc *serverConn) onTimer() {
 	sc.deadline = time.Time{}
 	switch sc.dkind {
 	case dlIdle:
+		if len(sc.files) > 0 || len(sc.held) > 0 || sc.t.Buffered() > 0 {
+			// The last response is still going out (a large file to
+			// a slow reader): the connection is not idle yet.
+			sc.setDeadline(dlIdle, add(now, sc.srv.idleTimeout()))
+			return
+		}
 		sc.closeConn()
 	case dlHeader:
 		if sc.leftover > 0 && sc.cur == nil && len(sc.queue) == 0 {
@@ -461,6 +540,26 @@ func (sc *serverConn) onTimer() {
 		r.w.closeAfter = true
 		sc.advance()
 		sc.closeConn()
+	}
+}
+
+// spareMax bounds the capacity of the body buffer a connection keeps
+// for its next response, so that idle connections hold little.
+const spareMax = 4 << 10
+
+// takeBuf lends the connection's spare body buffer, if it has one, to a
+// response that starts buffering; commit gives it back (putBuf) once
+// its bytes are copied out.
+func (sc *serverConn) takeBuf() []byte {
+	b := sc.spare
+	sc.spare = nil
+	return b
+}
+
+// putBuf keeps b as the spare body buffer if it is small enough.
+func (sc *serverConn) putBuf(b []byte) {
+	if c := cap(b); c > 0 && c <= spareMax {
+		sc.spare = b[:0]
 	}
 }
 
@@ -507,6 +606,7 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 		r.ContentLength = 0
 	}
 	r.expect = hd.ExpectContinue
+	r.upgrade = hd.Upgrade
 	r.w.sc = sc
 	r.w.req = r
 	r.w.isHEAD = r.Method == "HEAD"

@@ -34,6 +34,26 @@
 // ResponseWriter.OnWritable says when to go on: a slow client holds only
 // its own connection.
 //
+// # Files, filters, interim responses and upgrades
+//
+// ResponseWriter.SendFile queues a region of a file as body bytes: the
+// kernel copies it to the socket (sendfile), in order with the bytes
+// written before and after, and a callback says when the file may be
+// closed. Connections that cannot (TLS) refuse it with
+// ErrSendFileUnsupported, and the caller reads the file instead.
+//
+// A BodyFilter (SetBodyFilter) transforms the body on its way out, as
+// web.Gzip compresses it; a filter may change the header until it first
+// emits, and remove itself.
+//
+// WriteInterim sends 1xx responses, such as 103 (Early Hints), before
+// the final one. A request that asks to switch protocols
+// (Request.IsUpgrade) may be answered with ResponseWriter.Upgrade: after
+// the 101, the server stops parsing HTTP on the connection and hands it,
+// with the bytes that followed the request, to a handler of the caller's
+// (WebSocket builds on this). Until such a request has been answered,
+// the bytes after it are not parsed.
+//
 // # Protocol
 //
 // Connections are kept alive and pipelined: requests are parsed ahead,

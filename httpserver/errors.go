@@ -1,6 +1,10 @@
 package httpserver
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/eddy-go/eddy"
+)
 
 // Sentinel errors. Test for them with errors.Is.
 var (
@@ -27,7 +31,27 @@ var (
 	// ErrServerRunning is returned by Serve on a server that is already
 	// serving.
 	ErrServerRunning = errors.New("httpserver: server already serving")
+	// ErrSendFileUnsupported is returned by ResponseWriter.SendFile on
+	// a connection that cannot copy files in the kernel, such as one
+	// with a TLS layer.
+	ErrSendFileUnsupported = errors.New("httpserver: sendfile not supported on this connection")
+	// ErrFileRange is returned by ResponseWriter.SendFile for a negative
+	// offset or length.
+	ErrFileRange = errors.New("httpserver: bad file region")
+	// ErrFilterLate is returned by SetBodyFilter once body bytes have
+	// been written.
+	ErrFilterLate = errors.New("httpserver: body filter set after the body began")
+	// ErrInterim is returned by WriteInterim for a status that is not
+	// an interim one (100, 102-199), or once the final head is sent.
+	ErrInterim = errors.New("httpserver: interim response not allowed")
+	// ErrNotUpgrade is returned by Upgrade for a request that did not
+	// ask to switch protocols, or that cannot be switched now.
+	ErrNotUpgrade = errors.New("httpserver: request cannot be upgraded")
 	// ErrNotServing is returned by Shutdown on a server that is not
 	// serving.
 	ErrNotServing = errors.New("httpserver: server not serving")
 )
+
+// errQueueFull is eddy.ErrQueueFull, named here for the files that do
+// not import eddy.
+var errQueueFull = eddy.ErrQueueFull

@@ -2,7 +2,9 @@ package httpserver
 
 import (
 	"bytes"
+	"io"
 	"net"
+	"os"
 	"time"
 
 	"github.com/eddy-go/eddy"
@@ -21,6 +23,8 @@ type fakeConn struct {
 	deferred []func()
 	timer    time.Duration // last armed
 	eof      bool
+	hijacked bool
+	buffered int // what Buffered reports
 }
 
 func newFakeConn(s *Server) *fakeConn {
@@ -54,6 +58,22 @@ func (f *fakeConn) ArmTimer(d time.Duration) { f.timer = d }
 func (f *fakeConn) Defer(fn func())          { f.deferred = append(f.deferred, fn) }
 func (f *fakeConn) Loop() *eddy.Loop         { return nil }
 func (f *fakeConn) RemoteAddr() net.Addr     { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1} }
+func (f *fakeConn) CanSendFile() bool        { return true }
+func (f *fakeConn) Buffered() int            { return f.buffered }
+func (f *fakeConn) WatchDrain(on bool)       {}
+func (f *fakeConn) Hijack(fn UpgradeFunc)    { f.hijacked = true; fn(nil) }
+
+// SendFile copies the region at once.
+func (f *fakeConn) SendFile(file *os.File, off, n int64) error {
+	if f.closed {
+		return eddy.ErrClosed
+	}
+	if f.full {
+		return eddy.ErrQueueFull
+	}
+	_, err := io.Copy(&f.out, io.NewSectionReader(file, off, n))
+	return err
+}
 
 // feed gives p to the connection and runs it until nothing is left to do.
 func (f *fakeConn) feed(p []byte) {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/eddy-go/eddy"
 )
 
 // fuzzHandler exercises the handler styles: synchronous, asynchronous,
@@ -28,6 +30,9 @@ func fuzzHandler(f *fakeConn) Handler {
 				r.PauseBody()
 				f.Defer(r.ResumeBody)
 			}, func(error) {})
+		case strings.HasPrefix(r.Path, "/upgrade"):
+			w.WriteInterim(103, nil)
+			w.Upgrade("x", func(*eddy.Conn) eddy.Handler { return nil })
 		case strings.HasPrefix(r.Path, "/big"):
 			w.Write(bytes.Repeat([]byte("z"), bufferLimit+10))
 		default:
@@ -48,6 +53,8 @@ func FuzzServeConn(f *testing.F) {
 	f.Add(uint16(9), []byte("PUT /read HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\nabc"))
 	f.Add(uint16(3), []byte("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"))
 	f.Add(uint16(0), []byte("GET /big HTTP/1.0\r\n\r\n"))
+	f.Add(uint16(20), []byte("GET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\nGET / HTTP/1.1\r\n\r\n"))
+	f.Add(uint16(20), []byte("GET /async HTTP/1.1\r\nHost: x\r\n\r\nGET /upgrade HTTP/1.1\r\nHost: x\r\nConnection: upgrade\r\nUpgrade: x\r\n\r\nrest"))
 	f.Fuzz(func(t *testing.T, split uint16, data []byte) {
 		s := &Server{MaxHeaderBytes: 512, MaxURIBytes: 128, MaxBodyBytes: 4096}
 		fc := newFakeConn(s)

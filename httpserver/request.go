@@ -47,6 +47,7 @@ type Request struct {
 	sc       *serverConn
 	queued   bool
 	expect   bool // Expect: 100-continue
+	upgrade  bool // asks to switch protocols
 	bstate   uint8
 	onData   func(p []byte)
 	onEnd    func(err error)

@@ -32,8 +32,7 @@ type ResponseWriter struct {
 
 	holds      int
 	onWritable func()
-	onAbort    func()
-	onEnd      func()
+	ext        *respExt // what few responses need
 
 	prepared   bool
 	committed  bool
@@ -112,10 +111,16 @@ func (w *ResponseWriter) prepare() {
 // ErrBodyNotAllowed, ErrContentLength, ErrConnClosed. A response to HEAD
 // counts the bytes and sends none.
 func (w *ResponseWriter) Write(p []byte) (int, error) {
+	if w.ext != nil && w.ext.filter != nil {
+		return w.filterWrite(p)
+	}
 	if err := w.check(len(p)); err != nil {
 		return 0, err
 	}
 	if !w.committed && len(w.buf)+len(p) <= bufferLimit {
+		if w.buf == nil {
+			w.buf = w.sc.takeBuf()
+		}
 		w.buf = append(w.buf, p...)
 		w.written += int64(len(p))
 		return len(p), nil
@@ -133,9 +138,12 @@ func (w *ResponseWriter) Write(p []byte) (int, error) {
 
 // WriteString is Write for a string.
 func (w *ResponseWriter) WriteString(s string) (int, error) {
-	if !w.committed && len(w.buf)+len(s) <= bufferLimit {
+	if (w.ext == nil || w.ext.filter == nil) && !w.committed && len(w.buf)+len(s) <= bufferLimit {
 		if err := w.check(len(s)); err != nil {
 			return 0, err
+		}
+		if w.buf == nil {
+			w.buf = w.sc.takeBuf()
 		}
 		w.buf = append(w.buf, s...)
 		w.written += int64(len(s))
@@ -166,7 +174,7 @@ func (w *ResponseWriter) canWrite() bool {
 	if w.front {
 		return w.sc.writable()
 	}
-	return len(w.pending) < pendingLimit
+	return len(w.pending) < pendingLimit && (w.ext == nil || len(w.ext.segs) < 64)
 }
 
 // Flush sends the head, if not yet sent, and the buffered body.
@@ -176,6 +184,12 @@ func (w *ResponseWriter) Flush() error {
 	}
 	if w.dead {
 		return ErrConnClosed
+	}
+	if f := w.filter(); f != nil {
+		f.Flush(w.emit)
+		if w.ended || w.dead {
+			return nil
+		}
 	}
 	w.prepare()
 	if !w.committed {
@@ -207,17 +221,43 @@ func (w *ResponseWriter) OnWritable(fn func()) {
 }
 
 // OnAbort calls fn if the connection closes before the response has
-// ended, so that an asynchronous handler can cancel its work.
-func (w *ResponseWriter) OnAbort(fn func()) { w.onAbort = fn }
+// ended, so that an asynchronous handler can cancel its work. Every
+// callback registered is called, in order of registration (Wait
+// registers one too). Called on a response whose connection has already
+// gone, it calls fn soon (not inside OnAbort); on an ended response it
+// does nothing.
+func (w *ResponseWriter) OnAbort(fn func()) {
+	switch {
+	case w.ended:
+	case w.dead:
+		w.sc.t.Defer(fn)
+	default:
+		w.x().onAbort = append(w.x().onAbort, fn)
+	}
+}
 
 // OnEnd calls fn once the response has ended and its bytes are queued
-// for sending (for an access log, say). Several calls chain, in order.
+// for sending (for an access log, say), or once it has ended after its
+// connection closed. Several calls run in order. Called on an ended
+// response it calls fn at once.
 func (w *ResponseWriter) OnEnd(fn func()) {
-	if prev := w.onEnd; prev != nil {
-		w.onEnd = func() { prev(); fn() }
+	if w.ended {
+		fn()
 		return
 	}
-	w.onEnd = fn
+	w.x().onEnd = append(w.x().onEnd, fn)
+}
+
+// runEnd runs the OnEnd callbacks, once.
+func (w *ResponseWriter) runEnd() {
+	if w.ext == nil {
+		return
+	}
+	fns := w.ext.onEnd
+	w.ext.onEnd = nil
+	for _, fn := range fns {
+		fn()
+	}
 }
 
 // Async keeps the response open after ServeHTTP (and any body or Wait
@@ -245,8 +285,14 @@ func (w *ResponseWriter) End() {
 	if w.ended {
 		return
 	}
+	w.closeFilter()
 	if w.dead {
 		w.ended = true
+		if w.ext != nil {
+			w.ext.onAbort = nil
+		}
+		w.onWritable = nil
+		w.runEnd()
 		return
 	}
 	w.prepare()
@@ -256,7 +302,7 @@ func (w *ResponseWriter) End() {
 	}
 	if !w.committed {
 		w.commit(true)
-	} else if w.chunked {
+	} else if w.chunked && !w.isHEAD {
 		w.out(func(b []byte) []byte { return append(b, "0\r\n\r\n"...) })
 	}
 	if w.clen >= 0 && w.written < w.clen && !w.noBody && !w.isHEAD {
@@ -267,7 +313,9 @@ func (w *ResponseWriter) End() {
 	}
 	w.ended = true
 	w.onWritable = nil
-	w.onAbort = nil
+	if w.ext != nil {
+		w.ext.onAbort = nil
+	}
 	w.buf = nil
 	if w.closeAfter {
 		w.sc.closing = true
@@ -276,10 +324,7 @@ func (w *ResponseWriter) End() {
 		w.sc.resume()
 	}
 	w.sc.advance()
-	if fn := w.onEnd; fn != nil {
-		w.onEnd = nil
-		fn()
-	}
+	w.runEnd()
 }
 
 // out appends to the connection's output if the response is in front,
@@ -331,7 +376,7 @@ func (w *ResponseWriter) commit(final bool) {
 		w.closeAfter = true
 	}
 	buf := w.buf
-	w.buf = w.buf[:0]
+	w.buf = nil
 	w.out(func(b []byte) []byte {
 		b = w.appendHead(b)
 		if len(buf) > 0 && !w.isHEAD {
@@ -343,6 +388,7 @@ func (w *ResponseWriter) commit(final bool) {
 		}
 		return b
 	})
+	w.sc.putBuf(buf)
 }
 
 // isLast reports whether no request follows this one on the connection.
@@ -404,6 +450,10 @@ func (w *ResponseWriter) sendContinue() {
 // abort replaces a response not yet committed with an error response and
 // makes the connection close after it.
 func (w *ResponseWriter) abort(status int) {
+	if f := w.filter(); f != nil {
+		w.ext.filter = nil
+		f.Close(func([]byte) {})
+	}
 	w.header.Reset()
 	w.buf = w.buf[:0]
 	w.written = 0
@@ -426,12 +476,63 @@ func (w *ResponseWriter) connGone() {
 	w.dead = true
 	w.pending = nil
 	w.buf = nil
-	if fn := w.onAbort; fn != nil && !w.ended {
-		w.onAbort = nil
-		fn()
+	if w.ext == nil {
+		w.gone()
+		return
 	}
+	for _, s := range w.ext.segs {
+		if s.done != nil {
+			s.done()
+		}
+	}
+	w.ext.segs = nil
+	if fns := w.ext.onAbort; len(fns) > 0 && !w.ended {
+		w.ext.onAbort = nil
+		for _, fn := range fns {
+			fn()
+		}
+	}
+	w.gone()
+}
+
+// gone defers the OnWritable callback of a response whose connection
+// has gone.
+func (w *ResponseWriter) gone() {
 	if fn := w.onWritable; fn != nil {
 		w.onWritable = nil
 		w.sc.t.Defer(fn)
 	}
+}
+
+// respExt holds the state of a response that few responses need.
+type respExt struct {
+	onAbort   []func()
+	onEnd     []func()
+	filter    BodyFilter
+	segs      []segment   // file regions queued behind earlier responses, before pending
+	upgradeFn UpgradeFunc // set by Upgrade until the switch
+}
+
+// x returns the response's respExt, allocating it.
+func (w *ResponseWriter) x() *respExt {
+	if w.ext == nil {
+		w.ext = &respExt{}
+	}
+	return w.ext
+}
+
+// filter returns the body filter, or nil.
+func (w *ResponseWriter) filter() BodyFilter {
+	if w.ext == nil {
+		return nil
+	}
+	return w.ext.filter
+}
+
+// upgrading returns the upgrade function set by Upgrade, or nil.
+func (w *ResponseWriter) upgrading() UpgradeFunc {
+	if w.ext == nil {
+		return nil
+	}
+	return w.ext.upgradeFn
 }

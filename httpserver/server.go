@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -197,9 +198,11 @@ func (a *acceptor) OnClose(c *eddy.Conn, err error)      {}
 // connGlue joins a serverConn to its eddy connection: it is both the
 // connection's handler and the state machine's transport.
 type connGlue struct {
-	c     *eddy.Conn
-	timer *eddy.Timer
-	sc    serverConn
+	c        *eddy.Conn
+	timer    *eddy.Timer
+	sc       serverConn
+	watching bool
+	low      int // the write buffer's low water mark before WatchDrain
 }
 
 func (g *connGlue) OnOpen(c *eddy.Conn)                  {}
@@ -221,6 +224,45 @@ func (g *connGlue) Now() time.Time       { return g.c.Loop().Now() }
 func (g *connGlue) Defer(fn func())      { g.c.Loop().NextTick(fn) }
 func (g *connGlue) Loop() *eddy.Loop     { return g.c.Loop() }
 func (g *connGlue) RemoteAddr() net.Addr { return g.c.RemoteAddr() }
+func (g *connGlue) CanSendFile() bool    { return g.c.Layer() == nil }
+func (g *connGlue) Buffered() int        { return g.c.Buffered() }
+
+func (g *connGlue) SendFile(f *os.File, off, n int64) error { return g.c.SendFile(f, off, n) }
+
+// Hijack gives the connection to the handler fn returns. The bytes
+// the server left unread after the request reach it from the next loop
+// turn on.
+func (g *connGlue) Hijack(fn UpgradeFunc) {
+	if g.timer != nil {
+		g.timer.Stop()
+	}
+	g.WatchDrain(false)
+	c := g.c
+	h := fn(c)
+	if h == nil {
+		c.Close()
+		return
+	}
+	c.SetHandler(h)
+	c.PauseRead()
+	c.Loop().NextTick(c.ResumeRead)
+}
+
+// WatchDrain lowers the connection's low water mark to zero, so that
+// OnDrain comes once everything queued has been written, and back.
+func (g *connGlue) WatchDrain(on bool) {
+	if on == g.watching {
+		return
+	}
+	g.watching = on
+	low, high := g.c.WriteBuffer()
+	if on {
+		g.low = low
+		g.c.SetWriteBuffer(0, high)
+	} else {
+		g.c.SetWriteBuffer(g.low, high)
+	}
+}
 
 func (g *connGlue) ArmTimer(d time.Duration) {
 	if g.c.Closed() {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/eddy-go/eddy/httpserver"
 )
 
 // answer sends the response for what resolve found, on the loop.
@@ -39,6 +41,7 @@ func (s *Static) answer(c *Ctx, res *resolved, err error) {
 		w.End()
 		return
 	}
+	gz := s.gzipOnTheFly(c, res)
 	if res.vary {
 		h.Set("Vary", "Accept-Encoding")
 	}
@@ -58,6 +61,21 @@ func (s *Static) answer(c *Ctx, res *resolved, err error) {
 	h.Set("Content-Type", res.ctype)
 	if res.encoding != "" {
 		h.Set("Content-Encoding", res.encoding)
+	}
+	if gz {
+		h.Set("Content-Encoding", "gzip")
+		h.Del("Accept-Ranges")
+		if r.Method == "HEAD" {
+			w.Flush() // the head a GET would get: chunked
+			res.f.Close()
+			w.End()
+			return
+		}
+		sd := &sender{c: c, res: res, parts: []part{{off: 0, n: res.size}}, buf: make([]byte, min(int64(s.opt.ChunkSize), res.size))}
+		sd.gzLevel = s.opt.Gzip.Level
+		sd.gz = getGzip(sd.gzLevel, &sd.zbuf)
+		sd.next()
+		return
 	}
 	parts := []part{{off: 0, n: res.size}}
 	total := res.size
@@ -89,7 +107,43 @@ func (s *Static) answer(c *Ctx, res *resolved, err error) {
 		w.End()
 		return
 	}
+	if len(parts) == 1 && s.sendFile(c, res, parts[0]) {
+		return
+	}
 	(&sender{c: c, res: res, parts: parts, buf: make([]byte, min(int64(s.opt.ChunkSize), total))}).next()
+}
+
+// sendFile sends a single file region with sendfile, the kernel copying
+// it to the socket, and reports whether it did (or failed for good): a
+// connection that cannot (TLS) is left to the worker-pool path.
+func (s *Static) sendFile(c *Ctx, res *resolved, p part) bool {
+	f := res.f
+	err := c.W.SendFile(f, p.off, p.n, func() { f.Close() })
+	if errors.Is(err, httpserver.ErrSendFileUnsupported) {
+		return false
+	}
+	if err != nil {
+		f.Close()
+	}
+	c.W.End()
+	return true
+}
+
+// gzipOnTheFly decides whether to compress the file for this request,
+// and if so changes its ETag to the gzip one.
+func (s *Static) gzipOnTheFly(c *Ctx, res *resolved) bool {
+	g := s.opt.Gzip
+	if g == nil || res.encoding != "" || !g.Compressible(res.ctype) {
+		return false
+	}
+	res.vary = true
+	ae, ok := c.R.Header.Lookup("Accept-Encoding")
+	may, must := wantGzip(ae, ok)
+	if !may || c.R.Header.Has("Range") || (res.size < int64(g.MinSize) && !must) {
+		return false
+	}
+	res.etag = gzipETag(res.etag)
+	return true
 }
 
 // coverage sums the lengths of ranges: a request whose ranges add up to

@@ -31,8 +31,27 @@
 // # Static files
 //
 // Static serves a directory through an os.Root, with every file-system
-// call in the worker pool and the body streamed under backpressure; see
-// its documentation for the conditional and range requests it honours.
+// call in the worker pool. Whole files and single ranges go out with
+// sendfile, the loop never touching their bytes; bodies it must build
+// (gzip on the fly, multipart/byteranges, or any body over TLS) are read
+// in the worker pool and streamed under backpressure. See its
+// documentation for the conditional and range requests it honours.
+//
+// # Compression
+//
+// Gzip is middleware that compresses dynamic responses on the fly, by
+// Accept-Encoding (q-values, "identity;q=0", "*"), for compressible
+// types above a size, streaming with pooled writers; StaticOptions.Gzip
+// does the same for files, in the worker pool. Compressed responses get
+// "Vary: Accept-Encoding" and a strong ETag suffixed with "-gzip", and
+// Range requests are never compressed.
+//
+// # Uploads
+//
+// StreamMultipart reads a multipart body as it arrives, part by part and
+// piece by piece, with Pause and Resume for backpressure; ReadMultipart
+// builds on it to gather a Form, spilling large files to a temporary
+// directory as they arrive rather than buffering the body.
 //
 // # Concurrency
 //

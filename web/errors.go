@@ -36,6 +36,9 @@ var (
 	// ErrContentType reports a request body of a media type the helper
 	// does not decode (415).
 	ErrContentType = errors.New("web: unsupported content type")
+	// ErrMultipart reports a multipart body that does not parse; the
+	// *HTTPError (400) that carries it says why.
+	ErrMultipart = errors.New("web: bad multipart body")
 	// ErrNotFound maps to 404 when a hook or handler fails with it.
 	ErrNotFound = errors.New("web: not found")
 )

@@ -6,12 +6,15 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/httpserver"
+	"github.com/eddy-go/eddy/web"
 )
 
 // serve runs h on a one-loop server for the test and returns its base
@@ -99,4 +102,11 @@ func raw(t *testing.T, base, req string) (*http.Response, string) {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	return resp, string(b)
+}
+
+// workRead reads a file in the worker pool.
+func workRead(c *web.Ctx, path string) *future.Future[[]byte] {
+	f, p := future.New[[]byte](c.R.Loop())
+	eddy.Work(c.R.Loop(), func() ([]byte, error) { return os.ReadFile(path) }, func(b []byte, err error) { p.Settle(b, err) })
+	return f
 }

@@ -1,17 +1,10 @@
 package web
 
 import (
-	"bytes"
-	"errors"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/url"
 	"os"
 
 	"github.com/eddy-go/eddy"
-	"github.com/eddy-go/eddy/future"
-	"github.com/eddy-go/eddy/httpserver"
 )
 
 // MultipartOptions bounds ReadMultipart. Zero fields select the
@@ -26,6 +19,18 @@ type MultipartOptions struct {
 	MaxParts int
 	// TempDir is where file parts spill (default os.TempDir()).
 	TempDir string
+}
+
+func (o *MultipartOptions) fill() {
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = 32 << 20
+	}
+	if o.MemoryBytes <= 0 {
+		o.MemoryBytes = 256 << 10
+	}
+	if o.MaxParts <= 0 {
+		o.MaxParts = 1000
+	}
 }
 
 // Form is a parsed multipart/form-data body.
@@ -64,53 +69,160 @@ func (p *FilePart) Path() string { return p.path }
 // errTooManyParts reports a body beyond MaxParts.
 var errTooManyParts = &HTTPError{Code: 413, Message: "too many parts"}
 
+// spillChunk is how much of a spilled part is gathered before a write.
+const spillChunk = 64 << 10
+
 // ReadMultipart reads a multipart/form-data body and calls fn on the loop
 // with the form, or with an error: ErrContentType (415) for another
-// media type, httpserver.ErrBodyTooLarge past MaxBytes, or a parse
-// error (400). The body is read with httpserver's ReadBody, then parsed
-// in the worker pool, where file parts larger than MemoryBytes are
-// written to TempDir; those files are removed, off the loop, when the
-// response ends, or at once if the connection has closed meanwhile.
-// fn may keep the response open (httpserver.Wait) to deal with them.
-// Loop-only.
+// media type, a 413 past MaxBytes or MaxParts, or a 400 matching
+// ErrMultipart for a malformed body. The body is streamed
+// (StreamMultipart), not buffered whole: form values and small files
+// are kept in memory, and a file part longer than MemoryBytes is
+// written to a file in TempDir, in the worker pool, the body paused
+// while a write runs. Those files are removed, off the loop, when the
+// response ends (or at once if reading fails). fn may keep the response
+// open (httpserver.Wait) to deal with them. Loop-only.
 func (c *Ctx) ReadMultipart(opt MultipartOptions, fn func(f *Form, err error)) {
-	mt, params, err := mime.ParseMediaType(c.R.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		fn(nil, &HTTPError{Code: 415, Err: ErrContentType})
-		return
-	}
-	if opt.MaxBytes <= 0 {
-		opt.MaxBytes = 32 << 20
-	}
-	if opt.MemoryBytes <= 0 {
-		opt.MemoryBytes = 256 << 10
-	}
-	if opt.MaxParts <= 0 {
-		opt.MaxParts = 1000
-	}
-	boundary := params["boundary"]
-	c.R.ReadBody(opt.MaxBytes, func(body []byte, err error) {
+	opt.fill()
+	fr := &formReader{c: c, opt: opt, form: &Form{Values: url.Values{}, Files: map[string][]*FilePart{}}}
+	fr.mr = c.StreamMultipart(opt, MultipartStream{Part: fr.part, Data: fr.data, PartEnd: fr.partEnd}, func(err error) {
+		f := fr.form
+		if err == nil {
+			err = fr.err
+		}
 		if err != nil {
+			fr.discard()
 			fn(nil, err)
 			return
 		}
-		w := c.W
-		res, p := future.New[*Form](c.R.Loop())
-		eddy.Work(c.R.Loop(), func() (*Form, error) {
-			return parseMultipart(body, boundary, opt)
-		}, func(f *Form, err error) {
-			if !p.Settle(f, err) && f != nil {
-				// Nobody waits any more: the connection closed.
-				removeSpilled(c, f)
-			}
-		})
-		httpserver.Wait(w, res, func(f *Form, err error) {
-			if f != nil {
-				w.OnEnd(func() { removeSpilled(c, f) })
-			}
-			fn(f, err)
-		})
+		c.W.OnEnd(func() { removeSpilled(c, f) })
+		fn(f, nil)
 	})
+}
+
+// formReader gathers a Form from a MultipartStream.
+type formReader struct {
+	c     *Ctx
+	opt   MultipartOptions
+	mr    *MultipartReader
+	form  *Form
+	value []byte    // the current value part
+	fp    *FilePart // the current file part, or nil
+	file  *os.File  // its spill file, once open
+	chunk []byte    // bytes of the file part waiting to be written
+	err   error     // a spill failure
+	dead  bool      // the form failed: files still being written are removed
+}
+
+func (fr *formReader) part(p *Part) error {
+	fr.value = fr.value[:0]
+	if p.FileName == "" {
+		fr.fp = nil
+		return nil
+	}
+	fr.fp = &FilePart{Field: p.FormName, Filename: p.FileName, ContentType: p.ContentType}
+	fr.form.Files[p.FormName] = append(fr.form.Files[p.FormName], fr.fp)
+	return nil
+}
+
+func (fr *formReader) data(p *Part, b []byte) error {
+	if fr.err != nil {
+		return fr.err
+	}
+	if fr.fp == nil {
+		fr.value = append(fr.value, b...)
+		return nil
+	}
+	fr.chunk = append(fr.chunk, b...)
+	if fr.fp.path == "" && int64(len(fr.chunk)) <= fr.opt.MemoryBytes {
+		return nil
+	}
+	if len(fr.chunk) >= spillChunk || fr.fp.path == "" {
+		fr.spill(false)
+	}
+	return nil
+}
+
+func (fr *formReader) partEnd(p *Part) error {
+	if fr.err != nil {
+		return fr.err
+	}
+	if fr.fp == nil {
+		fr.form.Values.Add(p.FormName, string(fr.value))
+		return nil
+	}
+	fr.fp.Size = p.Size
+	if fr.fp.path == "" {
+		fr.fp.data = fr.chunk
+		fr.chunk = nil
+		fr.fp = nil
+		return nil
+	}
+	fr.spill(true)
+	return nil
+}
+
+// spill writes the gathered chunk to the part's temporary file in the
+// worker pool (creating it first, and closing it with last), with the
+// body paused meanwhile.
+func (fr *formReader) spill(last bool) {
+	fp, f, chunk, dir := fr.fp, fr.file, fr.chunk, fr.opt.TempDir
+	fr.chunk = nil
+	if fp.path == "" {
+		fp.path = "-" // being created
+	}
+	if last {
+		fr.fp, fr.file = nil, nil
+	}
+	fr.mr.Pause()
+	eddy.Work(fr.c.R.Loop(), func() (*os.File, error) {
+		var err error
+		if f == nil {
+			if f, err = os.CreateTemp(dir, "eddy-upload-"); err != nil {
+				return nil, err
+			}
+		}
+		if _, err = f.Write(chunk); err == nil && last {
+			err = f.Close()
+		}
+		if err != nil {
+			f.Close()
+			return f, err
+		}
+		return f, nil
+	}, func(nf *os.File, err error) {
+		if fr.dead {
+			// The form was given up meanwhile.
+			if nf != nil {
+				eddy.Work(fr.c.R.Loop(), func() (struct{}, error) {
+					nf.Close()
+					return struct{}{}, os.Remove(nf.Name())
+				}, func(struct{}, error) {})
+			}
+			return
+		}
+		if nf != nil {
+			fp.path = nf.Name()
+			if !last {
+				fr.file = nf
+			}
+		}
+		if err != nil && fr.err == nil {
+			fr.err = &HTTPError{Code: 500, Message: "cannot store upload", Err: err}
+		}
+		fr.mr.Resume()
+	})
+}
+
+// discard removes the spilled files of a form that failed.
+func (fr *formReader) discard() {
+	f, file := fr.form, fr.file
+	fr.file = nil
+	fr.dead = true
+	if file != nil {
+		eddy.Work(fr.c.R.Loop(), func() (struct{}, error) { return struct{}{}, file.Close() }, func(struct{}, error) {})
+	}
+	removeSpilled(fr.c, f)
 }
 
 // removeSpilled deletes a form's temporary files in the worker pool.
@@ -118,7 +230,7 @@ func removeSpilled(c *Ctx, f *Form) {
 	var paths []string
 	for _, ps := range f.Files {
 		for _, p := range ps {
-			if p.path != "" {
+			if p.path != "" && p.path != "-" {
 				paths = append(paths, p.path)
 			}
 		}
@@ -132,72 +244,4 @@ func removeSpilled(c *Ctx, f *Form) {
 		}
 		return struct{}{}, nil
 	}, func(struct{}, error) {})
-}
-
-// parseMultipart runs in the worker pool.
-func parseMultipart(body []byte, boundary string, opt MultipartOptions) (f *Form, err error) {
-	f = &Form{Values: url.Values{}, Files: map[string][]*FilePart{}}
-	defer func() {
-		if err != nil {
-			removeAll(f)
-			f = nil
-		}
-	}()
-	mr := multipart.NewReader(bytes.NewReader(body), boundary)
-	for n := 0; ; n++ {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			return f, nil
-		}
-		if err != nil {
-			return f, &HTTPError{Code: 400, Message: "bad multipart body", Err: err}
-		}
-		if n >= opt.MaxParts {
-			return f, errTooManyParts
-		}
-		name := p.FormName()
-		if p.FileName() == "" {
-			var b bytes.Buffer
-			if _, err := io.Copy(&b, p); err != nil {
-				return f, &HTTPError{Code: 400, Message: "bad multipart body", Err: err}
-			}
-			f.Values.Add(name, b.String())
-			continue
-		}
-		fp := &FilePart{Field: name, Filename: p.FileName(), ContentType: p.Header.Get("Content-Type")}
-		f.Files[name] = append(f.Files[name], fp)
-		var b bytes.Buffer
-		k, err := io.CopyN(&b, p, opt.MemoryBytes+1)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return f, &HTTPError{Code: 400, Message: "bad multipart body", Err: err}
-		}
-		if k <= opt.MemoryBytes {
-			fp.data, fp.Size = b.Bytes(), k
-			continue
-		}
-		tf, err := os.CreateTemp(opt.TempDir, "eddy-upload-")
-		if err != nil {
-			return f, err
-		}
-		fp.path = tf.Name()
-		m, err := io.Copy(tf, io.MultiReader(&b, p))
-		if cerr := tf.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return f, &HTTPError{Code: 400, Message: "bad multipart body", Err: err}
-		}
-		fp.Size = m
-	}
-}
-
-// removeAll deletes every spilled file of f (worker pool).
-func removeAll(f *Form) {
-	for _, ps := range f.Files {
-		for _, p := range ps {
-			if p.path != "" {
-				os.Remove(p.path)
-			}
-		}
-	}
 }

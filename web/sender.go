@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"io"
 
 	"github.com/eddy-go/eddy"
@@ -13,8 +15,10 @@ type part struct {
 	off, n int64
 }
 
-// sender streams a static response: it reads a chunk in the worker pool,
-// writes it, and reads the next one only when the write was taken.
+// sender streams a static response that sendfile cannot send: it reads
+// a chunk in the worker pool (and compresses it there, for gzip on the
+// fly), writes it, and reads the next one only when the write was
+// taken.
 type sender struct {
 	c       *Ctx
 	res     *resolved
@@ -23,6 +27,10 @@ type sender struct {
 	done    int64 // bytes of the current file part sent
 	buf     []byte
 	pending []byte
+
+	gz      *gzip.Writer // compresses the body, or nil
+	gzLevel int
+	zbuf    bytes.Buffer // gz's output for one chunk
 }
 
 // next pushes the body on until it must wait for a read or for the
@@ -43,6 +51,9 @@ func (s *sender) next() {
 			s.pending = nil
 		}
 		if s.i == len(s.parts) {
+			if s.gz != nil && s.gzClose() {
+				continue
+			}
 			s.finish()
 			return
 		}
@@ -58,31 +69,54 @@ func (s *sender) next() {
 			continue
 		}
 		n := min(left, int64(len(s.buf)))
-		buf, f, off := s.buf[:n], s.res.f, p.off+s.done
+		buf, f, off, gz, zbuf := s.buf[:n], s.res.f, p.off+s.done, s.gz, &s.zbuf
 		eddy.Work(s.c.R.Loop(), func() (int, error) {
 			k, err := f.ReadAt(buf, off)
 			if err == io.EOF && k == len(buf) {
 				err = nil
 			}
+			if gz != nil && k > 0 {
+				zbuf.Reset()
+				gz.Write(buf[:k])
+			}
 			return k, err
 		}, func(k int, err error) {
 			if err != nil || k == 0 || w.Ended() {
 				// The file shrank or failed: End with the body
-				// short of its Content-Length closes the
-				// connection, so the client sees the cut.
+				// short of its Content-Length (or of its last
+				// chunk) closes the connection, so the client
+				// sees the cut.
 				s.finish()
 				return
 			}
-			s.pending = buf[:k]
 			s.done += int64(k)
+			if gz != nil {
+				s.pending = zbuf.Bytes()
+			} else {
+				s.pending = buf[:k]
+			}
 			s.next()
 		})
 		return
 	}
 }
 
+// gzClose ends the gzip stream, on the loop (it writes only a few bytes
+// from memory), and reports whether there is a tail to send.
+func (s *sender) gzClose() bool {
+	s.zbuf.Reset()
+	s.gz.Close()
+	putGzip(s.gzLevel, s.gz)
+	s.gz = nil
+	s.pending = s.zbuf.Bytes()
+	return len(s.pending) > 0
+}
+
 // finish closes the file and ends the response.
 func (s *sender) finish() {
+	// A gzip stream cut short is left unclosed (the client sees it
+	// truncated), its writer dropped rather than pooled.
+	s.gz = nil
 	s.res.f.Close()
 	s.c.W.End()
 }

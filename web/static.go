@@ -27,8 +27,17 @@ type StaticOptions struct {
 	// accepted by the client's Accept-Encoding, in place of "name",
 	// with Content-Encoding and "Vary: Accept-Encoding".
 	Precompressed bool
-	// ChunkSize is the size of each read from a file (default 64 KiB).
+	// ChunkSize is the size of each read from a file (default 64 KiB)
+	// when the body is not sent with sendfile.
 	ChunkSize int
+	// Gzip, when not nil, compresses files on the fly for clients that
+	// accept gzip: files of a compressible type (Gzip.Compressible) and
+	// at least Gzip.MinSize long, without a precompressed sibling
+	// served, to requests without a Range. The body is sent chunked,
+	// with "Content-Encoding: gzip", "Vary: Accept-Encoding" and the
+	// ETag suffixed with "-gzip"; the file is read and compressed in the
+	// worker pool.
+	Gzip *GzipOptions
 }
 
 // Static serves the files of a directory: GET and HEAD, with MIME types
@@ -36,15 +45,20 @@ type StaticOptions struct {
 // requests of RFC 9110 §13 (If-Match, If-None-Match, If-Modified-Since,
 // If-Unmodified-Since, If-Range), byte ranges (one, or several as
 // multipart/byteranges; 416 with "Content-Range: bytes */size" when none
-// is satisfiable), precompressed siblings, a directory index and an
-// optional listing.
+// is satisfiable), precompressed siblings, gzip on the fly, a directory
+// index and an optional listing.
 //
 // Names are resolved through an os.Root: neither "..", percent-encoded
 // separators ("%2f") nor symbolic links lead outside the directory.
-// Every file-system call runs in the loop's worker pool, and files are
-// streamed in chunks, each read only once the connection has taken the
-// previous one (httpserver's OnWritable), so a slow client holds at most
-// a chunk in memory. Static is safe for concurrent use.
+// Every file-system call runs in the loop's worker pool. A whole file or
+// a single range is sent with sendfile (httpserver's SendFile): the
+// kernel copies it from the page cache to the socket, and the loop
+// touches none of its bytes. Bodies that must be built (gzip on the
+// fly, multipart/byteranges) or connections that cannot take sendfile
+// (TLS) are read in chunks in the worker pool, each read only once the
+// connection has taken the previous one (httpserver's OnWritable), so a
+// slow client holds at most a chunk in memory. Static is safe for
+// concurrent use.
 type Static struct {
 	root *os.Root
 	opt  StaticOptions
@@ -61,6 +75,11 @@ func NewStatic(dir string, opt StaticOptions) (*Static, error) {
 	}
 	if opt.ChunkSize <= 0 {
 		opt.ChunkSize = 64 << 10
+	}
+	if opt.Gzip != nil {
+		g := *opt.Gzip
+		g.fill()
+		opt.Gzip = &g
 	}
 	return &Static{root: r, opt: opt}, nil
 }

@@ -8,13 +8,32 @@ import (
 	"time"
 
 	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/bench/internal/stats"
 	"github.com/eddy-go/eddy/future"
 )
 
 // fanout is the width of the all-1000 scenario.
 const fanout = 1000
 
-// Run runs the suite and reports each figure through emit.
+// chainLen is the length of the chains of the step scenario.
+const chainLen = 1000
+
+// batch is how many ops one loop callback runs in the eddy-loop future
+// scenario.
+const batch = 1000
+
+// runs is how many times each benchmark runs; the median is reported.
+// The runs are interleaved across benchmarks, so that a burst of load on
+// a shared machine falls on all of them alike.
+const runs = 3
+
+// baseline is the implementation the others are compared with.
+const baseline = "goroutine-chan"
+
+// Run runs the suite and reports each figure through emit: ns/op,
+// allocs/op and B/op of each benchmark (the median of its runs), ns per
+// future for the fan-out, and for each eddy implementation its speed-up
+// over goroutine-chan (goroutine-chan's ns/op divided by its own).
 func Run(emit func(impl, scenario, metric string, value float64, unit string)) error {
 	loop, err := eddy.New(eddy.WithKeepAlive())
 	if err != nil {
@@ -31,38 +50,65 @@ func Run(emit func(impl, scenario, metric string, value float64, unit string)) e
 		impl, scenario string
 		perOp          float64 // futures per op, for ns/future
 		fn             func(b *testing.B)
+		ns, allocs, by []float64
+		failed         error
 	}
-	benches := []bench{
-		{"eddy-loop", "future", 1, onLoop(loop, 1000, loopFuture(loop))},
-		{"eddy-inline", "future", 1, inlineFuture},
-		{"goroutine-chan", "future", 1, chanFuture},
-		{"eddy-loop", "step", 1, onLoop(loop, 1000, loopStep(loop))},
-		{"eddy-inline", "step", 1, inlineStep},
-		{"goroutine-chan", "step", 1, chanStep},
-		{"eddy-loop", "all-1000", fanout, onLoop(loop, 1, loopAll(loop))},
-		{"eddy-inline", "all-1000", fanout, inlineAll},
-		{"goroutine-chan", "all-1000", fanout, chanAll},
+	benches := []*bench{
+		{impl: "eddy-loop", scenario: "future", perOp: 1, fn: onLoop(loop, batch, loopFuture(loop))},
+		{impl: "eddy-inline", scenario: "future", perOp: 1, fn: inlineFuture},
+		{impl: baseline, scenario: "future", perOp: 1, fn: chanFuture},
+		{impl: "eddy-loop", scenario: "step", perOp: 1, fn: onLoop(loop, chainLen, loopStep(loop))},
+		{impl: "eddy-inline", scenario: "step", perOp: 1, fn: inlineStep},
+		{impl: baseline, scenario: "step", perOp: 1, fn: chanStep},
+		{impl: "eddy-loop", scenario: "all-1000", perOp: fanout, fn: onLoop(loop, 1, loopAll(loop))},
+		{impl: "eddy-inline", scenario: "all-1000", perOp: fanout, fn: inlineAll},
+		{impl: baseline, scenario: "all-1000", perOp: fanout, fn: chanAll},
+	}
+	for range runs {
+		for _, bc := range benches {
+			if bc.failed != nil {
+				continue
+			}
+			r := testing.Benchmark(func(b *testing.B) {
+				defer func() {
+					if v := recover(); v != nil {
+						bc.failed = fmt.Errorf("%v", v)
+					}
+				}()
+				bc.fn(b)
+			})
+			if bc.failed == nil && r.N == 0 {
+				bc.failed = errors.New("did not run")
+			}
+			if bc.failed != nil {
+				continue
+			}
+			bc.ns = append(bc.ns, float64(r.T.Nanoseconds())/float64(r.N))
+			bc.allocs = append(bc.allocs, float64(r.AllocsPerOp()))
+			bc.by = append(bc.by, float64(r.AllocedBytesPerOp()))
+		}
 	}
 	var errs []error
+	base := map[string]float64{}
 	for _, bc := range benches {
-		var failed error
-		r := testing.Benchmark(func(b *testing.B) {
-			defer func() {
-				if v := recover(); v != nil {
-					failed = fmt.Errorf("%v", v)
-				}
-			}()
-			bc.fn(b)
-		})
-		if failed != nil || r.N == 0 {
-			errs = append(errs, fmt.Errorf("futures %s/%s: failed: %v", bc.impl, bc.scenario, failed))
+		if bc.impl == baseline && bc.failed == nil {
+			base[bc.scenario] = stats.Summarize(bc.ns).Median
+		}
+	}
+	for _, bc := range benches {
+		if bc.failed != nil {
+			errs = append(errs, fmt.Errorf("futures %s/%s: failed: %v", bc.impl, bc.scenario, bc.failed))
 			continue
 		}
-		emit(bc.impl, bc.scenario, "time", float64(r.NsPerOp()), "ns/op")
-		emit(bc.impl, bc.scenario, "allocs", float64(r.AllocsPerOp()), "allocs/op")
-		emit(bc.impl, bc.scenario, "bytes", float64(r.AllocedBytesPerOp()), "B/op")
+		ns := stats.Summarize(bc.ns).Median
+		emit(bc.impl, bc.scenario, "time", ns, "ns/op")
+		emit(bc.impl, bc.scenario, "allocs", stats.Summarize(bc.allocs).Median, "allocs/op")
+		emit(bc.impl, bc.scenario, "bytes", stats.Summarize(bc.by).Median, "B/op")
 		if bc.perOp > 1 {
-			emit(bc.impl, bc.scenario, "time-per-future", float64(r.T.Nanoseconds())/float64(r.N)/bc.perOp, "ns/future")
+			emit(bc.impl, bc.scenario, "time-per-future", ns/bc.perOp, "ns/future")
+		}
+		if b, ok := base[bc.scenario]; ok && bc.impl != baseline && ns > 0 {
+			emit(bc.impl, bc.scenario, "speedup", b/ns, "x "+baseline)
 		}
 	}
 	return errors.Join(errs...)
@@ -155,16 +201,21 @@ func inlineFuture(b *testing.B) {
 	_ = sum
 }
 
+// inlineStep: chains of chainLen steps, each built and then resolved.
 func inlineStep(b *testing.B) {
 	b.ReportAllocs()
-	f, p := future.New[int](nil)
-	g := f
-	for b.Loop() {
-		g = future.Then(g, addOne)
-	}
-	p.Resolve(0)
-	if r, ok := g.Peek(); !ok || r.Value != b.N {
-		panic("chain did not complete")
+	for done := 0; done < b.N; {
+		n := min(chainLen, b.N-done)
+		f, p := future.New[int](nil)
+		g := f
+		for range n {
+			g = future.Then(g, addOne)
+		}
+		p.Resolve(0)
+		if r, ok := g.Peek(); !ok || r.Value != n {
+			panic("chain did not complete")
+		}
+		done += n
 	}
 }
 

@@ -1,0 +1,49 @@
+package web
+
+import "testing"
+
+func TestWantGzip(t *testing.T) {
+	for _, c := range []struct {
+		v         string
+		present   bool
+		may, must bool
+	}{
+		{"", false, false, false},
+		{"", true, false, false},
+		{"gzip", true, true, false},
+		{"GZIP;q=0.5", true, false, false}, // identity (1) preferred
+		{"gzip;q=0.5, identity;q=0.5", true, true, false},
+		{"gzip;q=0", true, false, false},
+		{"gzip, identity;q=0", true, true, true},
+		{"*", true, true, false},
+		{"*;q=0", true, false, false},
+		{"*;q=0, gzip", true, true, true},
+		{"br, *;q=0.1", true, false, false},
+		{"deflate, gzip;q=1.0, *;q=0.5", true, true, false},
+		{"gzip;q=bad", true, false, false},
+		{"gzip;q=2", true, false, false},
+		{" , gzip ; q=0.8 , identity;q=0.2", true, true, false},
+	} {
+		may, must := wantGzip(c.v, c.present)
+		if may != c.may || must != c.must {
+			t.Errorf("%q: may %v must %v, want %v %v", c.v, may, must, c.may, c.must)
+		}
+	}
+}
+
+func TestCompressibleAndETag(t *testing.T) {
+	for ct, want := range map[string]bool{
+		"text/html; charset=utf-8": true, "application/json": true, "application/problem+json": true,
+		"image/svg+xml": true, "image/png": false, "application/octet-stream": false, "": false,
+		"application/zip": false, "TEXT/CSS": true,
+	} {
+		if compressible(ct) != want {
+			t.Errorf("compressible(%q) != %v", ct, want)
+		}
+	}
+	for in, want := range map[string]string{`"abc"`: `"abc-gzip"`, `W/"abc"`: `W/"abc"`, `x`: `x`, `""`: `"-gzip"`} {
+		if got := gzipETag(in); got != want {
+			t.Errorf("gzipETag(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
