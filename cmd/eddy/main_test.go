@@ -123,6 +123,14 @@ func TestServeRoot(t *testing.T) {
 	if body != "p{}" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") || resp.ContentLength != 3 {
 		t.Fatalf("%q %v", body, resp.Header)
 	}
+	// A compressible file of 1 KiB or more is gzipped for a client that
+	// asks (net/http's transport asks, and decompresses transparently).
+	big := strings.Repeat("p { color: red; }\n", 200)
+	os.WriteFile(filepath.Join(dir, "sub", "big.css"), []byte(big), 0o644)
+	resp, body = get(t, c, "http://"+addr+"/sub/big.css")
+	if body != big || !resp.Uncompressed || !strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("big.css: uncompressed=%v vary=%q, %d bytes", resp.Uncompressed, resp.Header.Get("Vary"), len(body))
+	}
 	for _, p := range []string{"/missing", "/link.txt", "/sub/..%2f..%2fetc%2fpasswd", "/%2e%2e/secret.txt"} {
 		resp, body = get(t, c, "http://"+addr+p)
 		if resp.StatusCode == 200 || strings.Contains(body, "secret") {
