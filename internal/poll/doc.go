@@ -34,4 +34,16 @@
 // poll.go holds the interface and the shared types, epoll_linux.go the
 // Linux backend, sock_unix.go the socket system calls shared by the Unix
 // backends, and poll_other.go the stub for systems without a backend yet.
+//
+// The kqueue backend of macOS and the BSDs is kqueue.go (registration and
+// the Poller methods), kqueue_wait.go (Wait and dispatch), kqueue_io.go
+// (the system calls behind the completions) and kqueue_notify.go (process
+// and vnode registrations for Notify), with per-system parts: the wake-up
+// (kqueue_wake_user.go: EVFILT_USER; kqueue_wake_pipe.go: a pipe on
+// NetBSD and OpenBSD), reads and writes (kqueue_rawio.go: direct system
+// calls; kqueue_libcio.go: libc on macOS and OpenBSD, which have no
+// exported writev), and sendfile (kqueue_sendfile.go; kqueue_copyfile.go
+// copies through the read buffer where x/sys has none). sock_linux.go and
+// sock_bsd.go, with sock_GOOS.go constants, hold the socket details that
+// differ.
 package poll

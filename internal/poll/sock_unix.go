@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux || darwin || freebsd || dragonfly || netbsd || openbsd
 
 package poll
 
@@ -33,7 +33,13 @@ func family(network string, ip net.IP) (int, bool) {
 		return unix.AF_UNIX, false
 	}
 	if ip == nil || ip.IsUnspecified() {
-		return unix.AF_INET6, false // dual stack
+		if dualStack {
+			return unix.AF_INET6, false // dual stack
+		}
+		if ip == nil || ip.To4() != nil {
+			return unix.AF_INET, false // no dual stack: IPv4 unless asked
+		}
+		return unix.AF_INET6, true
 	}
 	if ip.To4() != nil {
 		return unix.AF_INET, false
@@ -61,22 +67,6 @@ func addrIP(a net.Addr) net.IP {
 	return nil
 }
 
-func newSocket(network string, a net.Addr) (Sock, int, error) {
-	fam, v6only := family(network, addrIP(a))
-	s, err := unix.Socket(fam, sotype(network)|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return InvalidSock, 0, os.NewSyscallError("socket", err)
-	}
-	if fam == unix.AF_INET6 {
-		v := 0
-		if v6only {
-			v = 1
-		}
-		_ = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v)
-	}
-	return s, fam, nil
-}
-
 // bound creates a non-blocking socket for network bound to addr (when
 // not nil), with SO_REUSEADDR, and SO_REUSEPORT if asked.
 func bound(network string, addr net.Addr, cfg ListenConfig) (Sock, error) {
@@ -87,7 +77,7 @@ func bound(network string, addr net.Addr, cfg ListenConfig) (Sock, error) {
 	if fam != unix.AF_UNIX {
 		_ = unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
 		if cfg.ReusePort {
-			if err := unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+			if err := setReusePort(s); err != nil {
 				unix.Close(s)
 				return InvalidSock, os.NewSyscallError("setsockopt", err)
 			}
@@ -123,25 +113,6 @@ func Listen(network string, addr net.Addr, cfg ListenConfig) (Sock, error) {
 		return InvalidSock, os.NewSyscallError("listen", err)
 	}
 	return s, nil
-}
-
-// somaxconn returns the system's largest listen backlog.
-func somaxconn() int {
-	b, err := os.ReadFile("/proc/sys/net/core/somaxconn")
-	if err != nil {
-		return unix.SOMAXCONN
-	}
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			break
-		}
-		n = n*10 + int(c-'0')
-	}
-	if n <= 0 {
-		return unix.SOMAXCONN
-	}
-	return n
 }
 
 // ListenPacket creates a non-blocking datagram socket bound to addr.

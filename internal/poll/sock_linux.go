@@ -1,0 +1,55 @@
+//go:build linux
+
+package poll
+
+import (
+	"net"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// dualStack reports whether an AF_INET6 socket can also carry IPv4 (with
+// IPV6_V6ONLY off), so that a wildcard address listens on both.
+const dualStack = true
+
+func newSocket(network string, a net.Addr) (Sock, int, error) {
+	fam, v6only := family(network, addrIP(a))
+	s, err := unix.Socket(fam, sotype(network)|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return InvalidSock, 0, os.NewSyscallError("socket", err)
+	}
+	if fam == unix.AF_INET6 {
+		v := 0
+		if v6only {
+			v = 1
+		}
+		_ = unix.SetsockoptInt(s, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v)
+	}
+	return s, fam, nil
+}
+
+// setReusePort sets SO_REUSEPORT, with which the kernel spreads incoming
+// connections over the sockets bound to the same port.
+func setReusePort(s int) error {
+	return unix.SetsockoptInt(s, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+}
+
+// somaxconn returns the system's largest listen backlog.
+func somaxconn() int {
+	b, err := os.ReadFile("/proc/sys/net/core/somaxconn")
+	if err != nil {
+		return unix.SOMAXCONN
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	if n <= 0 {
+		return unix.SOMAXCONN
+	}
+	return n
+}
