@@ -6,10 +6,10 @@ GO ?= go
 # fuzz: how long to run each Fuzz target, and where to look for them.
 FUZZTIME ?= 10s
 FUZZPKGS ?= ./...
-# cross: the systems that `make cross` vets (not yet part of `make test`).
-CROSS_GOOS ?= darwin freebsd netbsd openbsd windows
+# cross: the systems that `make cross` vets (part of `make test`).
+CROSS_GOOS ?= darwin freebsd dragonfly netbsd openbsd windows
 
-.PHONY: all deps vet test fuzz bench cross
+.PHONY: all deps vet test fuzz bench cross wine
 
 all: test
 
@@ -21,10 +21,13 @@ deps:
 vet:
 	$(GO) vet ./...
 
-## test: deps, vet, race tests with servers required, and the bench module's build
+## test: deps, vet, race tests with servers required, vet for the other
+## systems, the core tests for Windows under Wine, and the bench module
 test: deps
 	$(GO) vet ./...
 	EDDY_REQUIRE_SERVERS=1 $(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory cross
+	$(MAKE) --no-print-directory wine
 	@if [ -f bench/go.mod ]; then \
 		echo "cd bench && $(GO) vet, build and test"; \
 		cd bench && $(GO) vet ./... && $(GO) build ./... && $(GO) test -count=1 ./...; \
@@ -38,6 +41,11 @@ fuzz:
 bench:
 	@test -f bench/go.mod || { echo "make bench: no bench/go.mod yet" >&2; exit 1; }
 	cd bench && $(GO) run . -suite all -json
+
+## wine: the core test suite for GOOS=windows under Wine (IOCP backend);
+## installs Wine, mingw and the ProcessPrng shim the first time
+wine:
+	bash scripts/wine.sh
 
 ## cross: go vet for the other systems eddy supports
 cross:

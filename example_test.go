@@ -145,20 +145,6 @@ func ExampleLoop_DialNet() {
 	// Output: NET.CONN
 }
 
-func ExampleLoop_Spawn() {
-	l, _ := eddy.New()
-	p, err := l.Spawn(eddy.ProcessOptions{
-		Path: "/bin/sh",
-		Args: []string{"sh", "-c", "exit 3"},
-	})
-	if err != nil {
-		panic(err)
-	}
-	p.Wait().OnSettle(func(st eddy.ExitStatus, err error) { fmt.Println("exit code:", st.Code) })
-	l.Run()
-	// Output: exit code: 3
-}
-
 func ExampleLoop_Watch() {
 	dir, _ := os.MkdirTemp("", "eddy-watch")
 	defer os.RemoveAll(dir)

@@ -42,7 +42,8 @@ func WithLoops(n int) GroupOption { return func(c *groupConfig) { c.loops = n } 
 
 // WithHandoff makes one loop accept every connection and hand each to the
 // loops in turn, instead of one SO_REUSEPORT listener per loop. It spreads
-// connections evenly where the kernel's hashing would not.
+// connections evenly where the kernel's hashing would not. On Windows,
+// which has no SO_REUSEPORT, groups always hand off.
 func WithHandoff() GroupOption { return func(c *groupConfig) { c.handoff = true } }
 
 // WithLoopOptions passes options to every loop of the group.
@@ -60,7 +61,8 @@ func NewGroup(opts ...GroupOption) (*Group, error) {
 	if cfg.loops < 1 {
 		cfg.loops = 1
 	}
-	g := &Group{handoff: cfg.handoff, pool: NewPool(4)}
+	// Windows has no SO_REUSEPORT: one loop accepts for all.
+	g := &Group{handoff: cfg.handoff || runtime.GOOS == "windows", pool: NewPool(4)}
 	lopts := append([]Option{WithKeepAlive(), WithPool(g.pool)}, cfg.opts...)
 	for i := 0; i < cfg.loops; i++ {
 		l, err := New(lopts...)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"slices"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -136,7 +135,7 @@ func TestErrorReplies(t *testing.T) {
 	check("put", err, beanstalk.ErrJobTooBig)
 
 	// SIGUSR1 puts beanstalkd in drain mode: puts get DRAINING.
-	ok(t, syscall.Kill(srv.Pid(), syscall.SIGUSR1))
+	ok(t, drain(srv.Pid()))
 	eventually(t, "drain mode", func() bool {
 		_, err = s.Put(c, []byte("x"), beanstalk.PutOptions{})
 		return err != nil

@@ -1,0 +1,242 @@
+//go:build windows
+
+package poll
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+// recorder is an Owner that records completions.
+type recorder struct {
+	reads    [][]byte
+	eof      bool
+	readErr  error
+	writes   int
+	writeErr error
+	connects int
+	conErr   error
+	accepted []Sock
+	notified int
+}
+
+func (r *recorder) ReadDone(p []byte, err error) {
+	if err == io.EOF {
+		r.eof = true
+		return
+	}
+	if err != nil {
+		r.readErr = err
+		return
+	}
+	r.reads = append(r.reads, append([]byte(nil), p...))
+}
+func (r *recorder) WriteDone(err error)   { r.writes++; r.writeErr = err }
+func (r *recorder) ConnectDone(err error) { r.connects++; r.conErr = err }
+func (r *recorder) AcceptDone(s Sock, err error) {
+	if err == nil {
+		r.accepted = append(r.accepted, s)
+	}
+}
+func (r *recorder) RecvDone(p []byte, from net.Addr, err error) {}
+func (r *recorder) NotifyDone(err error)                        { r.notified++ }
+
+func (r *recorder) total() int {
+	n := 0
+	for _, b := range r.reads {
+		n += len(b)
+	}
+	return n
+}
+
+func newPoller(t *testing.T) Poller {
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Shutdown() })
+	return p
+}
+
+// waitFor polls until cond holds or a generous limit passes.
+func waitFor(t *testing.T, p Poller, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached")
+		}
+		if _, err := p.Wait(10); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// pair returns two connected TCP sockets registered with p.
+func pair(t *testing.T, p Poller) (a, b *FD, ra, rb *recorder) {
+	ls, err := Listen("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, ListenConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr := &recorder{}
+	var lfd FD
+	if err := p.Register(&lfd, ls, lr); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(&lfd)
+	if err := p.StartAccept(&lfd); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := Socket("tcp4", LocalAddr(&lfd, "tcp4"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ra, rb = &recorder{}, &recorder{}
+	a, b = &FD{}, &FD{}
+	if err := p.Register(a, cs, ra); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Connect(a, LocalAddr(&lfd, "tcp4")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, p, func() bool { return ra.connects == 1 && len(lr.accepted) == 1 })
+	if ra.conErr != nil {
+		t.Fatal(ra.conErr)
+	}
+	if err := p.Register(b, lr.accepted[0], rb); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close(a); p.Close(b) })
+	return a, b, ra, rb
+}
+
+func TestReadWriteCompletions(t *testing.T) {
+	p := newPoller(t)
+	a, b, _, rb := pair(t, p)
+	if err := p.StartRead(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Write(a, [][]byte{[]byte("hello "), []byte("world")}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, p, func() bool { return rb.total() == 11 })
+	if got := string(bytes.Join(rb.reads, nil)); got != "hello world" {
+		t.Fatalf("read %q", got)
+	}
+	p.StopRead(b)
+	if b.Reading() {
+		t.Fatal("still reading after StopRead")
+	}
+}
+
+// A write larger than the socket buffers completes once, after the peer
+// has read everything; a second Write while one is in flight is refused.
+func TestLargeWriteCompletesOnce(t *testing.T) {
+	p := newPoller(t)
+	a, b, ra, rb := pair(t, p)
+	big := bytes.Repeat([]byte("x"), 8<<20)
+	if err := p.Write(a, [][]byte{big[:1<<20], big[1<<20:]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Write(a, [][]byte{[]byte("y")}); err != ErrBusy {
+		t.Fatalf("second Write = %v, want ErrBusy", err)
+	}
+	p.StartRead(b)
+	waitFor(t, p, func() bool { return rb.total() == len(big) && ra.writes == 1 })
+	if ra.writeErr != nil || a.Writing() {
+		t.Fatalf("write error %v, still writing %v", ra.writeErr, a.Writing())
+	}
+}
+
+func TestEOFAfterData(t *testing.T) {
+	p := newPoller(t)
+	a, b, _, rb := pair(t, p)
+	p.Write(a, [][]byte{[]byte("last words")})
+	waitFor(t, p, func() bool { return !a.Writing() })
+	ShutdownWrite(a)
+	p.StartRead(b)
+	waitFor(t, p, func() bool { return rb.eof })
+	if rb.total() != len("last words") {
+		t.Fatalf("read %d bytes before EOF", rb.total())
+	}
+}
+
+func TestConnectRefused(t *testing.T) {
+	p := newPoller(t)
+	l, _ := net.Listen("tcp4", "127.0.0.1:0")
+	addr := l.Addr()
+	l.Close()
+	s, err := Socket("tcp4", addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &recorder{}
+	var fd FD
+	p.Register(&fd, s, r)
+	defer p.Close(&fd)
+	if err := p.Connect(&fd, addr); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, p, func() bool { return r.connects > 0 })
+	if r.connects != 1 || r.conErr == nil {
+		t.Fatalf("connects %d err %v", r.connects, r.conErr)
+	}
+}
+
+func TestWakeFromAnotherGoroutine(t *testing.T) {
+	p := newPoller(t)
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		p.Wake()
+	}()
+	start := time.Now()
+	if _, err := p.Wait(-1); err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Fatal("Wake did not end Wait")
+	}
+}
+
+// Closing a socket drops its pending completions, and a new socket that
+// reuses the number does not receive them.
+func TestCloseDropsCompletions(t *testing.T) {
+	p := newPoller(t)
+	a, b, _, rb := pair(t, p)
+	p.StartRead(b)
+	p.Write(a, [][]byte{[]byte("data")})
+	time.Sleep(10 * time.Millisecond) // the event is now pending in the kernel
+	if err := p.Close(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(b); err != ErrFDClosed {
+		t.Fatalf("second Close = %v", err)
+	}
+	p.Wait(0)
+	if len(rb.reads) != 0 {
+		t.Fatalf("closed socket delivered %q", rb.reads)
+	}
+}
+
+func TestMoveRehomesRegistration(t *testing.T) {
+	p := newPoller(t)
+	a, b, _, rb := pair(t, p)
+	p.StartRead(b)
+	var moved FD
+	r2 := &recorder{}
+	if err := p.Move(&moved, b, r2); err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(&moved)
+	if !b.Closed() || moved.Closed() {
+		t.Fatal("Move did not hand the registration over")
+	}
+	p.Write(a, [][]byte{[]byte("to the new home")})
+	waitFor(t, p, func() bool { return r2.total() == len("to the new home") })
+	if len(rb.reads) != 0 {
+		t.Fatalf("old owner still got %q", rb.reads)
+	}
+}
