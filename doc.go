@@ -40,7 +40,8 @@
 //
 // # Portability
 //
-// This version runs on Linux (epoll). The backend interface in
-// internal/poll is shaped for completion systems too (IOCP, io_uring); see
-// docs/architecture.md.
+// Backends: epoll on Linux, kqueue on macOS and the BSDs, IOCP on Windows,
+// all behind the completion-shaped interface of internal/poll; the API is
+// the same everywhere. Unix sockets are not available on Windows yet. See
+// docs/architecture.md and the README's platform table.
 package eddy

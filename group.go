@@ -42,8 +42,9 @@ func WithLoops(n int) GroupOption { return func(c *groupConfig) { c.loops = n } 
 
 // WithHandoff makes one loop accept every connection and hand each to the
 // loops in turn, instead of one SO_REUSEPORT listener per loop. It spreads
-// connections evenly where the kernel's hashing would not. On Windows,
-// which has no SO_REUSEPORT, groups always hand off.
+// connections evenly where the kernel's hashing would not. Groups always
+// hand off where SO_REUSEPORT does not spread connections among sockets:
+// on Windows (which has no SO_REUSEPORT), macOS, NetBSD and OpenBSD.
 func WithHandoff() GroupOption { return func(c *groupConfig) { c.handoff = true } }
 
 // WithLoopOptions passes options to every loop of the group.
@@ -61,8 +62,7 @@ func NewGroup(opts ...GroupOption) (*Group, error) {
 	if cfg.loops < 1 {
 		cfg.loops = 1
 	}
-	// Windows has no SO_REUSEPORT: one loop accepts for all.
-	g := &Group{handoff: cfg.handoff || runtime.GOOS == "windows", pool: NewPool(4)}
+	g := &Group{handoff: cfg.handoff || !reusePortBalances(runtime.GOOS), pool: NewPool(4)}
 	lopts := append([]Option{WithKeepAlive(), WithPool(g.pool)}, cfg.opts...)
 	for i := 0; i < cfg.loops; i++ {
 		l, err := New(lopts...)
@@ -337,4 +337,15 @@ wait:
 	l.Stop()
 	<-l.done
 	return err
+}
+
+// reusePortBalances reports whether listeners sharing a port with
+// SO_REUSEPORT (SO_REUSEPORT_LB on FreeBSD) get the incoming connections
+// spread among them on goos. Elsewhere one loop accepts for all.
+func reusePortBalances(goos string) bool {
+	switch goos {
+	case "linux", "android", "freebsd", "dragonfly":
+		return true
+	}
+	return false
 }

@@ -46,4 +46,10 @@
 // copies through the read buffer where x/sys has none). sock_linux.go and
 // sock_bsd.go, with sock_GOOS.go constants, hold the socket details that
 // differ.
+//
+// The IOCP backend of Windows is iocp_windows.go (the port, Wait, Wake and
+// the Poller methods), op_windows.go (one heap object per overlapped call,
+// kept reachable while the kernel owns it), wait_windows.go (Notify on
+// object handles through RegisterWaitForSingleObject) and sock_windows.go
+// (Winsock sockets, AcceptEx and ConnectEx, and WatchDirectory).
 package poll
