@@ -3,13 +3,8 @@
 package eddy
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"net"
 	"os"
-	"os/exec"
-	"strings"
 	"syscall"
 
 	"github.com/eddy-go/eddy/future"
@@ -60,18 +55,6 @@ func (t *procTable) watchSigchld() error {
 	s.Unref() // the processes themselves keep the loop alive
 	t.sig = s
 	return nil
-}
-
-// procs returns the loop's table of children, made on first use and
-// dropped when the loop ends.
-func (l *Loop) procs() *procTable {
-	if t, ok := l.procState.(*procTable); ok {
-		return t
-	}
-	t := &procTable{loop: l, procs: map[*Process]struct{}{}}
-	l.procState = t
-	l.OnExit(t.teardown)
-	return t
 }
 
 // teardown runs when the loop ends: children still running are left to
@@ -261,24 +244,6 @@ func (s *spawnStdio) closeParent() {
 	}
 }
 
-// lookPath finds a program named without a slash in $PATH.
-func lookPath(path string) (string, error) {
-	if path == "" {
-		return "", &ExecError{Path: path, Err: fs.ErrNotExist}
-	}
-	if strings.Contains(path, "/") {
-		return path, nil
-	}
-	found, err := exec.LookPath(path)
-	if err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
-			err = fmt.Errorf("%w in $PATH", fs.ErrNotExist)
-		}
-		return "", &ExecError{Path: path, Err: err}
-	}
-	return found, nil
-}
-
 // reap collects the child's exit status if it has exited. It reports
 // whether it did.
 func (p *Process) reap() bool {
@@ -341,9 +306,5 @@ func (o *procOwner) NotifyDone(err error) {
 	_ = p.loop.poller.Notify(&p.fd) // not reapable yet: wait again
 }
 
-// Unused completions of a process registration.
-func (o *procOwner) ReadDone([]byte, error)           {}
-func (o *procOwner) WriteDone(error)                  {}
-func (o *procOwner) ConnectDone(error)                {}
-func (o *procOwner) AcceptDone(poll.Sock, error)      {}
-func (o *procOwner) RecvDone([]byte, net.Addr, error) {}
+// ReadDone is unused: a process registration has no reads.
+func (o *procOwner) ReadDone([]byte, error) {}

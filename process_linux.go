@@ -3,13 +3,8 @@
 package eddy
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"net"
 	"os"
-	"os/exec"
-	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -53,18 +48,6 @@ type procTable struct {
 	loop  *Loop
 	procs map[*Process]struct{}
 	sig   *Signal // the SIGCHLD handler, once needed
-}
-
-// procs returns the loop's table of children, made on first use and
-// dropped when the loop ends.
-func (l *Loop) procs() *procTable {
-	if t, ok := l.procState.(*procTable); ok {
-		return t
-	}
-	t := &procTable{loop: l, procs: map[*Process]struct{}{}}
-	l.procState = t
-	l.OnExit(t.teardown)
-	return t
 }
 
 // watchSigchld installs the loop's SIGCHLD handler if it has none.
@@ -265,24 +248,6 @@ func (l *Loop) Spawn(o ProcessOptions) (*Process, error) {
 	return p, nil
 }
 
-// lookPath finds a program named without a slash in $PATH.
-func lookPath(path string) (string, error) {
-	if path == "" {
-		return "", &ExecError{Path: path, Err: fs.ErrNotExist}
-	}
-	if strings.Contains(path, "/") {
-		return path, nil
-	}
-	found, err := exec.LookPath(path)
-	if err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
-			err = fmt.Errorf("%w in $PATH", fs.ErrNotExist)
-		}
-		return "", &ExecError{Path: path, Err: err}
-	}
-	return found, nil
-}
-
 // reap collects the child's exit status if it has exited. It reports
 // whether it did.
 func (p *Process) reap() bool {
@@ -354,9 +319,5 @@ func (o *procOwner) NotifyDone(err error) {
 	_ = p.loop.poller.Notify(&p.fd) // not yet: wait again
 }
 
-// Unused completions of a pidfd.
-func (o *procOwner) ReadDone([]byte, error)           {}
-func (o *procOwner) WriteDone(error)                  {}
-func (o *procOwner) ConnectDone(error)                {}
-func (o *procOwner) AcceptDone(poll.Sock, error)      {}
-func (o *procOwner) RecvDone([]byte, net.Addr, error) {}
+// ReadDone is unused: a pidfd is never read.
+func (o *procOwner) ReadDone([]byte, error) {}

@@ -256,13 +256,6 @@ func (p *epoll) Notify(fd *FD) error {
 	return nil
 }
 
-// readable polls one descriptor without waiting.
-func readable(s int) bool {
-	fds := []unix.PollFd{{Fd: int32(s), Events: unix.POLLIN}}
-	n, err := unix.Poll(fds, 0)
-	return err == nil && n > 0 && fds[0].Revents != 0
-}
-
 func (p *epoll) TryWrite(fd *FD, bufs [][]byte) (int, error) {
 	if fd.flags&fClosed != 0 {
 		return 0, ErrFDClosed
@@ -630,19 +623,6 @@ func (p *epoll) flush(fd *FD) {
 			// tries it at once, since no new edge will announce it.
 		}
 	}
-}
-
-// consume drops the first n bytes of bufs.
-func consume(bufs [][]byte, n int) [][]byte {
-	for len(bufs) > 0 && n >= len(bufs[0]) {
-		n -= len(bufs[0])
-		bufs[0] = nil
-		bufs = bufs[1:]
-	}
-	if len(bufs) > 0 {
-		bufs[0] = bufs[0][n:]
-	}
-	return bufs
 }
 
 // maxIovec is the most buffers one writev takes (IOV_MAX on Linux).

@@ -255,13 +255,6 @@ func (p *kqueue) Notify(fd *FD) error {
 	return nil
 }
 
-// readable polls one descriptor without waiting.
-func readable(s int) bool {
-	fds := []unix.PollFd{{Fd: int32(s), Events: unix.POLLIN}}
-	n, err := unix.Poll(fds, 0)
-	return err == nil && n > 0 && fds[0].Revents != 0
-}
-
 func (p *kqueue) TryWrite(fd *FD, bufs [][]byte) (int, error) {
 	if fd.flags&fClosed != 0 {
 		return 0, ErrFDClosed

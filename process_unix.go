@@ -1,0 +1,54 @@
+//go:build linux || darwin || freebsd || dragonfly || netbsd || openbsd
+
+package eddy
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os/exec"
+	"strings"
+
+	"github.com/eddy-go/eddy/internal/poll"
+)
+
+// This file holds the parts of child processes that Linux (pidfd) and the
+// BSDs (EVFILT_PROC) share.
+
+// procs returns the loop's table of children, made on first use and
+// dropped when the loop ends.
+func (l *Loop) procs() *procTable {
+	if t, ok := l.procState.(*procTable); ok {
+		return t
+	}
+	t := &procTable{loop: l, procs: map[*Process]struct{}{}}
+	l.procState = t
+	l.OnExit(t.teardown)
+	return t
+}
+
+// lookPath finds a program named without a slash in $PATH.
+func lookPath(path string) (string, error) {
+	if path == "" {
+		return "", &ExecError{Path: path, Err: fs.ErrNotExist}
+	}
+	if strings.Contains(path, "/") {
+		return path, nil
+	}
+	found, err := exec.LookPath(path)
+	if err != nil {
+		if errors.Is(err, exec.ErrNotFound) {
+			err = fmt.Errorf("%w in $PATH", fs.ErrNotExist)
+		}
+		return "", &ExecError{Path: path, Err: err}
+	}
+	return found, nil
+}
+
+// Completions a process registration never gets (ReadDone, whose use
+// differs, is per system).
+func (o *procOwner) WriteDone(error)                  {}
+func (o *procOwner) ConnectDone(error)                {}
+func (o *procOwner) AcceptDone(poll.Sock, error)      {}
+func (o *procOwner) RecvDone([]byte, net.Addr, error) {}
