@@ -18,6 +18,9 @@
 //     sharing one auto-pipelined connection;
 //   - eddy-futures: on the loop, N chains of futures in flight on one
 //     connection, each starting its next operation when one completes;
+//   - eddy-futures-spin: the same on a loop made WithSpin(20µs), which
+//     polls briefly before sleeping: lower latency at concurrency 1 for
+//     CPU spent while idle;
 //   - go-redis: goroutines sharing one go-redis client (its connection
 //     pool, default size);
 //   - rueidis: goroutines sharing one rueidis client (auto-pipelining,
@@ -60,6 +63,9 @@ var (
 	opsByConc = map[int]int{1: 3000, 64: 30000, 1024: 60000}
 	concs     = []int{1, 64, 1024}
 	rounds    = 3
+	// spinFor is how long the eddy-futures-spin loop polls before it
+	// sleeps.
+	spinFor = 20 * time.Microsecond
 	// ceilingOps is the request count of each redis-benchmark run.
 	ceilingOps = 1000000
 )
@@ -112,6 +118,20 @@ func RunPinned(serverCPU int, pinClient func() (restore func(), err error), emit
 		return err
 	}
 	defer ec.Close()
+	// A second loop that polls for up to spinFor before it sleeps
+	// (eddy.WithSpin): it trades idle CPU for latency at low concurrency.
+	spinLoop, err := eddy.New(eddy.WithKeepAlive(), eddy.WithSpin(spinFor))
+	if err != nil {
+		return err
+	}
+	spinRan := make(chan error, 1)
+	go func() { spinRan <- spinLoop.Run() }()
+	defer func() { spinLoop.Stop(); <-spinRan }()
+	es, err := redis.Dial(spinLoop, addr, redis.Options{})
+	if err != nil {
+		return err
+	}
+	defer es.Close()
 	gr := goredis.NewClient(&goredis.Options{Addr: addr})
 	defer gr.Close()
 	rd, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{addr}, DisableCache: true})
@@ -131,6 +151,7 @@ func RunPinned(serverCPU int, pinClient func() (restore func(), err error), emit
 	impls := []impl{
 		{"eddy-sync", eddySync(ec)},
 		{"eddy-futures", eddyFutures(loop, ec)},
+		{"eddy-futures-spin", eddyFutures(spinLoop, es)},
 		{"go-redis", goRedis(gr)},
 		{"rueidis", rueidisRun(rd)},
 	}
