@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,7 +11,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/eddy-go/eddy/bench/internal/procfs"
@@ -39,7 +39,7 @@ func childCommand(args ...string) (*exec.Cmd, error) {
 	cmd.Stderr = os.Stderr
 	// taskset execs the target, so the parent-death signal and the pid
 	// both carry over to the bench binary.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = dieWithParent()
 	return cmd, nil
 }
 
@@ -50,6 +50,11 @@ type server struct {
 	cmd    *exec.Cmd
 	exited chan struct{}
 	err    error // set before exited is closed
+	// wine is set when the server is a Windows binary under Wine.
+	wine bool
+	// helpers are other processes whose CPU time counts as the server's
+	// (wineserver, for a server under Wine).
+	helpers []int
 }
 
 // startServer starts impl on a free loopback port and returns once it
@@ -63,6 +68,12 @@ func startServer(impl string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	return runServer(impl, addr, cmd, 10*time.Second)
+}
+
+// runServer starts cmd, a server of impl listening on addr, and returns
+// once it has printed the ready line, or fails after timeout.
+func runServer(impl string, addr netip.AddrPort, cmd *exec.Cmd, timeout time.Duration) (*server, error) {
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -90,9 +101,9 @@ func startServer(impl string) (*server, error) {
 		return s, nil
 	case <-s.exited:
 		return nil, fmt.Errorf("bench: %s server exited: %v", impl, s.err)
-	case <-time.After(10 * time.Second):
+	case <-time.After(timeout):
 		s.stop()
-		return nil, fmt.Errorf("bench: %s server not ready on %v after 10s", impl, addr)
+		return nil, fmt.Errorf("bench: %s server not ready on %v after %v", impl, addr, timeout)
 	}
 }
 
@@ -119,8 +130,23 @@ func (s *server) alive() error {
 	}
 }
 
-// cpu returns the server's CPU time so far.
-func (s *server) cpu() (time.Duration, error) { return procfs.ReadCPUTime(s.pid()) }
+// cpu returns the server's CPU time so far, with that of its helpers.
+func (s *server) cpu() (time.Duration, error) {
+	own, helpers, err := s.cpuSplit()
+	return own + helpers, err
+}
+
+// cpuSplit returns the CPU time so far of the server process and, apart,
+// the sum of its helpers'.
+func (s *server) cpuSplit() (own, helpers time.Duration, err error) {
+	own, err = procfs.ReadCPUTime(s.pid())
+	for _, pid := range s.helpers {
+		d, e := procfs.ReadCPUTime(pid)
+		helpers += d
+		err = errors.Join(err, e)
+	}
+	return own, helpers, err
+}
 
 // rss returns the server's resident set size in bytes.
 func (s *server) rss() (int64, error) {

@@ -26,7 +26,8 @@ func main() {
 // benchMain parses the runner's flags and runs the chosen suites.
 func benchMain(args []string) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	suite := fs.String("suite", "", "suite to run, a comma-separated list, or all: "+strings.Join(suiteOrder(), ", "))
+	suite := fs.String("suite", "", "suite to run, a comma-separated list, or all: "+strings.Join(suiteOrder(), ", ")+
+		"; not in all: echo-wine (echo with std and eddy built for Windows, the servers under Wine; make wine installs it)")
 	fs.BoolVar(&cfg.json, "json", false, "print one JSON object per figure instead of a table")
 	fs.DurationVar(&cfg.duration, "duration", 3*time.Second, "echo: measurement window of each run")
 	fs.IntVar(&cfg.runs, "runs", 3, "runs per implementation (interleaved); the median is reported")

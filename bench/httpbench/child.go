@@ -63,7 +63,7 @@ func startServer(impl, root, profile string) (*server, error) {
 	cmd.Stderr = os.Stderr
 	// taskset execs the server, so the parent-death signal and the pid
 	// carry over to it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = dieWithParent()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

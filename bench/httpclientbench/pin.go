@@ -1,10 +1,6 @@
 package httpclientbench
 
-import (
-	"syscall"
-
-	"github.com/eddy-go/eddy/bench/internal/pin"
-)
+import "github.com/eddy-go/eddy/bench/internal/pin"
 
 // clientCPU is the CPU the client (this process) is pinned to.
 const clientCPU = 0
@@ -16,13 +12,4 @@ func pinClient() (restore func()) {
 		return r
 	}
 	return func() {}
-}
-
-// cpuTime returns this process's user plus system CPU time, in µs.
-func cpuTime() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e3
 }

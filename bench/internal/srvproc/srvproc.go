@@ -8,7 +8,6 @@ import (
 	"net"
 	"os/exec"
 	"strconv"
-	"syscall"
 	"time"
 )
 
@@ -64,7 +63,7 @@ func Start(cfg Config) (*Server, error) {
 		}
 	}
 	cmd := exec.Command(name, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = dieWithParent()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("srvproc: start %s: %w", cfg.Program, err)
 	}
