@@ -1,6 +1,7 @@
 package driver
 
 import (
+	"crypto/tls"
 	"time"
 
 	"github.com/eddy-go/eddy/future"
@@ -37,6 +38,15 @@ type Config[K, R any] struct {
 	Addr string
 	// Codec decodes replies. It is Reset on every new connection.
 	Codec Codec[K, R]
+	// TLSConfig, if set, runs TLS on every connection: a tlsx client
+	// layer is put on the socket at dial, so the codec and Setup see
+	// plaintext. The server's certificate is verified against
+	// TLSConfig.RootCAs (the system's roots when nil) for
+	// TLSConfig.ServerName, taken from Addr's host when empty; only
+	// InsecureSkipVerify turns that off. A failed handshake is a failed
+	// connection attempt (its cause a *tlsx.HandshakeError), followed by
+	// the backoff. The handshake is bounded by DialTimeout.
+	TLSConfig *tls.Config
 	// Setup, if set, runs after each connect, before any queued request
 	// is written: it sends its requests with Handshake.Send (authenticate,
 	// select a database, restore a session's state...) and returns a

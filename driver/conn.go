@@ -9,6 +9,7 @@ import (
 
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/future"
+	"github.com/eddy-go/eddy/tlsx"
 )
 
 // request is one request: its reply context, its bytes until written (for
@@ -60,6 +61,9 @@ type link[K, R any] struct {
 // concurrent use; the dial itself starts on the loop.
 func New[K, R any](loop *eddy.Loop, cfg Config[K, R]) *Conn[K, R] {
 	cfg.defaults()
+	if cfg.TLSConfig != nil {
+		cfg.TLSConfig = tlsx.ClientConfig(cfg.TLSConfig, cfg.Addr)
+	}
 	cn := &Conn[K, R]{loop: loop, cfg: cfg, codec: cfg.Codec}
 	cn.onLoop(func() {
 		loop.OnExit(func() { cn.closeAll(eddy.ErrLoopStopped) })
@@ -215,6 +219,9 @@ func (cn *Conn[K, R]) dial() {
 	if err != nil {
 		cn.attemptFailed(err)
 		return
+	}
+	if cn.cfg.TLSConfig != nil {
+		c.SetLayer(tlsx.ClientLayer(cn.cfg.TLSConfig, tlsx.WithHandshakeTimeout(cn.cfg.DialTimeout)))
 	}
 	l.c = c
 	cn.link = l

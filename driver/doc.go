@@ -9,6 +9,9 @@
 //
 //   - dials without blocking, and reconnects with capped, jittered
 //     exponential backoff (Config.MinBackoff, Config.MaxBackoff);
+//   - runs TLS when Config.TLSConfig is set: a tlsx client layer goes on
+//     each socket at dial, verifying the server's certificate by default,
+//     and the codec and handshake see plaintext;
 //   - runs an optional handshake after each connect (Config.Setup: AUTH,
 //     SELECT, beanstalkd's use and watch), before any queued request;
 //   - keeps a FIFO of requests in flight, each with its promise and decode

@@ -167,7 +167,7 @@ func (h *serverConn) onData(c *eddy.Conn, data []byte) int {
 }
 
 // startServer runs a line server until the test ends.
-func startServer(t *testing.T) *lineServer {
+func startServer(t *testing.T, opts ...eddy.ListenOption) *lineServer {
 	t.Helper()
 	// A write queue that never refuses: the server must not drop replies
 	// when the client is slow to read.
@@ -178,7 +178,7 @@ func startServer(t *testing.T) *lineServer {
 	s := &lineServer{loop: l, done: make(chan struct{})}
 	ch := make(chan error, 1)
 	l.Post(func() {
-		ln, err := l.Listen("tcp", "127.0.0.1:0", &serverFactory{s: s})
+		ln, err := l.Listen("tcp", "127.0.0.1:0", &serverFactory{s: s}, opts...)
 		if err == nil {
 			s.addr = ln.Addr().String()
 		}

@@ -1,10 +1,12 @@
 package httpserver
 
 import (
+	"bytes"
 	"errors"
 	"net"
 	"os"
 	"time"
+	"unsafe"
 
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/codec/http1"
@@ -81,8 +83,9 @@ type serverConn struct {
 	files []fileWait // file regions given to t, not yet written
 	sent  int64      // bytes given to t
 
-	arena []byte // scratch for copying heads
-	spare []byte // a response body buffer to reuse (see takeBuf)
+	strs  []byte   // block request strings are carved from (see newRequest)
+	free  *Request // a finished request to reuse (see recycle)
+	spare []byte   // a response body buffer to reuse (see takeBuf)
 
 	blocked     bool     // the last write of out returned ErrQueueFull
 	inData      bool     // inside onData: output is batched
@@ -165,6 +168,7 @@ func (sc *serverConn) onData(data []byte) int {
 			} else if !r.queued {
 				sc.advance()
 			}
+			sc.recycle(r)
 		}
 	}
 	sc.inData = false
@@ -196,6 +200,23 @@ func (sc *serverConn) dispatch(hd *http1.Request) {
 	r.w.holds = 1
 	sc.srv.Handler.ServeHTTP(&r.w, r)
 	r.w.release()
+	r.sync = r.w.ended && !r.w.async && r.w.ext == nil && r.onEnd == nil && !r.w.hooked
+}
+
+// recycle keeps r for the connection's next request if nothing can still
+// hold it. The ownership rule: a request is reused only when its
+// response ended inside the handler's ServeHTTP call (r.sync), no
+// asynchronous hook was ever registered on it (Async, Wait, OnBody,
+// ReadBody, OnWritable, SendFile, OnAbort, OnEnd, a body filter or an
+// upgrade: any of these makes it keep its storage for good), and it has
+// left the connection's queue. The strings of a recycled request stay valid; its
+// Header's storage and the Request itself are reused.
+func (sc *serverConn) recycle(r *Request) {
+	if !r.sync || !r.w.ended || r.queued || r.upgrade || r.w.ext != nil || r.w.async ||
+		r.onEnd != nil || r.onData != nil || r.w.hooked || sc.upHold == r {
+		return
+	}
+	sc.free = r
 }
 
 func (sc *serverConn) enqueue(r *Request) {
@@ -563,38 +584,118 @@ func (sc *serverConn) putBuf(b []byte) {
 	}
 }
 
-// newRequest copies a parsed head into a Request, in one string.
+// strChunk is the size of the blocks request strings are carved from.
+const strChunk = 4 << 10
+
+// newRequest copies a parsed head into a Request. The bytes are copied
+// once into the connection's string block, which is only ever appended
+// to: a full block is dropped (left to the strings that point into it)
+// and a new one started, so the strings stay valid and immutable however
+// long they are kept. Common names, values and methods are not copied
+// at all (see intern.go), nor are the path and query when they are parts
+// of the target. The Request itself comes from sc.free when the previous
+// one could be recycled (see recycle).
 func (sc *serverConn) newRequest(hd *http1.Request) *Request {
-	a := sc.arena[:0]
-	a = append(a, hd.Method...)
-	a = append(a, hd.Target...)
-	a = append(a, hd.Path...)
-	a = append(a, hd.Query...)
-	a = append(a, hd.Host...)
-	for _, f := range hd.Header {
-		a = append(a, f.Name...)
-		a = append(a, f.Value...)
+	r := sc.free
+	var hf, rf []Field
+	if r != nil {
+		sc.free = nil
+		hf = r.Header.fields
+		rf = r.w.header.fields
+		clear(hf)
+		clear(rf)
+		*r = Request{}
+	} else {
+		r = &Request{}
 	}
-	sc.arena = a
-	s := string(a)
-	r := &Request{sc: sc}
+	r.sc = sc
+	r.w.header.fields = rf[:0]
+
+	// Path and query are mostly parts of the target: share its bytes.
+	tp := len(hd.Path) <= len(hd.Target) && bytes.HasPrefix(hd.Target, hd.Path) &&
+		(len(hd.Query) == 0 && len(hd.Path) == len(hd.Target) ||
+			len(hd.Path)+1+len(hd.Query) == len(hd.Target) && hd.Target[len(hd.Path)] == '?' &&
+				bytes.Equal(hd.Target[len(hd.Path)+1:], hd.Query))
+	n := len(hd.Target)
+	if !tp {
+		n += len(hd.Path) + len(hd.Query)
+	}
+	method, mok := methodTable.lookup(hd.Method)
+	if !mok {
+		n += len(hd.Method)
+	}
+	hostAt := -1 // index of a Host field whose value is hd.Host
+	if len(hd.Header) > 0 {
+		if cap(hf) < len(hd.Header) {
+			hf = make([]Field, len(hd.Header), max(len(hd.Header), 8))
+		}
+		hf = hf[:len(hd.Header)]
+		for j, f := range hd.Header {
+			if v, ok := nameTable.lookup(f.Name); ok {
+				hf[j].Name = v
+			} else {
+				n += len(f.Name)
+			}
+			if v, ok := valueTable.lookup(f.Value); ok {
+				hf[j].Value = v
+			} else {
+				n += len(f.Value)
+			}
+			if hostAt < 0 && len(f.Name) == 4 && string(f.Value) == string(hd.Host) &&
+				equalFoldASCII(f.Name, "host") {
+				hostAt = j
+			}
+		}
+	}
+	if hostAt < 0 {
+		n += len(hd.Host)
+	}
+	if cap(sc.strs)-len(sc.strs) < n {
+		sc.strs = make([]byte, 0, max(strChunk, n))
+	}
+	base := len(sc.strs)
+	sc.strs = sc.strs[:base+n]
+	blk := sc.strs[base:]
 	i := 0
-	take := func(n int) string {
-		v := s[i : i+n]
-		i += n
+	take := func(b []byte) string {
+		if len(b) == 0 {
+			return ""
+		}
+		copy(blk[i:], b)
+		v := unsafe.String(&blk[i], len(b))
+		i += len(b)
 		return v
 	}
-	r.Method = take(len(hd.Method))
-	r.Target = take(len(hd.Target))
-	r.Path = take(len(hd.Path))
-	r.RawQuery = take(len(hd.Query))
-	r.Host = take(len(hd.Host))
-	if len(hd.Header) > 0 {
-		r.Header.fields = make([]Field, len(hd.Header))
-		for j, f := range hd.Header {
-			r.Header.fields[j].Name = take(len(f.Name))
-			r.Header.fields[j].Value = take(len(f.Value))
+	if mok {
+		r.Method = method
+	} else {
+		r.Method = take(hd.Method)
+	}
+	r.Target = take(hd.Target)
+	if tp {
+		r.Path = r.Target[:len(hd.Path)]
+		if len(hd.Query) > 0 {
+			r.RawQuery = r.Target[len(hd.Path)+1:]
 		}
+	} else {
+		r.Path = take(hd.Path)
+		r.RawQuery = take(hd.Query)
+	}
+	for j, f := range hd.Header {
+		if hf[j].Name == "" { // names are never empty: not interned
+			hf[j].Name = take(f.Name)
+		}
+		if hf[j].Value == "" {
+			hf[j].Value = take(f.Value)
+		}
+	}
+	if len(hd.Header) > 0 {
+		r.Header.fields = hf
+	}
+	if hostAt >= 0 {
+		r.Host = hf[hostAt].Value
+	} else {
+		r.Host = take(hd.Host)
 	}
 	r.ProtoMinor = hd.Minor
 	r.ContentLength = hd.ContentLength
@@ -611,4 +712,22 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 	r.w.req = r
 	r.w.isHEAD = r.Method == "HEAD"
 	return r
+}
+
+// equalFoldASCII reports whether b equals the lower-case ASCII string
+// lower, ignoring ASCII case.
+func equalFoldASCII(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := range len(b) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }

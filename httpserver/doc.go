@@ -18,6 +18,13 @@
 // ResponseWriter.Async (the handler calls End itself). Code written for
 // net/http runs through Std, in the worker pool.
 //
+// A handler that keeps its Request or ResponseWriter after ServeHTTP
+// returns must hold the response open with one of those: when a
+// response ends within ServeHTTP with no such hook, the connection
+// reuses both objects, and their headers' storage, for its next request,
+// so that a keep-alive request allocates nothing. Strings taken from a
+// request (path, header values) stay valid in every case.
+//
 // # Bodies and backpressure
 //
 // A request body is not read until the handler asks for it: OnBody

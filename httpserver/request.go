@@ -17,10 +17,19 @@ const (
 	bodyFailed               // cut short
 )
 
-// Request is an HTTP request as the server received it. Its fields are
-// copies, valid as long as the caller keeps them; the request itself,
-// its body methods and its ResponseWriter are loop-only and must not be
-// used after the response has ended, except for the fields.
+// Request is an HTTP request as the server received it. Its string
+// fields are copies, valid as long as the caller keeps them; the request
+// itself, its Header, its body methods and its ResponseWriter are
+// loop-only and must not be used after the response has ended.
+//
+// Ownership: when the response ends within ServeHTTP and the handler
+// registered no asynchronous hook (Async, Wait, OnBody, ReadBody,
+// OnWritable, SendFile, OnAbort, OnEnd, a body filter, an upgrade), the
+// connection reuses the Request, its ResponseWriter and their headers'
+// storage for its next request. A handler that keeps the request past
+// ServeHTTP takes one of those hooks (usually Async or Wait), which makes
+// the request its own; strings taken from it, header values included,
+// may be kept in any case.
 type Request struct {
 	// Method is the request method, such as "GET".
 	Method string
@@ -46,6 +55,7 @@ type Request struct {
 	w        ResponseWriter
 	sc       *serverConn
 	queued   bool
+	sync     bool // the response ended within ServeHTTP, with no async hook
 	expect   bool // Expect: 100-continue
 	upgrade  bool // asks to switch protocols
 	bstate   uint8

@@ -46,6 +46,7 @@ type ResponseWriter struct {
 	closeAfter bool
 	continued  bool // 100 Continue sent
 	dead       bool // connection gone
+	hooked     bool // a callback that may outlive the response was given: never recycle
 }
 
 // Header returns the response header, to change until the head is sent.
@@ -204,6 +205,7 @@ func (w *ResponseWriter) Flush() error {
 // connection closes first, fn runs too, and the next write reports
 // ErrConnClosed.
 func (w *ResponseWriter) OnWritable(fn func()) {
+	w.hooked = true
 	if w.dead || w.ended {
 		w.sc.t.Defer(fn)
 		return
@@ -406,12 +408,24 @@ func (w *ResponseWriter) appendHead(b []byte) []byte {
 	hasDate := false
 	for i := range w.header.fields {
 		f := &w.header.fields[i]
-		switch {
-		case strings.EqualFold(f.Name, "Content-Length"), strings.EqualFold(f.Name, "Transfer-Encoding"),
-			strings.EqualFold(f.Name, "Connection"):
-			continue
-		case strings.EqualFold(f.Name, "Date"):
-			hasDate = true
+		// Compare by length first: most names match none.
+		switch len(f.Name) {
+		case len("Content-Length"):
+			if strings.EqualFold(f.Name, "Content-Length") {
+				continue
+			}
+		case len("Transfer-Encoding"):
+			if strings.EqualFold(f.Name, "Transfer-Encoding") {
+				continue
+			}
+		case len("Connection"):
+			if strings.EqualFold(f.Name, "Connection") {
+				continue
+			}
+		case len("Date"):
+			if strings.EqualFold(f.Name, "Date") {
+				hasDate = true
+			}
 		}
 		if nb, err := http1.AppendField(b, f.Name, f.Value); err == nil {
 			b = nb

@@ -41,6 +41,7 @@ type fileWait struct {
 // is always taken, and OnWritable says when the connection can take more.
 // done is not called when SendFile returns an error. Loop-only.
 func (w *ResponseWriter) SendFile(f *os.File, off, n int64, done func()) error {
+	w.hooked = true
 	if n < 0 || off < 0 {
 		return ErrFileRange
 	}

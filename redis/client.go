@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"crypto/tls"
 	"fmt"
 	"strconv"
 	"sync/atomic"
@@ -27,6 +28,21 @@ type Options struct {
 	// HELLO 3 and falls back to RESP2 when the server refuses it (servers
 	// before Redis 6).
 	Protocol int
+	// TLSConfig, if set, connects with TLS (see driver.Config.TLSConfig):
+	// the server's certificate is verified against TLSConfig.RootCAs (the
+	// system's roots when nil) for TLSConfig.ServerName, or the address's
+	// host when that is empty. Only InsecureSkipVerify turns verification
+	// off. Every connection of the client uses it: the shared one, the
+	// dedicated ones, pub/sub.
+	TLSConfig *tls.Config
+	// CacheSize, if positive, turns on client-side caching of Get with
+	// RESP3 key tracking: the shared connection sends CLIENT TRACKING ON
+	// after HELLO, Get keeps up to CacheSize values in an LRU, and the
+	// server's invalidation messages drop the keys that change. The cache
+	// is emptied, and bypassed, while the connection is down. It needs
+	// Protocol 3 (with RESP2, or a server refusing HELLO 3, Get is not
+	// cached). Only Get is cached; missing keys are not.
+	CacheSize int
 	// MinBackoff, MaxBackoff and DialTimeout tune reconnection; see
 	// driver.Config.
 	MinBackoff, MaxBackoff, DialTimeout time.Duration
@@ -55,7 +71,7 @@ type Options struct {
 // must not be sent on the shared connection with Do: use the dedicated
 // connections of BLPop, XRead and Watch.
 type Client struct {
-	loop  *eddy.Loop
+	cmds
 	addr  string
 	opts  Options
 	conn  *driver.Conn[struct{}, resp.Value]
@@ -72,17 +88,26 @@ func Dial(loop *eddy.Loop, addr string, opts Options) (*Client, error) {
 	if opts.Protocol != 2 && opts.Protocol != 3 {
 		return nil, fmt.Errorf("%w: %d", ErrProtocolVersion, opts.Protocol)
 	}
-	c := &Client{loop: loop, addr: addr, opts: opts}
-	c.conn = c.newConn(nil)
+	c := &Client{addr: addr, opts: opts}
+	c.cmds = cmds{loop: loop, x: c}
+	if opts.CacheSize > 0 && opts.Protocol == 3 {
+		c.cache = newCache(opts.CacheSize)
+	}
+	c.conn = c.newShared()
 	return c, nil
 }
 
 // newConn makes a connection with c's options and handshake; push, if set,
 // receives the push messages.
 func (c *Client) newConn(push func(resp.Value)) *driver.Conn[struct{}, resp.Value] {
+	return driver.New(c.loop, c.connConfig(push))
+}
+
+func (c *Client) connConfig(push func(resp.Value)) driver.Config[struct{}, resp.Value] {
 	o := c.opts
-	return driver.New(c.loop, driver.Config[struct{}, resp.Value]{
+	return driver.Config[struct{}, resp.Value]{
 		Addr:        c.addr,
+		TLSConfig:   o.TLSConfig,
 		Codec:       &codec{onPush: push},
 		Setup:       c.setup,
 		MinBackoff:  o.MinBackoff,
@@ -90,8 +115,39 @@ func (c *Client) newConn(push func(resp.Value)) *driver.Conn[struct{}, resp.Valu
 		DialTimeout: o.DialTimeout,
 		MaxQueued:   o.MaxQueued,
 		OnState:     o.OnState,
-	})
+	}
 }
+
+// newShared makes the shared connection: with a cache, its handshake
+// ends with CLIENT TRACKING ON, its push messages go to the cache, and
+// the cache is turned off whenever the connection is not ready.
+func (c *Client) newShared() *driver.Conn[struct{}, resp.Value] {
+	if c.cache == nil {
+		return c.newConn(nil)
+	}
+	cfg := c.connConfig(c.cache.onPush)
+	user := cfg.OnState
+	cfg.OnState = func(s driver.State, err error) {
+		c.cache.onState(s)
+		if user != nil {
+			user(s, err)
+		}
+	}
+	cfg.Setup = func(h *driver.Handshake[struct{}, resp.Value]) *future.Future[struct{}] {
+		return future.ThenFuture(c.setup(h), func(struct{}) *future.Future[struct{}] {
+			if c.Protocol() != 3 {
+				return future.Resolved(c.loop, struct{}{}) // no pushes: no cache
+			}
+			return future.Map(h.Send(struct{}{}, trackingCmd), func(resp.Value) struct{} {
+				c.cache.setOn(true)
+				return struct{}{}
+			})
+		})
+	}
+	return driver.New(c.loop, cfg)
+}
+
+var trackingCmd = resp.AppendCommand(nil, "CLIENT", "TRACKING", "ON")
 
 // setup runs the handshake: HELLO 3 (with AUTH and SETNAME), or, for
 // RESP2 or a server refusing HELLO, AUTH and CLIENT SETNAME; then SELECT.
@@ -169,12 +225,9 @@ func userOrDefault(u string) string {
 // handshake (2 or 3), or 0 before the first one. Safe for concurrent use.
 func (c *Client) Protocol() int { return int(c.proto.Load()) }
 
-// Loop returns the client's loop. Safe for concurrent use.
-func (c *Client) Loop() *eddy.Loop { return c.loop }
-
 // Sync returns the blocking facade of c, which shares c's connection.
 // Safe for concurrent use.
-func (c *Client) Sync() *Sync { return &Sync{c: c} }
+func (c *Client) Sync() *Sync { return &Sync{syncCmds: syncCmds{c: &c.cmds}, cl: c} }
 
 // Close closes the connection at once: commands in flight fail with
 // ErrClosed, and so do later ones. Safe for concurrent use.
@@ -184,29 +237,9 @@ func (c *Client) Close() { c.conn.Close() }
 // their replies, then the connection is closed. Safe for concurrent use.
 func (c *Client) Quit() *future.Future[struct{}] { return c.conn.Shutdown(nil) }
 
-// Do sends the command args (the name, then its arguments) and returns
-// the future of its reply, which stays valid for good. Arguments may be
-// strings, byte slices, integers, unsigned integers, floats, booleans
-// (sent as 1 or 0), time.Duration (sent as whole milliseconds) or
-// fmt.Stringer values; other types fail with ErrArgType. An error reply
-// fails the future with an *Error. Safe for concurrent use.
-func (c *Client) Do(args ...any) *future.Future[resp.Value] {
-	cmd, err := appendArgs(nil, args)
-	if err != nil {
-		return future.Rejected[resp.Value](c.loop, err)
-	}
-	return c.conn.Call(struct{}{}, cmd, 0)
-}
-
-// call sends an encoded command.
-func (c *Client) call(cmd []byte, flags driver.Flags) *future.Future[resp.Value] {
+// send sends an encoded command on the shared connection.
+func (c *Client) send(cmd []byte, flags driver.Flags) *future.Future[resp.Value] {
 	return c.conn.Call(struct{}{}, cmd, flags)
-}
-
-// read sends an encoded read-only command: it is sent again after a
-// reconnect instead of failing.
-func (c *Client) read(cmd []byte) *future.Future[resp.Value] {
-	return c.conn.Call(struct{}{}, cmd, driver.Idempotent)
 }
 
 // appendArgs encodes a command from mixed arguments.

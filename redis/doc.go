@@ -52,8 +52,34 @@
 // go to the handler on the loop. After a reconnect every subscription is
 // made again before anything else.
 //
-// # Not yet
+// # Batches
 //
-// TLS (the driver kit has no dial hook for a tlsx layer yet) and Redis
-// Cluster.
+// A Batch collects commands for Exec, which sends them during one loop
+// turn and resolves to their results in order, each with its own error.
+// On a single connection, auto-pipelining already writes them together;
+// on a cluster, Exec splits the batch per master.
+//
+// # Redis Cluster
+//
+// NewCluster returns a *ClusterClient from seed addresses. It reads the
+// slot map with CLUSTER SHARDS (CLUSTER SLOTS before Redis 7), keeps one
+// auto-pipelined Client per master, and sends each command to the master
+// of its keys' slot (Slot computes it: CRC16 of the key or of its {hash
+// tag}, modulo 16384). It follows MOVED (updating the map and scheduling a
+// refresh) and ASK (ASKING on the target, map unchanged) up to
+// ClusterOptions.MaxRedirects times, retries TRYAGAIN and CLUSTERDOWN
+// after a short pause, and refreshes the map after a node's connection
+// drops and periodically, rate-limited. A command whose keys hash to
+// different slots fails with ErrCrossSlot before it is sent.
+//
+// ClusterClient has Do and the typed helpers of Client; code that works
+// with both can take a Commander. Its blocking facade is ClusterSync.
+// Masters returns the masters' Clients for per-node work (SCAN, FLUSHALL).
+// Blocking commands, transactions and pub/sub are per node.
+//
+// # TLS
+//
+// Options.TLSConfig runs every connection (shared, dedicated, pub/sub,
+// cluster nodes) over TLS with the tlsx layer; the server's certificate is
+// verified unless InsecureSkipVerify is set.
 package redis

@@ -66,3 +66,27 @@ func mapNil(err error) error {
 	}
 	return err
 }
+
+// Cluster errors.
+var (
+	// ErrCrossSlot is the error of a command sent to a ClusterClient whose
+	// keys hash to different slots; it is not sent. Use hash tags
+	// ("{user1}:a", "{user1}:b") to keep keys that go together in one
+	// slot.
+	ErrCrossSlot = errors.New("redis: keys of one command in different cluster slots")
+	// ErrTooManyRedirects is matched by the error of a command that was
+	// redirected (MOVED, ASK, TRYAGAIN...) more than
+	// ClusterOptions.MaxRedirects times; it wraps the last *Error.
+	ErrTooManyRedirects = errors.New("redis: too many cluster redirects")
+	// ErrClusterDown is matched by the error of commands that waited for
+	// a slot map that could not be had: no seed or known node answered
+	// CLUSTER SHARDS or CLUSTER SLOTS.
+	ErrClusterDown = errors.New("redis: no cluster slot map")
+	// ErrClusterDB is returned by NewCluster for an Options.DB other than
+	// 0: a cluster has only database 0.
+	ErrClusterDB = errors.New("redis: a cluster has only database 0")
+	// ErrBadCommand is the error of an encoded command that is not an
+	// array of bulk strings (it never comes from this package's own
+	// encoders).
+	ErrBadCommand = errors.New("redis: malformed command")
+)

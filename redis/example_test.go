@@ -14,7 +14,8 @@ import (
 )
 
 // stub stands in for redis-server so that the examples run anywhere: it
-// knows HELLO, GET, SET and INCR, on one in-memory keyspace.
+// knows HELLO, GET, SET and INCR, on one in-memory keyspace, and CLUSTER
+// SLOTS, answering that it serves every slot alone.
 type stub struct {
 	eddy.BaseHandler
 	data map[string]string
@@ -55,6 +56,15 @@ func (s *stub) OnData(c *eddy.Conn, p []byte) int {
 			n, _ := strconv.Atoi(s.data[args[1]])
 			s.data[args[1]] = strconv.Itoa(n + 1)
 			out = resp.AppendInt(out, int64(n+1))
+		case "CLUSTER":
+			if len(args) < 2 || strings.ToUpper(args[1]) != "SLOTS" {
+				out = resp.AppendSimpleError(out, "ERR unknown subcommand")
+				break
+			}
+			_, port, _ := strings.Cut(c.LocalAddr().String(), ":")
+			p, _ := strconv.Atoi(port)
+			out = resp.AppendValue(out, resp.ArrayOf(resp.ArrayOf(resp.Integer(0), resp.Integer(16383),
+				resp.ArrayOf(resp.BulkString("127.0.0.1"), resp.Integer(int64(p)), resp.BulkString("stub")))))
 		default:
 			out = resp.AppendSimpleError(out, "ERR unknown command")
 		}

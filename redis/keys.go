@@ -11,32 +11,32 @@ import (
 const NoExpiry time.Duration = -1
 
 // Del deletes keys and returns how many existed. Safe for concurrent use.
-func (c *Client) Del(keys ...string) *future.Future[int64] {
+func (c *cmds) Del(keys ...string) *future.Future[int64] {
 	return toInt(c.call(resp.NewCommand(nil).Str("DEL").Strs(keys...).Finish(), 0))
 }
 
 // Exists returns how many of keys exist (a key named twice counts twice).
 // Safe for concurrent use.
-func (c *Client) Exists(keys ...string) *future.Future[int64] {
+func (c *cmds) Exists(keys ...string) *future.Future[int64] {
 	return toInt(c.read(resp.NewCommand(nil).Str("EXISTS").Strs(keys...).Finish()))
 }
 
 // Expire sets key to expire after d (PEXPIRE, in milliseconds). It
 // resolves to false if the key does not exist. Safe for concurrent use.
-func (c *Client) Expire(key string, d time.Duration) *future.Future[bool] {
+func (c *cmds) Expire(key string, d time.Duration) *future.Future[bool] {
 	return toBool(c.call(resp.NewCommand(nil).Str("PEXPIRE").Str(key).Int(d.Milliseconds()).Finish(), 0))
 }
 
 // Persist removes the expiry of key; false if it had none or is missing.
 // Safe for concurrent use.
-func (c *Client) Persist(key string) *future.Future[bool] {
+func (c *cmds) Persist(key string) *future.Future[bool] {
 	return toBool(c.call(resp.AppendCommand(nil, "PERSIST", key), 0))
 }
 
 // TTL returns the time key has left to live (PTTL), NoExpiry if it has no
 // expiry, and fails with Nil if it does not exist. Safe for concurrent
 // use.
-func (c *Client) TTL(key string) *future.Future[time.Duration] {
+func (c *cmds) TTL(key string) *future.Future[time.Duration] {
 	return future.Then(c.read(resp.AppendCommand(nil, "PTTL", key)), func(v resp.Value) (time.Duration, error) {
 		n, err := v.Int()
 		switch {
@@ -53,17 +53,17 @@ func (c *Client) TTL(key string) *future.Future[time.Duration] {
 
 // Type returns the type of the value at key ("string", "list", ...,
 // "none" if missing). Safe for concurrent use.
-func (c *Client) Type(key string) *future.Future[string] {
+func (c *cmds) Type(key string) *future.Future[string] {
 	return toString(c.read(resp.AppendCommand(nil, "TYPE", key)))
 }
 
 // Rename renames key to newKey. Safe for concurrent use.
-func (c *Client) Rename(key, newKey string) *future.Future[struct{}] {
+func (c *cmds) Rename(key, newKey string) *future.Future[struct{}] {
 	return ignore(c.call(resp.AppendCommand(nil, "RENAME", key, newKey), 0))
 }
 
 // Ping checks the connection. It is sent again after a reconnect. Safe for
 // concurrent use.
-func (c *Client) Ping() *future.Future[struct{}] {
+func (c *cmds) Ping() *future.Future[struct{}] {
 	return ignore(c.read(resp.AppendCommand(nil, "PING")))
 }

@@ -7,47 +7,47 @@ import (
 
 // LPush prepends values to the list at key and returns its new length.
 // Safe for concurrent use.
-func (c *Client) LPush(key string, values ...string) *future.Future[int64] {
+func (c *cmds) LPush(key string, values ...string) *future.Future[int64] {
 	return toInt(c.call(resp.NewCommand(nil).Str("LPUSH").Str(key).Strs(values...).Finish(), 0))
 }
 
 // RPush appends values to the list at key and returns its new length.
 // Safe for concurrent use.
-func (c *Client) RPush(key string, values ...string) *future.Future[int64] {
+func (c *cmds) RPush(key string, values ...string) *future.Future[int64] {
 	return toInt(c.call(resp.NewCommand(nil).Str("RPUSH").Str(key).Strs(values...).Finish(), 0))
 }
 
 // LPop removes and returns the first element of the list at key, or fails
 // with Nil if it is empty. Safe for concurrent use.
-func (c *Client) LPop(key string) *future.Future[string] {
+func (c *cmds) LPop(key string) *future.Future[string] {
 	return toString(c.call(resp.AppendCommand(nil, "LPOP", key), 0))
 }
 
 // RPop removes and returns the last element of the list at key, or fails
 // with Nil if it is empty. Safe for concurrent use.
-func (c *Client) RPop(key string) *future.Future[string] {
+func (c *cmds) RPop(key string) *future.Future[string] {
 	return toString(c.call(resp.AppendCommand(nil, "RPOP", key), 0))
 }
 
 // LRange returns the elements start to stop (inclusive; negative counts
 // from the end) of the list at key. Safe for concurrent use.
-func (c *Client) LRange(key string, start, stop int64) *future.Future[[]string] {
+func (c *cmds) LRange(key string, start, stop int64) *future.Future[[]string] {
 	return toStrings(c.read(resp.NewCommand(nil).Str("LRANGE").Str(key).Int(start).Int(stop).Finish()))
 }
 
 // LLen returns the length of the list at key. Safe for concurrent use.
-func (c *Client) LLen(key string) *future.Future[int64] {
+func (c *cmds) LLen(key string) *future.Future[int64] {
 	return toInt(c.read(resp.AppendCommand(nil, "LLEN", key)))
 }
 
 // LIndex returns the element at index of the list at key, or fails with
 // Nil. Safe for concurrent use.
-func (c *Client) LIndex(key string, index int64) *future.Future[string] {
+func (c *cmds) LIndex(key string, index int64) *future.Future[string] {
 	return toString(c.read(resp.NewCommand(nil).Str("LINDEX").Str(key).Int(index).Finish()))
 }
 
 // LRem removes up to count occurrences of value (see LREM) and returns how
 // many it removed. Safe for concurrent use.
-func (c *Client) LRem(key string, count int64, value string) *future.Future[int64] {
+func (c *cmds) LRem(key string, count int64, value string) *future.Future[int64] {
 	return toInt(c.call(resp.NewCommand(nil).Str("LREM").Str(key).Int(count).Str(value).Finish(), 0))
 }

@@ -183,12 +183,12 @@ func (ps *PubSub) failAll(err error) {
 
 // Publish posts message to channel and returns the number of subscribers
 // that received it. Safe for concurrent use.
-func (c *Client) Publish(channel, message string) *future.Future[int64] {
+func (c *cmds) Publish(channel, message string) *future.Future[int64] {
 	return toInt(c.call(resp.AppendCommand(nil, "PUBLISH", channel, message), 0))
 }
 
 // SPublish posts message to the shard channel channel (Redis 7). Safe for
 // concurrent use.
-func (c *Client) SPublish(channel, message string) *future.Future[int64] {
+func (c *cmds) SPublish(channel, message string) *future.Future[int64] {
 	return toInt(c.call(resp.AppendCommand(nil, "SPUBLISH", channel, message), 0))
 }

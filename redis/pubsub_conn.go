@@ -8,6 +8,7 @@ import (
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/codec/resp"
 	"github.com/eddy-go/eddy/driver"
+	"github.com/eddy-go/eddy/tlsx"
 )
 
 // dial connects and starts the handshake. Loop-only.
@@ -21,6 +22,9 @@ func (ps *PubSub) dial() {
 	if err != nil {
 		ps.retry()
 		return
+	}
+	if cfg := ps.c.opts.TLSConfig; cfg != nil {
+		conn.SetLayer(tlsx.ClientLayer(tlsx.ClientConfig(cfg, ps.c.addr)))
 	}
 	ps.conn = conn
 	ps.dec.Reset()

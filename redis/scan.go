@@ -25,7 +25,7 @@ type ScanOptions struct {
 // documentation). A Scanner is for one caller at a time: call Next again
 // only after the previous page has arrived.
 type Scanner struct {
-	c    *Client
+	c    *cmds
 	name string // SCAN, HSCAN, SSCAN or ZSCAN
 	key  string // "" for SCAN
 	opts ScanOptions
@@ -38,23 +38,23 @@ type Scanner struct {
 
 // Scan returns a Scanner over the keys of the database.
 func (c *Client) Scan(o ScanOptions) *Scanner {
-	return &Scanner{c: c, name: "SCAN", opts: o, cursor: "0"}
+	return &Scanner{c: &c.cmds, name: "SCAN", opts: o, cursor: "0"}
 }
 
 // HScan returns a Scanner over the hash at key; its pages hold field,
 // value, field, value...
-func (c *Client) HScan(key string, o ScanOptions) *Scanner {
+func (c *cmds) HScan(key string, o ScanOptions) *Scanner {
 	return &Scanner{c: c, name: "HSCAN", key: key, opts: o, cursor: "0"}
 }
 
 // SScan returns a Scanner over the members of the set at key.
-func (c *Client) SScan(key string, o ScanOptions) *Scanner {
+func (c *cmds) SScan(key string, o ScanOptions) *Scanner {
 	return &Scanner{c: c, name: "SSCAN", key: key, opts: o, cursor: "0"}
 }
 
 // ZScan returns a Scanner over the sorted set at key; its pages hold
 // member, score, member, score...
-func (c *Client) ZScan(key string, o ScanOptions) *Scanner {
+func (c *cmds) ZScan(key string, o ScanOptions) *Scanner {
 	return &Scanner{c: c, name: "ZSCAN", key: key, opts: o, cursor: "0"}
 }
 

@@ -26,10 +26,12 @@ func NewScript(src string) *Script {
 // Hash returns the script's SHA1, in hex, as EVALSHA wants it.
 func (s *Script) Hash() string { return s.sha }
 
-// Run runs the script on c with keys (KEYS) and args (ARGV, encoded as
-// Do encodes arguments) and returns its reply. Safe for concurrent use.
-func (s *Script) Run(c *Client, keys []string, args ...any) *future.Future[resp.Value] {
-	sha, err := s.command(c, "EVALSHA", s.sha, keys, args)
+// Run runs the script on a Client or ClusterClient with keys (KEYS) and
+// args (ARGV, encoded as Do encodes arguments) and returns its reply. In a
+// cluster, keys must hash to one slot. Safe for concurrent use.
+func (s *Script) Run(on Commander, keys []string, args ...any) *future.Future[resp.Value] {
+	c := on.commands()
+	sha, err := s.command("EVALSHA", s.sha, keys, args)
 	if err != nil {
 		return future.Rejected[resp.Value](c.loop, err)
 	}
@@ -38,13 +40,13 @@ func (s *Script) Run(c *Client, keys []string, args ...any) *future.Future[resp.
 		if !errors.As(err, &re) || re.Code != "NOSCRIPT" {
 			return future.Rejected[resp.Value](c.loop, err)
 		}
-		eval, _ := s.command(c, "EVAL", s.src, keys, args)
+		eval, _ := s.command("EVAL", s.src, keys, args)
 		return c.call(eval, 0)
 	})
 }
 
 // command encodes EVAL or EVALSHA.
-func (s *Script) command(c *Client, name, body string, keys []string, args []any) ([]byte, error) {
+func (s *Script) command(name, body string, keys []string, args []any) ([]byte, error) {
 	all := make([]any, 0, 3+len(keys)+len(args))
 	all = append(all, name, body, len(keys))
 	for _, k := range keys {
@@ -55,8 +57,8 @@ func (s *Script) command(c *Client, name, body string, keys []string, args []any
 
 // Eval runs the Lua source src with EVAL. Prefer a Script, which sends
 // only the hash once the server knows it. Safe for concurrent use.
-func (c *Client) Eval(src string, keys []string, args ...any) *future.Future[resp.Value] {
-	cmd, err := (&Script{}).command(c, "EVAL", src, keys, args)
+func (c *cmds) Eval(src string, keys []string, args ...any) *future.Future[resp.Value] {
+	cmd, err := (&Script{}).command("EVAL", src, keys, args)
 	if err != nil {
 		return future.Rejected[resp.Value](c.loop, err)
 	}

@@ -7,29 +7,29 @@ import (
 
 // SAdd adds members to the set at key and returns how many are new. Safe
 // for concurrent use.
-func (c *Client) SAdd(key string, members ...string) *future.Future[int64] {
+func (c *cmds) SAdd(key string, members ...string) *future.Future[int64] {
 	return toInt(c.call(resp.NewCommand(nil).Str("SADD").Str(key).Strs(members...).Finish(), 0))
 }
 
 // SRem removes members from the set at key and returns how many were
 // there. Safe for concurrent use.
-func (c *Client) SRem(key string, members ...string) *future.Future[int64] {
+func (c *cmds) SRem(key string, members ...string) *future.Future[int64] {
 	return toInt(c.call(resp.NewCommand(nil).Str("SREM").Str(key).Strs(members...).Finish(), 0))
 }
 
 // SMembers returns the members of the set at key, in no particular order.
 // Safe for concurrent use.
-func (c *Client) SMembers(key string) *future.Future[[]string] {
+func (c *cmds) SMembers(key string) *future.Future[[]string] {
 	return toStrings(c.read(resp.AppendCommand(nil, "SMEMBERS", key)))
 }
 
 // SIsMember reports whether member is in the set at key. Safe for
 // concurrent use.
-func (c *Client) SIsMember(key, member string) *future.Future[bool] {
+func (c *cmds) SIsMember(key, member string) *future.Future[bool] {
 	return toBool(c.read(resp.AppendCommand(nil, "SISMEMBER", key, member)))
 }
 
 // SCard returns the size of the set at key. Safe for concurrent use.
-func (c *Client) SCard(key string) *future.Future[int64] {
+func (c *cmds) SCard(key string) *future.Future[int64] {
 	return toInt(c.read(resp.AppendCommand(nil, "SCARD", key)))
 }

@@ -39,7 +39,7 @@ type XReadArgs struct {
 // XAdd appends an entry with fields (field, value, field, value...) to the
 // stream at key, with id ("*" for a new one), and returns its ID. Safe for
 // concurrent use.
-func (c *Client) XAdd(key, id string, fields ...string) *future.Future[string] {
+func (c *cmds) XAdd(key, id string, fields ...string) *future.Future[string] {
 	if len(fields) == 0 || len(fields)%2 != 0 {
 		return future.Rejected[string](c.loop, ErrOddArgs)
 	}
@@ -48,14 +48,14 @@ func (c *Client) XAdd(key, id string, fields ...string) *future.Future[string] {
 
 // XLen returns the number of entries of the stream at key. Safe for
 // concurrent use.
-func (c *Client) XLen(key string) *future.Future[int64] {
+func (c *cmds) XLen(key string) *future.Future[int64] {
 	return toInt(c.read(resp.AppendCommand(nil, "XLEN", key)))
 }
 
 // XGroupCreate creates the consumer group group on the stream at key,
 // starting after id ("$" for new entries, "0" for all), creating the
 // stream if mkStream. Safe for concurrent use.
-func (c *Client) XGroupCreate(key, group, id string, mkStream bool) *future.Future[struct{}] {
+func (c *cmds) XGroupCreate(key, group, id string, mkStream bool) *future.Future[struct{}] {
 	cmd := resp.NewCommand(nil).Str("XGROUP").Str("CREATE").Str(key).Str(group).Str(id)
 	if mkStream {
 		cmd.Str("MKSTREAM")
@@ -65,7 +65,7 @@ func (c *Client) XGroupCreate(key, group, id string, mkStream bool) *future.Futu
 
 // XAck acknowledges entries of group on the stream at key and returns how
 // many were pending. Safe for concurrent use.
-func (c *Client) XAck(key, group string, ids ...string) *future.Future[int64] {
+func (c *cmds) XAck(key, group string, ids ...string) *future.Future[int64] {
 	return toInt(c.call(resp.NewCommand(nil).Str("XACK").Str(key).Str(group).Strs(ids...).Finish(), 0))
 }
 

@@ -19,14 +19,19 @@ type SetOptions struct {
 }
 
 // Get returns the value of key, or fails with Nil if it does not exist.
-// It is sent again after a reconnect. Safe for concurrent use.
-func (c *Client) Get(key string) *future.Future[string] {
-	return toString(c.read(resp.AppendCommand(nil, "GET", key)))
+// It is sent again after a reconnect. With Options.CacheSize, values come
+// from the client-side cache when it has them. Safe for concurrent use.
+func (c *cmds) Get(key string) *future.Future[string] {
+	cmd := resp.AppendCommand(nil, "GET", key)
+	if c.cache != nil {
+		return c.cachedGet(key, cmd)
+	}
+	return toString(c.read(cmd))
 }
 
 // Set sets key to value. It resolves to true if the value was set and to
 // false if an NX or XX condition did not hold. Safe for concurrent use.
-func (c *Client) Set(key, value string, o SetOptions) *future.Future[bool] {
+func (c *cmds) Set(key, value string, o SetOptions) *future.Future[bool] {
 	cmd := resp.NewCommand(nil).Str("SET").Str(key).Str(value)
 	if o.TTL > 0 {
 		cmd.Str("PX").Int(max(o.TTL.Milliseconds(), 1))
@@ -47,55 +52,55 @@ func (c *Client) Set(key, value string, o SetOptions) *future.Future[bool] {
 
 // GetDel returns the value of key and deletes it, or fails with Nil.
 // Safe for concurrent use.
-func (c *Client) GetDel(key string) *future.Future[string] {
+func (c *cmds) GetDel(key string) *future.Future[string] {
 	return toString(c.call(resp.AppendCommand(nil, "GETDEL", key), 0))
 }
 
 // Incr adds 1 to the integer at key and returns the result. Safe for
 // concurrent use.
-func (c *Client) Incr(key string) *future.Future[int64] {
+func (c *cmds) Incr(key string) *future.Future[int64] {
 	return toInt(c.call(resp.AppendCommand(nil, "INCR", key), 0))
 }
 
 // IncrBy adds n to the integer at key and returns the result. Safe for
 // concurrent use.
-func (c *Client) IncrBy(key string, n int64) *future.Future[int64] {
+func (c *cmds) IncrBy(key string, n int64) *future.Future[int64] {
 	return toInt(c.call(resp.NewCommand(nil).Str("INCRBY").Str(key).Int(n).Finish(), 0))
 }
 
 // Decr subtracts 1 from the integer at key and returns the result. Safe
 // for concurrent use.
-func (c *Client) Decr(key string) *future.Future[int64] {
+func (c *cmds) Decr(key string) *future.Future[int64] {
 	return toInt(c.call(resp.AppendCommand(nil, "DECR", key), 0))
 }
 
 // IncrByFloat adds x to the number at key and returns the result. Safe
 // for concurrent use.
-func (c *Client) IncrByFloat(key string, x float64) *future.Future[float64] {
+func (c *cmds) IncrByFloat(key string, x float64) *future.Future[float64] {
 	return toFloat(c.call(resp.NewCommand(nil).Str("INCRBYFLOAT").Str(key).Float(x).Finish(), 0))
 }
 
 // Append appends value to the string at key and returns its new length.
 // Safe for concurrent use.
-func (c *Client) Append(key, value string) *future.Future[int64] {
+func (c *cmds) Append(key, value string) *future.Future[int64] {
 	return toInt(c.call(resp.AppendCommand(nil, "APPEND", key, value), 0))
 }
 
 // StrLen returns the length of the string at key (0 if missing). Safe for
 // concurrent use.
-func (c *Client) StrLen(key string) *future.Future[int64] {
+func (c *cmds) StrLen(key string) *future.Future[int64] {
 	return toInt(c.read(resp.AppendCommand(nil, "STRLEN", key)))
 }
 
 // MGet returns the values of keys, in order; missing keys are not Valid.
 // Safe for concurrent use.
-func (c *Client) MGet(keys ...string) *future.Future[[]NullString] {
+func (c *cmds) MGet(keys ...string) *future.Future[[]NullString] {
 	return toNullStrings(c.read(resp.NewCommand(nil).Str("MGET").Strs(keys...).Finish()))
 }
 
 // MSet sets keys to values, given as key, value, key, value... Safe for
 // concurrent use.
-func (c *Client) MSet(kv ...string) *future.Future[struct{}] {
+func (c *cmds) MSet(kv ...string) *future.Future[struct{}] {
 	if len(kv) == 0 || len(kv)%2 != 0 {
 		return future.Rejected[struct{}](c.loop, ErrOddArgs)
 	}

@@ -13,7 +13,7 @@ type Z struct {
 
 // ZAdd adds members to the sorted set at key (or updates their scores)
 // and returns how many are new. Safe for concurrent use.
-func (c *Client) ZAdd(key string, members ...Z) *future.Future[int64] {
+func (c *cmds) ZAdd(key string, members ...Z) *future.Future[int64] {
 	cmd := resp.NewCommand(nil).Str("ZADD").Str(key)
 	for _, m := range members {
 		cmd.Float(m.Score).Str(m.Member)
@@ -23,36 +23,36 @@ func (c *Client) ZAdd(key string, members ...Z) *future.Future[int64] {
 
 // ZScore returns the score of member in the sorted set at key, or fails
 // with Nil. Safe for concurrent use.
-func (c *Client) ZScore(key, member string) *future.Future[float64] {
+func (c *cmds) ZScore(key, member string) *future.Future[float64] {
 	return toFloat(c.read(resp.AppendCommand(nil, "ZSCORE", key, member)))
 }
 
 // ZIncrBy adds x to the score of member and returns the new score. Safe
 // for concurrent use.
-func (c *Client) ZIncrBy(key string, x float64, member string) *future.Future[float64] {
+func (c *cmds) ZIncrBy(key string, x float64, member string) *future.Future[float64] {
 	return toFloat(c.call(resp.NewCommand(nil).Str("ZINCRBY").Str(key).Float(x).Str(member).Finish(), 0))
 }
 
 // ZRem removes members from the sorted set at key and returns how many
 // were there. Safe for concurrent use.
-func (c *Client) ZRem(key string, members ...string) *future.Future[int64] {
+func (c *cmds) ZRem(key string, members ...string) *future.Future[int64] {
 	return toInt(c.call(resp.NewCommand(nil).Str("ZREM").Str(key).Strs(members...).Finish(), 0))
 }
 
 // ZCard returns the size of the sorted set at key. Safe for concurrent
 // use.
-func (c *Client) ZCard(key string) *future.Future[int64] {
+func (c *cmds) ZCard(key string) *future.Future[int64] {
 	return toInt(c.read(resp.AppendCommand(nil, "ZCARD", key)))
 }
 
 // ZRange returns the members ranked start to stop (inclusive; negative
 // counts from the end), lowest score first. Safe for concurrent use.
-func (c *Client) ZRange(key string, start, stop int64) *future.Future[[]string] {
+func (c *cmds) ZRange(key string, start, stop int64) *future.Future[[]string] {
 	return toStrings(c.read(resp.NewCommand(nil).Str("ZRANGE").Str(key).Int(start).Int(stop).Finish()))
 }
 
 // ZRangeWithScores is ZRange with the scores. Safe for concurrent use.
-func (c *Client) ZRangeWithScores(key string, start, stop int64) *future.Future[[]Z] {
+func (c *cmds) ZRangeWithScores(key string, start, stop int64) *future.Future[[]Z] {
 	cmd := resp.NewCommand(nil).Str("ZRANGE").Str(key).Int(start).Int(stop).Str("WITHSCORES").Finish()
 	return future.Then(c.read(cmd), parseZ)
 }

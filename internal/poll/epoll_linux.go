@@ -47,6 +47,11 @@ var _ Poller = (*epoll)(nil)
 
 // New returns the backend for this system.
 func New() (Poller, error) {
+	if os.Getenv("EDDY_POLLER") == "uring" {
+		if p, err := newURing(); err == nil {
+			return p, nil
+		}
+	}
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, os.NewSyscallError("epoll_create1", err)
