@@ -9,7 +9,7 @@ FUZZPKGS ?= ./...
 # cross: the systems that `make cross` vets (part of `make test`).
 CROSS_GOOS ?= darwin freebsd dragonfly netbsd openbsd windows
 
-.PHONY: all deps vet test fuzz bench cross wine
+.PHONY: all deps vet test fuzz bench cross wine uring
 
 all: test
 
@@ -21,11 +21,12 @@ deps:
 vet:
 	$(GO) vet ./...
 
-## test: deps, vet, race tests with servers required, vet for the other
-## systems, the core tests for Windows under Wine, and the bench module
+## test: deps, vet, race tests with servers required, the core tests again
+## on io_uring, vet for the other systems, the core tests for Windows under Wine, and the bench module
 test: deps
 	$(GO) vet ./...
 	EDDY_REQUIRE_SERVERS=1 $(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory uring
 	$(MAKE) --no-print-directory cross
 	$(MAKE) --no-print-directory wine
 	@if [ -f bench/go.mod ]; then \
@@ -41,6 +42,10 @@ fuzz:
 bench:
 	@test -f bench/go.mod || { echo "make bench: no bench/go.mod yet" >&2; exit 1; }
 	cd bench && $(GO) run . -suite all -json
+
+## uring: the loop and backend tests again on the io_uring backend
+uring:
+	EDDY_POLLER=uring $(GO) test -count=1 . ./internal/poll/ ./httpserver/ ./httpclient/
 
 ## wine: the core test suite for GOOS=windows under Wine (IOCP backend);
 ## installs Wine, mingw and the ProcessPrng shim the first time

@@ -182,6 +182,38 @@ func (p *Process) finish(st ExitStatus) {
 	p.prom.Resolve(st)
 }
 
+// openStdio puts the parent's ends of a started child's standard streams
+// on the loop: open(i) returns the connection for stream i (0 stdin, 1
+// stdout, 2 stderr), or nil, nil when that stream is not piped. If any
+// fails, the child runs but cannot be talked to: it is killed (and reaped
+// as usual), the streams already opened are aborted, and the first error
+// is returned after every stream has been tried, so that each one's
+// descriptor is released.
+func (p *Process) openStdio(open func(i int) (*Conn, error)) error {
+	var serr error
+	for i, dst := range [3]**Conn{&p.stdin, &p.stdout, &p.stderr} {
+		c, err := open(i)
+		if err != nil {
+			if serr == nil {
+				serr = err
+			}
+			continue
+		}
+		*dst = c // stdin is a write-only stream: it is never read
+	}
+	if serr == nil {
+		return nil
+	}
+	_ = p.Kill()
+	for _, c := range []*Conn{p.stdin, p.stdout, p.stderr} {
+		if c != nil {
+			c.Abort()
+		}
+	}
+	return serr
+}
+
+// stdioHandler is h, or a handler that does nothing when h is nil.
 func stdioHandler(h Handler) Handler {
 	if h == nil {
 		return BaseHandler{}

@@ -144,37 +144,17 @@ func (l *Loop) Spawn(o ProcessOptions) (*Process, error) {
 	// try once on the next turn.
 	l.NextTick(func() { p.reap() })
 	handlers := [3]Handler{o.StdinHandler, o.StdoutHandler, o.StderrHandler}
-	var serr error
-	for i, f := range st.parent {
+	err = p.openStdio(func(i int) (*Conn, error) {
+		f := st.parent[i]
 		if f == nil {
-			continue
+			return nil, nil
 		}
-		c, err := l.NewStream(f, stdioHandler(handlers[i]))
-		f.Close()
 		st.parent[i] = nil
-		if err != nil {
-			serr = err
-			continue
-		}
-		switch i {
-		case 0:
-			p.stdin = c // a write-only stream: NewStream never reads it
-		case 1:
-			p.stdout = c
-		default:
-			p.stderr = c
-		}
-	}
-	if serr != nil {
-		// The child runs but cannot be talked to: end it. It is reaped as
-		// usual.
-		_ = p.Kill()
-		for _, c := range []*Conn{p.stdin, p.stdout, p.stderr} {
-			if c != nil {
-				c.Abort()
-			}
-		}
-		return nil, serr
+		defer f.Close()
+		return l.NewStream(f, stdioHandler(handlers[i]))
+	})
+	if err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -170,34 +170,16 @@ func (l *Loop) Spawn(o ProcessOptions) (*Process, error) {
 		closeAll()
 		return nil, err
 	}
-	var serr error
-	for i, h := range parent {
+	err = p.openStdio(func(i int) (*Conn, error) {
+		h := parent[i]
 		if h == 0 {
-			continue
+			return nil, nil
 		}
-		c, err := l.pipeConn(h, stdioHandler(handlers[i]), i == 0)
 		parent[i] = 0
-		if err != nil {
-			serr = err
-			continue
-		}
-		switch i {
-		case 0:
-			p.stdin = c
-		case 1:
-			p.stdout = c
-		default:
-			p.stderr = c
-		}
-	}
-	if serr != nil {
-		_ = p.Kill()
-		for _, c := range []*Conn{p.stdin, p.stdout, p.stderr} {
-			if c != nil {
-				c.Abort()
-			}
-		}
-		return nil, serr
+		return l.pipeConn(h, stdioHandler(handlers[i]), i == 0)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return p, nil
 }

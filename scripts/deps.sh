@@ -44,63 +44,7 @@ APT_DEPS=(
 
 log() { printf 'deps: %s\n' "$*" >&2; }
 
-as_root() {
-	if [[ $(id -u) -eq 0 ]]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1; then
-		sudo "$@"
-	else
-		log "need root (or sudo) to run: $*"
-		return 1
-	fi
-}
-
-# apt_install PKG... installs Debian packages without starting their services.
-apt_install() {
-	local rc=/usr/sbin/policy-rc.d made_rc=0
-	if [[ ! -e $rc ]]; then
-		# invoke-rc.d asks this script; 101 means "action not allowed".
-		as_root sh -c "printf '#!/bin/sh\nexit 101\n' >$rc && chmod 755 $rc"
-		made_rc=1
-	fi
-	local status=0
-	{
-		log "apt-get update"
-		# Wait for the dpkg lock rather than fail if another apt runs.
-		as_root env DEBIAN_FRONTEND=noninteractive \
-			apt-get -o DPkg::Lock::Timeout=300 update -qq &&
-			log "apt-get install $*" &&
-			as_root env DEBIAN_FRONTEND=noninteractive \
-				apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$@"
-	} || status=$?
-	if [[ $made_rc -eq 1 ]]; then
-		as_root rm -f "$rc"
-	fi
-	return "$status"
-}
-
-install_apt_deps() {
-	local missing=() pair bin pkg
-	for pair in "${APT_DEPS[@]}"; do
-		bin=${pair%%:*}
-		pkg=${pair#*:}
-		if command -v "$bin" >/dev/null 2>&1; then
-			[[ ${DEPS_VERBOSE:-} == 1 ]] && log "have $bin"
-		else
-			missing+=("$pkg")
-		fi
-	done
-	if [[ ${#missing[@]} -gt 0 ]]; then
-		apt_install "${missing[@]}"
-		for pair in "${APT_DEPS[@]}"; do
-			bin=${pair%%:*}
-			command -v "$bin" >/dev/null 2>&1 || {
-				log "$bin still missing after installing ${pair#*:}"
-				return 1
-			}
-		done
-	fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 # build_go_install OUTDIR PKG VERSION: `go install PKG@VERSION` into OUTDIR.
 build_go_install() {

@@ -32,54 +32,7 @@ APT_DEPS=(
 
 log() { printf 'wine.sh: %s\n' "$*" >&2; }
 
-as_root() {
-	if [[ $(id -u) -eq 0 ]]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1; then
-		sudo "$@"
-	else
-		log "need root (or sudo) to run: $*"
-		return 1
-	fi
-}
-
-# apt_install PKG... installs Debian packages without starting services.
-apt_install() {
-	local rc=/usr/sbin/policy-rc.d made_rc=0
-	if [[ ! -e $rc ]]; then
-		as_root sh -c "printf '#!/bin/sh\nexit 101\n' >$rc && chmod 755 $rc"
-		made_rc=1
-	fi
-	local status=0
-	{
-		log "apt-get update"
-		as_root env DEBIAN_FRONTEND=noninteractive \
-			apt-get -o DPkg::Lock::Timeout=300 update -qq &&
-			log "apt-get install $*" &&
-			as_root env DEBIAN_FRONTEND=noninteractive \
-				apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$@"
-	} || status=$?
-	if [[ $made_rc -eq 1 ]]; then
-		as_root rm -f "$rc"
-	fi
-	return "$status"
-}
-
-install_deps() {
-	local missing=() pair
-	for pair in "${APT_DEPS[@]}"; do
-		command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
-	done
-	if [[ ${#missing[@]} -gt 0 ]]; then
-		apt_install "${missing[@]}"
-	fi
-	for pair in "${APT_DEPS[@]}"; do
-		command -v "${pair%%:*}" >/dev/null 2>&1 || {
-			log "${pair%%:*} still missing after installing ${pair#*:}"
-			return 1
-		}
-	done
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 # setup_prefix makes the Wine prefix once and installs the shim whenever
 # its source is newer than the installed copy.
@@ -107,7 +60,7 @@ setup_prefix() {
 }
 
 main() {
-	install_deps
+	install_apt_deps
 	setup_prefix
 	if [[ ${WINE_SETUP_ONLY:-} == 1 ]]; then
 		return 0
