@@ -449,6 +449,11 @@ func (c *Conn) touch() {
 
 func (o *connOwner) ReadDone(p []byte, err error) {
 	c := (*Conn)(o)
+	if err == nil && c.ext == nil {
+		// The common case: no layer, no idle timer to touch.
+		c.deliver(p)
+		return
+	}
 	if err != nil {
 		if err == io.EOF {
 			if ly := c.layer(); ly != nil {
@@ -525,6 +530,12 @@ func (c *Conn) peerClosed() {
 // closed or closing connection. I/O errors close the connection and reach
 // OnClose, once; they are not returned here.
 func (c *Conn) Write(p []byte) error {
+	if c.ext == nil && c.outLen == 0 && c.flags&(cOpen|cClosed|cClosing|cShutWrite|cWriteShut) == cOpen {
+		// The common case: an open connection with nothing queued, no
+		// layer and no timers (so nothing to touch), and hence below its
+		// high water mark. Write at once.
+		return c.writeNow(p)
+	}
 	if err := c.writable(); err != nil {
 		return err
 	}
@@ -544,21 +555,30 @@ func (c *Conn) Write(p []byte) error {
 // writeRaw writes p to the socket, or queues it.
 func (c *Conn) writeRaw(p []byte) error {
 	if c.outLen == 0 && c.flags&cOpen != 0 {
-		l := c.loop
-		l.iov1[0] = p
-		n, err := l.poller.TryWrite(&c.fd, l.iov1[:])
-		l.iov1[0] = nil
-		if err != nil {
-			c.fail(opError("write", c.netw.String(), c.RemoteAddr(), err))
-			return ErrClosed
-		}
-		c.touch()
-		if n == len(p) {
-			return nil
-		}
-		p = p[n:]
+		return c.writeNow(p)
 	}
 	c.enqueue(p)
+	return nil
+}
+
+// writeNow writes what the socket takes of p at once and queues the
+// rest. The queue must be empty and the connection open.
+func (c *Conn) writeNow(p []byte) error {
+	if len(p) == 0 {
+		return nil
+	}
+	l := c.loop
+	l.iov1[0] = p
+	n, err := l.poller.TryWrite(&c.fd, l.iov1[:])
+	l.iov1[0] = nil
+	if err != nil {
+		c.fail(opError("write", c.netw.String(), c.RemoteAddr(), err))
+		return ErrClosed
+	}
+	c.touch()
+	if n < len(p) {
+		c.enqueue(p[n:])
+	}
 	return nil
 }
 

@@ -41,22 +41,23 @@ type Loop struct {
 	tid      atomic.Uint64
 
 	// Everything below is loop-only.
-	base     time.Time
-	now      int64 // nanoseconds since base, refreshed once per turn
-	timers   timerHeap
-	timerSeq uint64
-	idles    []*Idle
-	ticks    []func()
-	exits    []func()
-	refs     int
-	conns    connList
-	lns      map[*Listener]struct{}
-	pconns   map[*PacketConn]struct{}
-	sigs     *signalSet
-	pool     *Pool
-	iov1     [1][]byte
-	stats    loopStats
-	shutdown bool
+	base       time.Time
+	now        int64 // nanoseconds since base, refreshed once per turn
+	timers     timerHeap
+	timerSeq   uint64
+	idles      []*Idle
+	ticks      []func()
+	spareTicks []func() // the tick queue's second buffer (see runTicks)
+	exits      []func()
+	refs       int
+	conns      connList
+	lns        map[*Listener]struct{}
+	pconns     map[*PacketConn]struct{}
+	sigs       *signalSet
+	pool       *Pool
+	iov1       [1][]byte
+	stats      loopStats
+	shutdown   bool
 	// shutdownHooks run when a graceful shutdown begins.
 	shutdownHooks []func()
 	done          chan struct{} // closed when Run has returned
@@ -315,7 +316,10 @@ func (l *Loop) Post(fn func()) error {
 	l.posted = append(l.posted, fn)
 	l.nposted.Add(1)
 	l.mu.Unlock()
-	if l.polling.Load() && !l.wakeSent.Swap(true) {
+	// A Post made on the loop itself (a callback the poller is
+	// dispatching) needs no wakeup: the loop runs the queue as soon as the
+	// poller returns, and looks at it again before it blocks.
+	if l.polling.Load() && !l.wakeSent.Load() && !l.OnLoop() && !l.wakeSent.Swap(true) {
 		_ = l.poller.Wake()
 	}
 	return nil
@@ -344,10 +348,12 @@ func (l *Loop) NextTick(fn func()) { l.ticks = append(l.ticks, fn) }
 func (l *Loop) runTicks() {
 	for len(l.ticks) > 0 {
 		q := l.ticks
-		l.ticks = nil
-		for _, fn := range q {
+		l.ticks = l.spareTicks[:0]
+		for i, fn := range q {
+			q[i] = nil
 			l.call(fn)
 		}
+		l.spareTicks = q[:0]
 	}
 }
 

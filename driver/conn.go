@@ -13,11 +13,11 @@ import (
 )
 
 // request is one request: its reply context, its bytes until written (for
-// ever if idempotent, to send it again), and its promise.
+// ever if idempotent, to send it again), and where its reply goes.
 type request[K, R any] struct {
 	kind     K
 	cmd      []byte
-	p        *future.Promise[R]
+	s        sink[R]
 	idem     bool
 	internal bool // sent by Setup: never queued, never re-sent
 	sent     bool
@@ -46,6 +46,8 @@ type Conn[K, R any] struct {
 	timer    *eddy.Timer
 	final    []byte                    // Shutdown's last bytes
 	quit     *future.Promise[struct{}] // Shutdown's promise
+	flushFn  func()                    // cn.flush, bound once (a method value allocates)
+	nowFn    func()                    // cn.flushNow, bound once
 }
 
 // link is the handler of one socket; callbacks from a socket that is no
@@ -65,6 +67,7 @@ func New[K, R any](loop *eddy.Loop, cfg Config[K, R]) *Conn[K, R] {
 		cfg.TLSConfig = tlsx.ClientConfig(cfg.TLSConfig, cfg.Addr)
 	}
 	cn := &Conn[K, R]{loop: loop, cfg: cfg, codec: cfg.Codec}
+	cn.flushFn, cn.nowFn = cn.flush, cn.flushNow
 	cn.onLoop(func() {
 		loop.OnExit(func() { cn.closeAll(eddy.ErrLoopStopped) })
 		if cn.state == 0 {
@@ -115,12 +118,22 @@ func (cn *Conn[K, R]) InFlight() (pending, waiting int) { return cn.pending.len(
 // Safe for concurrent use: off the loop, the request is posted to it.
 func (cn *Conn[K, R]) Call(k K, cmd []byte, flags Flags) *future.Future[R] {
 	f, p := future.New[R](cn.loop)
-	req := &request[K, R]{kind: k, cmd: cmd, p: p, idem: flags&Idempotent != 0}
-	if !cn.onLoop(func() { cn.submit(req) }) {
-		p.Reject(ErrClosed)
-	}
+	cn.send(&request[K, R]{kind: k, cmd: cmd, s: (*promiseSink[R])(p), idem: flags&Idempotent != 0})
 	return f
 }
+
+// send submits req: at once on the loop, else posted to it.
+func (cn *Conn[K, R]) send(req *request[K, R]) {
+	if cn.loop.OnLoop() {
+		cn.submit(req)
+		return
+	}
+	if cn.loop.Post(func() { cn.submit(req) }) != nil {
+		req.s.settle(zeroOf[R](), ErrClosed)
+	}
+}
+
+func zeroOf[T any]() (zero T) { return }
 
 // Do is Call for goroutine code: it waits for the reply, or for ctx to
 // end (the request is then cancelled, see Call). Called on a loop
@@ -138,16 +151,16 @@ func (cn *Conn[K, R]) Do(ctx context.Context, k K, cmd []byte, flags Flags) (R, 
 func (cn *Conn[K, R]) submit(req *request[K, R]) {
 	switch cn.state {
 	case StateClosed, StateClosing:
-		req.p.Reject(ErrClosed)
+		req.fail(ErrClosed)
 	case StateReady:
 		if cn.unsent >= cn.cfg.MaxQueued {
-			req.p.Reject(ErrBacklogFull)
+			req.fail(ErrBacklogFull)
 			return
 		}
 		cn.enqueue(req)
 	default:
 		if cn.waiting.len() >= cn.cfg.MaxQueued {
-			req.p.Reject(ErrBacklogFull)
+			req.fail(ErrBacklogFull)
 			return
 		}
 		cn.waiting.push(req)
@@ -161,7 +174,7 @@ func (cn *Conn[K, R]) enqueue(req *request[K, R]) {
 	cn.unsent++
 	if !cn.flushing {
 		cn.flushing = true
-		cn.loop.NextTick(cn.flush)
+		cn.loop.NextTick(cn.flushFn)
 	}
 }
 
@@ -193,6 +206,9 @@ func (cn *Conn[K, R]) write() {
 	if cn.link == nil || len(cn.out) == 0 {
 		return
 	}
+	if cn.dropCancelled(); len(cn.out) == 0 {
+		return
+	}
 	if err := cn.link.c.Write(cn.out); err != nil {
 		return // ErrQueueFull: OnDrain retries; ErrClosed: OnClose cleans up
 	}
@@ -208,6 +224,28 @@ func (cn *Conn[K, R]) write() {
 		cn.out = nil // do not keep a burst's buffer for ever
 	} else {
 		cn.out = cn.out[:0]
+	}
+}
+
+// dropCancelled takes the requests cancelled since they were queued out
+// of the batch, so that they are never written.
+func (cn *Conn[K, R]) dropCancelled() {
+	first := cn.pending.len() - cn.unsent
+	i := first
+	for i < cn.pending.len() && !cn.pending.at(i).s.done() {
+		i++
+	}
+	if i == cn.pending.len() {
+		return // the common case: nothing cancelled
+	}
+	tail := cn.pending.cut(first)
+	cn.out, cn.unsent = cn.out[:0], 0
+	for _, req := range tail {
+		if !req.s.done() {
+			cn.pending.push(req)
+			cn.out = append(cn.out, req.cmd...)
+			cn.unsent++
+		}
 	}
 }
 
@@ -233,7 +271,7 @@ func (cn *Conn[K, R]) ready() {
 	cn.setState(StateReady, nil)
 	for cn.waiting.len() > 0 {
 		req := cn.waiting.pop()
-		if req.p.Future().Done() { // cancelled while waiting: never send it
+		if req.s.done() { // cancelled while waiting: never send it
 			continue
 		}
 		cn.enqueue(req)
@@ -244,7 +282,7 @@ func (cn *Conn[K, R]) ready() {
 // schedules the next one.
 func (cn *Conn[K, R]) attemptFailed(cause error) {
 	for _, req := range cn.waiting.take() {
-		req.p.Reject(&ConnError{Sent: req.sent, Err: cause})
+		req.fail(&ConnError{Sent: req.sent, Err: cause})
 	}
 	cn.backoff(cause)
 }
@@ -303,13 +341,13 @@ func (cn *Conn[K, R]) closeAll(cause error) {
 	for cn.pending.len() > 0 {
 		req := cn.pending.pop()
 		if req.sent && cause != ErrClosed {
-			req.p.Reject(&ConnError{Sent: true, Err: cause})
+			req.fail(&ConnError{Sent: true, Err: cause})
 		} else {
-			req.p.Reject(err)
+			req.fail(err)
 		}
 	}
 	for _, req := range cn.waiting.take() {
-		req.p.Reject(err)
+		req.fail(err)
 	}
 	cn.unsent, cn.out = 0, nil
 	cn.setState(StateClosed, nil)
@@ -378,7 +416,7 @@ func (h *Handshake[K, R]) Send(k K, cmd []byte) *future.Future[R] {
 		p.Reject(&ConnError{Err: io.ErrClosedPipe})
 		return f
 	}
-	h.cn.enqueue(&request[K, R]{kind: k, cmd: cmd, p: p, internal: true})
+	h.cn.enqueue(&request[K, R]{kind: k, cmd: cmd, s: (*promiseSink[R])(p), internal: true})
 	return f
 }
 
@@ -428,13 +466,13 @@ func (l *link[K, R]) OnData(c *eddy.Conn, data []byte) int {
 		}
 		cn.pending.pop() // pop before settling
 		if err != nil {
-			req.p.Reject(err)
+			req.fail(err)
 			if errors.Is(err, ErrBroken) {
 				l.fail(c, err)
 				return len(data)
 			}
 		} else {
-			req.p.Resolve(rep)
+			req.s.settle(rep, nil)
 		}
 	}
 	if cn.pending.len() == 0 && cn.codec.Buffered() > 0 {
@@ -443,7 +481,7 @@ func (l *link[K, R]) OnData(c *eddy.Conn, data []byte) int {
 	}
 	if cn.unsent > 0 && !cn.flushing {
 		cn.flushing = true
-		cn.loop.NextTick(cn.flushNow) // after the replies' callbacks have queued more
+		cn.loop.NextTick(cn.nowFn) // after the replies' callbacks have queued more
 	}
 	cn.maybeFinish()
 	return len(data)
@@ -484,11 +522,11 @@ func (l *link[K, R]) OnClose(_ *eddy.Conn, err error) {
 	firstUnsent := cn.pending.len() - cn.unsent
 	for i := 0; cn.pending.len() > 0; i++ {
 		req := cn.pending.pop()
-		retry := !req.internal && (i >= firstUnsent || req.idem) && !req.p.Future().Done()
+		retry := !req.internal && (i >= firstUnsent || req.idem) && !req.s.done()
 		if retry {
 			again.push(req)
 		} else {
-			req.p.Reject(&ConnError{Sent: i < firstUnsent, Err: err})
+			req.fail(&ConnError{Sent: i < firstUnsent, Err: err})
 		}
 	}
 	for cn.waiting.len() > 0 {

@@ -60,3 +60,23 @@ func Example() {
 	// IN <nil>
 	// ORDER <nil>
 }
+
+// Map converts each reply as it is decoded, here to its length.
+func ExampleMap() {
+	loop, _ := eddy.New(eddy.WithKeepAlive())
+	addr := make(chan string)
+	loop.Post(func() {
+		ln, _ := loop.Listen("tcp", "127.0.0.1:0", upper{})
+		addr <- ln.Addr().String()
+	})
+	go loop.Run()
+	defer loop.Stop()
+
+	conn := driver.New(loop, driver.Config[struct{}, string]{Addr: <-addr, Codec: &lines{}})
+	defer conn.Close()
+	length := func(s string) (int, error) { return len(s), nil }
+	n, err := driver.Map(conn, struct{}{}, []byte("converted\n"), 0, length).Await(context.Background())
+	fmt.Println(n, err)
+	// Output:
+	// 9 <nil>
+}

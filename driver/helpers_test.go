@@ -149,9 +149,8 @@ func (h *serverConn) onData(c *eddy.Conn, data []byte) int {
 			return len(data)
 		case "BAD":
 			h.reply(c, 0, "!bad")
-		case "PUSH":
-			h.reply(c, 0, rest)
-			h.reply(c, 0, rest)
+		case "PUSH": // both lines in one write, so that they arrive together
+			h.reply(c, 0, rest+"\n"+rest)
 		case "PAUSE":
 			d, _ := strconv.Atoi(rest)
 			c.PauseRead()

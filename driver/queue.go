@@ -35,6 +35,19 @@ func (q *ring[T]) pop() T {
 	return v
 }
 
+// cut removes the items from index i on and returns them in order.
+func (q *ring[T]) cut(i int) []T {
+	out := make([]T, 0, q.n-i)
+	var zero T
+	for j := i; j < q.n; j++ {
+		k := (q.head + j) % len(q.buf)
+		out = append(out, q.buf[k])
+		q.buf[k] = zero
+	}
+	q.n = i
+	return out
+}
+
 // take empties the queue and returns its items in order.
 func (q *ring[T]) take() []T {
 	out := make([]T, 0, q.n)

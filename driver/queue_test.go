@@ -22,6 +22,14 @@ func TestRing(t *testing.T) {
 			}
 			model = model[1:]
 		}
+		if round%5 == 4 && len(model) > 2 {
+			i := len(model) / 2
+			cut := q.cut(i)
+			if len(cut) != len(model)-i || cut[0] != model[i] || cut[len(cut)-1] != model[len(model)-1] {
+				t.Fatalf("cut(%d) = %v, want %v", i, cut, model[i:])
+			}
+			model = model[:i]
+		}
 		if q.len() != len(model) {
 			t.Fatalf("len %d, want %d", q.len(), len(model))
 		}

@@ -184,3 +184,15 @@ func TestCancelCombinatorReleasesInputs(t *testing.T) {
 		t.Fatal("inputs not cancelled")
 	}
 }
+
+// An input that has settled already wins over any timeout, however short:
+// the timer is not even started.
+func TestTimeoutSettledInputWins(t *testing.T) {
+	for _, exec := range []future.Executor{nil, newLoop(t)} {
+		for i := range 300 {
+			if v := mustGet(t, future.Timeout(future.Resolved(exec, i), 0)); v != i {
+				t.Fatalf("got %d, want %d", v, i)
+			}
+		}
+	}
+}

@@ -111,7 +111,8 @@ func (c *core) claimCancel() bool {
 
 // attach adds n, a node never attached before, to c's consumers and
 // reports true, or reports false without adding it when c has already
-// settled; the caller then runs n itself.
+// settled; the caller then runs n itself. On false, n.next is nil, so
+// that n runs alone.
 func (c *core) attach(n *node) bool { return c.link(n, 0, false) }
 
 // attachCounted is attach for a node that takes an interest in c, counted
@@ -130,6 +131,11 @@ func (c *core) link(n *node, inc int32, again bool) bool {
 				if h != &settledMarker && n.flags&flagHook == 0 {
 					h.c.(*checkNode).handled.Store(true)
 				}
+				// A compare-and-swap that lost to the settlement left
+				// n.next at the list the settler has detached and now
+				// owns: the caller's runList(n) would run (and relink)
+				// those consumers as well, concurrently with the settler.
+				n.next = nil
 				return false
 			}
 			cnt = atomic.LoadInt32(&h.cnt)

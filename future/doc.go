@@ -26,9 +26,13 @@
 // OnCancel hooks, the functions of Each and MapLimit) runs on the owning
 // executor's goroutine, one at a time, and must not block.
 //
-// Settling and attaching are safe from any goroutine. Callbacks are never
-// run inside the call that settles a future or attaches to it: they are
-// queued on the executor, which runs, in one posted drain per loop turn,
+// Settling (Resolve, Reject, Settle, Follow, Cancel, a WithContext
+// context ending) and attaching (steps, combinators, Await, Chan,
+// OnCancel) are safe from any goroutine, concurrently with each other: a
+// consumer attached while its future settles runs exactly once, and so
+// does every consumer attached before. Callbacks are never run inside the
+// call that settles a future or attaches to it: they are queued on the
+// executor, which runs, in one posted drain per loop turn,
 // everything queued for it, so that a thousand promises resolved by an I/O
 // callback cost one Post. Within that drain a settled future's consumers
 // run directly, in the order they were attached, and propagation along a

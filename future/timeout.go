@@ -7,7 +7,8 @@ import "time"
 // context.DeadlineExceeded), and f loses its interest, so that f is
 // cancelled, and its producer told, unless another consumer wants it.
 // The timer runs on f's executor (Executor.Delay) and is stopped when f
-// settles first; a future without executor uses time.AfterFunc, and the
+// settles first; an f that has settled already starts no timer and always
+// wins; a future without executor uses time.AfterFunc, and the
 // timeout then settles on the timer's goroutine. Safe for concurrent use.
 func Timeout[T any](f *Future[T], d time.Duration) *Future[T] {
 	if f == nil {
@@ -20,14 +21,27 @@ func Timeout[T any](f *Future[T], d time.Duration) *Future[T] {
 	op.n = node{c: op, s: f.s}
 	f.want.Add(1)
 	if f.s == nil {
-		op.timer = time.AfterFunc(d, op.expire)
-	} else {
-		op.setup = node{c: (*timeoutSetup[T])(op), s: f.s}
-		f.s.push(&op.setup)
+		// The timer must exist before op.n can run; an input that has
+		// settled already needs none.
+		if !f.settled() {
+			op.timer = time.AfterFunc(d, op.expire)
+		}
+		if !f.attach(&op.n) {
+			runList(&op.n)
+		}
+		return &op.out
 	}
+	// On an executor, the timer starts there once op.n is attached. An
+	// input that has settled already gets no timer at all, so a short
+	// timeout cannot beat it; one that settles meanwhile runs op.n
+	// before or after the setup, which then starts nothing or is
+	// stopped by op.n.
 	if !f.attach(&op.n) {
 		runList(&op.n)
+		return &op.out
 	}
+	op.setup = node{c: (*timeoutSetup[T])(op), s: f.s}
+	f.s.push(&op.setup)
 	return &op.out
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/eddy-go/eddy"
@@ -78,6 +79,7 @@ type Client struct {
 
 	mu    sync.Mutex
 	loops map[*eddy.Loop]*loopState
+	last  atomic.Pointer[loopState] // the last one state returned
 }
 
 // loopState is the client's per-loop state: the pools of that loop.
@@ -86,9 +88,19 @@ type loopState struct {
 	c     *Client
 	loop  *eddy.Loop
 	pools map[string]*hostPool
+	// direct finds the pool of a URL's scheme and host as written, for a
+	// client without Proxy, without building the pool key.
+	direct map[originKey]*hostPool
+	buf    []byte // scratch for request heads: see takeBuf
 }
 
+// originKey is a URL's scheme and host as written.
+type originKey struct{ scheme, host string }
+
 func (c *Client) state(l *eddy.Loop) *loopState {
+	if ls := c.last.Load(); ls != nil && ls.loop == l {
+		return ls
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.loops == nil {
@@ -99,6 +111,7 @@ func (c *Client) state(l *eddy.Loop) *loopState {
 		ls = &loopState{c: c, loop: l, pools: make(map[string]*hostPool)}
 		c.loops[l] = ls
 	}
+	c.last.Store(ls)
 	return ls
 }
 
@@ -142,11 +155,19 @@ func (c *Client) Send(req *Request) *future.Future[*Response] {
 		return future.Rejected[*Response](nil, eddy.ErrNotOnLoop)
 	}
 	f, p := future.New[*Response](l)
-	s := &bufferSink{p: p}
-	t := c.newTrip(l, req, s)
+	op := &sendOp{}
+	op.s.p = p
+	t := &op.t
+	c.initTrip(t, l, req, &op.s)
 	p.OnCancel(func(cause error) { t.fail(&CancelError{Cause: cause}) })
 	t.start()
 	return f
+}
+
+// sendOp is what a Send allocates: the trip and its sink, in one object.
+type sendOp struct {
+	t trip
+	s bufferSink
 }
 
 // CloseIdleConnections closes the connections idle in the pools. Safe for
@@ -194,4 +215,26 @@ func (c *Client) maxRedirects() int {
 		return DefaultMaxRedirects
 	}
 	return c.MaxRedirects
+}
+
+// maxScratch bounds the scratch buffer a loop keeps for request heads.
+const maxScratch = 64 << 10
+
+// takeBuf returns the loop's scratch buffer, empty, for a request head;
+// putBuf gives it back once written (Conn.Write keeps no reference). A
+// nested user, such as a request sent from a callback run during a
+// write, gets a buffer of its own.
+func (ls *loopState) takeBuf() []byte {
+	b := ls.buf
+	ls.buf = nil
+	if b == nil {
+		b = make([]byte, 0, 512)
+	}
+	return b[:0]
+}
+
+func (ls *loopState) putBuf(b []byte) {
+	if cap(b) <= maxScratch {
+		ls.buf = b[:0]
+	}
 }

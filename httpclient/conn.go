@@ -2,6 +2,7 @@ package httpclient
 
 import (
 	"errors"
+	"time"
 
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/codec/http1"
@@ -21,7 +22,27 @@ type pconn struct {
 	// interim is set between the head of a 1xx response and its EventEnd,
 	// which ends the interim response only, not the exchange.
 	interim bool
+	idle    bool      // in the pool's idle list
+	idleAt  time.Time // when it last went idle
 	idleT   *eddy.Timer
+	hdrT    *eddy.Timer // see headerTimer
+}
+
+// headerTimer starts the connection's response-header timer, made once
+// and reset for each request, and returns it; the trip stops it when the
+// head arrives or it lets the connection go. When it fires it fails the
+// trip the connection carries.
+func (pc *pconn) headerTimer(d time.Duration) *eddy.Timer {
+	if pc.hdrT == nil {
+		pc.hdrT = pc.pool.ls.loop.AfterFunc(d, func() {
+			if t := pc.t; t != nil {
+				t.fail(&TimeoutError{Kind: ErrHeaderTimeout})
+			}
+		})
+	} else {
+		pc.hdrT.Reset(d)
+	}
+	return pc.hdrT
 }
 
 // OnOpen starts the trip waiting for the connection.

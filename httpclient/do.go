@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/eddy-go/eddy/future"
@@ -30,6 +31,24 @@ func readReplayable(hreq *http.Request) ([]byte, error) {
 		err = fmt.Errorf("body of %d bytes, ContentLength %d", len(b), hreq.ContentLength)
 	}
 	return b, err
+}
+
+// statusLines holds http.Response.Status for the registered codes.
+var statusLines = func() (t [600]string) {
+	for code := range t {
+		if text := http.StatusText(code); text != "" {
+			t[code] = strconv.Itoa(code) + " " + text
+		}
+	}
+	return t
+}()
+
+// statusLine returns http.Response.Status for code, as net/http makes it.
+func statusLine(code int) string {
+	if code >= 0 && code < len(statusLines) && statusLines[code] != "" {
+		return statusLines[code]
+	}
+	return fmt.Sprintf("%d %s", code, http.StatusText(code))
 }
 
 // Do sends an *http.Request on one of the client's loops and waits for the
@@ -91,15 +110,17 @@ func (c *Client) Do(hreq *http.Request) (*http.Response, error) {
 		}
 	}
 	pp := newPipe(l)
-	pp.trailer = make(http.Header)
 	pp.closeReq = closeBody
-	if err := l.Post(func() { c.newTrip(l, req, pp).start() }); err != nil {
+	if err := l.Post(func() {
+		c.initTrip(&pp.tr, l, req, pp)
+		pp.tr.start()
+	}); err != nil {
 		if closeBody != nil {
 			closeBody()
 		}
 		return nil, err
 	}
-	if err := <-pp.headCh; err != nil {
+	if err := pp.waitHead(); err != nil {
 		if closeBody != nil {
 			closeBody()
 		}
@@ -108,6 +129,7 @@ func (c *Client) Do(hreq *http.Request) (*http.Response, error) {
 	pp.mu.Lock()
 	r := pp.resp
 	final := pp.t.req
+	trailer := pp.trailer
 	pp.mu.Unlock()
 	var body io.ReadCloser = pp
 	if r.Uncompressed {
@@ -120,16 +142,20 @@ func (c *Client) Do(hreq *http.Request) (*http.Response, error) {
 		out.Method = final.method()
 	}
 	minor := r.Minor
+	proto := "HTTP/1.1"
+	if minor == 0 {
+		proto = "HTTP/1.0"
+	}
 	return &http.Response{
-		Status:        fmt.Sprintf("%d %s", r.Status, http.StatusText(r.Status)),
+		Status:        statusLine(r.Status),
 		StatusCode:    r.Status,
-		Proto:         fmt.Sprintf("HTTP/1.%d", minor),
+		Proto:         proto,
 		ProtoMajor:    1,
 		ProtoMinor:    minor,
 		Header:        r.Header,
 		Body:          body,
 		ContentLength: r.ContentLength,
-		Trailer:       pp.trailer,
+		Trailer:       trailer,
 		Uncompressed:  r.Uncompressed,
 		Request:       out,
 	}, nil

@@ -68,6 +68,19 @@
 // cancelling Send's future or closing Do's body early aborts it
 // (*CancelError, matching ErrCanceled and the context's cause).
 //
+// # Cost per request
+//
+// A request on a pooled connection costs one write and, usually, one read
+// system call. Each pool keeps the validated request line and Host field
+// of its last request, so a repeated GET is encoded by copying them into a
+// scratch buffer of the loop; idle connections keep their timer armed and
+// check the idle time when it fires, rather than stopping and starting it
+// for each request; the response-header timeout is one timer per
+// connection, reset per request. Send allocates the trip, its sink and the
+// Response together; the response header is built with the common field
+// names interned, one string for its values and one slice of them; a body
+// with a Content-Length is gathered in one buffer of that size.
+//
 // # Concurrency
 //
 // Send and Stream are loop-only; Do and CloseIdleConnections are safe for

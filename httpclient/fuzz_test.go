@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -122,6 +123,20 @@ func FuzzRequestHead(f *testing.F) {
 		}
 		tr := &trip{c: &Client{DisableCompression: true}, req: &Request{Method: method, URL: u, Header: http.Header{name: {value}}}}
 		head, err := tr.appendHead(nil)
+		// On a pooled connection, after another request and then from the
+		// cached request line: the same head, or the same refusal.
+		other, _ := url.Parse("http://other.example/o")
+		pc := &pconn{pool: &hostPool{}}
+		for i := range 3 {
+			if i == 0 {
+				(&trip{c: tr.c, req: &Request{URL: other}, pc: pc}).appendHead(nil)
+			}
+			tc := &trip{c: tr.c, req: tr.req, pc: pc}
+			again, err2 := tc.appendHead([]byte("x"))
+			if (err == nil) != (err2 == nil) || err == nil && string(again) != "x"+string(head) {
+				t.Fatalf("pooled encoding %d: %q %v, want %q %v", i, again, err2, head, err)
+			}
+		}
 		if err != nil {
 			if !errors.Is(err, ErrInvalidRequest) {
 				t.Fatalf("error %v", err)
@@ -152,6 +167,50 @@ func FuzzRequestHead(f *testing.F) {
 		}
 		if n != len(head) && r.Framing == http1.FramingNone {
 			t.Fatalf("head %q: %d bytes left over", head, len(head)-n)
+		}
+	})
+}
+
+// FuzzResponseHeader checks the conversion of a parsed response head into
+// an http.Header: for any head codec/http1 accepts, it holds the same
+// fields as http.Header.Add would make of them, in order, and appending
+// to one field leaves the others alone.
+func FuzzResponseHeader(f *testing.F) {
+	f.Add([]byte(cannedResponse))
+	f.Add([]byte("HTTP/1.1 200 OK\r\nset-cookie: a=1\r\nSet-Cookie: b=2\r\nETag: x\r\netag: y\r\nx-a: 1\r\nX-A: 2\r\nContent-Length: 0\r\n\r\n"))
+	f.Add([]byte("HTTP/1.0 204 No Content\r\nSERVER: s\r\nVary: *\r\nvary: a\r\nA: \r\n\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var p http1.ResponseParser
+		p.SetMethod("GET")
+		_, ev, err := p.Parse(data)
+		if err != nil || ev.Kind != http1.EventHead {
+			return
+		}
+		h := p.Response().Header
+		want := http.Header{}
+		for _, fl := range h {
+			want.Add(string(fl.Name), string(fl.Value))
+		}
+		got := toHTTPHeader(h)
+		if len(got) != len(want) {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+		for k, vs := range want {
+			if !slices.Equal(got[k], vs) {
+				t.Fatalf("%s: got %q, want %q", k, got[k], vs)
+			}
+		}
+		for k := range got {
+			before := slices.Clone(got[k])
+			for k2 := range got {
+				if k2 != k {
+					got[k2] = append(got[k2], "appended")
+				}
+			}
+			if !slices.Equal(got[k], before) {
+				t.Fatalf("%s changed by appends to other fields: %q", k, got[k])
+			}
+			break
 		}
 	})
 }

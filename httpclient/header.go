@@ -20,26 +20,52 @@ var hopHeaders = map[string]bool{
 	"Proxy-Connection": true, "Trailer": true,
 }
 
-// appendHead appends the request head of the current hop.
+// appendHead appends the request head of the current hop. The request
+// line and Host field come from the pool's cache when the previous
+// request on it had the same method, target and host.
 func (t *trip) appendHead(dst []byte) ([]byte, error) {
 	r := t.req
 	u := r.URL
-	target := u.RequestURI()
-	if t.viaProxy() {
+	method := r.method()
+	proxied := t.viaProxy()
+	var target string
+	if proxied {
 		target = u.Scheme + "://" + u.Host + u.RequestURI()
+	} else {
+		target = u.RequestURI()
 	}
 	host := r.Host
 	if host == "" {
 		host = u.Host
 	}
-	if !validHost(host) {
-		return dst, fmt.Errorf("%w: invalid host %q", ErrInvalidRequest, host)
+	orig := len(dst)
+	var hc *headCache
+	if t.pc != nil {
+		hc = &t.pc.pool.head
 	}
-	h := make(http1.Header, 0, len(r.Header)+5)
+	if hc != nil && hc.match(method, target, host) {
+		dst = append(dst, hc.line...)
+	} else {
+		if !validHost(host) {
+			return dst, fmt.Errorf("%w: invalid host %q", ErrInvalidRequest, host)
+		}
+		var err error
+		if dst, err = http1.AppendRequestLine(dst, method, target); err != nil {
+			return dst[:orig], fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+		}
+		if dst, err = http1.AppendField(dst, "Host", host); err != nil {
+			return dst[:orig], fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+		}
+		if hc != nil {
+			hc.store(method, target, host, dst[orig:])
+		}
+	}
+	var err error
 	add := func(name, value string) {
-		h = append(h, http1.Field{Name: []byte(name), Value: []byte(value)})
+		if err == nil {
+			dst, err = http1.AppendField(dst, name, value)
+		}
 	}
-	add("Host", host)
 	for name, vs := range r.Header {
 		if hopHeaders[http.CanonicalHeaderKey(name)] {
 			continue
@@ -48,7 +74,7 @@ func (t *trip) appendHead(dst []byte) ([]byte, error) {
 			add(name, v)
 		}
 	}
-	if t.viaProxy() && t.pc.pool.proxyAuth != "" {
+	if proxied && t.pc.pool.proxyAuth != "" {
 		add("Proxy-Authorization", t.pc.pool.proxyAuth)
 	}
 	if t.c.Jar != nil {
@@ -58,23 +84,22 @@ func (t *trip) appendHead(dst []byte) ([]byte, error) {
 	}
 	t.askGzip = false
 	if !t.c.DisableCompression && !t.raw && r.Header.Get("Accept-Encoding") == "" &&
-		r.Header.Get("Range") == "" && r.method() != http.MethodHead {
+		r.Header.Get("Range") == "" && method != http.MethodHead {
 		add("Accept-Encoding", "gzip")
 		t.askGzip = true
 	}
 	switch {
 	case r.BodyStream != nil && r.ContentLength > 0:
-		add("Content-Length", strconv.FormatInt(r.ContentLength, 10))
+		dst = append(strconv.AppendInt(append(dst, "Content-Length: "...), r.ContentLength, 10), '\r', '\n')
 	case r.BodyStream != nil:
-		add("Transfer-Encoding", "chunked")
-	case len(r.Body) > 0 || needsLength(r.method()):
-		add("Content-Length", strconv.Itoa(len(r.Body)))
+		dst = append(dst, "Transfer-Encoding: chunked\r\n"...)
+	case len(r.Body) > 0 || needsLength(method):
+		dst = append(strconv.AppendInt(append(dst, "Content-Length: "...), int64(len(r.Body)), 10), '\r', '\n')
 	}
-	out, err := http1.AppendRequestHeader(dst, r.method(), target, h)
 	if err != nil {
-		return dst, fmt.Errorf("%w: %w", ErrInvalidRequest, err)
+		return dst[:orig], fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
-	return out, nil
+	return append(dst, '\r', '\n'), nil
 }
 
 // needsLength reports methods whose empty body is announced with
@@ -83,35 +108,58 @@ func needsLength(m string) bool {
 	return m == http.MethodPost || m == http.MethodPut || m == http.MethodPatch
 }
 
-// toHTTPHeader copies a parsed header with few allocations: the names and
-// values share one string, and single values share one slice.
+// toHTTPHeader copies a parsed header with few allocations: the map, one
+// string holding every value and the names not known to commonName, and
+// one slice holding the single values.
 func toHTTPHeader(h http1.Header) http.Header {
 	out := make(http.Header, len(h))
 	if len(h) == 0 {
 		return out
 	}
-	var sb strings.Builder
 	size := 0
 	for _, f := range h {
-		size += len(f.Name) + len(f.Value)
+		if _, ok := commonName(f.Name); !ok {
+			size += len(f.Name)
+		}
+		size += len(f.Value)
 	}
+	var sb strings.Builder
 	sb.Grow(size)
 	for _, f := range h {
-		sb.Write(f.Name)
+		if _, ok := commonName(f.Name); !ok {
+			sb.Write(f.Name)
+		}
 		sb.Write(f.Value)
 	}
 	all := sb.String()
 	vals := make([]string, len(h))
+	// keys holds the keys seen, to find repeated fields without a map
+	// lookup for each; a long header falls back to the lookup.
+	var keys [16]string
 	off := 0
 	for i, f := range h {
-		name := all[off : off+len(f.Name)]
-		off += len(f.Name)
+		key, ok := commonName(f.Name)
+		if !ok {
+			key = textproto.CanonicalMIMEHeaderKey(all[off : off+len(f.Name)])
+			off += len(f.Name)
+		}
 		value := all[off : off+len(f.Value)]
 		off += len(f.Value)
-		key := textproto.CanonicalMIMEHeaderKey(name)
-		if vs, ok := out[key]; ok {
-			out[key] = append(vs, value) // capacity 1: a copy, not vals
-			continue
+		seen := i >= len(keys)
+		if !seen {
+			keys[i] = key
+			for _, k := range keys[:i] {
+				if k == key {
+					seen = true
+					break
+				}
+			}
+		}
+		if seen {
+			if vs, ok := out[key]; ok {
+				out[key] = append(vs, value) // capacity 1: a copy, not vals
+				continue
+			}
 		}
 		vals[i] = value
 		out[key] = vals[i : i+1 : i+1]

@@ -2,7 +2,9 @@ package httpclient
 
 import (
 	"net/http"
+	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/eddy-go/eddy/codec/http1"
@@ -33,5 +35,76 @@ func TestToHTTPHeader(t *testing.T) {
 	}
 	if len(toHTTPHeader(nil)) != 0 {
 		t.Fatal("empty header")
+	}
+}
+
+// TestCommonName checks that every name commonName knows maps to the key
+// textproto would make, in each spelling it accepts, and that names in
+// other spellings or unknown ones fall through to it.
+func TestCommonName(t *testing.T) {
+	for _, name := range []string{
+		"Accept-Ranges", "Age", "Cache-Control", "Connection", "Content-Encoding",
+		"Content-Length", "Content-Type", "Date", "Etag", "ETag", "Expires", "Keep-Alive",
+		"Last-Modified", "Location", "Server", "Set-Cookie", "Transfer-Encoding", "Vary",
+	} {
+		for _, spelt := range []string{name, strings.ToLower(name)} {
+			key, ok := commonName([]byte(spelt))
+			if !ok || key != http.CanonicalHeaderKey(spelt) {
+				t.Errorf("commonName(%q) = %q %v, want %q", spelt, key, ok, http.CanonicalHeaderKey(spelt))
+			}
+		}
+	}
+	for _, name := range []string{"CONTENT-TYPE", "X-Server", "Dates", ""} {
+		if key, ok := commonName([]byte(name)); ok {
+			t.Errorf("commonName(%q) = %q, want no match", name, key)
+		}
+	}
+	// Mixed known and unknown names build the same header as textproto.
+	h := http1.Header{
+		{Name: []byte("ETag"), Value: []byte(`"x"`)},
+		{Name: []byte("x-custom"), Value: []byte("1")},
+		{Name: []byte("server"), Value: []byte("nginx")},
+		{Name: []byte("CONTENT-LENGTH"), Value: []byte("3")},
+		{Name: []byte("X-Custom"), Value: []byte("2")},
+	}
+	want := http.Header{}
+	for _, f := range h {
+		want.Add(string(f.Name), string(f.Value))
+	}
+	if got := toHTTPHeader(h); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+// TestPerRequestAllocs bounds the allocations of the client's own steps
+// for a plain GET on a pooled connection: encoding the head (none) and
+// turning a parsed response head into a Response (the header map, one
+// string for its values and one slice of them).
+func TestPerRequestAllocs(t *testing.T) {
+	u, _ := url.Parse("http://127.0.0.1:8080/hello.txt")
+	c := &Client{DisableCompression: true}
+	pc := &pconn{pool: &hostPool{}}
+	req := &Request{URL: u}
+	tr := &trip{c: c, req: req, pc: pc, sink: &nopSink{}}
+	buf := make([]byte, 0, 512)
+	if a := testing.AllocsPerRun(100, func() {
+		var err error
+		if buf, err = tr.appendHead(buf[:0]); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("request head: %v allocations, want 0", a)
+	}
+	var p http1.ResponseParser
+	p.SetMethod("GET")
+	if _, ev, err := p.Parse([]byte(cannedResponse)); err != nil || ev.Kind != http1.EventHead {
+		t.Fatalf("canned response: %v %v", ev.Kind, err)
+	}
+	r := p.Response()
+	if a := testing.AllocsPerRun(100, func() { tr.head(r) }); a > 4 {
+		t.Errorf("response head: %v allocations, want at most 4", a)
+	}
+	if tr.resp.Header.Get("Etag") != `"6929b1a0-d"` || tr.resp.ContentLength != 13 {
+		t.Fatalf("response %+v", tr.resp)
 	}
 }

@@ -24,26 +24,31 @@ var errBodyClosed = errors.New("httpclient: response body closed")
 // backpressure. The loop side is the sink methods; the goroutine side is
 // Read and Close, which are safe for concurrent use.
 type pipe struct {
-	loop   *eddy.Loop
-	headCh chan error // the head (nil) or the failure before it
+	loop *eddy.Loop
 	// closeReq closes the caller's request body when the exchange ends,
 	// or is nil.
 	closeReq func()
+
+	tr trip // the trip, allocated with the pipe
 
 	mu      sync.Mutex
 	cond    sync.Cond
 	t       *trip
 	resp    *Response
-	trailer http.Header
+	trailer http.Header // nil unless the body can have trailers
 	buf     []byte
 	err     error // io.EOF at the end, or the failure
 	closed  bool  // the reader closed the body
 	paused  bool
 	started bool
+	// headDone is set when the head or a failure before it arrives; Do
+	// waits for it on cond, and headErr is the failure.
+	headDone bool
+	headErr  error
 }
 
 func newPipe(l *eddy.Loop) *pipe {
-	p := &pipe{loop: l, headCh: make(chan error, 1)}
+	p := &pipe{loop: l}
 	p.cond.L = &p.mu
 	return p
 }
@@ -52,9 +57,29 @@ func (p *pipe) head(t *trip, r *Response) {
 	p.mu.Lock()
 	p.t = t
 	p.resp = r
+	if r.ContentLength < 0 {
+		// Chunked or read until the close: trailers can only come with
+		// chunked, and end fills this map, which the caller already holds.
+		p.trailer = make(http.Header)
+	}
+	if r.ContentLength > 0 && r.ContentLength <= pipeHigh {
+		p.buf = make([]byte, 0, r.ContentLength) // one allocation, no copy
+	}
 	p.started = true
+	p.headDone = true
 	p.mu.Unlock()
-	p.headCh <- nil
+	p.cond.Broadcast()
+}
+
+// waitHead blocks until the head or a failure before it arrives, and
+// returns the failure.
+func (p *pipe) waitHead() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for !p.headDone {
+		p.cond.Wait()
+	}
+	return p.headErr
 }
 
 func (p *pipe) body(t *trip, b []byte) {
@@ -85,8 +110,10 @@ func (p *pipe) done() {
 func (p *pipe) end(_ *trip, r *Response) {
 	p.done()
 	p.mu.Lock()
-	for k, v := range r.Trailer {
-		p.trailer[k] = v
+	if p.trailer != nil {
+		for k, v := range r.Trailer {
+			p.trailer[k] = v
+		}
 	}
 	p.err = io.EOF
 	p.mu.Unlock()
@@ -96,15 +123,13 @@ func (p *pipe) end(_ *trip, r *Response) {
 func (p *pipe) fail(err error) {
 	p.done()
 	p.mu.Lock()
-	started := p.started
-	if started {
+	if p.started {
 		p.err = err
+	} else {
+		p.headDone = true
+		p.headErr = err
 	}
 	p.mu.Unlock()
-	if !started {
-		p.headCh <- err
-		return
-	}
 	p.cond.Broadcast()
 }
 

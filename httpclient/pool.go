@@ -24,6 +24,7 @@ type hostPool struct {
 	idle      []*pconn
 	total     int // open connections, idle ones included
 	waiters   []*trip
+	head      headCache // the last request line and Host field sent
 }
 
 func (ls *loopState) pool(key string, mk func() *hostPool) *hostPool {
@@ -43,9 +44,7 @@ func (p *hostPool) acquire(t *trip) {
 	for len(p.idle) > 0 && !t.retried {
 		pc := p.idle[len(p.idle)-1]
 		p.idle = p.idle[:len(p.idle)-1]
-		if pc.idleT != nil {
-			pc.idleT.Stop()
-		}
+		pc.idle = false // its idle timer, if it fires, finds it busy
 		if pc.conn.Closed() {
 			continue
 		}
@@ -115,23 +114,51 @@ func (p *hostPool) release(pc *pconn, keep bool) {
 		return
 	}
 	p.idle = append(p.idle, pc)
-	if pc.idleT == nil {
-		pc.idleT = p.ls.loop.AfterFunc(p.ls.c.idleTimeout(), func() { pc.conn.Close() })
+	pc.idle = true
+	pc.idleAt = p.ls.loop.Now()
+	// The idle timer is left armed while the connection works: a request
+	// costs no timer operation, and the timer, when it fires, closes the
+	// connection only if it has been idle long enough, or waits again.
+	d := p.ls.c.idleTimeout()
+	switch {
+	case pc.idleT == nil:
+		pc.idleT = p.ls.loop.AfterFunc(d, pc.idleCheck)
 		pc.idleT.Unref()
-	} else {
-		pc.idleT.Reset(p.ls.c.idleTimeout())
+	case !pc.idleT.Pending():
+		pc.idleT.Reset(d)
 	}
+}
+
+// idleCheck runs when pc's idle timer fires: it closes pc if it has been
+// idle for the whole timeout, and otherwise waits for the rest of it. A
+// busy connection's timer is armed again when it goes idle.
+func (pc *pconn) idleCheck() {
+	if !pc.idle {
+		return
+	}
+	d := pc.pool.ls.c.idleTimeout()
+	if left := d - pc.pool.ls.loop.Now().Sub(pc.idleAt); left > 0 {
+		pc.idleT.Reset(left)
+		return
+	}
+	pc.conn.Close()
 }
 
 // closed forgets a connection that has closed, and lets a waiting request
 // dial in its place.
 func (p *hostPool) closed(pc *pconn) {
 	p.total--
-	if i := slices.Index(p.idle, pc); i >= 0 {
-		p.idle = slices.Delete(p.idle, i, i+1)
+	if pc.idle {
+		pc.idle = false
+		if i := slices.Index(p.idle, pc); i >= 0 {
+			p.idle = slices.Delete(p.idle, i, i+1)
+		}
 	}
 	if pc.idleT != nil {
 		pc.idleT.Stop()
+	}
+	if pc.hdrT != nil {
+		pc.hdrT.Stop()
 	}
 	if len(p.waiters) > 0 {
 		t := p.waiters[0]

@@ -186,3 +186,33 @@ func TestResponseBackpressure(t *testing.T) {
 		t.Fatalf("read %d more, %v", n, err)
 	}
 }
+
+// TestIdleTimerWhileBusy: the idle timer stays armed while a connection
+// carries a request; firing then, it leaves the connection alone, and it
+// closes it once it has been idle for the whole timeout.
+func TestIdleTimerWhileBusy(t *testing.T) {
+	leakcheck.Check(t)
+	srv, opened, _, closedCh := countingServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			time.Sleep(400 * time.Millisecond) // past the idle timeout
+		}
+		io.WriteString(w, "ok")
+	}))
+	c := &httpclient.Client{Loop: startLoop(t), IdleTimeout: 200 * time.Millisecond}
+	for _, path := range []string{"/", "/slow"} {
+		if status, body, err := get(t, c, srv.URL+path); err != nil || status != 200 || body != "ok" {
+			t.Fatalf("%s: %d %q %v", path, status, body, err)
+		}
+	}
+	if n := opened.Load(); n != 1 {
+		t.Fatalf("%d connections opened, want 1", n)
+	}
+	<-closedCh // closed by the idle timer once idle
+	if _, _, err := get(t, c, srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	if n := opened.Load(); n != 2 {
+		t.Fatalf("%d connections opened, want 2", n)
+	}
+	c.CloseIdleConnections()
+}

@@ -14,7 +14,16 @@ type bufferSink struct {
 	buf []byte
 }
 
-func (s *bufferSink) head(*trip, *Response) {}
+// maxPresize bounds the body buffer allocated ahead from Content-Length.
+const maxPresize = 1 << 20
+
+// head sizes the buffer for the declared length, so that the body is
+// gathered with one allocation and no copy.
+func (s *bufferSink) head(_ *trip, r *Response) {
+	if r.ContentLength > 0 && r.ContentLength <= maxPresize {
+		s.buf = make([]byte, 0, r.ContentLength)
+	}
+}
 
 func (s *bufferSink) body(_ *trip, p []byte) { s.buf = append(s.buf, p...) }
 

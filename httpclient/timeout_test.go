@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,5 +89,36 @@ func TestContextDeadline(t *testing.T) {
 	c.Loop.Post(func() { f.Cancel(errors.New("enough")) })
 	if _, err := f.Await(context.Background()); err == nil {
 		t.Fatal("cancelled future resolved")
+	}
+}
+
+// TestHeaderTimeoutReusedConn checks the connection's header timer, reset
+// for each request: a request done in time leaves nothing armed on the
+// idle connection, and the next request on it gets a bound of its own.
+func TestHeaderTimeoutReusedConn(t *testing.T) {
+	leakcheck.Check(t)
+	var conns atomic.Int32
+	base := rawServer(t, func(c net.Conn, br *bufio.Reader) {
+		conns.Add(1)
+		for range 2 {
+			if _, err := readRequest(br); err != nil {
+				return
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+		io.Copy(io.Discard, br) // the third request gets no answer
+	})
+	c := &httpclient.Client{Loop: startLoop(t), Timeouts: httpclient.Timeouts{ResponseHeader: 40 * time.Millisecond}}
+	for i := range 2 {
+		if status, body, err := get(t, c, base); err != nil || status != 200 || body != "ok" {
+			t.Fatalf("request %d: %d %q %v", i, status, body, err)
+		}
+		time.Sleep(100 * time.Millisecond) // past the bound, idle
+	}
+	if _, _, err := get(t, c, base); !isTimeout(err, httpclient.ErrHeaderTimeout) {
+		t.Fatalf("got %v, want a header timeout", err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("%d connections, want 1", n)
 	}
 }

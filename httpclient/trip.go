@@ -39,13 +39,24 @@ type trip struct {
 	raw      bool // Stream: the body is delivered as sent, never decompressed
 	resp     *Response
 	follow   *Request // the next hop when the current response redirects
+	respBuf  Response // the storage of resp, to save an allocation
 
+	// hdrT is the connection's header timer (pconn.headerTimer), the
+	// others the trip's own.
 	reqT, hdrT, connT, expT *eddy.Timer
 	stopCtx                 func() bool
 }
 
 func (c *Client) newTrip(l *eddy.Loop, req *Request, s sink) *trip {
-	return &trip{c: c, ls: c.state(l), req: req, sink: s}
+	t := &trip{}
+	c.initTrip(t, l, req, s)
+	return t
+}
+
+// initTrip sets up a zero trip in place, for callers that allocate it
+// with other things.
+func (c *Client) initTrip(t *trip, l *eddy.Loop, req *Request, s sink) {
+	t.c, t.ls, t.req, t.sink = c, c.state(l), req, s
 }
 
 func (t *trip) loop() *eddy.Loop { return t.ls.loop }
@@ -75,6 +86,13 @@ func (t *trip) start() {
 // hop sends the current request on a pooled or new connection.
 func (t *trip) hop() {
 	u := t.req.URL
+	direct := t.c.Proxy == nil
+	if direct {
+		if p := t.ls.direct[originKey{u.Scheme, u.Host}]; p != nil {
+			p.acquire(t)
+			return
+		}
+	}
 	var tlsOn bool
 	switch u.Scheme {
 	case "http":
@@ -129,6 +147,12 @@ func (t *trip) hop() {
 		}
 	}
 	p := t.ls.pool(key, mk)
+	if direct {
+		if t.ls.direct == nil {
+			t.ls.direct = make(map[originKey]*hostPool)
+		}
+		t.ls.direct[originKey{u.Scheme, u.Host}] = p
+	}
 	p.acquire(t)
 }
 
@@ -159,10 +183,12 @@ func (t *trip) attach(pc *pconn) {
 		}
 	}
 	if d := t.c.Timeouts.ResponseHeader; d > 0 {
-		t.hdrT = t.loop().AfterFunc(d, func() { t.fail(&TimeoutError{Kind: ErrHeaderTimeout}) })
+		t.hdrT = pc.headerTimer(d)
 	}
-	head, err := t.appendHead(make([]byte, 0, 256+len(t.req.Body)))
+	buf := t.ls.takeBuf()
+	head, err := t.appendHead(buf)
 	if err != nil {
+		t.ls.putBuf(head)
 		pc.t = nil
 		t.pc = nil
 		pc.pool.release(pc, true)
@@ -172,6 +198,7 @@ func (t *trip) attach(pc *pconn) {
 	switch {
 	case t.req.BodyStream != nil:
 		pc.conn.Write(head)
+		t.ls.putBuf(head)
 		t.holdBody = t.expectContinue()
 		if !t.holdBody {
 			t.pump()
@@ -180,11 +207,16 @@ func (t *trip) attach(pc *pconn) {
 		}
 	case len(t.req.Body) > 0 && t.expectContinue():
 		pc.conn.Write(head)
+		t.ls.putBuf(head)
 		t.holdBody = true
 		t.holdTimer()
 	default:
 		// One write: with a layer (TLS), Writev may queue part of it.
-		pc.conn.Write(append(head, t.req.Body...))
+		if len(t.req.Body) > 0 {
+			head = append(head, t.req.Body...)
+		}
+		pc.conn.Write(head)
+		t.ls.putBuf(head)
 		t.bodyDone = true
 	}
 }
@@ -289,7 +321,10 @@ func (t *trip) head(r *http1.Response) {
 		t.hdrT.Stop()
 		t.hdrT = nil
 	}
-	resp := &Response{
+	// The trip's own Response, reused across hops: only the final one
+	// reaches the sink, and no hop keeps an earlier one.
+	resp := &t.respBuf
+	*resp = Response{
 		Status:        r.Status,
 		Minor:         r.Minor,
 		Header:        toHTTPHeader(r.Header),
@@ -387,12 +422,18 @@ func (t *trip) fail(err error) {
 }
 
 func (t *trip) stopPhaseTimers() {
-	for _, tm := range []*eddy.Timer{t.hdrT, t.connT, t.expT} {
-		if tm != nil {
-			tm.Stop()
-		}
+	if t.hdrT != nil {
+		t.hdrT.Stop()
+		t.hdrT = nil
 	}
-	t.hdrT, t.connT, t.expT = nil, nil, nil
+	if t.connT != nil {
+		t.connT.Stop()
+		t.connT = nil
+	}
+	if t.expT != nil {
+		t.expT.Stop()
+		t.expT = nil
+	}
 }
 
 func (t *trip) finish() {

@@ -1,12 +1,10 @@
 package httpserver
 
 import (
-	"bytes"
 	"errors"
 	"net"
 	"os"
 	"time"
-	"unsafe"
 
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/codec/http1"
@@ -84,6 +82,7 @@ type serverConn struct {
 	sent  int64      // bytes given to t
 
 	strs  []byte   // block request strings are carved from (see newRequest)
+	last  lastHead // the previous request's head and strings (see newRequest)
 	free  *Request // a finished request to reuse (see recycle)
 	spare []byte   // a response body buffer to reuse (see takeBuf)
 
@@ -97,6 +96,9 @@ type serverConn struct {
 	hijackLater bool     // an upgrade waits for the output to go
 	upHold      *Request // upgrade request parsed, its answer pending: parse no further
 
+	now       time.Time // the transport's time, read once per onData (see clock)
+	nowSec    int64     // now in Unix seconds
+	nowOK     bool      // now holds the time of the current onData call
 	leftover  int       // bytes of an incomplete head left after the last onData
 	headStart time.Time // when an incomplete head began
 	dkind     uint8
@@ -117,6 +119,7 @@ func (sc *serverConn) init(srv *Server, t transport, ls *loopState) {
 // onData parses what it can of data and reports how much it consumed.
 func (sc *serverConn) onData(data []byte) int {
 	sc.inData = true
+	sc.nowOK = false
 	used := 0
 	for !sc.closed && !sc.paused && !sc.closeSent {
 		if cur := sc.cur; cur == nil {
@@ -180,7 +183,30 @@ func (sc *serverConn) onData(data []byte) int {
 	}
 	sc.flush()
 	sc.updateDeadline()
+	sc.nowOK = false
 	return used
+}
+
+// clock returns the transport's time, read once for all the responses
+// an onData call produces: the loop's time does not move within one
+// callback anyway.
+func (sc *serverConn) clock() time.Time {
+	if sc.nowOK {
+		return sc.now
+	}
+	now := sc.t.Now()
+	if sc.inData {
+		sc.now, sc.nowSec, sc.nowOK = now, now.Unix(), true
+	}
+	return now
+}
+
+// clockSec returns clock() in Unix seconds.
+func (sc *serverConn) clockSec() int64 {
+	if sc.nowOK {
+		return sc.nowSec
+	}
+	return sc.clock().Unix()
 }
 
 // dispatch starts a request whose head has arrived.
@@ -374,6 +400,14 @@ func (sc *serverConn) flush() {
 	}
 }
 
+// outAdded flushes the output after a response added to it, unless it
+// is batched (inside onData) and still small.
+func (sc *serverConn) outAdded() {
+	if !sc.inData || len(sc.out) >= outFlush {
+		sc.flush()
+	}
+}
+
 // writable reports whether the front response may write more.
 func (sc *serverConn) writable() bool {
 	return !sc.blocked && len(sc.held) == 0 && len(sc.out) < outFlush*4 && sc.t.Writable()
@@ -473,7 +507,7 @@ func (sc *serverConn) updateDeadline() {
 		sc.deadline = time.Time{}
 		return
 	}
-	now := sc.t.Now()
+	now := sc.clock()
 	switch {
 	case sc.cur != nil:
 		if st := sc.cur.bstate; st == bodyReading || st == bodyDiscard {
@@ -582,152 +616,4 @@ func (sc *serverConn) putBuf(b []byte) {
 	if c := cap(b); c > 0 && c <= spareMax {
 		sc.spare = b[:0]
 	}
-}
-
-// strChunk is the size of the blocks request strings are carved from.
-const strChunk = 4 << 10
-
-// newRequest copies a parsed head into a Request. The bytes are copied
-// once into the connection's string block, which is only ever appended
-// to: a full block is dropped (left to the strings that point into it)
-// and a new one started, so the strings stay valid and immutable however
-// long they are kept. Common names, values and methods are not copied
-// at all (see intern.go), nor are the path and query when they are parts
-// of the target. The Request itself comes from sc.free when the previous
-// one could be recycled (see recycle).
-func (sc *serverConn) newRequest(hd *http1.Request) *Request {
-	r := sc.free
-	var hf, rf []Field
-	if r != nil {
-		sc.free = nil
-		hf = r.Header.fields
-		rf = r.w.header.fields
-		clear(hf)
-		clear(rf)
-		*r = Request{}
-	} else {
-		r = &Request{}
-	}
-	r.sc = sc
-	r.w.header.fields = rf[:0]
-
-	// Path and query are mostly parts of the target: share its bytes.
-	tp := len(hd.Path) <= len(hd.Target) && bytes.HasPrefix(hd.Target, hd.Path) &&
-		(len(hd.Query) == 0 && len(hd.Path) == len(hd.Target) ||
-			len(hd.Path)+1+len(hd.Query) == len(hd.Target) && hd.Target[len(hd.Path)] == '?' &&
-				bytes.Equal(hd.Target[len(hd.Path)+1:], hd.Query))
-	n := len(hd.Target)
-	if !tp {
-		n += len(hd.Path) + len(hd.Query)
-	}
-	method, mok := methodTable.lookup(hd.Method)
-	if !mok {
-		n += len(hd.Method)
-	}
-	hostAt := -1 // index of a Host field whose value is hd.Host
-	if len(hd.Header) > 0 {
-		if cap(hf) < len(hd.Header) {
-			hf = make([]Field, len(hd.Header), max(len(hd.Header), 8))
-		}
-		hf = hf[:len(hd.Header)]
-		for j, f := range hd.Header {
-			if v, ok := nameTable.lookup(f.Name); ok {
-				hf[j].Name = v
-			} else {
-				n += len(f.Name)
-			}
-			if v, ok := valueTable.lookup(f.Value); ok {
-				hf[j].Value = v
-			} else {
-				n += len(f.Value)
-			}
-			if hostAt < 0 && len(f.Name) == 4 && string(f.Value) == string(hd.Host) &&
-				equalFoldASCII(f.Name, "host") {
-				hostAt = j
-			}
-		}
-	}
-	if hostAt < 0 {
-		n += len(hd.Host)
-	}
-	if cap(sc.strs)-len(sc.strs) < n {
-		sc.strs = make([]byte, 0, max(strChunk, n))
-	}
-	base := len(sc.strs)
-	sc.strs = sc.strs[:base+n]
-	blk := sc.strs[base:]
-	i := 0
-	take := func(b []byte) string {
-		if len(b) == 0 {
-			return ""
-		}
-		copy(blk[i:], b)
-		v := unsafe.String(&blk[i], len(b))
-		i += len(b)
-		return v
-	}
-	if mok {
-		r.Method = method
-	} else {
-		r.Method = take(hd.Method)
-	}
-	r.Target = take(hd.Target)
-	if tp {
-		r.Path = r.Target[:len(hd.Path)]
-		if len(hd.Query) > 0 {
-			r.RawQuery = r.Target[len(hd.Path)+1:]
-		}
-	} else {
-		r.Path = take(hd.Path)
-		r.RawQuery = take(hd.Query)
-	}
-	for j, f := range hd.Header {
-		if hf[j].Name == "" { // names are never empty: not interned
-			hf[j].Name = take(f.Name)
-		}
-		if hf[j].Value == "" {
-			hf[j].Value = take(f.Value)
-		}
-	}
-	if len(hd.Header) > 0 {
-		r.Header.fields = hf
-	}
-	if hostAt >= 0 {
-		r.Host = hf[hostAt].Value
-	} else {
-		r.Host = take(hd.Host)
-	}
-	r.ProtoMinor = hd.Minor
-	r.ContentLength = hd.ContentLength
-	switch hd.Framing {
-	case http1.FramingChunked:
-		r.Chunked = true
-		r.ContentLength = -1
-	case http1.FramingNone:
-		r.ContentLength = 0
-	}
-	r.expect = hd.ExpectContinue
-	r.upgrade = hd.Upgrade
-	r.w.sc = sc
-	r.w.req = r
-	r.w.isHEAD = r.Method == "HEAD"
-	return r
-}
-
-// equalFoldASCII reports whether b equals the lower-case ASCII string
-// lower, ignoring ASCII case.
-func equalFoldASCII(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i := range len(b) {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -66,7 +66,10 @@
 // Connections are kept alive and pipelined: requests are parsed ahead,
 // their handlers run at once, and their responses are sent in order, the
 // later ones queued until the earlier ones end. HEAD responses carry no
-// body bytes. Every response has a Date, cached once per second per loop.
+// body bytes. Every response has a Date, cached once per second per loop
+// (a 200 response starts with a cached status line and Date, and the
+// responses of one read share one reading of the clock). The responses
+// to the requests of one read go out in one write.
 // A request the parser rejects (ambiguous framing, bare LF, a missing or
 // duplicate Host, or a limit: 431 for the head, 414 for the target, 413
 // for the body) is answered with its status and "Connection: close", and
@@ -79,6 +82,12 @@
 // The per-connection state machine (conn.go) is sans-I/O: it is fed bytes
 // and writes bytes through a small transport interface, so the fuzz target
 // drives it without sockets. server.go joins it to eddy connections.
+//
+// The per-request path allocates nothing in the common case: a
+// synchronous handler's Request is reused for the connection's next
+// request (see Request), strings equal to the previous request's are
+// shared with it rather than copied, and the response's head and small
+// body are built straight into the connection's output.
 //
 // # TLS
 //

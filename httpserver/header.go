@@ -104,14 +104,18 @@ func (h *Header) Reset() {
 	h.fields = h.fields[:0]
 }
 
-// hasToken reports whether the comma-separated values of the fields
-// called name include token, case-insensitively (as Connection options).
-func (h *Header) hasToken(name, token string) bool {
-	for v := range h.Values(name) {
-		for part := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(part), token) {
-				return true
-			}
+// hasListToken reports whether the comma-separated list v holds token,
+// case-insensitively (as a Connection option).
+func hasListToken(v, token string) bool {
+	for len(v) > 0 {
+		part := v
+		if i := strings.IndexByte(v, ','); i >= 0 {
+			part, v = v[:i], v[i+1:]
+		} else {
+			v = ""
+		}
+		if strings.EqualFold(strings.TrimSpace(part), token) {
+			return true
 		}
 	}
 	return false

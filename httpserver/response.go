@@ -93,16 +93,31 @@ func (w *ResponseWriter) prepare() {
 	}
 	w.noBody = w.status < 200 || w.status == 204 || w.status == 304
 	w.clen = -1
-	if v, ok := w.header.Lookup("Content-Length"); ok {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			w.header.Del("Content-Length")
-		} else {
-			w.clen = n
+	// One pass over the fields for Content-Length and Connection,
+	// comparing names by length first.
+	badLen := false
+	seenLen := false
+	for i := range w.header.fields {
+		f := &w.header.fields[i]
+		switch len(f.Name) {
+		case len("Content-Length"):
+			if !seenLen && strings.EqualFold(f.Name, "Content-Length") {
+				seenLen = true
+				n, err := strconv.ParseInt(f.Value, 10, 64)
+				if err != nil || n < 0 {
+					badLen = true
+				} else {
+					w.clen = n
+				}
+			}
+		case len("Connection"):
+			if !w.closeAfter && strings.EqualFold(f.Name, "Connection") && hasListToken(f.Value, "close") {
+				w.closeAfter = true
+			}
 		}
 	}
-	if w.header.hasToken("Connection", "close") {
-		w.closeAfter = true
+	if badLen {
+		w.header.Del("Content-Length")
 	}
 }
 
@@ -287,7 +302,9 @@ func (w *ResponseWriter) End() {
 	if w.ended {
 		return
 	}
-	w.closeFilter()
+	if w.ext != nil {
+		w.closeFilter()
+	}
 	if w.dead {
 		w.ended = true
 		if w.ext != nil {
@@ -334,9 +351,7 @@ func (w *ResponseWriter) End() {
 func (w *ResponseWriter) out(fn func([]byte) []byte) {
 	if w.front {
 		w.sc.out = fn(w.sc.out)
-		if !w.sc.inData || len(w.sc.out) >= outFlush {
-			w.sc.flush()
-		}
+		w.sc.outAdded()
 		return
 	}
 	w.pending = fn(w.pending)
@@ -379,18 +394,28 @@ func (w *ResponseWriter) commit(final bool) {
 	}
 	buf := w.buf
 	w.buf = nil
-	w.out(func(b []byte) []byte {
-		b = w.appendHead(b)
-		if len(buf) > 0 && !w.isHEAD {
-			if w.chunked {
-				b = http1.AppendChunk(b, buf)
-			} else {
-				b = append(b, buf...)
-			}
-		}
-		return b
-	})
+	// Head and buffered body go out as one piece of the connection's
+	// output, written once per batch (see serverConn.flush).
+	if w.front {
+		w.sc.out = w.appendCommit(w.sc.out, buf)
+		w.sc.outAdded()
+	} else {
+		w.pending = w.appendCommit(w.pending, buf)
+	}
 	w.sc.putBuf(buf)
+}
+
+// appendCommit appends the head and the buffered body buf.
+func (w *ResponseWriter) appendCommit(b, buf []byte) []byte {
+	b = w.appendHead(b)
+	if len(buf) > 0 && !w.isHEAD {
+		if w.chunked {
+			b = http1.AppendChunk(b, buf)
+		} else {
+			b = append(b, buf...)
+		}
+	}
+	return b
 }
 
 // isLast reports whether no request follows this one on the connection.
@@ -402,10 +427,22 @@ func (w *ResponseWriter) isLast() bool {
 	return w.sc.cur == nil && len(q) > 0 && q[len(q)-1] == w.req
 }
 
-// appendHead appends the status line and fields.
+// appendHead appends the status line and fields. A 200 response
+// without a Date field of the handler's starts with the loop's cached
+// status line and Date (see headCache).
 func (w *ResponseWriter) appendHead(b []byte) []byte {
-	b, _ = http1.AppendStatusLine(b, w.status)
 	hasDate := false
+	for i := range w.header.fields {
+		if n := w.header.fields[i].Name; len(n) == len("Date") && strings.EqualFold(n, "Date") {
+			hasDate = true
+			break
+		}
+	}
+	if w.status == 200 && !hasDate {
+		b = w.sc.ls.head.appendOK(b, w.sc)
+	} else {
+		b, _ = http1.AppendStatusLine(b, w.status)
+	}
 	for i := range w.header.fields {
 		f := &w.header.fields[i]
 		// Compare by length first: most names match none.
@@ -422,18 +459,20 @@ func (w *ResponseWriter) appendHead(b []byte) []byte {
 			if strings.EqualFold(f.Name, "Connection") {
 				continue
 			}
-		case len("Date"):
-			if strings.EqualFold(f.Name, "Date") {
-				hasDate = true
-			}
 		}
-		if nb, err := http1.AppendField(b, f.Name, f.Value); err == nil {
+		if fc := &w.sc.ls.fields; fc.known(i, f.Name, f.Value) {
+			b = append(b, f.Name...)
+			b = append(b, ": "...)
+			b = append(b, f.Value...)
+			b = append(b, "\r\n"...)
+		} else if nb, err := http1.AppendField(b, f.Name, f.Value); err == nil {
 			b = nb
+			fc.store(i, f.Name, f.Value)
 		}
 	}
-	if !hasDate {
+	if w.status != 200 && !hasDate {
 		b = append(b, "Date: "...)
-		b = w.sc.ls.date.Append(b, w.sc.t.Now())
+		b = w.sc.ls.date.Append(b, w.sc.clock())
 		b = append(b, "\r\n"...)
 	}
 	switch {
@@ -441,7 +480,7 @@ func (w *ResponseWriter) appendHead(b []byte) []byte {
 		b = append(b, "Transfer-Encoding: chunked\r\n"...)
 	case w.clen >= 0 && (!w.noBody || w.status == 304):
 		b = append(b, "Content-Length: "...)
-		b = strconv.AppendInt(b, w.clen, 10)
+		b = appendLength(b, w.clen)
 		b = append(b, "\r\n"...)
 	}
 	if w.closeAfter {

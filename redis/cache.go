@@ -137,11 +137,10 @@ func (c *cmds) cachedGet(key string, cmd []byte) *future.Future[string] {
 		return future.Resolved(c.loop, v)
 	}
 	gen, on := c.cache.begin()
-	f := c.read(cmd)
 	if !on {
-		return toString(f)
+		return callAs(c, cmd, driver.Idempotent, strReply)
 	}
-	return future.Then(f, func(v resp.Value) (string, error) {
+	return callAs(c, cmd, driver.Idempotent, func(v resp.Value) (string, error) {
 		s, err := v.Str()
 		if err == nil {
 			c.cache.put(key, s, gen)

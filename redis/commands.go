@@ -68,3 +68,19 @@ func (c *cmds) call(cmd []byte, flags driver.Flags) *future.Future[resp.Value] {
 func (c *cmds) read(cmd []byte) *future.Future[resp.Value] {
 	return c.x.send(cmd, driver.Idempotent)
 }
+
+// callAs sends an encoded command and converts its reply with conv. On a
+// single-node Client, conv runs as the reply is decoded (driver.Map), so
+// the future settles without a hop through the loop's queue; elsewhere it
+// is a future.Then step.
+func callAs[T any](c *cmds, cmd []byte, flags driver.Flags, conv func(resp.Value) (T, error)) *future.Future[T] {
+	if cl, ok := c.x.(*Client); ok {
+		return driver.Map(cl.conn, struct{}{}, cmd, flags, conv)
+	}
+	return future.Then(c.x.send(cmd, flags), conv)
+}
+
+// cmdCap is the capacity to give the buffer of a command of n arguments
+// totalling size bytes, so that encoding it does not grow the buffer: the
+// array header, and each argument's header and line ends.
+func cmdCap(n, size int) int { return 16 + 16*n + size }

@@ -8,39 +8,54 @@ import (
 // The reply conversions of the typed helpers. A null becomes Nil.
 
 func ignore(f *future.Future[resp.Value]) *future.Future[struct{}] {
-	return future.Map(f, func(resp.Value) struct{} { return struct{}{} })
+	return future.Then(f, ignoreReply)
 }
 
 func toString(f *future.Future[resp.Value]) *future.Future[string] {
-	return future.Then(f, func(v resp.Value) (string, error) {
-		s, err := v.Str()
-		return s, mapNil(err)
-	})
+	return future.Then(f, strReply)
 }
 
 func toInt(f *future.Future[resp.Value]) *future.Future[int64] {
-	return future.Then(f, func(v resp.Value) (int64, error) {
-		n, err := v.Int()
-		return n, mapNil(err)
-	})
+	return future.Then(f, intReply)
 }
 
 func toFloat(f *future.Future[resp.Value]) *future.Future[float64] {
-	return future.Then(f, func(v resp.Value) (float64, error) {
-		x, err := v.Float()
-		return x, mapNil(err)
-	})
+	return future.Then(f, floatReply)
 }
 
 func toBool(f *future.Future[resp.Value]) *future.Future[bool] {
-	return future.Then(f, func(v resp.Value) (bool, error) {
-		b, err := v.Bool()
-		return b, mapNil(err)
-	})
+	return future.Then(f, boolReply)
 }
 
 func toStrings(f *future.Future[resp.Value]) *future.Future[[]string] {
-	return future.Then(f, func(v resp.Value) ([]string, error) { return strSlice(v) })
+	return future.Then(f, strSlice)
+}
+
+// ignoreReply drops a reply.
+func ignoreReply(resp.Value) (struct{}, error) { return struct{}{}, nil }
+
+// strReply converts a string reply.
+func strReply(v resp.Value) (string, error) {
+	s, err := v.Str()
+	return s, mapNil(err)
+}
+
+// intReply converts an integer reply.
+func intReply(v resp.Value) (int64, error) {
+	n, err := v.Int()
+	return n, mapNil(err)
+}
+
+// floatReply converts a number reply.
+func floatReply(v resp.Value) (float64, error) {
+	x, err := v.Float()
+	return x, mapNil(err)
+}
+
+// boolReply converts a boolean (or 0/1 integer) reply.
+func boolReply(v resp.Value) (bool, error) {
+	b, err := v.Bool()
+	return b, mapNil(err)
 }
 
 // strSlice converts an array (or set) of strings; a null array is an empty

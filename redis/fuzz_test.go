@@ -68,6 +68,11 @@ func convertAll(v resp.Value) {
 	if err := ps.onValue(v); err != nil {
 		panic(err) // only the handshake returns errors
 	}
+	strReply(v)
+	intReply(v)
+	floatReply(v)
+	boolReply(v)
+	setReply(v)
 	strSlice(v)
 	nullStrings(v)
 	stringMap(v)

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/eddy-go/eddy/codec/resp"
+	"github.com/eddy-go/eddy/driver"
 	"github.com/eddy-go/eddy/future"
 )
 
@@ -12,25 +13,25 @@ const NoExpiry time.Duration = -1
 
 // Del deletes keys and returns how many existed. Safe for concurrent use.
 func (c *cmds) Del(keys ...string) *future.Future[int64] {
-	return toInt(c.call(resp.NewCommand(nil).Str("DEL").Strs(keys...).Finish(), 0))
+	return callAs(c, resp.NewCommand(nil).Str("DEL").Strs(keys...).Finish(), 0, intReply)
 }
 
 // Exists returns how many of keys exist (a key named twice counts twice).
 // Safe for concurrent use.
 func (c *cmds) Exists(keys ...string) *future.Future[int64] {
-	return toInt(c.read(resp.NewCommand(nil).Str("EXISTS").Strs(keys...).Finish()))
+	return callAs(c, resp.NewCommand(nil).Str("EXISTS").Strs(keys...).Finish(), driver.Idempotent, intReply)
 }
 
 // Expire sets key to expire after d (PEXPIRE, in milliseconds). It
 // resolves to false if the key does not exist. Safe for concurrent use.
 func (c *cmds) Expire(key string, d time.Duration) *future.Future[bool] {
-	return toBool(c.call(resp.NewCommand(nil).Str("PEXPIRE").Str(key).Int(d.Milliseconds()).Finish(), 0))
+	return callAs(c, resp.NewCommand(nil).Str("PEXPIRE").Str(key).Int(d.Milliseconds()).Finish(), 0, boolReply)
 }
 
 // Persist removes the expiry of key; false if it had none or is missing.
 // Safe for concurrent use.
 func (c *cmds) Persist(key string) *future.Future[bool] {
-	return toBool(c.call(resp.AppendCommand(nil, "PERSIST", key), 0))
+	return callAs(c, resp.AppendCommand(nil, "PERSIST", key), 0, boolReply)
 }
 
 // TTL returns the time key has left to live (PTTL), NoExpiry if it has no
@@ -54,16 +55,16 @@ func (c *cmds) TTL(key string) *future.Future[time.Duration] {
 // Type returns the type of the value at key ("string", "list", ...,
 // "none" if missing). Safe for concurrent use.
 func (c *cmds) Type(key string) *future.Future[string] {
-	return toString(c.read(resp.AppendCommand(nil, "TYPE", key)))
+	return callAs(c, resp.AppendCommand(nil, "TYPE", key), driver.Idempotent, strReply)
 }
 
 // Rename renames key to newKey. Safe for concurrent use.
 func (c *cmds) Rename(key, newKey string) *future.Future[struct{}] {
-	return ignore(c.call(resp.AppendCommand(nil, "RENAME", key, newKey), 0))
+	return callAs(c, resp.AppendCommand(nil, "RENAME", key, newKey), 0, ignoreReply)
 }
 
 // Ping checks the connection. It is sent again after a reconnect. Safe for
 // concurrent use.
 func (c *cmds) Ping() *future.Future[struct{}] {
-	return ignore(c.read(resp.AppendCommand(nil, "PING")))
+	return callAs(c, resp.AppendCommand(nil, "PING"), driver.Idempotent, ignoreReply)
 }

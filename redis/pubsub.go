@@ -184,11 +184,11 @@ func (ps *PubSub) failAll(err error) {
 // Publish posts message to channel and returns the number of subscribers
 // that received it. Safe for concurrent use.
 func (c *cmds) Publish(channel, message string) *future.Future[int64] {
-	return toInt(c.call(resp.AppendCommand(nil, "PUBLISH", channel, message), 0))
+	return callAs(c, resp.AppendCommand(nil, "PUBLISH", channel, message), 0, intReply)
 }
 
 // SPublish posts message to the shard channel channel (Redis 7). Safe for
 // concurrent use.
 func (c *cmds) SPublish(channel, message string) *future.Future[int64] {
-	return toInt(c.call(resp.AppendCommand(nil, "SPUBLISH", channel, message), 0))
+	return callAs(c, resp.AppendCommand(nil, "SPUBLISH", channel, message), 0, intReply)
 }

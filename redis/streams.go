@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/eddy-go/eddy/codec/resp"
+	"github.com/eddy-go/eddy/driver"
 	"github.com/eddy-go/eddy/future"
 )
 
@@ -43,13 +44,13 @@ func (c *cmds) XAdd(key, id string, fields ...string) *future.Future[string] {
 	if len(fields) == 0 || len(fields)%2 != 0 {
 		return future.Rejected[string](c.loop, ErrOddArgs)
 	}
-	return toString(c.call(resp.NewCommand(nil).Str("XADD").Str(key).Str(id).Strs(fields...).Finish(), 0))
+	return callAs(c, resp.NewCommand(nil).Str("XADD").Str(key).Str(id).Strs(fields...).Finish(), 0, strReply)
 }
 
 // XLen returns the number of entries of the stream at key. Safe for
 // concurrent use.
 func (c *cmds) XLen(key string) *future.Future[int64] {
-	return toInt(c.read(resp.AppendCommand(nil, "XLEN", key)))
+	return callAs(c, resp.AppendCommand(nil, "XLEN", key), driver.Idempotent, intReply)
 }
 
 // XGroupCreate creates the consumer group group on the stream at key,
@@ -60,13 +61,13 @@ func (c *cmds) XGroupCreate(key, group, id string, mkStream bool) *future.Future
 	if mkStream {
 		cmd.Str("MKSTREAM")
 	}
-	return ignore(c.call(cmd.Finish(), 0))
+	return callAs(c, cmd.Finish(), 0, ignoreReply)
 }
 
 // XAck acknowledges entries of group on the stream at key and returns how
 // many were pending. Safe for concurrent use.
 func (c *cmds) XAck(key, group string, ids ...string) *future.Future[int64] {
-	return toInt(c.call(resp.NewCommand(nil).Str("XACK").Str(key).Str(group).Strs(ids...).Finish(), 0))
+	return callAs(c, resp.NewCommand(nil).Str("XACK").Str(key).Str(group).Strs(ids...).Finish(), 0, intReply)
 }
 
 // XRead reads entries from streams. With nothing to return (a blocking

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"github.com/eddy-go/eddy/codec/resp"
+	"github.com/eddy-go/eddy/driver"
 	"github.com/eddy-go/eddy/future"
 )
 
@@ -18,37 +19,37 @@ func (c *cmds) ZAdd(key string, members ...Z) *future.Future[int64] {
 	for _, m := range members {
 		cmd.Float(m.Score).Str(m.Member)
 	}
-	return toInt(c.call(cmd.Finish(), 0))
+	return callAs(c, cmd.Finish(), 0, intReply)
 }
 
 // ZScore returns the score of member in the sorted set at key, or fails
 // with Nil. Safe for concurrent use.
 func (c *cmds) ZScore(key, member string) *future.Future[float64] {
-	return toFloat(c.read(resp.AppendCommand(nil, "ZSCORE", key, member)))
+	return callAs(c, resp.AppendCommand(nil, "ZSCORE", key, member), driver.Idempotent, floatReply)
 }
 
 // ZIncrBy adds x to the score of member and returns the new score. Safe
 // for concurrent use.
 func (c *cmds) ZIncrBy(key string, x float64, member string) *future.Future[float64] {
-	return toFloat(c.call(resp.NewCommand(nil).Str("ZINCRBY").Str(key).Float(x).Str(member).Finish(), 0))
+	return callAs(c, resp.NewCommand(nil).Str("ZINCRBY").Str(key).Float(x).Str(member).Finish(), 0, floatReply)
 }
 
 // ZRem removes members from the sorted set at key and returns how many
 // were there. Safe for concurrent use.
 func (c *cmds) ZRem(key string, members ...string) *future.Future[int64] {
-	return toInt(c.call(resp.NewCommand(nil).Str("ZREM").Str(key).Strs(members...).Finish(), 0))
+	return callAs(c, resp.NewCommand(nil).Str("ZREM").Str(key).Strs(members...).Finish(), 0, intReply)
 }
 
 // ZCard returns the size of the sorted set at key. Safe for concurrent
 // use.
 func (c *cmds) ZCard(key string) *future.Future[int64] {
-	return toInt(c.read(resp.AppendCommand(nil, "ZCARD", key)))
+	return callAs(c, resp.AppendCommand(nil, "ZCARD", key), driver.Idempotent, intReply)
 }
 
 // ZRange returns the members ranked start to stop (inclusive; negative
 // counts from the end), lowest score first. Safe for concurrent use.
 func (c *cmds) ZRange(key string, start, stop int64) *future.Future[[]string] {
-	return toStrings(c.read(resp.NewCommand(nil).Str("ZRANGE").Str(key).Int(start).Int(stop).Finish()))
+	return callAs(c, resp.NewCommand(nil).Str("ZRANGE").Str(key).Int(start).Int(stop).Finish(), driver.Idempotent, strSlice)
 }
 
 // ZRangeWithScores is ZRange with the scores. Safe for concurrent use.

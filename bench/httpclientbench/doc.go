@@ -26,5 +26,6 @@
 // Every client keeps up to 2048 idle connections per host, so that no
 // request pays for a new connection after the warm-up. Set
 // EDDY_HTTPCLIENTBENCH_SHORT=1 for a quick run (a tenth of the requests,
-// one round).
+// one round), and EDDY_HTTPCLIENTBENCH_CPUPROFILE=DIR to write a CPU
+// profile of each timed window into DIR.
 package httpclientbench

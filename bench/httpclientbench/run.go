@@ -84,7 +84,7 @@ func Run(emit func(impl, scenario, metric string, value float64, unit string)) e
 
 	var figs figures.Set
 	warmed := map[string]int{}
-	for range nrounds {
+	for round := range nrounds {
 		for _, conc := range concs {
 			n := max(reqsByConc[conc]/scale, conc)
 			scenario := fmt.Sprintf("get-c%d", conc)
@@ -98,9 +98,11 @@ func Run(emit func(impl, scenario, metric string, value float64, unit string)) e
 					}
 					warmed[im.name] = conc
 				}
+				stop := startProfile(im.name, scenario, round+1)
 				cpu := cpuTime()
 				d, err := im.run(ctx, conc, n)
 				cpu = cpuTime() - cpu
+				stop()
 				cancel()
 				if err != nil {
 					return fmt.Errorf("%s %s: %w", im.name, scenario, err)

@@ -21,10 +21,15 @@
 //   - eddy-futures-spin: the same on a loop made WithSpin(20µs), which
 //     polls briefly before sleeping: lower latency at concurrency 1 for
 //     CPU spent while idle;
+//   - eddy-futures-locked (only when named in REDISBENCH_IMPLS): the same
+//     on a loop made WithLockedThread, which blocks in epoll_wait itself
+//     rather than parking in the Go scheduler;
 //   - go-redis: goroutines sharing one go-redis client (its connection
 //     pool, default size);
 //   - rueidis: goroutines sharing one rueidis client (auto-pipelining,
 //     client-side caching off).
+//
+// Environment variables narrow a run and profile it: see envKnobs.
 //
 // Pinning (RunPinned, which the suite runner uses): redis-server runs on
 // the server CPU under taskset, and this process, the client, is bound to
@@ -88,6 +93,10 @@ func Run(emit func(impl, scenario, metric string, value float64, unit string)) e
 // and calls pinClient, if not nil, to bind this process to the client's
 // CPU for the measurements; pinClient returns the function that undoes it.
 func RunPinned(serverCPU int, pinClient func() (restore func(), err error), emit func(impl, scenario, metric string, value float64, unit string)) error {
+	knobs, err := readEnv()
+	if err != nil {
+		return err
+	}
 	srv, dir, err := startServer(serverCPU)
 	if err != nil {
 		return err
@@ -102,8 +111,10 @@ func RunPinned(serverCPU int, pinClient func() (restore func(), err error), emit
 		}
 		defer restore()
 	}
-	if err := ceiling(addr, emit); err != nil {
-		return err
+	if knobs.keep("redis-benchmark-P16") {
+		if err := ceiling(addr, emit); err != nil {
+			return err
+		}
 	}
 	loop, err := eddy.New(eddy.WithKeepAlive())
 	if err != nil {
@@ -132,6 +143,25 @@ func RunPinned(serverCPU int, pinClient func() (restore func(), err error), emit
 		return err
 	}
 	defer es.Close()
+	// Opt-in (named in REDISBENCH_IMPLS): a loop locked to its thread
+	// (eddy.WithLockedThread), which blocks in epoll_wait itself instead
+	// of parking in the Go scheduler.
+	var locked []impl
+	if knobs.impls["eddy-futures-locked"] {
+		lockLoop, err := eddy.New(eddy.WithKeepAlive(), eddy.WithLockedThread())
+		if err != nil {
+			return err
+		}
+		lockRan := make(chan error, 1)
+		go func() { lockRan <- lockLoop.Run() }()
+		defer func() { lockLoop.Stop(); <-lockRan }()
+		el, err := redis.Dial(lockLoop, addr, redis.Options{})
+		if err != nil {
+			return err
+		}
+		defer el.Close()
+		locked = append(locked, impl{"eddy-futures-locked", eddyFutures(lockLoop, el)})
+	}
 	gr := goredis.NewClient(&goredis.Options{Addr: addr})
 	defer gr.Close()
 	rd, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{addr}, DisableCache: true})
@@ -148,13 +178,25 @@ func RunPinned(serverCPU int, pinClient func() (restore func(), err error), emit
 			return err
 		}
 	}
-	impls := []impl{
+	all := []impl{
 		{"eddy-sync", eddySync(ec)},
 		{"eddy-futures", eddyFutures(loop, ec)},
 		{"eddy-futures-spin", eddyFutures(spinLoop, es)},
 		{"go-redis", goRedis(gr)},
 		{"rueidis", rueidisRun(rd)},
 	}
+	all = append(all, locked...)
+	var impls []impl
+	for _, im := range all {
+		if knobs.keep(im.name) {
+			impls = append(impls, im)
+		}
+	}
+	stopProfile, err := knobs.startProfile()
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 
 	var figs figures.Set
 	cpu := figures.NewCPU(pid)
@@ -182,7 +224,12 @@ func RunPinned(serverCPU int, pinClient func() (restore func(), err error), emit
 			}
 		}
 	}
-	figs.EmitMedians(emit)
+	stopProfile()
+	if knobs.spread {
+		figs.EmitSpread(emit)
+	} else {
+		figs.EmitMedians(emit)
+	}
 	return nil
 }
 

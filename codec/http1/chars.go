@@ -13,6 +13,7 @@ const (
 	cDigit                     // DIGIT
 	cWS                        // SP / HTAB
 	cTarget                    // cPath or "?": request-target characters
+	cHost                      // unreserved / sub-delims: reg-name characters other than "%"
 )
 
 var class = func() (t [256]uint16) {
@@ -39,6 +40,7 @@ var class = func() (t [256]uint16) {
 	set(unreserved+subDelims+":@/%", cPath)
 	set(unreserved+subDelims+":@/?", cTarget)
 	set(unreserved+subDelims+"%", cReg)
+	set(unreserved+subDelims, cHost)
 	set(digit+"ABCDEFabcdef", cHex)
 	set(digit, cDigit)
 	return t
@@ -76,7 +78,14 @@ func equalFold(b []byte, s string) bool {
 	if len(b) != len(s) {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
+	// s has bit 0x20 set in every byte, so the same holds word-wise.
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if load64(b, i)|0x2020202020202020 != load64(s, i) {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		if b[i]|0x20 != s[i] {
 			return false
 		}
@@ -113,7 +122,13 @@ func validToken[T ~string | ~[]byte](b T) bool {
 	if len(b) == 0 {
 		return false
 	}
-	for i := 0; i < len(b); i++ {
+	i := 0
+	for ; i+4 <= len(b); i += 4 {
+		if class[b[i]]&class[b[i+1]]&class[b[i+2]]&class[b[i+3]]&cTchar == 0 {
+			return false
+		}
+	}
+	for ; i < len(b); i++ {
 		if class[b[i]]&cTchar == 0 {
 			return false
 		}
@@ -131,10 +146,25 @@ func validFieldValue[T ~string | ~[]byte](b T) bool {
 	if isWS(b[0]) || isWS(b[len(b)-1]) {
 		return false
 	}
-	for i := 0; i < len(b); i++ {
+	// Eight bytes at a time while no control character (HTAB included)
+	// or DEL shows; the rest, and any word that holds one, byte by byte.
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if valueWord(load64(b, i)) != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
 		if class[b[i]]&cValue == 0 {
 			return false
 		}
 	}
 	return true
+}
+
+// load64 returns the eight bytes at b[i:] as a little-endian word.
+func load64[T ~string | ~[]byte](b T, i int) uint64 {
+	b = b[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }

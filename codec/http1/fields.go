@@ -3,6 +3,7 @@ package http1
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 )
 
 // incomplete reports how a section that does not end within the window
@@ -26,10 +27,19 @@ func lineErr(win []byte, i, lim int, err, tooLarge error) error {
 	return err
 }
 
-// framingNameLens has bit n set for the length n of every field name the
-// parsers interpret: host, expect, upgrade, connection, content-length,
-// transfer-encoding.
-const framingNameLens = 1<<4 | 1<<6 | 1<<7 | 1<<10 | 1<<14 | 1<<17
+// specialFirst gives, for the length n of every field name the parsers
+// interpret (host, expect, upgrade, connection, content-length,
+// transfer-encoding: one name per length), that name's first letter.
+var specialFirst = [18]byte{4: 'h', 6: 'e', 7: 'u', 10: 'c', 14: 'c', 17: 't'}
+
+// maybeSpecial reports whether name may be one the parsers interpret,
+// judged by its length and first letter. name is a non-empty token, so
+// setting bit 0x20 folds a letter's case and makes no other byte a
+// lower-case letter.
+func maybeSpecial(name []byte) bool {
+	return len(name) < len(specialFirst) && specialFirst[len(name)] != 0 &&
+		name[0]|0x20 == specialFirst[len(name)]
+}
 
 // section scans the field lines of a header or trailer section
 // (RFC 9112 §5).
@@ -39,9 +49,8 @@ type section struct {
 	fold      bool  // replace obs-fold (responses) instead of failing
 	tooLarge  error // error once lim is reached
 	fields    []Field
-	// special has bit i set when field i may be one the parsers interpret,
-	// judged by the length of its name; bit 63 stands for all fields from
-	// index 63 on.
+	// special has bit i set when field i may be one the parsers interpret
+	// (see maybeSpecial); bit 63 stands for all fields from index 63 on.
 	special uint64
 }
 
@@ -61,8 +70,13 @@ func (sc *section) scan(buf []byte, pos int) (int, error) {
 	i := pos
 	for {
 		if i >= len(win) || class[win[i]]&cTchar == 0 {
-			// Not a field name: the end of the section, an obs-fold or
-			// an error.
+			if i+1 < len(win) && win[i] == '\r' && win[i+1] == '\n' {
+				// The empty line that ends the section.
+				sc.fields, sc.special = fields, special
+				return i + 2, nil
+			}
+			// Not a field name: an incomplete line, an obs-fold or an
+			// error.
 			n, done, err := sc.lineStart(win, i, fields)
 			if done || err != nil {
 				sc.fields, sc.special = fields, special
@@ -73,6 +87,14 @@ func (sc *section) scan(buf []byte, pos int) (int, error) {
 		}
 		s := i
 		i++
+		// Four name bytes at a time, then byte by byte up to the colon.
+		for i+4 <= len(win) {
+			w := win[i : i+4]
+			if class[w[0]]&class[w[1]]&class[w[2]]&class[w[3]]&cTchar == 0 {
+				break
+			}
+			i += 4
+		}
 		for i < len(win) && class[win[i]]&cTchar != 0 {
 			i++
 		}
@@ -99,7 +121,7 @@ func (sc *section) scan(buf []byte, pos int) (int, error) {
 		for ve > vs && isWS(win[ve-1]) {
 			ve--
 		}
-		if len(name) < 64 && framingNameLens>>len(name)&1 != 0 {
+		if maybeSpecial(name) {
 			special |= 1 << min(len(fields), 63)
 		}
 		if len(fields) == cap(fields) {
@@ -172,21 +194,28 @@ func (sc *section) nameErr(win []byte, i int) error {
 // scanValue scans field-value bytes from win[i] and returns the offset of
 // the CRLF that ends the line.
 func scanValue(win []byte, i, lim int, tooLarge error) (int, error) {
-	// Fast path: find the CR, then check the bytes before it eight at a
-	// time, the last word overlapping the one before. Any control
-	// character, DEL, or a value shorter than a word goes the slow way.
-	if cr := bytes.IndexByte(win[i:], '\r'); cr >= 8 {
-		e := i + cr
-		v := win[i:e]
-		bad := uint64(0)
-		for len(v) > 8 {
-			bad |= valueWord(binary.LittleEndian.Uint64(v))
-			v = v[8:]
+	// Fast path: eight bytes at a time, stopping at the first control
+	// character or DEL. HTAB is skipped over; a CR followed by LF ends
+	// the value; anything else, and the last bytes of the window, go the
+	// slow way from there, which reports errors.
+	for i+8 <= len(win) {
+		m := valueWord(binary.LittleEndian.Uint64(win[i:]))
+		if m == 0 {
+			i += 8
+			continue
 		}
-		bad |= valueWord(binary.LittleEndian.Uint64(win[e-8 : e]))
-		if bad == 0 && e+1 < len(win) && win[e+1] == '\n' {
-			return e, nil
+		j := i + bits.TrailingZeros64(m)>>3
+		switch win[j] {
+		case '\t':
+			i = j + 1
+			continue
+		case '\r':
+			if j+1 < len(win) && win[j+1] == '\n' {
+				return j, nil
+			}
 		}
+		i = j
+		break
 	}
 	for i < len(win) && class[win[i]]&cValue != 0 {
 		i++
@@ -210,7 +239,9 @@ func scanValue(win []byte, i, lim int, tooLarge error) (int, error) {
 }
 
 // valueWord returns non-zero if any of the eight bytes in x is a control
-// character (< 0x20) or DEL. Bytes >= 0x80 are never flagged.
+// character (< 0x20) or DEL. Bytes >= 0x80 are never flagged. The lowest
+// flag (bit 7 of a byte) marks exactly the first such byte: a borrow
+// only runs upwards from a byte that is flagged itself.
 func valueWord(x uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	y := x ^ 0x7f*ones

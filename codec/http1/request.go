@@ -42,6 +42,12 @@ type Request struct {
 	// ExpectContinue reports an HTTP/1.1 "Expect: 100-continue": the client
 	// may wait for a 100 (Continue) response before sending the body.
 	ExpectContinue bool
+	// Head is the whole head as received, from the request line up to
+	// and including the empty line that ends it (empty lines skipped
+	// before the request line are not part of it). Two requests with
+	// equal Heads parse the same, so a server may compare it with the
+	// previous request's to reuse what it built from that one.
+	Head []byte
 	// Upgrade reports an HTTP/1.1 request with an Upgrade field and the
 	// "upgrade" connection option (RFC 9110 §7.8). If the server answers
 	// 101, the bytes after this request belong to the new protocol and
@@ -81,7 +87,14 @@ type RequestParser struct {
 	body    bodyDecoder
 	hdr     section // header section
 	trl     section // trailer section
+	// host holds the last Host value found valid, hostLen its length:
+	// a client mostly sends the same one on every request.
+	host    [hostCacheLen]byte
+	hostLen uint8
 }
+
+// hostCacheLen is the longest Host value a RequestParser remembers.
+const hostCacheLen = 64
 
 // NewRequestParser returns a parser with the given limits.
 func NewRequestParser(opts ...Option) *RequestParser {
@@ -248,6 +261,9 @@ func (p *RequestParser) head(b []byte) (int, error) {
 	// first loop covers targets made only of valid characters.
 	ts := i + 1
 	te := ts
+	for te+4 <= len(win) && class[win[te]]&class[win[te+1]]&class[win[te+2]]&class[win[te+3]]&cTarget != 0 {
+		te += 4
+	}
 	for te < len(win) && class[win[te]]&cTarget != 0 {
 		te++
 	}
@@ -300,10 +316,14 @@ func (p *RequestParser) head(b []byte) (int, error) {
 		return 0, err
 	}
 
-	p.req = Request{
-		Method: method, Target: win[ts:te], Form: t.form, Path: t.path, Query: t.query,
-		Minor: minor, Header: p.hdr.fields, ContentLength: -1,
-	}
+	// Field by field: a composite literal would build the whole Request
+	// aside and copy it.
+	r := &p.req
+	r.Method, r.Target, r.Form, r.Path, r.Query = method, win[ts:te], t.form, t.path, t.query
+	r.Host, r.Minor, r.Header = nil, minor, p.hdr.fields
+	r.Framing, r.ContentLength = FramingNone, -1
+	r.KeepAlive, r.ExpectContinue, r.Upgrade = false, false, false
+	r.Head = b[:end]
 	if err := p.semantics(&t); err != nil {
 		return 0, err
 	}
@@ -367,6 +387,22 @@ func (p *RequestParser) field(rf *reqFields, name, v []byte) error {
 	return nil
 }
 
+// validHost reports whether the Host field value h is valid, remembering
+// the last valid value: comparing with it costs less than checking it
+// again.
+func (p *RequestParser) validHost(h []byte) bool {
+	if len(h) == int(p.hostLen) && string(h) == string(p.host[:p.hostLen]) {
+		return true
+	}
+	if !validHostPort(h, false) {
+		return false
+	}
+	if len(h) <= hostCacheLen {
+		p.hostLen = uint8(copy(p.host[:], h))
+	}
+	return true
+}
+
 // semantics applies the rules of RFC 9112 §3.2 (Host) and §6 (framing) to
 // the parsed head.
 func (p *RequestParser) semantics(t *target) error {
@@ -391,7 +427,7 @@ func (p *RequestParser) semantics(t *target) error {
 		return errTwoHosts
 	case rf.hosts == 0 && r.Minor >= 1:
 		return errNoHost
-	case rf.hosts == 1 && !validHostPort(rf.host, false):
+	case rf.hosts == 1 && !p.validHost(rf.host):
 		return errHost
 	}
 	r.Host = rf.host
