@@ -1,6 +1,7 @@
 package eddy
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -31,5 +32,93 @@ func TestSpinningLoop(t *testing.T) {
 	run(t, l)
 	if n != 100 || !fired {
 		t.Fatalf("round trips %d, timer fired %v", n, fired)
+	}
+}
+
+// The default, adaptive spin: only while replies are awaited, and only
+// after a streak of short sleeps; a long sleep or a fruitless spin ends
+// the streak.
+func TestAdaptiveSpinPolicy(t *testing.T) {
+	l := newLoop(t)
+	short, long := AutoSpin/2, 10*AutoSpin
+	for range spinStreak {
+		l.noteSleep(short, 1)
+	}
+	if d := l.spinFor(); d != 0 {
+		t.Fatalf("spins %v with no replies awaited", d)
+	}
+	l.ExpectReplies(1)
+	if d := l.spinFor(); d != AutoSpin {
+		t.Fatalf("spinFor = %v after a streak with a reply awaited, want %v", d, AutoSpin)
+	}
+	l.noteSleep(long, 1)
+	if d := l.spinFor(); d != 0 {
+		t.Fatalf("spins %v after a long sleep", d)
+	}
+	for range spinStreak {
+		l.noteSleep(short, 1)
+	}
+	l.noteSleep(short, spinEvents+1)
+	if d := l.spinFor(); d != 0 {
+		t.Fatalf("spins %v after a sleep that ended with many completions", d)
+	}
+	for range spinStreak - 1 {
+		l.noteSleep(short, 1)
+	}
+	if d := l.spinFor(); d != 0 {
+		t.Fatalf("spins %v before the streak is complete", d)
+	}
+	l.noteSleep(short, 1)
+	if l.spin() { // nothing is coming: the spin finds nothing
+		t.Fatal("spin found work on a quiet loop")
+	}
+	if d := l.spinFor(); d != 0 {
+		t.Fatalf("spins %v again right after a fruitless spin", d)
+	}
+	l.ExpectReplies(-1)
+	if l.spins != 1 {
+		t.Fatalf("spins counted %d, want 1", l.spins)
+	}
+
+	for _, c := range []struct {
+		opt  time.Duration
+		want time.Duration
+	}{{0, 0}, {20 * time.Microsecond, 20 * time.Microsecond}} {
+		l := newLoop(t, WithSpin(c.opt))
+		l.ExpectReplies(1)
+		for range spinStreak {
+			l.noteSleep(short, 1)
+		}
+		if d := l.spinFor(); d != c.want {
+			t.Errorf("WithSpin(%v): spinFor = %v, want %v", c.opt, d, c.want)
+		}
+	}
+}
+
+// A loop spinning for a reply does not starve a goroutine it woke, even
+// with one P, and work that goroutine posts ends the spin. (The loop
+// yields between polls; sysmon would also take the P back from its
+// system calls, only later.)
+func TestSpinYieldsToWokenGoroutine(t *testing.T) {
+	leakcheck.Check(t)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	l := newLoop(t, WithSpin(time.Minute), WithKeepAlive())
+	done := make(chan struct{})
+	go func() { l.Run(); close(done) }()
+	defer func() { l.Stop(); <-done }()
+	for i := range 20 {
+		reply := make(chan int, 1)
+		l.Post(func() { reply <- i }) // the loop spins after this turn
+		select {
+		case got := <-reply:
+			if got != i {
+				t.Fatalf("got %d, want %d", got, i)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the spinning loop kept its P")
+		}
+	}
+	if l.Stats().Spins == 0 {
+		t.Error("the loop never spun")
 	}
 }

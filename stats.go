@@ -17,11 +17,13 @@ type Stats struct {
 	Accepted    uint64 // connections accepted so far
 	Panics      uint64 // panics recovered so far
 	Refs        int    // referenced handles and Refs keeping the loop alive
+	Awaiting    int    // connections awaiting replies (ExpectReplies)
+	Spins       uint64 // times the loop polled before sleeping (WithSpin)
 }
 
 type loopStats struct {
-	conns, listeners, pconns, timers, idles, signals, pendingWork, refs atomic.Int64
-	iterations, timersFired, accepted, panics                           atomic.Uint64
+	conns, listeners, pconns, timers, idles, signals, pendingWork, refs, awaiting atomic.Int64
+	iterations, timersFired, accepted, panics, spins                              atomic.Uint64
 }
 
 // Stats returns a snapshot of the loop's counters. Safe for concurrent
@@ -43,6 +45,8 @@ func (l *Loop) Stats() Stats {
 		Accepted:    s.accepted.Load(),
 		Panics:      s.panics.Load(),
 		Refs:        int(s.refs.Load()),
+		Awaiting:    int(s.awaiting.Load()),
+		Spins:       s.spins.Load(),
 	}
 }
 
@@ -59,6 +63,10 @@ func (l *Loop) publishStats() {
 	set(&s.timers, l.timers.len())
 	set(&s.idles, len(l.idles))
 	set(&s.refs, l.refs)
+	set(&s.awaiting, l.expecting)
+	if s.spins.Load() != l.spins {
+		s.spins.Store(l.spins)
+	}
 	n := 0
 	if l.sigs != nil {
 		for _, sub := range l.sigs.subs {

@@ -42,6 +42,7 @@ type Conn[K, R any] struct {
 	waiting  ring[*request[K, R]]
 	out      []byte
 	flushing bool
+	awaiting bool // told the loop that replies are due (ExpectReplies)
 	attempts int
 	timer    *eddy.Timer
 	final    []byte                    // Shutdown's last bytes
@@ -225,6 +226,23 @@ func (cn *Conn[K, R]) write() {
 	} else {
 		cn.out = cn.out[:0]
 	}
+	cn.expect()
+}
+
+// expect tells the loop whether this connection awaits replies to
+// written requests, so that an adaptively spinning loop polls for them
+// briefly instead of going to sleep at once.
+func (cn *Conn[K, R]) expect() {
+	due := cn.link != nil && cn.pending.len() > cn.unsent
+	if due == cn.awaiting {
+		return
+	}
+	cn.awaiting = due
+	if due {
+		cn.loop.ExpectReplies(1)
+	} else {
+		cn.loop.ExpectReplies(-1)
+	}
 }
 
 // dropCancelled takes the requests cancelled since they were queued out
@@ -350,6 +368,7 @@ func (cn *Conn[K, R]) closeAll(cause error) {
 		req.fail(err)
 	}
 	cn.unsent, cn.out = 0, nil
+	cn.expect()
 	cn.setState(StateClosed, nil)
 	if cn.quit != nil {
 		cn.quit.Resolve(struct{}{})
@@ -483,6 +502,7 @@ func (l *link[K, R]) OnData(c *eddy.Conn, data []byte) int {
 		cn.flushing = true
 		cn.loop.NextTick(cn.nowFn) // after the replies' callbacks have queued more
 	}
+	cn.expect()
 	cn.maybeFinish()
 	return len(data)
 }
@@ -534,6 +554,7 @@ func (l *link[K, R]) OnClose(_ *eddy.Conn, err error) {
 	}
 	cn.waiting = again
 	cn.unsent, cn.out = 0, cn.out[:0]
+	cn.expect()
 	if wasReady {
 		cn.setState(StateDialing, err)
 		cn.dial() // at once: the server was there a moment ago

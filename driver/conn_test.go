@@ -475,3 +475,43 @@ func TestDoFromManyGoroutines(t *testing.T) {
 		t.Fatalf("Do on the loop: %v", onLoopErr)
 	}
 }
+
+// The connection tells its loop while written requests await replies, so
+// that the loop's adaptive spin knows when a reply is due.
+func TestAwaitingReplies(t *testing.T) {
+	leakcheck.Check(t)
+	srv := startServer(t)
+	l := startLoop(t)
+	cn := dial(t, l, srv.addr)
+	awaiting := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for l.Stats().Awaiting != want {
+			if time.Now().After(deadline) {
+				t.Fatalf("Awaiting = %d, want %d", l.Stats().Awaiting, want)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	var slow *future.Future[string]
+	onLoop(l, func() { slow = cn.Call(struct{}{}, cmd("SLOW 200 x"), 0) })
+	awaiting(1)
+	if _, err := slow.Await(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	awaiting(0)
+	// A lost connection withdraws it too.
+	onLoop(l, func() {
+		slow = cn.Call(struct{}{}, cmd("SLOW 200 y"), 0)
+		cn.Call(struct{}{}, cmd("CLOSE"), 0)
+	})
+	if _, err := slow.Await(ctx(t)); !errors.Is(err, driver.ErrConnLost) {
+		t.Fatalf("in flight across a lost connection: %v", err)
+	}
+	awaiting(0)
+	onLoop(l, func() { slow = cn.Call(struct{}{}, cmd("SLOW 200 z"), 0) })
+	awaiting(1)
+	cn.Close()
+	slow.Await(ctx(t))
+	awaiting(0)
+}

@@ -45,6 +45,20 @@ func (pc *pconn) headerTimer(d time.Duration) *eddy.Timer {
 	return pc.hdrT
 }
 
+// carry makes t the connection's trip (nil when it has none) and tells
+// the loop while a response is due, for its adaptive spin (see
+// eddy.Loop.ExpectReplies).
+func (pc *pconn) carry(t *trip) {
+	if (pc.t == nil) != (t == nil) {
+		if t != nil {
+			pc.pool.ls.loop.ExpectReplies(1)
+		} else {
+			pc.pool.ls.loop.ExpectReplies(-1)
+		}
+	}
+	pc.t = t
+}
+
 // OnOpen starts the trip waiting for the connection.
 func (pc *pconn) OnOpen(*eddy.Conn) {
 	pc.open = true
@@ -102,7 +116,7 @@ func (pc *pconn) OnData(c *eddy.Conn, data []byte) int {
 				pc.interim = false
 				continue
 			}
-			pc.t = nil
+			pc.carry(nil)
 			keep := pc.keep && t.bodyDone && n == len(data)
 			pc.pool.release(pc, keep)
 			t.end()
@@ -120,7 +134,7 @@ func (pc *pconn) OnClose(_ *eddy.Conn, err error) {
 	if t == nil {
 		return
 	}
-	pc.t = nil
+	pc.carry(nil)
 	if !pc.open {
 		if err == nil {
 			err = eddy.ErrClosed
@@ -145,7 +159,7 @@ func (pc *pconn) OnClose(_ *eddy.Conn, err error) {
 // drop fails the trip and closes the connection at once.
 func (pc *pconn) drop(err error) {
 	t := pc.t
-	pc.t = nil
+	pc.carry(nil)
 	pc.conn.Abort()
 	if t != nil {
 		t.fail(err)

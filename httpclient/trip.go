@@ -169,7 +169,7 @@ func (t *trip) attach(pc *pconn) {
 	}
 	t.pc = pc
 	t.gen++
-	pc.t = t
+	pc.carry(t)
 	pc.got = false
 	pc.interim = false
 	t.bodyDone = false
@@ -189,7 +189,7 @@ func (t *trip) attach(pc *pconn) {
 	head, err := t.appendHead(buf)
 	if err != nil {
 		t.ls.putBuf(head)
-		pc.t = nil
+		pc.carry(nil)
 		t.pc = nil
 		pc.pool.release(pc, true)
 		t.fail(err)
@@ -414,7 +414,7 @@ func (t *trip) fail(err error) {
 	}
 	t.finish()
 	if pc := t.pc; pc != nil && pc.t == t {
-		pc.t = nil
+		pc.carry(nil)
 		pc.conn.Abort()
 	}
 	t.pc = nil
