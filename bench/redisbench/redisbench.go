@@ -17,10 +17,11 @@
 //   - eddy-sync: goroutines calling the blocking facade (redis.Sync), all
 //     sharing one auto-pipelined connection;
 //   - eddy-futures: on the loop, N chains of futures in flight on one
-//     connection, each starting its next operation when one completes;
+//     connection, each starting its next operation when one completes
+//     (the loop's default, adaptive spin: it polls for up to 50 µs
+//     before sleeping while replies are due);
 //   - eddy-futures-spin: the same on a loop made WithSpin(20µs), which
-//     polls briefly before sleeping: lower latency at concurrency 1 for
-//     CPU spent while idle;
+//     polls for up to 20 µs every time before sleeping;
 //   - eddy-futures-locked (only when named in REDISBENCH_IMPLS): the same
 //     on a loop made WithLockedThread, which blocks in epoll_wait itself
 //     rather than parking in the Go scheduler;
@@ -129,8 +130,8 @@ func RunPinned(serverCPU int, pinClient func() (restore func(), err error), emit
 		return err
 	}
 	defer ec.Close()
-	// A second loop that polls for up to spinFor before it sleeps
-	// (eddy.WithSpin): it trades idle CPU for latency at low concurrency.
+	// A second loop that polls for up to spinFor every time before it
+	// sleeps (eddy.WithSpin), for comparison with the adaptive default.
 	spinLoop, err := eddy.New(eddy.WithKeepAlive(), eddy.WithSpin(spinFor))
 	if err != nil {
 		return err
