@@ -16,21 +16,8 @@ import (
 // recvfrom and sendto, and the backend goes on with read and write.
 func TestPipeReadWriteFallBack(t *testing.T) {
 	p := newPoller(t)
-	rf, wf, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rf.Close()
-	defer wf.Close()
-	rs, err := AdoptFile(rf.Fd())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws, err := AdoptFile(wf.Fd())
-	if err != nil {
-		CloseSock(rs)
-		t.Fatal(err)
-	}
+	rf, wf := newPipe(t)
+	rs, ws := adopt(t, rf), adopt(t, wf)
 	rr, wr := &recorder{}, &recorder{}
 	var rfd, wfd FD
 	if err := p.Register(&rfd, rs, rr); err != nil {

@@ -11,16 +11,8 @@ import (
 // is for waitable objects such as processes, not pipes.)
 func TestNotifyOnReadablePipe(t *testing.T) {
 	p := newPoller(t)
-	rf, wf, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rf.Close()
-	defer wf.Close()
-	s, err := AdoptFile(rf.Fd())
-	if err != nil {
-		t.Fatal(err)
-	}
+	rf, wf := newPipe(t)
+	s := adopt(t, rf)
 	r := &recorder{}
 	var fd FD
 	p.Register(&fd, s, r)
@@ -39,4 +31,25 @@ func TestNotifyOnReadablePipe(t *testing.T) {
 	}
 	p.Notify(&fd) // still readable: fires again
 	waitFor(t, p, func() bool { return r.notified == 2 })
+}
+
+// newPipe makes a pipe whose ends are closed at cleanup.
+func newPipe(t *testing.T) (rf, wf *os.File) {
+	t.Helper()
+	rf, wf, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rf.Close(); wf.Close() })
+	return rf, wf
+}
+
+// adopt makes a Sock of f's descriptor for the backend.
+func adopt(t *testing.T, f *os.File) Sock {
+	t.Helper()
+	s, err := AdoptFile(f.Fd())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

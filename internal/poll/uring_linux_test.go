@@ -4,7 +4,6 @@ package poll
 
 import (
 	"bytes"
-	"os"
 	"testing"
 	"unsafe"
 )
@@ -175,15 +174,8 @@ func TestURingCloseCancelsRead(t *testing.T) {
 // the loop looks arrives in one ReadDone, then EOF.
 func TestURingReadPipe(t *testing.T) {
 	p := newURingPoller(t)
-	rf, wf, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rf.Close()
-	s, err := AdoptFile(rf.Fd())
-	if err != nil {
-		t.Fatal(err)
-	}
+	rf, wf := newPipe(t)
+	s := adopt(t, rf)
 	r := &recorder{}
 	var fd FD
 	p.Register(&fd, s, r)
