@@ -27,7 +27,7 @@ var suites = map[string]Suite{
 	"futures":    futures.Run,
 	"tls":        tlsbench.Run,
 	"files":      filesbench.Run,
-	"beanstalk":  beanstalkbench.Run,
+	"beanstalk":  func(e Emit) error { return beanstalkbench.RunPinned(cfg.servCPU, pinLoad, e) },
 	"http":       httpSuite,
 	"redis":      func(e Emit) error { return redisbench.RunPinned(cfg.servCPU, pinLoad, e) },
 	"httpclient": httpclientbench.Run,

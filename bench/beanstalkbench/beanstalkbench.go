@@ -1,6 +1,8 @@
 // Package beanstalkbench is the "beanstalk" benchmark suite: eddy's
 // beanstalkd driver against github.com/beanstalkd/go-beanstalk, on a
-// beanstalkd the suite starts itself on an ephemeral loopback port.
+// beanstalkd the suite starts itself on an ephemeral loopback port. The
+// runner pins beanstalkd to the server CPU and itself to the other one
+// (RunPinned).
 //
 // Scenarios, each a fixed number of operations timed from first to last,
 // reporting the median of three rounds of: "throughput" (ops/s), and, where
@@ -44,22 +46,37 @@ import (
 // few seconds, large enough to amortize start-up. Variables so that the
 // smoke test can shrink them.
 var (
-	opsC1  = 3000
-	opsC64 = 20000
+	opsC1  = 20000
+	opsC64 = 100000
 	rounds = 3
 )
 
 var body = make([]byte, 100)
 
-// Run runs the suite and reports each figure through emit.
+// Run runs the suite unpinned and reports each figure through emit.
 func Run(emit func(impl, scenario, metric string, value float64, unit string)) error {
+	return RunPinned(-1, nil, emit)
+}
+
+// RunPinned runs the suite with beanstalkd on serverCPU (-1: anywhere) and,
+// when pinClient is not nil, this process pinned by it for the
+// measurements (the runner passes its load-generator pinning).
+func RunPinned(serverCPU int, pinClient func() (restore func(), err error), emit func(impl, scenario, metric string, value float64, unit string)) error {
 	srv, err := srvproc.Start(srvproc.Config{
 		Program: "beanstalkd",
 		Args:    func(port int) []string { return []string{"-l", "127.0.0.1", "-p", strconv.Itoa(port)} },
-		CPU:     -1,
+		CPU:     serverCPU,
 	})
 	if err != nil {
 		return err
+	}
+	if pinClient != nil {
+		restore, err := pinClient()
+		if err != nil {
+			srv.Stop()
+			return err
+		}
+		defer restore()
 	}
 	defer srv.Stop()
 	addr, pid := srv.Addr, srv.Pid
