@@ -143,15 +143,17 @@ func WithMaxReadBuffer(n int) Option { return func(c *config) { c.maxReadBuf = n
 // cost is CPU: a spinning loop keeps its thread busy for up to d each
 // time it runs out of work.
 //
-// d > 0 spins for up to d every time. d == 0 turns spinning off. By
-// default the loop spins adaptively, for up to AutoSpin, and only while
+// d > 0 spins for up to d every time. d == 0 turns spinning off; d < 0
+// keeps the default. By default the loop spins adaptively, for up to AutoSpin, and only while
 // a connection on it awaits replies to requests it has written (see
 // ExpectReplies: the drivers built on package driver say so) and the last
 // few sleeps each ended within AutoSpin; a spin that finds nothing ends
 // that streak. So a server loop, or an idle one, never spins. While it
 // spins, the loop yields its P between polls, so goroutines it has woken
 // (a blocking facade, Await) run at once.
-func WithSpin(d time.Duration) Option { return func(c *config) { c.spin = d } }
+func WithSpin(d time.Duration) Option {
+	return func(c *config) { c.spin = max(d, spinDefault) }
+}
 
 // AutoSpin is the longest a loop spins by default (see WithSpin): about
 // one loopback round trip to a server such as Redis on this kind of
