@@ -225,6 +225,11 @@ func userOrDefault(u string) string {
 // handshake (2 or 3), or 0 before the first one. Safe for concurrent use.
 func (c *Client) Protocol() int { return int(c.proto.Load()) }
 
+// Addr returns the server address the client dials ("host:port"): for the
+// masters of a ClusterClient, the address the cluster announced (its TLS
+// port when the client uses TLS).
+func (c *Client) Addr() string { return c.addr }
+
 // Sync returns the blocking facade of c, which shares c's connection.
 // Safe for concurrent use.
 func (c *Client) Sync() *Sync { return &Sync{syncCmds: syncCmds{c: &c.cmds}, cl: c} }

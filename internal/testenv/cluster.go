@@ -3,6 +3,7 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -25,7 +26,10 @@ type Cluster struct {
 	// Password is the password set with [Password], or "".
 	Password string
 
-	t testing.TB
+	t        testing.TB
+	tls      bool
+	tlsPorts tlsPorts // the TLS ports, with the TLS option
+	busPorts tlsPorts // the cluster bus ports, with the TLS option
 }
 
 // RedisCluster starts n redis-servers (n >= 3, the least Redis accepts)
@@ -37,7 +41,10 @@ type Cluster struct {
 // joins them with `redis-cli --cluster create ... --cluster-replicas 0`,
 // which spreads the 16384 slots over them, and returns once every node
 // reports cluster_state:ok. Each node's bus port (P+10000) is free at
-// start. The options are those of [Redis].
+// start. The options are those of [Redis], plus [TLS]: then each node
+// also listens with TLS on a port of its own ([Cluster.TLSAddrs]), runs
+// its bus over TLS (--tls-cluster yes) on a bus port of its own
+// (--cluster-port), and announces its TLS port in CLUSTER SHARDS.
 func RedisCluster(t testing.TB, n int, opts ...Option) *Cluster {
 	t.Helper()
 	if n < 3 {
@@ -48,17 +55,28 @@ func RedisCluster(t testing.TB, n int, opts ...Option) *Cluster {
 		t.Fatalf("testenv: MaxJobSize applies to Beanstalkd, not RedisCluster")
 	}
 	cli := requireBinary(t, "redis-cli", "redis-tools")
+	c := &Cluster{Password: o.password, t: t, tls: o.tls != nil}
 	sp := redisSpec(o, func(port int, dir string) []string {
-		return []string{
+		args := []string{
 			"--cluster-enabled", "yes",
 			"--cluster-config-file", filepath.Join(dir, "nodes-"+strconv.Itoa(port)+".conf"),
 			"--cluster-node-timeout", "2000",
 		}
+		if o.tls != nil {
+			// The bus runs over TLS too, which is what makes the nodes
+			// announce their TLS ports (CLUSTER SHARDS "tls-port"); its
+			// port is set, as the default would be TLS port+10000.
+			args = append(args, tlsArgs(o.tls, c.tlsPorts.forPort(port))...)
+			args = append(args, "--tls-cluster", "yes",
+				"--cluster-port", strconv.Itoa(c.busPorts.forPort(port)))
+		}
+		return args
 	})
-	sp.portOK = func(port int) bool {
-		return port+10000 <= 65535 && portFree("tcp", port+10000)
+	if o.tls == nil {
+		sp.portOK = func(port int) bool {
+			return port+10000 <= 65535 && portFree("tcp", port+10000)
+		}
 	}
-	c := &Cluster{Password: o.password, t: t}
 	c.Nodes = launchN(t, sp, n)
 
 	args := []string{"--cluster", "create"}
@@ -75,6 +93,19 @@ func RedisCluster(t testing.TB, n int, opts ...Option) *Cluster {
 	}
 	c.WaitOK()
 	return c
+}
+
+// TLSAddrs returns the nodes' TLS addresses, in order, for a cluster
+// started with the [TLS] option (nil otherwise).
+func (c *Cluster) TLSAddrs() []string {
+	if !c.tls {
+		return nil
+	}
+	addrs := make([]string, len(c.Nodes))
+	for i, n := range c.Nodes {
+		addrs[i] = net.JoinHostPort("127.0.0.1", strconv.Itoa(c.tlsPorts.forPort(n.Port)))
+	}
+	return addrs
 }
 
 // Addrs returns the nodes' addresses, in order.

@@ -15,6 +15,7 @@ type options struct {
 	password     string
 	maxJobSize   int
 	readyTimeout time.Duration
+	tls          *Certs
 }
 
 func newOptions(opts []Option) options {
@@ -49,4 +50,13 @@ func MaxJobSize(n int) Option {
 // [DefaultReadyTimeout]).
 func ReadyTimeout(d time.Duration) Option {
 	return func(o *options) { o.readyTimeout = d }
+}
+
+// TLS makes each node of a [RedisCluster] listen with TLS too, on a
+// second free port, with the server certificate of certs; the cluster bus
+// and the harness's own checks stay in plain text. [Cluster.TLSAddrs]
+// gives the TLS addresses. Redis Cluster only ([RedisTLS] is the single
+// server's form).
+func TLS(certs *Certs) Option {
+	return func(o *options) { o.tls = certs }
 }
