@@ -22,11 +22,9 @@ type epoll struct {
 	epfd   int
 	evfd   int
 	events [256]unix.EpollEvent
-	fds    []*FD // indexed by socket number
+	readyFDs
 	gen    uint32
 	buf    []byte // the shared read buffer, allocated on first use
-	again  []*FD  // sockets to try again without waiting for an edge
-	spare  []*FD  // the other half of again, swapped each Wait
 	iov    []unix.Iovec
 	wake   [8]byte
 	closed bool
@@ -186,68 +184,9 @@ func (p *epoll) Move(dst, src *FD, o Owner) error {
 	if src.flags&(fWriting|fConnecting) != 0 {
 		return ErrBusy
 	}
-	queued := src.flags&fReadQueued != 0
-	*dst = *src
-	dst.owner = o
-	dst.flags &^= fReadQueued
-	if dst.sock < len(p.fds) && p.fds[dst.sock] == src {
-		p.fds[dst.sock] = dst
-	}
-	*src = FD{sock: InvalidSock, flags: fClosed}
-	// src may wait on the retry list of this turn or of the next: either
-	// way dst takes its place on the next one.
-	for i, fd := range p.again {
-		if fd == src {
-			p.again = append(p.again[:i], p.again[i+1:]...)
-			break
-		}
-	}
-	if queued {
-		p.retry(dst)
-	}
+	p.move(dst, src, o)
 	return nil
 }
-
-func (p *epoll) retry(fd *FD) {
-	if fd.flags&fReadQueued == 0 {
-		fd.flags |= fReadQueued
-		p.again = append(p.again, fd)
-	}
-}
-
-func (p *epoll) StartRead(fd *FD) error {
-	if fd.flags&fClosed != 0 {
-		return ErrFDClosed
-	}
-	fd.flags |= fReading
-	// The edge may have passed while reading was off: try once.
-	p.retry(fd)
-	return nil
-}
-
-func (p *epoll) StopRead(fd *FD) { fd.flags &^= fReading }
-
-func (p *epoll) StartRecv(fd *FD) error {
-	if fd.flags&fClosed != 0 {
-		return ErrFDClosed
-	}
-	fd.flags |= fRecving
-	p.retry(fd)
-	return nil
-}
-
-func (p *epoll) StopRecv(fd *FD) { fd.flags &^= fRecving }
-
-func (p *epoll) StartAccept(fd *FD) error {
-	if fd.flags&fClosed != 0 {
-		return ErrFDClosed
-	}
-	fd.flags |= fAccepting
-	p.retry(fd)
-	return nil
-}
-
-func (p *epoll) StopAccept(fd *FD) { fd.flags &^= fAccepting }
 
 func (p *epoll) Notify(fd *FD) error {
 	if fd.flags&fClosed != 0 {

@@ -24,14 +24,12 @@ import (
 type kqueue struct {
 	kq     int
 	events [256]unix.Kevent_t
-	fds    []*FD    // indexed by descriptor number
+	readyFDs
 	closed []uint64 // per descriptor: the batch in which it was closed
 	batch  uint64   // counts Wait calls, for closed
 	procs  map[int]*FD
 	gone   []int  // process watches closed during the current batch
 	buf    []byte // the shared read buffer, allocated on first use
-	again  []*FD  // descriptors to try again without waiting for an edge
-	spare  []*FD  // the other half of again, swapped each Wait
 	io     rawIO  // writev state (iovecs or a gather buffer)
 	wake   wakeup // EVFILT_USER or a pipe, per system
 	shut   bool
@@ -171,66 +169,9 @@ func (p *kqueue) Move(dst, src *FD, o Owner) error {
 	if src.sys.kind == kindProc {
 		return ErrBusy
 	}
-	queued := src.flags&fReadQueued != 0
-	*dst = *src
-	dst.owner = o
-	dst.flags &^= fReadQueued
-	if dst.sock < len(p.fds) && p.fds[dst.sock] == src {
-		p.fds[dst.sock] = dst
-	}
-	*src = FD{sock: InvalidSock, flags: fClosed}
-	for i, fd := range p.again {
-		if fd == src {
-			p.again = append(p.again[:i], p.again[i+1:]...)
-			break
-		}
-	}
-	if queued {
-		p.retry(dst)
-	}
+	p.move(dst, src, o)
 	return nil
 }
-
-func (p *kqueue) retry(fd *FD) {
-	if fd.flags&fReadQueued == 0 {
-		fd.flags |= fReadQueued
-		p.again = append(p.again, fd)
-	}
-}
-
-func (p *kqueue) StartRead(fd *FD) error {
-	if fd.flags&fClosed != 0 {
-		return ErrFDClosed
-	}
-	fd.flags |= fReading
-	// The edge may have passed while reading was off: try once.
-	p.retry(fd)
-	return nil
-}
-
-func (p *kqueue) StopRead(fd *FD) { fd.flags &^= fReading }
-
-func (p *kqueue) StartRecv(fd *FD) error {
-	if fd.flags&fClosed != 0 {
-		return ErrFDClosed
-	}
-	fd.flags |= fRecving
-	p.retry(fd)
-	return nil
-}
-
-func (p *kqueue) StopRecv(fd *FD) { fd.flags &^= fRecving }
-
-func (p *kqueue) StartAccept(fd *FD) error {
-	if fd.flags&fClosed != 0 {
-		return ErrFDClosed
-	}
-	fd.flags |= fAccepting
-	p.retry(fd)
-	return nil
-}
-
-func (p *kqueue) StopAccept(fd *FD) { fd.flags &^= fAccepting }
 
 func (p *kqueue) Notify(fd *FD) error {
 	if fd.flags&fClosed != 0 {
