@@ -24,7 +24,6 @@ type epoll struct {
 	events [256]unix.EpollEvent
 	readyFDs
 	gen    uint32
-	buf    []byte // the shared read buffer, allocated on first use
 	iov    []unix.Iovec
 	wake   [8]byte
 	closed bool
@@ -416,13 +415,6 @@ func (p *epoll) dispatch(fd *FD, ev uint32) {
 	}
 }
 
-func (p *epoll) readBuf() []byte {
-	if p.buf == nil {
-		p.buf = make([]byte, ReadBufferSize)
-	}
-	return p.buf
-}
-
 func (p *epoll) read(fd *FD) {
 	buf := p.readBuf()
 	for {
@@ -457,10 +449,6 @@ func (p *epoll) read(fd *FD) {
 	}
 }
 
-// acceptBatch bounds the accepts made for one event, so that a flood of
-// connections cannot starve the rest of the loop.
-const acceptBatch = 64
-
 func (p *epoll) accept(fd *FD) {
 	for i := 0; i < acceptBatch; i++ {
 		r, _, e := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(fd.sock), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
@@ -484,61 +472,8 @@ func (p *epoll) accept(fd *FD) {
 	p.retry(fd)
 }
 
-// recvBatch bounds the datagrams read for one event.
-const recvBatch = 64
-
-func (p *epoll) recv(fd *FD) {
-	buf := p.readBuf()
-	network := "udp"
-	for i := 0; i < recvBatch; i++ {
-		n, sa, err := unix.Recvfrom(fd.sock, buf, 0)
-		switch err {
-		case nil:
-			var from net.Addr
-			if sa != nil {
-				if _, ok := sa.(*unix.SockaddrUnix); ok {
-					network = "unixgram"
-				}
-				from = FromSockaddr(network, sa)
-			}
-			fd.owner.RecvDone(buf[:n], from, nil)
-			if fd.flags&(fRecving|fClosed) != fRecving {
-				return
-			}
-			continue
-		case unix.EAGAIN:
-			return
-		case unix.EINTR:
-			continue
-		}
-		// Errors such as ECONNREFUSED (from an earlier send on a
-		// connected socket) are reported but leave the receive armed.
-		fd.owner.RecvDone(nil, nil, os.NewSyscallError("recvfrom", err))
-		if fd.flags&(fRecving|fClosed) != fRecving {
-			return
-		}
-	}
-	p.retry(fd)
-}
-
 func (p *epoll) finishConnect(fd *FD) {
-	v, err := unix.GetsockoptInt(fd.sock, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err == nil && v != 0 {
-		err = syscall.Errno(v)
-	}
-	if err == nil {
-		// SO_ERROR is also 0 while the connect is still in progress.
-		if _, perr := unix.Getpeername(fd.sock); perr != nil {
-			return
-		}
-	}
-	fd.flags &^= fConnecting
-	if err != nil {
-		fd.owner.ConnectDone(os.NewSyscallError("connect", err))
-		return
-	}
-	fd.owner.ConnectDone(nil)
-	if fd.flags&(fWriting|fClosed) == fWriting {
+	if p.connected(fd) {
 		p.flush(fd)
 	}
 }

@@ -29,7 +29,6 @@ type kqueue struct {
 	batch  uint64   // counts Wait calls, for closed
 	procs  map[int]*FD
 	gone   []int  // process watches closed during the current batch
-	buf    []byte // the shared read buffer, allocated on first use
 	io     rawIO  // writev state (iovecs or a gather buffer)
 	wake   wakeup // EVFILT_USER or a pipe, per system
 	shut   bool

@@ -2,7 +2,13 @@
 
 package poll
 
-import "golang.org/x/sys/unix"
+import (
+	"net"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
 
 // This file holds the helpers that the readiness backends (epoll and
 // kqueue) share.
@@ -31,9 +37,10 @@ func consume(bufs [][]byte, n int) [][]byte {
 // share: registrations by descriptor number, and the retry list of
 // descriptors to try again without waiting for an edge.
 type readyFDs struct {
-	fds   []*FD // indexed by descriptor number
-	again []*FD // descriptors to try again without waiting for an edge
-	spare []*FD // the other half of again, swapped each Wait
+	fds   []*FD  // indexed by descriptor number
+	again []*FD  // descriptors to try again without waiting for an edge
+	spare []*FD  // the other half of again, swapped each Wait
+	buf   []byte // the shared read buffer, allocated on first use
 }
 
 // retry puts fd on the retry list, once.
@@ -87,3 +94,79 @@ func (r *readyFDs) StartRecv(fd *FD) error   { return r.start(fd, fRecving) }
 func (r *readyFDs) StopRecv(fd *FD)          { fd.flags &^= fRecving }
 func (r *readyFDs) StartAccept(fd *FD) error { return r.start(fd, fAccepting) }
 func (r *readyFDs) StopAccept(fd *FD)        { fd.flags &^= fAccepting }
+
+// acceptBatch bounds the connections accepted for one event, and
+// recvBatch the datagrams read for one event, so that one busy listener
+// or socket cannot starve the others.
+const (
+	acceptBatch = 64
+	recvBatch   = 64
+)
+
+// readBuf returns the backend's shared read buffer, allocated on first
+// use.
+func (r *readyFDs) readBuf() []byte {
+	if r.buf == nil {
+		r.buf = make([]byte, ReadBufferSize)
+	}
+	return r.buf
+}
+
+// recv reads datagrams until the socket is drained, the owner stops
+// receiving, or recvBatch have been read (then fd is tried again).
+func (r *readyFDs) recv(fd *FD) {
+	buf := r.readBuf()
+	network := "udp"
+	for i := 0; i < recvBatch; i++ {
+		n, sa, err := unix.Recvfrom(fd.sock, buf, 0)
+		switch err {
+		case nil:
+			var from net.Addr
+			if sa != nil {
+				if _, ok := sa.(*unix.SockaddrUnix); ok {
+					network = "unixgram"
+				}
+				from = FromSockaddr(network, sa)
+			}
+			fd.owner.RecvDone(buf[:n], from, nil)
+			if fd.flags&(fRecving|fClosed) != fRecving {
+				return
+			}
+			continue
+		case unix.EAGAIN:
+			return
+		case unix.EINTR:
+			continue
+		}
+		// Errors such as ECONNREFUSED (from an earlier send on a
+		// connected socket) are reported but leave the receive armed.
+		fd.owner.RecvDone(nil, nil, os.NewSyscallError("recvfrom", err))
+		if fd.flags&(fRecving|fClosed) != fRecving {
+			return
+		}
+	}
+	r.retry(fd)
+}
+
+// connected finishes a connect that the output edge announced, unless it
+// is still in progress, and reports whether fd has writes queued to flush
+// now.
+func (r *readyFDs) connected(fd *FD) bool {
+	v, err := unix.GetsockoptInt(fd.sock, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err == nil && v != 0 {
+		err = syscall.Errno(v)
+	}
+	if err == nil {
+		// SO_ERROR is also 0 while the connect is still in progress.
+		if _, perr := unix.Getpeername(fd.sock); perr != nil {
+			return false
+		}
+	}
+	fd.flags &^= fConnecting
+	if err != nil {
+		fd.owner.ConnectDone(os.NewSyscallError("connect", err))
+		return false
+	}
+	fd.owner.ConnectDone(nil)
+	return fd.flags&(fWriting|fClosed) == fWriting
+}
