@@ -5,7 +5,6 @@ package poll
 import (
 	"errors"
 	"io"
-	"net"
 	"os"
 	"syscall"
 	"time"
@@ -220,36 +219,6 @@ func (p *epoll) TryWrite(fd *FD, bufs [][]byte) (int, error) {
 	}
 }
 
-func (p *epoll) Write(fd *FD, bufs [][]byte) error {
-	if fd.flags&fClosed != 0 {
-		return ErrFDClosed
-	}
-	if fd.flags&fWriting != 0 {
-		return ErrBusy
-	}
-	fd.flags |= fWriting
-	fd.wbufs = bufs
-	if fd.flags&fConnecting == 0 {
-		p.retry(fd)
-	}
-	return nil
-}
-
-func (p *epoll) SendFile(fd *FD, f *os.File, off int64, n int64) error {
-	if fd.flags&fClosed != 0 {
-		return ErrFDClosed
-	}
-	if fd.flags&fWriting != 0 {
-		return ErrBusy
-	}
-	fd.flags |= fWriting
-	fd.file = &fileOp{f: f, off: off, n: n}
-	if fd.flags&fConnecting == 0 {
-		p.retry(fd)
-	}
-	return nil
-}
-
 func (p *epoll) sendfile(fd *FD) (done bool, err error) {
 	op := fd.file
 	for op.n > 0 {
@@ -274,29 +243,6 @@ func (p *epoll) sendfile(fd *FD) (done bool, err error) {
 	}
 	return true, nil
 }
-
-func (p *epoll) Connect(fd *FD, addr net.Addr) error {
-	if fd.flags&fClosed != 0 {
-		return ErrFDClosed
-	}
-	sa, err := peerSockaddr(fd.sock, addr)
-	if err != nil {
-		return err
-	}
-	fd.flags |= fConnecting
-	switch err := unix.Connect(fd.sock, sa); err {
-	case nil, unix.EINPROGRESS, unix.EINTR, unix.EALREADY:
-		// A connect that finished at once (Unix sockets) still reports
-		// through ConnectDone, after an SO_ERROR check, like the others.
-		p.retry(fd)
-		return nil
-	default:
-		fd.flags &^= fConnecting
-		return os.NewSyscallError("connect", err)
-	}
-}
-
-func (p *epoll) Pending() bool { return len(p.again) > 0 }
 
 func (p *epoll) Wake() error {
 	_, err := unix.Write(p.evfd, p.wake[:])

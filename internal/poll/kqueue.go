@@ -3,7 +3,6 @@
 package poll
 
 import (
-	"net"
 	"os"
 	"syscall"
 
@@ -215,59 +214,6 @@ func (p *kqueue) TryWrite(fd *FD, bufs [][]byte) (int, error) {
 		return 0, os.NewSyscallError("writev", err)
 	}
 }
-
-func (p *kqueue) Write(fd *FD, bufs [][]byte) error {
-	if fd.flags&fClosed != 0 {
-		return ErrFDClosed
-	}
-	if fd.flags&fWriting != 0 {
-		return ErrBusy
-	}
-	fd.flags |= fWriting
-	fd.wbufs = bufs
-	if fd.flags&fConnecting == 0 {
-		p.retry(fd)
-	}
-	return nil
-}
-
-func (p *kqueue) SendFile(fd *FD, f *os.File, off int64, n int64) error {
-	if fd.flags&fClosed != 0 {
-		return ErrFDClosed
-	}
-	if fd.flags&fWriting != 0 {
-		return ErrBusy
-	}
-	fd.flags |= fWriting
-	fd.file = &fileOp{f: f, off: off, n: n}
-	if fd.flags&fConnecting == 0 {
-		p.retry(fd)
-	}
-	return nil
-}
-
-func (p *kqueue) Connect(fd *FD, addr net.Addr) error {
-	if fd.flags&fClosed != 0 {
-		return ErrFDClosed
-	}
-	sa, err := peerSockaddr(fd.sock, addr)
-	if err != nil {
-		return err
-	}
-	fd.flags |= fConnecting
-	switch err := unix.Connect(fd.sock, sa); err {
-	case nil, unix.EINPROGRESS, unix.EINTR, unix.EALREADY:
-		// A connect that finished at once (Unix sockets) still reports
-		// through ConnectDone, after an SO_ERROR check, like the others.
-		p.retry(fd)
-		return nil
-	default:
-		fd.flags &^= fConnecting
-		return os.NewSyscallError("connect", err)
-	}
-}
-
-func (p *kqueue) Pending() bool { return len(p.again) > 0 }
 
 func (p *kqueue) Wake() error { return p.wake.wake() }
 

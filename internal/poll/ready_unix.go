@@ -170,3 +170,59 @@ func (r *readyFDs) connected(fd *FD) bool {
 	fd.owner.ConnectDone(nil)
 	return fd.flags&(fWriting|fClosed) == fWriting
 }
+
+// The Poller methods that queue writes and connects: the next look (at
+// once, or after the connect) writes.
+
+func (r *readyFDs) Write(fd *FD, bufs [][]byte) error {
+	if fd.flags&fClosed != 0 {
+		return ErrFDClosed
+	}
+	if fd.flags&fWriting != 0 {
+		return ErrBusy
+	}
+	fd.flags |= fWriting
+	fd.wbufs = bufs
+	if fd.flags&fConnecting == 0 {
+		r.retry(fd)
+	}
+	return nil
+}
+
+func (r *readyFDs) SendFile(fd *FD, f *os.File, off int64, n int64) error {
+	if fd.flags&fClosed != 0 {
+		return ErrFDClosed
+	}
+	if fd.flags&fWriting != 0 {
+		return ErrBusy
+	}
+	fd.flags |= fWriting
+	fd.file = &fileOp{f: f, off: off, n: n}
+	if fd.flags&fConnecting == 0 {
+		r.retry(fd)
+	}
+	return nil
+}
+
+func (r *readyFDs) Connect(fd *FD, addr net.Addr) error {
+	if fd.flags&fClosed != 0 {
+		return ErrFDClosed
+	}
+	sa, err := peerSockaddr(fd.sock, addr)
+	if err != nil {
+		return err
+	}
+	fd.flags |= fConnecting
+	switch err := unix.Connect(fd.sock, sa); err {
+	case nil, unix.EINPROGRESS, unix.EINTR, unix.EALREADY:
+		// A connect that finished at once (Unix sockets) still reports
+		// through ConnectDone, after an SO_ERROR check, like the others.
+		r.retry(fd)
+		return nil
+	default:
+		fd.flags &^= fConnecting
+		return os.NewSyscallError("connect", err)
+	}
+}
+
+func (r *readyFDs) Pending() bool { return len(r.again) > 0 }
