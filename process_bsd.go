@@ -230,27 +230,9 @@ func (p *Process) reap() bool {
 	if p.exited {
 		return true
 	}
-	var ws syscall.WaitStatus
-	var wpid int
-	var err error
-	for {
-		wpid, err = syscall.Wait4(p.pid, &ws, syscall.WNOHANG, nil)
-		if err != syscall.EINTR {
-			break
-		}
-	}
-	var st ExitStatus
-	switch {
-	case err == syscall.ECHILD:
-		// Someone else reaped it (a wait for any child elsewhere in the
-		// program): the status is lost.
-		st = ExitStatus{Code: -1}
-	case err != nil || wpid != p.pid:
+	st, ok := waitNoHang(p.pid)
+	if !ok {
 		return false
-	case ws.Signaled():
-		st = ExitStatus{Code: -1, Signal: ws.Signal()}
-	default:
-		st = ExitStatus{Code: ws.ExitStatus()}
 	}
 	p.unwatch()
 	if t, ok := p.loop.procState.(*procTable); ok {

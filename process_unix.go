@@ -9,6 +9,7 @@ import (
 	"net"
 	"os/exec"
 	"strings"
+	"syscall"
 
 	"github.com/eddy-go/eddy/internal/poll"
 )
@@ -52,3 +53,29 @@ func (o *procOwner) WriteDone(error)                  {}
 func (o *procOwner) ConnectDone(error)                {}
 func (o *procOwner) AcceptDone(poll.Sock, error)      {}
 func (o *procOwner) RecvDone([]byte, net.Addr, error) {}
+
+// waitNoHang collects the exit status of child pid if it has exited,
+// without waiting. It reports whether it did; a child someone else reaped
+// (a wait for any child elsewhere in the program) counts as exited, with
+// its status lost (Code -1).
+func waitNoHang(pid int) (ExitStatus, bool) {
+	var ws syscall.WaitStatus
+	var wpid int
+	var err error
+	for {
+		wpid, err = syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+		if err != syscall.EINTR {
+			break
+		}
+	}
+	switch {
+	case err == syscall.ECHILD:
+		return ExitStatus{Code: -1}, true
+	case err != nil || wpid != pid:
+		return ExitStatus{}, false
+	case ws.Signaled():
+		return ExitStatus{Code: -1, Signal: ws.Signal()}, true
+	default:
+		return ExitStatus{Code: ws.ExitStatus()}, true
+	}
+}
