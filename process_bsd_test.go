@@ -5,7 +5,6 @@ package eddy
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -16,46 +15,12 @@ import (
 // Child processes on the kqueue backend (EVFILT_PROC). The programs are
 // the ones macOS and the BSDs all have in /bin.
 
-// kqCollect returns a handler that appends what it reads to *buf and
-// records the close error in *cerr.
-func kqCollect(buf *[]byte, cerr *error) Handler {
-	*cerr = os.ErrInvalid // not closed yet
-	return &funcHandler{
-		data:  func(_ *Conn, d []byte) int { *buf = append(*buf, d...); return len(d) },
-		close: func(_ *Conn, err error) { *cerr = err },
-	}
-}
-
-// kqStatus runs one process on a fresh loop and returns its status.
-func kqStatus(t *testing.T, o ProcessOptions) ExitStatus {
-	t.Helper()
-	l := newLoop(t)
-	var fromCallback, fromFuture ExitStatus
-	var calls int
-	o.OnExit = func(_ *Process, st ExitStatus) { fromCallback = st; calls++ }
-	p, err := l.Spawn(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.Wait().OnSettle(func(st ExitStatus, err error) {
-		if err != nil {
-			t.Errorf("Wait: %v", err)
-		}
-		fromFuture = st
-	})
-	run(t, l)
-	if calls != 1 || fromCallback != fromFuture || !p.Exited() || p.Status() != fromFuture {
-		t.Fatalf("callback %d× %v, future %v, status %v", calls, fromCallback, fromFuture, p.Status())
-	}
-	return fromFuture
-}
-
 func TestKqueueSpawnExitCodes(t *testing.T) {
 	leakcheck.Check(t)
-	if st := kqStatus(t, ProcessOptions{Path: "sh", Args: []string{"sh", "-c", "exit 0"}}); !st.Success() {
+	if st := spawnStatus(t, ProcessOptions{Path: "sh", Args: []string{"sh", "-c", "exit 0"}}); !st.Success() {
 		t.Fatalf("status %v", st)
 	}
-	if st := kqStatus(t, ProcessOptions{Path: "/bin/sh", Args: []string{"sh", "-c", "exit 3"}}); st.Code != 3 || st.Signal != 0 {
+	if st := spawnStatus(t, ProcessOptions{Path: "/bin/sh", Args: []string{"sh", "-c", "exit 3"}}); st.Code != 3 || st.Signal != 0 {
 		t.Fatalf("status %v", st)
 	}
 }
@@ -72,8 +37,8 @@ func TestKqueueSpawnOutput(t *testing.T) {
 		Env:           []string{"FOO=bar"},
 		Stdout:        StdioPipe,
 		Stderr:        StdioPipe,
-		StdoutHandler: kqCollect(&out, &oerr),
-		StderrHandler: kqCollect(&errb, &eerr),
+		StdoutHandler: collect(&out, &oerr),
+		StderrHandler: collect(&errb, &eerr),
 		OnExit:        func(_ *Process, s ExitStatus) { st = s },
 	})
 	if err != nil {
@@ -97,7 +62,7 @@ func TestKqueueSpawnStdin(t *testing.T) {
 		Path:          "/bin/cat",
 		Stdin:         StdioPipe,
 		Stdout:        StdioPipe,
-		StdoutHandler: kqCollect(&out, &oerr),
+		StdoutHandler: collect(&out, &oerr),
 	})
 	if err != nil {
 		t.Fatal(err)
