@@ -57,16 +57,6 @@ func sotype(network string) int {
 	return unix.SOCK_STREAM
 }
 
-func addrIP(a net.Addr) net.IP {
-	switch a := a.(type) {
-	case *net.TCPAddr:
-		return a.IP
-	case *net.UDPAddr:
-		return a.IP
-	}
-	return nil
-}
-
 // bound creates a non-blocking socket for network bound to addr (when
 // not nil), with SO_REUSEADDR, and SO_REUSEPORT if asked.
 func bound(network string, addr net.Addr, cfg ListenConfig) (Sock, error) {
@@ -301,42 +291,22 @@ func wrapErr(op string, err error) error {
 
 // ToSockaddr converts addr to a socket address of the given family.
 func ToSockaddr(fam int, addr net.Addr) (unix.Sockaddr, error) {
-	var ip net.IP
-	var port int
-	var zone string
-	switch a := addr.(type) {
-	case *net.TCPAddr:
-		ip, port, zone = a.IP, a.Port, a.Zone
-	case *net.UDPAddr:
-		ip, port, zone = a.IP, a.Port, a.Zone
-	case *net.UnixAddr:
-		return &unix.SockaddrUnix{Name: a.Name}, nil
-	case nil:
-	default:
-		return nil, &net.AddrError{Err: "unsupported address type", Addr: addr.String()}
+	in, path, isUnix, err := splitAddr(addr)
+	switch {
+	case err != nil:
+		return nil, err
+	case isUnix:
+		return &unix.SockaddrUnix{Name: path}, nil
 	}
 	switch fam {
 	case unix.AF_INET:
-		sa := &unix.SockaddrInet4{Port: port}
-		if ip != nil {
-			ip4 := ip.To4()
-			if ip4 == nil {
-				return nil, &net.AddrError{Err: "non-IPv4 address", Addr: ip.String()}
-			}
-			copy(sa.Addr[:], ip4)
+		ip, err := in.ip4()
+		if err != nil {
+			return nil, err
 		}
-		return sa, nil
+		return &unix.SockaddrInet4{Port: in.port, Addr: ip}, nil
 	case unix.AF_INET6:
-		sa := &unix.SockaddrInet6{Port: port}
-		if ip != nil && !ip.Equal(net.IPv4zero) {
-			copy(sa.Addr[:], ip.To16())
-		}
-		if zone != "" {
-			if ifi, err := net.InterfaceByName(zone); err == nil {
-				sa.ZoneId = uint32(ifi.Index)
-			}
-		}
-		return sa, nil
+		return &unix.SockaddrInet6{Port: in.port, ZoneId: in.zone, Addr: in.ip16()}, nil
 	}
 	return nil, syscall.EAFNOSUPPORT
 }
@@ -344,29 +314,13 @@ func ToSockaddr(fam int, addr net.Addr) (unix.Sockaddr, error) {
 // FromSockaddr converts a socket address to a net.Addr for network.
 func FromSockaddr(network string, sa unix.Sockaddr) net.Addr {
 	dgram := sotype(network) == unix.SOCK_DGRAM
-	var ap netip.AddrPort
 	switch sa := sa.(type) {
 	case *unix.SockaddrInet4:
-		ap = netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+		return inetAddr(dgram, netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port)))
 	case *unix.SockaddrInet6:
-		a := netip.AddrFrom16(sa.Addr)
-		if sa.ZoneId != 0 {
-			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
-				a = a.WithZone(ifi.Name)
-			}
-		}
-		ap = netip.AddrPortFrom(a, uint16(sa.Port))
+		return inetAddr(dgram, inet6AddrPort(sa.Addr, sa.ZoneId, sa.Port))
 	case *unix.SockaddrUnix:
-		n := "unix"
-		if dgram {
-			n = "unixgram"
-		}
-		return &net.UnixAddr{Name: sa.Name, Net: n}
-	default:
-		return nil
+		return unixAddr(sa.Name, dgram)
 	}
-	if dgram {
-		return net.UDPAddrFromAddrPort(ap)
-	}
-	return net.TCPAddrFromAddrPort(ap)
+	return nil
 }

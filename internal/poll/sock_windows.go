@@ -55,16 +55,6 @@ func sotype(network string) int {
 	return windows.SOCK_STREAM
 }
 
-func addrIP(a net.Addr) net.IP {
-	switch a := a.(type) {
-	case *net.TCPAddr:
-		return a.IP
-	case *net.UDPAddr:
-		return a.IP
-	}
-	return nil
-}
-
 func newSocket(network string, a net.Addr) (Sock, int, error) {
 	startup()
 	fam, v6only := family(network, addrIP(a))
@@ -399,42 +389,22 @@ func isEOF(err error) bool {
 
 // ToSockaddr converts addr to a socket address of the given family.
 func ToSockaddr(fam int, addr net.Addr) (windows.Sockaddr, error) {
-	var ip net.IP
-	var port int
-	var zone string
-	switch a := addr.(type) {
-	case *net.TCPAddr:
-		ip, port, zone = a.IP, a.Port, a.Zone
-	case *net.UDPAddr:
-		ip, port, zone = a.IP, a.Port, a.Zone
-	case *net.UnixAddr:
-		return &windows.SockaddrUnix{Name: a.Name}, nil
-	case nil:
-	default:
-		return nil, &net.AddrError{Err: "unsupported address type", Addr: addr.String()}
+	in, path, isUnix, err := splitAddr(addr)
+	switch {
+	case err != nil:
+		return nil, err
+	case isUnix:
+		return &windows.SockaddrUnix{Name: path}, nil
 	}
 	switch fam {
 	case windows.AF_INET:
-		sa := &windows.SockaddrInet4{Port: port}
-		if ip != nil {
-			ip4 := ip.To4()
-			if ip4 == nil {
-				return nil, &net.AddrError{Err: "non-IPv4 address", Addr: ip.String()}
-			}
-			copy(sa.Addr[:], ip4)
+		ip, err := in.ip4()
+		if err != nil {
+			return nil, err
 		}
-		return sa, nil
+		return &windows.SockaddrInet4{Port: in.port, Addr: ip}, nil
 	case windows.AF_INET6:
-		sa := &windows.SockaddrInet6{Port: port}
-		if ip != nil && !ip.Equal(net.IPv4zero) {
-			copy(sa.Addr[:], ip.To16())
-		}
-		if zone != "" {
-			if ifi, err := net.InterfaceByName(zone); err == nil {
-				sa.ZoneId = uint32(ifi.Index)
-			}
-		}
-		return sa, nil
+		return &windows.SockaddrInet6{Port: in.port, ZoneId: in.zone, Addr: in.ip16()}, nil
 	}
 	return nil, syscall.EAFNOSUPPORT
 }
@@ -442,31 +412,15 @@ func ToSockaddr(fam int, addr net.Addr) (windows.Sockaddr, error) {
 // FromSockaddr converts a socket address to a net.Addr for network.
 func FromSockaddr(network string, sa windows.Sockaddr) net.Addr {
 	dgram := sotype(network) == windows.SOCK_DGRAM
-	var ap netip.AddrPort
 	switch sa := sa.(type) {
 	case *windows.SockaddrInet4:
-		ap = netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+		return inetAddr(dgram, netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port)))
 	case *windows.SockaddrInet6:
-		a := netip.AddrFrom16(sa.Addr)
-		if sa.ZoneId != 0 {
-			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
-				a = a.WithZone(ifi.Name)
-			}
-		}
-		ap = netip.AddrPortFrom(a, uint16(sa.Port))
+		return inetAddr(dgram, inet6AddrPort(sa.Addr, sa.ZoneId, sa.Port))
 	case *windows.SockaddrUnix:
-		n := "unix"
-		if dgram {
-			n = "unixgram"
-		}
-		return &net.UnixAddr{Name: sa.Name, Net: n}
-	default:
-		return nil
+		return unixAddr(sa.Name, dgram)
 	}
-	if dgram {
-		return net.UDPAddrFromAddrPort(ap)
-	}
-	return net.TCPAddrFromAddrPort(ap)
+	return nil
 }
 
 // WatchDirectory sets what a registered directory handle's reads report:
