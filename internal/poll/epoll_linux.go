@@ -395,29 +395,6 @@ func (p *epoll) read(fd *FD) {
 	}
 }
 
-func (p *epoll) accept(fd *FD) {
-	for i := 0; i < acceptBatch; i++ {
-		r, _, e := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(fd.sock), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
-		s := int(r)
-		switch e {
-		case 0:
-			InitAccepted(s)
-			fd.owner.AcceptDone(s, nil)
-			if fd.flags&(fAccepting|fClosed) != fAccepting {
-				return
-			}
-			continue
-		case unix.EAGAIN:
-			return
-		case unix.EINTR, unix.ECONNABORTED:
-			continue
-		}
-		fd.owner.AcceptDone(InvalidSock, os.NewSyscallError("accept4", e))
-		return
-	}
-	p.retry(fd)
-}
-
 func (p *epoll) finishConnect(fd *FD) {
 	if p.connected(fd) {
 		p.flush(fd)

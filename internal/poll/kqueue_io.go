@@ -46,28 +46,6 @@ func (p *kqueue) read(fd *FD) {
 	}
 }
 
-func (p *kqueue) accept(fd *FD) {
-	for i := 0; i < acceptBatch; i++ {
-		s, err := acceptSock(fd.sock)
-		switch err {
-		case nil:
-			InitAccepted(s)
-			fd.owner.AcceptDone(s, nil)
-			if fd.flags&(fAccepting|fClosed) != fAccepting {
-				return
-			}
-			continue
-		case unix.EAGAIN:
-			return
-		case unix.EINTR, unix.ECONNABORTED:
-			continue
-		}
-		fd.owner.AcceptDone(InvalidSock, os.NewSyscallError("accept", err))
-		return
-	}
-	p.retry(fd)
-}
-
 func (p *kqueue) finishConnect(fd *FD) {
 	if p.connected(fd) {
 		p.flush(fd)

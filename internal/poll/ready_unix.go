@@ -226,3 +226,27 @@ func (r *readyFDs) Connect(fd *FD, addr net.Addr) error {
 }
 
 func (r *readyFDs) Pending() bool { return len(r.again) > 0 }
+
+// accept takes connections until the backlog is empty, the owner stops
+// accepting, or acceptBatch have been taken (then fd is tried again).
+func (r *readyFDs) accept(fd *FD) {
+	for i := 0; i < acceptBatch; i++ {
+		s, err := acceptSock(fd.sock)
+		switch err {
+		case nil:
+			InitAccepted(s)
+			fd.owner.AcceptDone(s, nil)
+			if fd.flags&(fAccepting|fClosed) != fAccepting {
+				return
+			}
+			continue
+		case unix.EAGAIN:
+			return
+		case unix.EINTR, unix.ECONNABORTED:
+			continue
+		}
+		fd.owner.AcceptDone(InvalidSock, os.NewSyscallError("accept", err))
+		return
+	}
+	r.retry(fd)
+}

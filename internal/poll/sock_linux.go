@@ -53,3 +53,14 @@ func somaxconn() int {
 	}
 	return n
 }
+
+// acceptSock accepts one connection from the listening socket s and
+// returns it non-blocking and close-on-exec: one accept4, made as a raw
+// system call (it never blocks, so the scheduler need not know).
+func acceptSock(s int) (int, error) {
+	r, _, e := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(s), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+	if e != 0 {
+		return InvalidSock, e
+	}
+	return int(r), nil
+}

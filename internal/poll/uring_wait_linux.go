@@ -265,10 +265,9 @@ func (p *uring) readNow(fd *FD, st *uslot) {
 
 func (p *uring) accept(fd *FD, st *uslot) {
 	for i := 0; i < acceptBatch; i++ {
-		r, _, e := unix.RawSyscall6(unix.SYS_ACCEPT4, uintptr(fd.sock), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
-		switch e {
-		case 0:
-			s := int(r)
+		s, err := acceptSock(fd.sock)
+		switch err {
+		case nil:
 			InitAccepted(s)
 			fd.owner.AcceptDone(s, nil)
 			if fd.flags&(fAccepting|fClosed) != fAccepting {
@@ -281,7 +280,7 @@ func (p *uring) accept(fd *FD, st *uslot) {
 		case unix.EINTR, unix.ECONNABORTED:
 			continue
 		}
-		fd.owner.AcceptDone(InvalidSock, os.NewSyscallError("accept4", e))
+		fd.owner.AcceptDone(InvalidSock, os.NewSyscallError("accept", err))
 		if fd.flags&(fAccepting|fClosed) == fAccepting {
 			p.armPoll(st, false)
 		}
