@@ -361,40 +361,6 @@ func (p *epoll) dispatch(fd *FD, ev uint32) {
 	}
 }
 
-func (p *epoll) read(fd *FD) {
-	buf := p.readBuf()
-	for {
-		n, err := sockRead(fd, buf)
-		switch {
-		case n > 0:
-			fd.owner.ReadDone(buf[:n], nil)
-			if fd.flags&(fReading|fClosed) != fReading {
-				return
-			}
-			if n == len(buf) {
-				p.retry(fd) // more may be waiting; come back next turn
-				return
-			}
-			if fd.flags&fHup != 0 {
-				continue
-			}
-			return
-		case err == nil: // n == 0
-			fd.flags &^= fReading
-			fd.owner.ReadDone(nil, io.EOF)
-			return
-		case err == unix.EAGAIN:
-			return
-		case err == unix.EINTR:
-			continue
-		default:
-			fd.flags &^= fReading
-			fd.owner.ReadDone(nil, os.NewSyscallError("read", err))
-			return
-		}
-	}
-}
-
 func (p *epoll) finishConnect(fd *FD) {
 	if p.connected(fd) {
 		p.flush(fd)

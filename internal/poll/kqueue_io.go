@@ -3,7 +3,6 @@
 package poll
 
 import (
-	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -12,39 +11,9 @@ import (
 // The system calls that kqueue's readiness edges turn into completions.
 // They mirror epoll_linux.go.
 
-func (p *kqueue) read(fd *FD) {
-	buf := p.readBuf()
-	for {
-		n, err := rawRead(fd.sock, buf)
-		switch {
-		case n > 0:
-			fd.owner.ReadDone(buf[:n], nil)
-			if fd.flags&(fReading|fClosed) != fReading {
-				return
-			}
-			if n == len(buf) {
-				p.retry(fd) // more may be waiting; come back next turn
-				return
-			}
-			if fd.flags&fHup != 0 {
-				continue
-			}
-			return
-		case err == nil: // n == 0
-			fd.flags &^= fReading
-			fd.owner.ReadDone(nil, io.EOF)
-			return
-		case err == unix.EAGAIN:
-			return
-		case err == unix.EINTR:
-			continue
-		default:
-			fd.flags &^= fReading
-			fd.owner.ReadDone(nil, os.NewSyscallError("read", err))
-			return
-		}
-	}
-}
+// sockRead reads from any registered descriptor (socket, pipe,
+// terminal): read(2), made as the system's raw call.
+func sockRead(fd *FD, p []byte) (int, error) { return rawRead(fd.sock, p) }
 
 func (p *kqueue) finishConnect(fd *FD) {
 	if p.connected(fd) {

@@ -3,6 +3,7 @@
 package poll
 
 import (
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -249,4 +250,41 @@ func (r *readyFDs) accept(fd *FD) {
 		return
 	}
 	r.retry(fd)
+}
+
+// read reads fd until it would block, the owner stops reading, or a read
+// fills the buffer (then fd is tried again next turn, so that one busy
+// connection cannot starve the others).
+func (r *readyFDs) read(fd *FD) {
+	buf := r.readBuf()
+	for {
+		n, err := sockRead(fd, buf)
+		switch {
+		case n > 0:
+			fd.owner.ReadDone(buf[:n], nil)
+			if fd.flags&(fReading|fClosed) != fReading {
+				return
+			}
+			if n == len(buf) {
+				r.retry(fd) // more may be waiting; come back next turn
+				return
+			}
+			if fd.flags&fHup != 0 {
+				continue
+			}
+			return
+		case err == nil: // n == 0
+			fd.flags &^= fReading
+			fd.owner.ReadDone(nil, io.EOF)
+			return
+		case err == unix.EAGAIN:
+			return
+		case err == unix.EINTR:
+			continue
+		default:
+			fd.flags &^= fReading
+			fd.owner.ReadDone(nil, os.NewSyscallError("read", err))
+			return
+		}
+	}
 }
