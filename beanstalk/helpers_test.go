@@ -8,6 +8,7 @@ import (
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/beanstalk"
 	"github.com/eddy-go/eddy/future"
+	"github.com/eddy-go/eddy/internal/looptest"
 	"github.com/eddy-go/eddy/internal/testenv"
 )
 
@@ -18,17 +19,8 @@ func TestMain(m *testing.M) {
 	m.Run()
 }
 
-func startLoop(t *testing.T) *eddy.Loop {
-	t.Helper()
-	l, err := eddy.New(eddy.WithKeepAlive())
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); l.Run() }()
-	t.Cleanup(func() { l.Stop(); <-done })
-	return l
-}
+// startLoop runs a loop until the test ends.
+func startLoop(t *testing.T) *eddy.Loop { return looptest.Start(t) }
 
 func fastOpts(o beanstalk.Options) beanstalk.Options {
 	o.MinBackoff, o.MaxBackoff = 10*time.Millisecond, 100*time.Millisecond

@@ -12,22 +12,13 @@ import (
 	"github.com/eddy-go/eddy/driver"
 	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/internal/leakcheck"
+	"github.com/eddy-go/eddy/internal/looptest"
 )
 
 type lineConn = driver.Conn[struct{}, string]
 
 // startLoop runs a client loop until the test ends.
-func startLoop(t *testing.T, opts ...eddy.Option) *eddy.Loop {
-	t.Helper()
-	l, err := eddy.New(append([]eddy.Option{eddy.WithKeepAlive()}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); l.Run() }()
-	t.Cleanup(func() { l.Stop(); <-done })
-	return l
-}
+func startLoop(t *testing.T, opts ...eddy.Option) *eddy.Loop { return looptest.Start(t, opts...) }
 
 func dial(t *testing.T, l *eddy.Loop, addr string, edit ...func(*driver.Config[struct{}, string])) *lineConn {
 	t.Helper()
@@ -485,13 +476,7 @@ func TestAwaitingReplies(t *testing.T) {
 	cn := dial(t, l, srv.addr)
 	awaiting := func(want int) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for l.Stats().Awaiting != want {
-			if time.Now().After(deadline) {
-				t.Fatalf("Awaiting = %d, want %d", l.Stats().Awaiting, want)
-			}
-			time.Sleep(time.Millisecond)
-		}
+		looptest.WaitStats(t, l, fmt.Sprint(want, " awaiting"), func(st eddy.Stats) bool { return st.Awaiting == want })
 	}
 	var slow *future.Future[string]
 	onLoop(l, func() { slow = cn.Call(struct{}{}, cmd("SLOW 200 x"), 0) })

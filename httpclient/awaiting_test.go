@@ -1,13 +1,15 @@
 package httpclient_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
+	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/httpclient"
 	"github.com/eddy-go/eddy/internal/leakcheck"
+	"github.com/eddy-go/eddy/internal/looptest"
 )
 
 // A connection tells its loop while a response is due (for the loop's
@@ -26,13 +28,7 @@ func TestAwaitingResponse(t *testing.T) {
 	c := &httpclient.Client{Loop: l}
 	awaiting := func(want int) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for l.Stats().Awaiting != want {
-			if time.Now().After(deadline) {
-				t.Fatalf("Awaiting = %d, want %d", l.Stats().Awaiting, want)
-			}
-			time.Sleep(time.Millisecond)
-		}
+		looptest.WaitStats(t, l, fmt.Sprint(want, " awaiting"), func(st eddy.Stats) bool { return st.Awaiting == want })
 	}
 	done := make(chan error, 1)
 	go func() {

@@ -13,20 +13,11 @@ import (
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/httpclient"
+	"github.com/eddy-go/eddy/internal/looptest"
 )
 
-// startLoop runs a loop for the test and stops it at cleanup.
-func startLoop(t *testing.T) *eddy.Loop {
-	t.Helper()
-	l, err := eddy.New(eddy.WithKeepAlive())
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { l.Run(); close(done) }()
-	t.Cleanup(func() { l.Stop(); <-done })
-	return l
-}
+// startLoop runs a loop until the test ends.
+func startLoop(t *testing.T) *eddy.Loop { return looptest.Start(t) }
 
 // get does a GET with Do and returns the status and body.
 func get(t *testing.T, c *httpclient.Client, url string) (int, string, error) {
