@@ -45,6 +45,15 @@ func do(t *testing.T, cn *lineConn, line string) (string, error) {
 	return cn.Do(ctx(t), struct{}{}, cmd(line), 0)
 }
 
+// echo sends ECHO word and fails the test, saying when, unless word comes
+// back.
+func echo(t *testing.T, cn *lineConn, word, when string) {
+	t.Helper()
+	if v, err := do(t, cn, "ECHO "+word); err != nil || v != word {
+		t.Fatalf("%s: %q, %v", when, v, err)
+	}
+}
+
 // onLoop runs fn on l and waits for it.
 func onLoop(l *eddy.Loop, fn func()) {
 	done := make(chan struct{})
@@ -57,9 +66,7 @@ func TestPipelineOneTurn(t *testing.T) {
 	srv := startServer(t)
 	l := startLoop(t)
 	cn := dial(t, l, srv.addr)
-	if _, err := do(t, cn, "ECHO warm"); err != nil {
-		t.Fatal(err)
-	}
+	echo(t, cn, "warm", "ECHO warm")
 	reads := srv.reads.Load()
 	const n = 2000
 	fs := make([]*future.Future[string], n)
@@ -91,9 +98,7 @@ func TestErrorReplyKeepsConnection(t *testing.T) {
 	if !errors.As(err, &re) || re.msg != "nope" {
 		t.Fatalf("err = %v", err)
 	}
-	if v, err := do(t, cn, "ECHO after"); err != nil || v != "after" {
-		t.Fatalf("after error: %q, %v", v, err)
-	}
+	echo(t, cn, "after", "after error")
 	if srv.conns.Load() != 1 {
 		t.Errorf("%d connections, want 1", srv.conns.Load())
 	}
@@ -104,9 +109,7 @@ func TestCancelSentConsumesReply(t *testing.T) {
 	srv := startServer(t)
 	l := startLoop(t)
 	cn := dial(t, l, srv.addr)
-	if _, err := do(t, cn, "ECHO warm"); err != nil {
-		t.Fatal(err)
-	}
+	echo(t, cn, "warm", "ECHO warm")
 	c, cancel := context.WithCancel(context.Background())
 	slow := make(chan error, 1)
 	go func() {
@@ -122,9 +125,7 @@ func TestCancelSentConsumesReply(t *testing.T) {
 		t.Fatalf("cancelled Do: %v", err)
 	}
 	// The next reply must not be the cancelled request's.
-	if v, err := do(t, cn, "ECHO second"); err != nil || v != "second" {
-		t.Fatalf("after cancel: %q, %v", v, err)
-	}
+	echo(t, cn, "second", "after cancel")
 }
 
 func TestCancelUnsentIsDropped(t *testing.T) {
@@ -156,9 +157,7 @@ func TestConnLost(t *testing.T) {
 	srv := startServer(t)
 	l := startLoop(t)
 	cn := dial(t, l, srv.addr)
-	if _, err := do(t, cn, "ECHO warm"); err != nil {
-		t.Fatal(err)
-	}
+	echo(t, cn, "warm", "ECHO warm")
 	var plain, idem, closer *future.Future[string]
 	onLoop(l, func() {
 		plain = cn.Call(struct{}{}, cmd("SLOW 50 plain"), 0)
@@ -176,9 +175,7 @@ func TestConnLost(t *testing.T) {
 	if v, err := idem.Await(ctx(t)); err != nil || v != "idem" {
 		t.Fatalf("idempotent: %q, %v", v, err)
 	}
-	if v, err := do(t, cn, "ECHO later"); err != nil || v != "later" {
-		t.Fatalf("later: %q, %v", v, err)
-	}
+	echo(t, cn, "later", "later")
 	n := 0
 	for _, line := range srv.lines() {
 		if line == "SLOW 50 plain" {
@@ -283,9 +280,7 @@ func TestBrokenStream(t *testing.T) {
 	if _, err := next.Await(ctx(t)); !errors.Is(err, driver.ErrConnLost) || !errors.Is(err, driver.ErrBroken) {
 		t.Fatalf("next: %v", err)
 	}
-	if v, err := do(t, cn, "ECHO ok"); err != nil || v != "ok" {
-		t.Fatalf("after reconnect: %q, %v", v, err)
-	}
+	echo(t, cn, "ok", "after reconnect")
 }
 
 func TestUnsolicitedReply(t *testing.T) {
@@ -311,9 +306,7 @@ func TestBackpressure(t *testing.T) {
 	srv := startServer(t)
 	l := startLoop(t, eddy.WithWriteBuffer(1<<10, 4<<10))
 	cn := dial(t, l, srv.addr)
-	if _, err := do(t, cn, "ECHO warm"); err != nil {
-		t.Fatal(err)
-	}
+	echo(t, cn, "warm", "ECHO warm")
 	const n = 20000
 	fs := make([]*future.Future[string], 0, n+1)
 	onLoop(l, func() {
@@ -363,9 +356,7 @@ func TestShutdown(t *testing.T) {
 	srv := startServer(t)
 	l := startLoop(t)
 	cn := dial(t, l, srv.addr)
-	if _, err := do(t, cn, "ECHO warm"); err != nil {
-		t.Fatal(err)
-	}
+	echo(t, cn, "warm", "ECHO warm")
 	var slow *future.Future[string]
 	var done *future.Future[struct{}]
 	onLoop(l, func() {
@@ -399,9 +390,7 @@ func TestCloseFailsInFlight(t *testing.T) {
 	srv := startServer(t)
 	l := startLoop(t)
 	cn := dial(t, l, srv.addr)
-	if _, err := do(t, cn, "ECHO warm"); err != nil {
-		t.Fatal(err)
-	}
+	echo(t, cn, "warm", "ECHO warm")
 	f := cn.Call(struct{}{}, cmd("SLOW 1000 never"), 0)
 	for len(srv.lines()) < 2 {
 		time.Sleep(time.Millisecond)

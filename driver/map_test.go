@@ -96,9 +96,7 @@ func TestCancelQueuedIsDropped(t *testing.T) {
 	srv := startServer(t)
 	l := startLoop(t)
 	cn := dial(t, l, srv.addr)
-	if _, err := do(t, cn, "ECHO warm"); err != nil {
-		t.Fatal(err)
-	}
+	echo(t, cn, "warm", "ECHO warm")
 	id := func(s string) (string, error) { return s, nil }
 	var a, dropped, b, mapped *future.Future[string]
 	onLoop(l, func() {
