@@ -29,7 +29,7 @@ type Cluster struct {
 	t        testing.TB
 	tls      bool
 	tlsPorts tlsPorts // the TLS ports, with the TLS option
-	busPorts tlsPorts // the cluster bus ports, with the TLS option
+	busPorts tlsPorts // the cluster bus ports
 }
 
 // RedisCluster starts n redis-servers (n >= 3, the least Redis accepts)
@@ -40,11 +40,11 @@ type Cluster struct {
 //
 // joins them with `redis-cli --cluster create ... --cluster-replicas 0`,
 // which spreads the 16384 slots over them, and returns once every node
-// reports cluster_state:ok. Each node's bus port (P+10000) is free at
-// start. The options are those of [Redis], plus [TLS]: then each node
-// also listens with TLS on a port of its own ([Cluster.TLSAddrs]), runs
-// its bus over TLS (--tls-cluster yes) on a bus port of its own
-// (--cluster-port), and announces its TLS port in CLUSTER SHARDS.
+// reports cluster_state:ok. Each node's bus runs on a free port of its
+// own (--cluster-port), kept across restarts. The options are those of
+// [Redis], plus [TLS]: then each node also listens with TLS on a port of
+// its own ([Cluster.TLSAddrs]), runs its bus over TLS (--tls-cluster
+// yes), and announces its TLS port in CLUSTER SHARDS.
 func RedisCluster(t testing.TB, n int, opts ...Option) *Cluster {
 	t.Helper()
 	if n < 3 {
@@ -62,21 +62,17 @@ func RedisCluster(t testing.TB, n int, opts ...Option) *Cluster {
 			"--cluster-config-file", filepath.Join(dir, "nodes-"+strconv.Itoa(port)+".conf"),
 			"--cluster-node-timeout", "2000",
 		}
+		// The bus gets a free port of its own rather than the default
+		// port+10000, which may be taken or past 65535.
+		args = append(args, "--cluster-port", strconv.Itoa(c.busPorts.forPort(port)))
 		if o.tls != nil {
 			// The bus runs over TLS too, which is what makes the nodes
-			// announce their TLS ports (CLUSTER SHARDS "tls-port"); its
-			// port is set, as the default would be TLS port+10000.
+			// announce their TLS ports (CLUSTER SHARDS "tls-port").
 			args = append(args, tlsArgs(o.tls, c.tlsPorts.forPort(port))...)
-			args = append(args, "--tls-cluster", "yes",
-				"--cluster-port", strconv.Itoa(c.busPorts.forPort(port)))
+			args = append(args, "--tls-cluster", "yes")
 		}
 		return args
 	})
-	if o.tls == nil {
-		sp.portOK = func(port int) bool {
-			return port+10000 <= 65535 && portFree("tcp", port+10000)
-		}
-	}
 	c.Nodes = launchN(t, sp, n)
 
 	args := []string{"--cluster", "create"}

@@ -50,8 +50,8 @@ func tlsArgs(certs *Certs, port int) []string {
 	}
 }
 
-// tlsPorts picks a second free port, for TLS, for each plain port a
-// server is started on (a start that lost its port to another process
+// tlsPorts picks a second free port (for TLS, or a cluster bus) for each
+// plain port a server is started on (a start that lost its port to another process
 // gets both anew), and keeps it across restarts on the same plain port.
 // Safe for concurrent use: the nodes of a cluster start together.
 type tlsPorts struct {
