@@ -123,18 +123,17 @@ func (cn *Conn[K, R]) Call(k K, cmd []byte, flags Flags) *future.Future[R] {
 	return f
 }
 
-// send submits req: at once on the loop, else posted to it.
+// send submits req: at once on the loop (without the closure a Post
+// needs), else posted to it.
 func (cn *Conn[K, R]) send(req *request[K, R]) {
 	if cn.loop.OnLoop() {
 		cn.submit(req)
 		return
 	}
 	if cn.loop.Post(func() { cn.submit(req) }) != nil {
-		req.s.settle(zeroOf[R](), ErrClosed)
+		req.fail(ErrClosed)
 	}
 }
-
-func zeroOf[T any]() (zero T) { return }
 
 // Do is Call for goroutine code: it waits for the reply, or for ctx to
 // end (the request is then cancelled, see Call). Called on a loop

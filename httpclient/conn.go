@@ -47,8 +47,14 @@ func (pc *pconn) headerTimer(d time.Duration) *eddy.Timer {
 
 // carry makes t the connection's trip (nil when it has none) and tells
 // the loop while a response is due, for its adaptive spin (see
-// eddy.Loop.ExpectReplies).
+// eddy.Loop.ExpectReplies). The header timer is the connection's: a trip
+// that leaves the connection leaves it too, stopped, so that whatever the
+// trip does later cannot touch the timer of the next trip on it.
 func (pc *pconn) carry(t *trip) {
+	if old := pc.t; old != nil && old != t && old.hdrT != nil {
+		old.hdrT.Stop()
+		old.hdrT = nil
+	}
 	if (pc.t == nil) != (t == nil) {
 		if t != nil {
 			pc.pool.ls.loop.ExpectReplies(1)

@@ -116,39 +116,50 @@ func toHTTPHeader(h http1.Header) http.Header {
 	if len(h) == 0 {
 		return out
 	}
+	// common holds the commonName keys of the first fields ("" for the
+	// others), looked up once; later fields are canonicalized from their
+	// copies, which gives the same keys.
+	var common [16]string
 	size := 0
-	for _, f := range h {
-		if _, ok := commonName(f.Name); !ok {
+	for i, f := range h {
+		if i < len(common) {
+			common[i], _ = commonName(f.Name)
+		}
+		if i >= len(common) || common[i] == "" {
 			size += len(f.Name)
 		}
 		size += len(f.Value)
 	}
 	var sb strings.Builder
 	sb.Grow(size)
-	for _, f := range h {
-		if _, ok := commonName(f.Name); !ok {
+	for i, f := range h {
+		if i >= len(common) || common[i] == "" {
 			sb.Write(f.Name)
 		}
 		sb.Write(f.Value)
 	}
 	all := sb.String()
 	vals := make([]string, len(h))
-	// keys holds the keys seen, to find repeated fields without a map
-	// lookup for each; a long header falls back to the lookup.
-	var keys [16]string
 	off := 0
 	for i, f := range h {
-		key, ok := commonName(f.Name)
-		if !ok {
+		var key string
+		if i < len(common) {
+			key = common[i]
+		}
+		if key == "" {
 			key = textproto.CanonicalMIMEHeaderKey(all[off : off+len(f.Name)])
 			off += len(f.Name)
 		}
 		value := all[off : off+len(f.Value)]
 		off += len(f.Value)
-		seen := i >= len(keys)
+		// A repeated field appends to the first one's slice. The first
+		// fields are compared with the keys before them (common now
+		// holds every key so far), to spare a map lookup for each; a
+		// long header falls back to the lookup.
+		seen := i >= len(common)
 		if !seen {
-			keys[i] = key
-			for _, k := range keys[:i] {
+			common[i] = key
+			for _, k := range common[:i] {
 				if k == key {
 					seen = true
 					break

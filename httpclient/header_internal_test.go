@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -35,6 +36,18 @@ func TestToHTTPHeader(t *testing.T) {
 	}
 	if len(toHTTPHeader(nil)) != 0 {
 		t.Fatal("empty header")
+	}
+	// A long header: known and unknown names past the first 16 fields,
+	// and repeats on both sides of that boundary.
+	long := http1.Header{}
+	want = http.Header{}
+	for i := range 40 {
+		name := []string{"set-cookie", "X-Field-" + strconv.Itoa(i%7), "Server", "via"}[i%4]
+		long = append(long, http1.Field{Name: []byte(name), Value: []byte(strconv.Itoa(i))})
+		want.Add(name, strconv.Itoa(i))
+	}
+	if got := toHTTPHeader(long); !reflect.DeepEqual(got, want) {
+		t.Fatalf("long header: got %v, want %v", got, want)
 	}
 }
 

@@ -122,3 +122,42 @@ func TestHeaderTimeoutReusedConn(t *testing.T) {
 		t.Fatalf("%d connections, want 1", n)
 	}
 }
+
+// A request that fails before it is written (a bad header value) hands
+// its connection to the next request in line; stopping its own timers
+// must not disarm that request's header timeout, which the connection
+// now holds.
+func TestHeaderTimeoutAfterFailedNeighbour(t *testing.T) {
+	leakcheck.Check(t)
+	base := rawServer(t, func(c net.Conn, br *bufio.Reader) {
+		if _, err := readRequest(br); err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		io.Copy(io.Discard, br) // later requests get no answer
+	})
+	u, _ := url.Parse(base)
+	c := &httpclient.Client{Loop: startLoop(t), MaxConnsPerHost: 1,
+		Timeouts: httpclient.Timeouts{ResponseHeader: 100 * time.Millisecond}}
+	fs := make(chan [3]*future.Future[*httpclient.Response], 1)
+	c.Loop.Post(func() {
+		// The first holds the only connection; the other two wait for it
+		// and get it in turn when its response ends.
+		first := c.Send(&httpclient.Request{URL: u})
+		bad := c.Send(&httpclient.Request{URL: u, Header: http.Header{"X-Bad": {"a\r\nb"}}})
+		good := c.Send(&httpclient.Request{URL: u})
+		fs <- [3]*future.Future[*httpclient.Response]{first, bad, good}
+	})
+	f := <-fs
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := f[0].Await(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f[1].Await(ctx); err == nil {
+		t.Fatal("a request with CR LF in a header value was sent")
+	}
+	if _, err := f[2].Await(ctx); !isTimeout(err, httpclient.ErrHeaderTimeout) {
+		t.Fatalf("got %v, want a header timeout", err)
+	}
+}

@@ -4,26 +4,28 @@ import (
 	"testing"
 
 	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/internal/looptest"
 	"github.com/eddy-go/eddy/internal/testenv"
 	"github.com/eddy-go/eddy/redis"
 )
 
-// benchChain runs b.N commands on the loop, one at a time (concurrency 1):
-// each starts when the previous one settles, as loop code would.
-func benchChain(b *testing.B, op func(c *redis.Client, done func(error))) {
+// benchClient starts a redis-server, a loop and a client to the server,
+// all stopped when the benchmark ends.
+func benchClient(b *testing.B) (*eddy.Loop, *redis.Client) {
 	srv := testenv.Redis(b)
-	l, err := eddy.New(eddy.WithKeepAlive())
-	if err != nil {
-		b.Fatal(err)
-	}
-	ran := make(chan struct{})
-	go func() { defer close(ran); l.Run() }()
-	defer func() { l.Stop(); <-ran }()
+	l := looptest.Start(b)
 	c, err := redis.Dial(l, srv.Addr, redis.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Close()
+	b.Cleanup(c.Close)
+	return l, c
+}
+
+// benchChain runs b.N commands on the loop, one at a time (concurrency 1):
+// each starts when the previous one settles, as loop code would.
+func benchChain(b *testing.B, op func(c *redis.Client, done func(error))) {
+	l, c := benchClient(b)
 	run := func(n int) error {
 		errc := make(chan error, 1)
 		left := n
@@ -70,19 +72,7 @@ func BenchmarkSetC1(b *testing.B) {
 
 // BenchmarkSyncGetC1 is one goroutine calling the blocking facade.
 func BenchmarkSyncGetC1(b *testing.B) {
-	srv := testenv.Redis(b)
-	l, err := eddy.New(eddy.WithKeepAlive())
-	if err != nil {
-		b.Fatal(err)
-	}
-	ran := make(chan struct{})
-	go func() { defer close(ran); l.Run() }()
-	defer func() { l.Stop(); <-ran }()
-	c, err := redis.Dial(l, srv.Addr, redis.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	_, c := benchClient(b)
 	s := c.Sync()
 	if _, err := s.Set(b.Context(), "bench:key", "0123456789abcdef", redis.SetOptions{}); err != nil {
 		b.Fatal(err)

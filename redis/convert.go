@@ -11,26 +11,6 @@ func ignore(f *future.Future[resp.Value]) *future.Future[struct{}] {
 	return future.Then(f, ignoreReply)
 }
 
-func toString(f *future.Future[resp.Value]) *future.Future[string] {
-	return future.Then(f, strReply)
-}
-
-func toInt(f *future.Future[resp.Value]) *future.Future[int64] {
-	return future.Then(f, intReply)
-}
-
-func toFloat(f *future.Future[resp.Value]) *future.Future[float64] {
-	return future.Then(f, floatReply)
-}
-
-func toBool(f *future.Future[resp.Value]) *future.Future[bool] {
-	return future.Then(f, boolReply)
-}
-
-func toStrings(f *future.Future[resp.Value]) *future.Future[[]string] {
-	return future.Then(f, strSlice)
-}
-
 // ignoreReply drops a reply.
 func ignoreReply(resp.Value) (struct{}, error) { return struct{}{}, nil }
 
@@ -77,10 +57,6 @@ func strSlice(v resp.Value) ([]string, error) {
 	return out, nil
 }
 
-func toNullStrings(f *future.Future[resp.Value]) *future.Future[[]NullString] {
-	return future.Then(f, nullStrings)
-}
-
 // nullStrings converts an array of strings and nulls.
 func nullStrings(v resp.Value) ([]NullString, error) {
 	a, err := v.Array()
@@ -98,10 +74,6 @@ func nullStrings(v resp.Value) ([]NullString, error) {
 		out[i].Valid = true
 	}
 	return out, nil
-}
-
-func toStringMap(f *future.Future[resp.Value]) *future.Future[map[string]string] {
-	return future.Then(f, stringMap)
 }
 
 // stringMap converts a map (or a RESP2 flat array) of strings.
