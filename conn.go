@@ -654,6 +654,31 @@ func (c *Conn) SendFile(f *os.File, off, n int64) error {
 	return nil
 }
 
+// SendFileWithHead writes head and then n bytes of f from offset off, as
+// Write(head) followed by SendFile(f, off, n) would, except that head is
+// handed to the kernel together with the file, which lets it share the
+// file's first packets (MSG_MORE on Linux): a small response head then
+// does not travel, and wake the peer, on its own. head is copied. With a
+// layer (TLS, say), it is Write and SendFile.
+func (c *Conn) SendFileWithHead(head []byte, f *os.File, off, n int64) error {
+	if err := c.writable(); err != nil {
+		return err
+	}
+	if c.layer() != nil || n <= 0 || len(head) == 0 {
+		if err := c.Write(head); err != nil {
+			return err
+		}
+		return c.SendFile(f, off, n)
+	}
+	// Queue both, so that submit hands them to the poller as one
+	// operation. The head's buffer is exact: the file follows it, so no
+	// later write can append to it.
+	c.out = append(c.out, outItem{b: append([]byte(nil), head...)}, outItem{f: &fileSend{f: f, off: off, n: n}})
+	c.outLen += len(head) + int(n)
+	c.afterEnqueue()
+	return nil
+}
+
 func (c *Conn) writable() error {
 	if c.flags&(cClosed|cClosing|cShutWrite|cWriteShut) != 0 {
 		return ErrClosed
@@ -697,38 +722,46 @@ func (c *Conn) afterEnqueue() {
 	}
 }
 
-// submit hands the head of the queue to the poller.
+// submit hands the head of the queue to the poller: the buffers up to
+// the first file, and that file with them as its head.
 func (c *Conn) submit() {
 	if len(c.out) == 0 {
-		return
-	}
-	if f := c.out[0].f; f != nil {
-		c.out[0] = outItem{}
-		c.out = c.out[1:]
-		c.flight = int(f.n)
-		if err := c.loop.poller.SendFile(&c.fd, f.f, f.off, f.n); err != nil {
-			c.fail(opError("sendfile", c.netw.String(), c.RemoteAddr(), err))
-		}
 		return
 	}
 	k := 0
 	for k < len(c.out) && c.out[k].f == nil {
 		k++
 	}
-	bufs := make([][]byte, k)
+	var bufs [][]byte
+	if k > 0 {
+		bufs = make([][]byte, k)
+	}
 	n := 0
 	for i := 0; i < k; i++ {
 		bufs[i] = c.out[i].b
 		n += len(bufs[i])
 		c.out[i] = outItem{}
 	}
+	var f *fileSend
+	if k < len(c.out) {
+		f = c.out[k].f
+		c.out[k] = outItem{}
+		k++
+	}
 	c.out = c.out[k:]
 	if len(c.out) == 0 {
 		c.out = nil
 	}
-	c.flight = n
-	if err := c.loop.poller.Write(&c.fd, bufs); err != nil {
-		c.fail(opError("write", c.netw.String(), c.RemoteAddr(), err))
+	if f == nil {
+		c.flight = n
+		if err := c.loop.poller.Write(&c.fd, bufs); err != nil {
+			c.fail(opError("write", c.netw.String(), c.RemoteAddr(), err))
+		}
+		return
+	}
+	c.flight = n + int(f.n)
+	if err := c.loop.poller.SendFile(&c.fd, bufs, f.f, f.off, f.n); err != nil {
+		c.fail(opError("sendfile", c.netw.String(), c.RemoteAddr(), err))
 	}
 }
 

@@ -563,6 +563,73 @@ func TestSendFile(t *testing.T) {
 	}
 }
 
+// SendFileWithHead queues its head and file region as one write, in
+// order with the writes around it, whether the queue was empty or not,
+// and copies the head.
+func TestSendFileWithHead(t *testing.T) {
+	skipUnderWine(t, "t.TempDir cleanup fails: Wine 8 lacks FileDispositionInformationEx, which os.RemoveAll uses")
+	leakcheck.Check(t)
+	content := bytes.Repeat([]byte("0123456789"), 50000)
+	path := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(path, content, 0o600)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	l := newLoop(t)
+	var buffered []int
+	ln, _ := l.Listen("tcp", "127.0.0.1:0", &funcHandler{
+		open: func(c *Conn) {
+			c.SetWriteBuffer(1<<10, 1<<21) // room for everything below
+			head := []byte("[head1]")
+			if err := c.SendFileWithHead(head, f, 0, 100); err != nil { // queue empty
+				t.Error(err)
+			}
+			copy(head, "XXXXXXX")
+			buffered = append(buffered, c.Buffered())
+			c.Write([]byte("<"))
+			if err := c.SendFileWithHead([]byte("[head2]"), f, 10, int64(len(content)-20)); err != nil { // behind others
+				t.Error(err)
+			}
+			if err := c.SendFileWithHead(nil, f, 0, 5); err != nil { // no head
+				t.Error(err)
+			}
+			if err := c.Write([]byte(">")); err != nil {
+				t.Error(err)
+			}
+			c.Close()
+		},
+		close: func(c *Conn, err error) { buffered = append(buffered, c.Buffered()) },
+	})
+	var got []byte
+	l.Dial("tcp", ln.Addr().String(), &funcHandler{
+		data:  func(c *Conn, d []byte) int { got = append(got, d...); return len(d) },
+		close: func(*Conn, error) { ln.Close() },
+	})
+	run(t, l)
+	var want []byte
+	want = append(append(want, "[head1]"...), content[:100]...)
+	want = append(append(want, "<[head2]"...), content[10:len(content)-10]...)
+	want = append(append(want, content[:5]...), '>')
+	if !bytes.Equal(got, want) {
+		t.Fatalf("got %d bytes, want %d (first difference at %d)", len(got), len(want), firstDiff(got, want))
+	}
+	if len(buffered) != 2 || buffered[0] > 107 || buffered[1] != 0 {
+		t.Fatalf("Buffered after the first call and at close: %v", buffered)
+	}
+}
+
+// firstDiff returns the index of the first byte where a and b differ.
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
 func TestHandlerPanicClosesOnlyThatConn(t *testing.T) {
 	leakcheck.Check(t)
 	panics := 0

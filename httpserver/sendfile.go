@@ -67,7 +67,12 @@ func (w *ResponseWriter) SendFile(f *os.File, off, n int64, done func()) error {
 		done = func() {}
 	}
 	if !w.committed {
+		// The head waits in the output, as it would inside a batch, so
+		// that addFile hands it over with the file (see flushHeld).
+		in := w.sc.inData
+		w.sc.inData = true
 		w.commit(false)
+		w.sc.inData = in
 	}
 	w.written += n
 	if w.isHEAD || n == 0 {
@@ -120,15 +125,35 @@ func (sc *serverConn) takeSegs(segs []segment) {
 	}
 }
 
+// headSender is a transport that takes bytes and the file region after
+// them as one operation (eddy.Conn.SendFileWithHead), so that a response
+// head shares the file's first packets.
+type headSender interface {
+	SendFileWithHead(head []byte, f *os.File, off, n int64) error
+}
+
+// SendFileWithHead makes the glue a headSender.
+func (g *connGlue) SendFileWithHead(head []byte, f *os.File, off, n int64) error {
+	return g.c.SendFileWithHead(head, f, off, n)
+}
+
 // flushHeld gives the held segments to the transport, in order, and
 // reports whether all went.
 func (sc *serverConn) flushHeld() bool {
 	for len(sc.held) > 0 {
 		s := &sc.held[0]
+		var head []byte // bytes sent as the head of the file s
+		paired := false
 		var err error
-		if s.f == nil {
+		switch hs, ok := sc.t.(headSender); {
+		case s.f == nil && len(sc.held) > 1 && sc.held[1].f != nil && ok:
+			head, paired = s.b, true
+			s = &sc.held[1]
+			sc.t.WatchDrain(true)
+			err = hs.SendFileWithHead(head, s.f, s.off, s.n)
+		case s.f == nil:
 			err = sc.t.Write(s.b)
-		} else {
+		default:
 			sc.t.WatchDrain(true)
 			err = sc.t.SendFile(s.f, s.off, s.n)
 		}
@@ -143,8 +168,12 @@ func (sc *serverConn) flushHeld() bool {
 		if s.f == nil {
 			sc.sent += int64(len(s.b))
 		} else {
-			sc.sent += s.n
+			sc.sent += int64(len(head)) + s.n
 			sc.files = append(sc.files, fileWait{end: sc.sent, done: s.done})
+		}
+		if paired {
+			sc.held[0] = segment{}
+			sc.held = sc.held[1:]
 		}
 		sc.held[0] = segment{}
 		sc.held = sc.held[1:]

@@ -4,7 +4,6 @@ package poll
 
 import (
 	"errors"
-	"io"
 	"os"
 	"syscall"
 	"time"
@@ -219,31 +218,6 @@ func (p *epoll) TryWrite(fd *FD, bufs [][]byte) (int, error) {
 	}
 }
 
-func (p *epoll) sendfile(fd *FD) (done bool, err error) {
-	op := fd.file
-	for op.n > 0 {
-		chunk := op.n
-		if chunk > 1<<30 {
-			chunk = 1 << 30
-		}
-		n, err := unix.Sendfile(fd.sock, int(op.f.Fd()), &op.off, int(chunk))
-		if n > 0 {
-			op.n -= int64(n)
-		}
-		switch {
-		case err == unix.EAGAIN:
-			return false, nil
-		case err == unix.EINTR:
-			continue
-		case err != nil:
-			return true, os.NewSyscallError("sendfile", err)
-		case n == 0:
-			return true, io.ErrUnexpectedEOF // the file is shorter than asked
-		}
-	}
-	return true, nil
-}
-
 func (p *epoll) Wake() error {
 	_, err := unix.Write(p.evfd, p.wake[:])
 	if err == unix.EAGAIN {
@@ -370,11 +344,12 @@ func (p *epoll) finishConnect(fd *FD) {
 func (p *epoll) flush(fd *FD) {
 	for fd.flags&(fWriting|fClosed) == fWriting {
 		if fd.file != nil {
-			done, err := p.sendfile(fd)
+			done, err := sendfileOp(fd)
 			if !done {
 				return
 			}
 			fd.file = nil
+			fd.wbufs = nil
 			fd.flags &^= fWriting
 			fd.owner.WriteDone(err)
 			continue

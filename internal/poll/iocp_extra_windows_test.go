@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"runtime"
@@ -235,35 +234,6 @@ func TestNotifyOnEvent(t *testing.T) {
 	p.Wait(10)
 	if r.notified != 2 {
 		t.Fatalf("closed wait notified")
-	}
-}
-
-func TestSendFileCopies(t *testing.T) {
-	p := newPoller(t)
-	a, b, ra, rb := pair(t, p)
-	f, err := os.CreateTemp("", "eddy-sendfile")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	data := bytes.Repeat([]byte("0123456789"), 20000) // several chunks
-	f.Write(data)
-	if err := p.SendFile(a, f, 5, int64(len(data)-10)); err != nil {
-		t.Fatal(err)
-	}
-	p.StartRead(b)
-	waitFor(t, p, func() bool { return ra.writes == 1 && rb.total() == len(data)-10 })
-	if ra.writeErr != nil || !bytes.Equal(bytes.Join(rb.reads, nil), data[5:len(data)-5]) {
-		t.Fatalf("sendfile: err %v, data differs", ra.writeErr)
-	}
-	// Asking past the end of the file fails the write.
-	if err := p.SendFile(a, f, int64(len(data)-3), 10); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, p, func() bool { return ra.writes == 2 })
-	if !errors.Is(ra.writeErr, io.ErrUnexpectedEOF) {
-		t.Fatalf("short file: %v", ra.writeErr)
 	}
 }
 

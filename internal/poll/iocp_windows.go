@@ -312,7 +312,7 @@ func (p *iocp) Write(fd *FD, bufs [][]byte) error {
 	return nil
 }
 
-func (p *iocp) SendFile(fd *FD, f *os.File, off int64, n int64) error {
+func (p *iocp) SendFile(fd *FD, head [][]byte, f *os.File, off int64, n int64) error {
 	if fd.flags&fClosed != 0 {
 		return ErrFDClosed
 	}
@@ -320,6 +320,7 @@ func (p *iocp) SendFile(fd *FD, f *os.File, off int64, n int64) error {
 		return ErrBusy
 	}
 	fd.flags |= fWriting
+	fd.wbufs = head
 	fd.file = &fileOp{f: f, off: off, n: n}
 	if fd.flags&fConnecting == 0 {
 		p.startWrite(fd)
@@ -598,6 +599,12 @@ func (p *iocp) writeDone(fd *FD, o *op) {
 	}
 	err := o.err
 	if err == nil {
+		if fd.file != nil && len(fd.wbufs) > 0 {
+			// Part of a SendFile's head: the file follows it.
+			fd.wbufs = consume(fd.wbufs, int(o.qty))
+			p.submit(o)
+			return
+		}
 		if fd.file != nil {
 			fd.file.n -= int64(o.qty)
 			fd.file.off += int64(o.qty)
@@ -619,17 +626,4 @@ func (p *iocp) writeDone(fd *FD, o *op) {
 	fd.wbufs = nil
 	fd.file = nil
 	fd.owner.WriteDone(err)
-}
-
-// consume drops the first n bytes of bufs.
-func consume(bufs [][]byte, n int) [][]byte {
-	for len(bufs) > 0 && n >= len(bufs[0]) {
-		n -= len(bufs[0])
-		bufs[0] = nil
-		bufs = bufs[1:]
-	}
-	if len(bufs) > 0 {
-		bufs[0] = bufs[0][n:]
-	}
-	return bufs
 }

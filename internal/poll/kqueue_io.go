@@ -23,7 +23,9 @@ func (p *kqueue) finishConnect(fd *FD) {
 
 func (p *kqueue) flush(fd *FD) {
 	for fd.flags&(fWriting|fClosed) == fWriting {
-		if fd.file != nil {
+		if fd.file != nil && len(fd.wbufs) == 0 {
+			// A SendFile whose head (in wbufs, written by the code
+			// below) has gone out. These systems have no MSG_MORE.
 			done, err := p.sendfile(fd)
 			if !done {
 				return
@@ -43,11 +45,12 @@ func (p *kqueue) flush(fd *FD) {
 		default:
 			fd.flags &^= fWriting
 			fd.wbufs = nil
+			fd.file = nil
 			fd.owner.WriteDone(os.NewSyscallError("writev", err))
 			return
 		}
 		fd.wbufs = consume(fd.wbufs, n)
-		if len(fd.wbufs) == 0 {
+		if len(fd.wbufs) == 0 && fd.file == nil {
 			fd.flags &^= fWriting
 			fd.wbufs = nil
 			fd.owner.WriteDone(nil)

@@ -121,56 +121,6 @@ func TestKqueueVnodeEvents(t *testing.T) {
 	}
 }
 
-func TestKqueueSendFile(t *testing.T) {
-	p := newPoller(t)
-	a, b, ra, rb := pair(t, p)
-	content := bytes.Repeat([]byte("0123456789abcdef"), 64<<10) // 1 MiB
-	name := filepath.Join(t.TempDir(), "f")
-	if err := os.WriteFile(name, content, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	p.StartRead(b)
-	const off = 10
-	n := int64(len(content) - 20)
-	if err := p.SendFile(a, f, off, n); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, p, func() bool { return ra.writes == 1 && rb.total() == int(n) })
-	if ra.writeErr != nil {
-		t.Fatal(ra.writeErr)
-	}
-	if got := bytes.Join(rb.reads, nil); !bytes.Equal(got, content[off:off+n]) {
-		t.Fatal("sent bytes differ from the file's")
-	}
-}
-
-func TestKqueueSendFileShortFile(t *testing.T) {
-	p := newPoller(t)
-	a, b, ra, _ := pair(t, p)
-	name := filepath.Join(t.TempDir(), "f")
-	if err := os.WriteFile(name, []byte("short"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	p.StartRead(b)
-	if err := p.SendFile(a, f, 0, 100); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, p, func() bool { return ra.writes == 1 })
-	if ra.writeErr == nil {
-		t.Fatal("a file shorter than asked gave no error")
-	}
-}
-
 // Many small buffers go out in one write, gathered or by writev, and
 // none is lost or reordered.
 func TestKqueueWriteManyBuffers(t *testing.T) {

@@ -201,10 +201,10 @@ const defaultDirMask = windows.FILE_NOTIFY_CHANGE_FILE_NAME | windows.FILE_NOTIF
 	windows.FILE_NOTIFY_CHANGE_ATTRIBUTES | windows.FILE_NOTIFY_CHANGE_SIZE |
 	windows.FILE_NOTIFY_CHANGE_LAST_WRITE | windows.FILE_NOTIFY_CHANGE_CREATION
 
-// startWrite sends the FD's queued buffers, or the next chunk of its
-// file.
+// startWrite sends the FD's queued buffers (a SendFile's head first), or
+// the next chunk of its file.
 func (o *op) startWrite(p *iocp, fd *FD) error {
-	if fd.file != nil {
+	if fd.file != nil && len(fd.wbufs) == 0 {
 		if o.buf == nil {
 			o.buf = make([]byte, fileChunk)
 		}

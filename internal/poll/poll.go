@@ -35,11 +35,12 @@ type FD struct {
 	gen   uint32
 	flags uint16
 	owner Owner
-	wbufs [][]byte // pending asynchronous write, owned by the poller
-	file  *fileOp  // pending sendfile, if any
+	wbufs [][]byte // pending asynchronous write (or a sendfile's head), owned by the poller
+	file  *fileOp  // pending sendfile, if any: sent after wbufs
 	sys   fdSys    // backend-specific state (overlapped operations on IOCP)
 }
 
+// fileOp is the file part of a pending SendFile.
 type fileOp struct {
 	f   *os.File
 	off int64
@@ -96,10 +97,13 @@ type Poller interface {
 	// Write submits bufs; the poller owns the slice and the buffers until
 	// WriteDone. Only one Write may be in flight per FD.
 	Write(fd *FD, bufs [][]byte) error
-	// SendFile submits a copy of n bytes of f from offset off to the
-	// socket; WriteDone reports its end, like Write. The file must stay
-	// open until then.
-	SendFile(fd *FD, f *os.File, off int64, n int64) error
+	// SendFile submits head, then a copy of n bytes of f from offset off,
+	// to the socket; WriteDone reports the end of both, like Write. The
+	// poller owns head until then, and the file must stay open. Where the
+	// system allows (MSG_MORE on Linux), head waits for the file's first
+	// bytes so that they share packets: a small HTTP response head does
+	// not travel, and wake the peer, on its own.
+	SendFile(fd *FD, head [][]byte, f *os.File, off int64, n int64) error
 	// Connect starts a connect to addr; ConnectDone follows.
 	Connect(fd *FD, addr net.Addr) error
 	// StartAccept arms a multishot accept on a listening socket;
@@ -150,3 +154,16 @@ var ErrFDClosed = errors.New("poll: use of closed socket")
 
 // ReadBufferSize is the size of the poller's shared read buffer.
 const ReadBufferSize = 64 << 10
+
+// consume drops the first n bytes of bufs.
+func consume(bufs [][]byte, n int) [][]byte {
+	for len(bufs) > 0 && n >= len(bufs[0]) {
+		n -= len(bufs[0])
+		bufs[0] = nil
+		bufs = bufs[1:]
+	}
+	if len(bufs) > 0 {
+		bufs[0] = bufs[0][n:]
+	}
+	return bufs
+}

@@ -21,19 +21,6 @@ func readable(s int) bool {
 	return err == nil && n > 0 && fds[0].Revents != 0
 }
 
-// consume drops the first n bytes of bufs.
-func consume(bufs [][]byte, n int) [][]byte {
-	for len(bufs) > 0 && n >= len(bufs[0]) {
-		n -= len(bufs[0])
-		bufs[0] = nil
-		bufs = bufs[1:]
-	}
-	if len(bufs) > 0 {
-		bufs[0] = bufs[0][n:]
-	}
-	return bufs
-}
-
 // readyFDs is the bookkeeping the readiness backends (epoll and kqueue)
 // share: registrations by descriptor number, and the retry list of
 // descriptors to try again without waiting for an edge.
@@ -190,7 +177,7 @@ func (r *readyFDs) Write(fd *FD, bufs [][]byte) error {
 	return nil
 }
 
-func (r *readyFDs) SendFile(fd *FD, f *os.File, off int64, n int64) error {
+func (r *readyFDs) SendFile(fd *FD, head [][]byte, f *os.File, off int64, n int64) error {
 	if fd.flags&fClosed != 0 {
 		return ErrFDClosed
 	}
@@ -198,6 +185,7 @@ func (r *readyFDs) SendFile(fd *FD, f *os.File, off int64, n int64) error {
 		return ErrBusy
 	}
 	fd.flags |= fWriting
+	fd.wbufs = head
 	fd.file = &fileOp{f: f, off: off, n: n}
 	if fd.flags&fConnecting == 0 {
 		r.retry(fd)

@@ -487,7 +487,7 @@ func (p *uring) submitWrite(fd *FD, st *uslot) {
 	e.userData = userData(uopWrite, p.bySock[st.sock], st.gen)
 }
 
-func (p *uring) SendFile(fd *FD, f *os.File, off int64, n int64) error {
+func (p *uring) SendFile(fd *FD, head [][]byte, f *os.File, off int64, n int64) error {
 	if fd.flags&fClosed != 0 {
 		return ErrFDClosed
 	}
@@ -499,6 +499,7 @@ func (p *uring) SendFile(fd *FD, f *os.File, off int64, n int64) error {
 		return ErrFDClosed
 	}
 	fd.flags |= fWriting
+	fd.wbufs = head
 	fd.file = &fileOp{f: f, off: off, n: n}
 	if fd.flags&fConnecting == 0 {
 		p.armPoll(st, true)

@@ -336,6 +336,7 @@ func (p *uring) outReady(fd *FD, st *uslot, res int32) {
 		return
 	}
 	fd.file = nil
+	fd.wbufs = nil
 	fd.flags &^= fWriting
 	fd.owner.WriteDone(err)
 }
@@ -366,31 +367,4 @@ func (p *uring) finishConnect(fd *FD, st *uslot) {
 			p.submitWrite(fd, st)
 		}
 	}
-}
-
-// sendfileOp copies what it can of fd's pending sendfile; done is false
-// when the socket buffer filled first.
-func sendfileOp(fd *FD) (done bool, err error) {
-	op := fd.file
-	for op.n > 0 {
-		chunk := op.n
-		if chunk > 1<<30 {
-			chunk = 1 << 30
-		}
-		n, err := unix.Sendfile(fd.sock, int(op.f.Fd()), &op.off, int(chunk))
-		if n > 0 {
-			op.n -= int64(n)
-		}
-		switch {
-		case err == unix.EAGAIN:
-			return false, nil
-		case err == unix.EINTR:
-			continue
-		case err != nil:
-			return true, os.NewSyscallError("sendfile", err)
-		case n == 0:
-			return true, io.ErrUnexpectedEOF
-		}
-	}
-	return true, nil
 }

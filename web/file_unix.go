@@ -14,3 +14,8 @@ func inode(info fs.FileInfo) uint64 {
 	}
 	return 0
 }
+
+// openFlags opens a name without blocking on it: a FIFO in the tree
+// would otherwise hold a worker until some writer opened it. Regular
+// files ignore the flag.
+const openFlags = syscall.O_RDONLY | syscall.O_NONBLOCK
