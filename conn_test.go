@@ -530,15 +530,8 @@ func TestPauseResume(t *testing.T) {
 func TestSendFile(t *testing.T) {
 	skipUnderWine(t, "t.TempDir cleanup fails: Wine 8 lacks FileDispositionInformationEx, which os.RemoveAll uses")
 	leakcheck.Check(t)
-	dir := t.TempDir()
 	content := bytes.Repeat([]byte("0123456789"), 50000)
-	path := filepath.Join(dir, "f")
-	os.WriteFile(path, content, 0o600)
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := contentFile(t, content)
 	l := newLoop(t)
 	ln, _ := l.Listen("tcp", "127.0.0.1:0", &funcHandler{
 		open: func(c *Conn) {
@@ -570,13 +563,7 @@ func TestSendFileWithHead(t *testing.T) {
 	skipUnderWine(t, "t.TempDir cleanup fails: Wine 8 lacks FileDispositionInformationEx, which os.RemoveAll uses")
 	leakcheck.Check(t)
 	content := bytes.Repeat([]byte("0123456789"), 50000)
-	path := filepath.Join(t.TempDir(), "f")
-	os.WriteFile(path, content, 0o600)
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := contentFile(t, content)
 	l := newLoop(t)
 	var buffered []int
 	ln, _ := l.Listen("tcp", "127.0.0.1:0", &funcHandler{
@@ -618,6 +605,22 @@ func TestSendFileWithHead(t *testing.T) {
 	if len(buffered) != 2 || buffered[0] > 107 || buffered[1] != 0 {
 		t.Fatalf("Buffered after the first call and at close: %v", buffered)
 	}
+}
+
+// contentFile returns content written to a file, open for reading until
+// the test ends.
+func contentFile(t *testing.T, content []byte) *os.File {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(path, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }
 
 // firstDiff returns the index of the first byte where a and b differ.

@@ -1,7 +1,6 @@
 package poll
 
 import (
-	"io"
 	"os"
 	"unsafe"
 
@@ -27,25 +26,7 @@ func sendfileOp(fd *FD) (done bool, err error) {
 			return true, os.NewSyscallError("sendmsg", e)
 		}
 	}
-	op := fd.file
-	for op.n > 0 {
-		chunk := min(op.n, 1<<30)
-		n, err := unix.Sendfile(fd.sock, int(op.f.Fd()), &op.off, int(chunk))
-		if n > 0 {
-			op.n -= int64(n)
-		}
-		switch {
-		case err == unix.EAGAIN:
-			return false, nil
-		case err == unix.EINTR:
-			continue
-		case err != nil:
-			return true, os.NewSyscallError("sendfile", err)
-		case n == 0:
-			return true, io.ErrUnexpectedEOF // the file is shorter than asked
-		}
-	}
-	return true, nil
+	return sendFileRegion(fd)
 }
 
 // headIovecs is how many head buffers writeMore sends per call; a head is
