@@ -53,6 +53,24 @@ func BenchmarkRequestPipelined16(b *testing.B) {
 	}
 }
 
+// wrkGET is the request wrk sends by default, as in the HTTP suite of
+// the bench module.
+const wrkGET = "GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"
+
+// BenchmarkRequestWrkPipelined16 parses 16 pipelined wrk requests from
+// one buffer, the pipelined workload of the bench suite.
+func BenchmarkRequestWrkPipelined16(b *testing.B) {
+	buf := []byte(strings.Repeat(wrkGET, 16))
+	p := NewRequestParser()
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if parseAll(b, p, buf) != 16 {
+			b.Fatal("lost requests")
+		}
+	}
+}
+
 // BenchmarkRequestMinimal parses the smallest valid HTTP/1.1 GET.
 func BenchmarkRequestMinimal(b *testing.B) {
 	buf := []byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
