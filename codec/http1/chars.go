@@ -117,23 +117,26 @@ func trimOWS(b []byte) []byte {
 	return b
 }
 
+// span returns the end of the run of class-c bytes in b that starts at
+// b[i]: four bytes at a time, then one by one. It is the inner loop of
+// every scan of names, targets and hosts.
+func span[T ~string | ~[]byte](b T, i int, c uint16) int {
+	for i+4 <= len(b) {
+		w := b[i : i+4]
+		if class[w[0]]&class[w[1]]&class[w[2]]&class[w[3]]&c == 0 {
+			break
+		}
+		i += 4
+	}
+	for i < len(b) && class[b[i]]&c != 0 {
+		i++
+	}
+	return i
+}
+
 // validToken reports whether b is a non-empty token.
 func validToken[T ~string | ~[]byte](b T) bool {
-	if len(b) == 0 {
-		return false
-	}
-	i := 0
-	for ; i+4 <= len(b); i += 4 {
-		if class[b[i]]&class[b[i+1]]&class[b[i+2]]&class[b[i+3]]&cTchar == 0 {
-			return false
-		}
-	}
-	for ; i < len(b); i++ {
-		if class[b[i]]&cTchar == 0 {
-			return false
-		}
-	}
-	return true
+	return len(b) > 0 && span(b, 0, cTchar) == len(b)
 }
 
 // validFieldValue reports whether b is a field-value as a sender must

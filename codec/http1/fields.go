@@ -86,18 +86,7 @@ func (sc *section) scan(buf []byte, pos int) (int, error) {
 			continue
 		}
 		s := i
-		i++
-		// Four name bytes at a time, then byte by byte up to the colon.
-		for i+4 <= len(win) {
-			w := win[i : i+4]
-			if class[w[0]]&class[w[1]]&class[w[2]]&class[w[3]]&cTchar == 0 {
-				break
-			}
-			i += 4
-		}
-		for i < len(win) && class[win[i]]&cTchar != 0 {
-			i++
-		}
+		i = span(win, i+1, cTchar)
 		if i >= len(win) || win[i] != ':' {
 			sc.fields = fields
 			return 0, sc.nameErr(win, i)

@@ -260,13 +260,7 @@ func (p *RequestParser) head(b []byte) (int, error) {
 	// before its content so that 414 does not depend on input splits. The
 	// first loop covers targets made only of valid characters.
 	ts := i + 1
-	te := ts
-	for te+4 <= len(win) && class[win[te]]&class[win[te+1]]&class[win[te+2]]&class[win[te+3]]&cTarget != 0 {
-		te += 4
-	}
-	for te < len(win) && class[win[te]]&cTarget != 0 {
-		te++
-	}
+	te := span(win, ts, cTarget)
 	// A target of plain characters (no "%") starting with "/" is a valid
 	// origin-form; anything else is checked by parseTarget.
 	plain := te < len(win) && win[te] == ' ' && win[ts] == '/'

@@ -192,17 +192,11 @@ func validHostPort(b []byte, needPort bool) bool {
 		}
 		i = j + 1
 	} else {
-		// Four plain reg-name bytes at a time; "%" and the rest byte by
-		// byte.
-		for i+4 <= len(b) && class[b[i]]&class[b[i+1]]&class[b[i+2]]&class[b[i+3]]&cHost != 0 {
-			i += 4
-		}
-		for ; i < len(b) && class[b[i]]&cReg != 0; i++ {
-			if b[i] == '%' {
-				if i+2 >= len(b) || class[b[i+1]]&cHex == 0 || class[b[i+2]]&cHex == 0 {
-					return false
-				}
-				i += 2
+		// reg-name: runs of plain characters, each "%" starting a
+		// pct-encoded octet.
+		for i = span(b, 0, cHost); i < len(b) && b[i] == '%'; i = span(b, i+3, cHost) {
+			if i+2 >= len(b) || class[b[i+1]]&cHex == 0 || class[b[i+2]]&cHex == 0 {
+				return false
 			}
 		}
 	}
