@@ -310,14 +310,13 @@ func (p *RequestParser) head(b []byte) (int, error) {
 		return 0, err
 	}
 
-	// Field by field: a composite literal would build the whole Request
-	// aside and copy it.
+	// Zeroed whole, so that no field keeps the previous request's value,
+	// then set in place (a composite literal would be built aside and
+	// copied); semantics fills in the rest.
 	r := &p.req
+	*r = Request{}
 	r.Method, r.Target, r.Form, r.Path, r.Query = method, win[ts:te], t.form, t.path, t.query
-	r.Host, r.Minor, r.Header = nil, minor, p.hdr.fields
-	r.Framing, r.ContentLength = FramingNone, -1
-	r.KeepAlive, r.ExpectContinue, r.Upgrade = false, false, false
-	r.Head = b[:end]
+	r.Minor, r.Header, r.ContentLength, r.Head = minor, p.hdr.fields, -1, b[:end]
 	if err := p.semantics(&t); err != nil {
 		return 0, err
 	}
