@@ -42,30 +42,7 @@ func TestValidFieldValueWords(t *testing.T) {
 	}
 }
 
-// scanValueSlow is scanValue without its word-at-a-time fast path.
-func scanValueSlow(win []byte, i, lim int, tooLarge error) (int, error) {
-	for i < len(win) && class[win[i]]&cValue != 0 {
-		i++
-	}
-	if i >= len(win) {
-		return 0, incomplete(len(win), lim, tooLarge)
-	}
-	switch win[i] {
-	case '\r':
-		if i+1 >= len(win) {
-			return 0, incomplete(len(win), lim, tooLarge)
-		}
-		if win[i+1] == '\n' {
-			return i, nil
-		}
-		return 0, lineErr(win, i, lim, errBareCR, tooLarge)
-	case '\n':
-		return 0, errBareLF
-	}
-	return 0, lineErr(win, i, lim, errFieldValue, tooLarge)
-}
-
-// TestScanValueWords checks scanValue against the byte-by-byte scan for
+// TestScanValueWords checks scanValue against scanValueBytes for
 // every byte at every place of lines up to three words long, cut at
 // every length.
 func TestScanValueWords(t *testing.T) {
@@ -78,7 +55,7 @@ func TestScanValueWords(t *testing.T) {
 					win := line[:cut]
 					lim := len(line) - 2
 					gotN, gotErr := scanValue(win, 0, lim, errHeaderTooLarge)
-					wantN, wantErr := scanValueSlow(win, 0, lim, errHeaderTooLarge)
+					wantN, wantErr := scanValueBytes(win, 0, lim, errHeaderTooLarge)
 					if gotN != wantN || gotErr != wantErr {
 						t.Fatalf("scanValue(%q) = %d, %v; want %d, %v", win, gotN, gotErr, wantN, wantErr)
 					}

@@ -206,6 +206,13 @@ func scanValue(win []byte, i, lim int, tooLarge error) (int, error) {
 		i = j
 		break
 	}
+	return scanValueBytes(win, i, lim, tooLarge)
+}
+
+// scanValueBytes is scanValue byte by byte: the definition its fast path
+// agrees with, and the way it finishes the last bytes of the window and
+// reports errors.
+func scanValueBytes(win []byte, i, lim int, tooLarge error) (int, error) {
 	for i < len(win) && class[win[i]]&cValue != 0 {
 		i++
 	}
