@@ -3,6 +3,7 @@ package http1
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -132,17 +133,52 @@ func FuzzRequestParser(f *testing.F) {
 		}
 	}
 	f.Add([]byte(typicalGET+typicalGET), uint16(0x3050), false)
+	post := "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n"
+	chunked := "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+	f.Add([]byte(post+"ab"+post+"cd\r\n"+post+"ef"), uint16(0x4020), false)
+	f.Add([]byte(chunked+"1\r\na\r\n0\r\n\r\n"+chunked+"0\r\n\r\n"+chunked), uint16(70), true)
 	f.Fuzz(func(t *testing.T, in []byte, split uint16, small bool) {
 		opts := fuzzLimits(small)
 		newP := func() parser { return reqP{NewRequestParser(opts...)} }
 		_, _ = checkStream(t, newP(), in, 1<<20)
 		fuzzSplit(t, newP, in, split)
+		checkHeads(t, in, opts)
 		p := NewRequestParser(opts...)
 		_, _ = checkStream(t, reqP{p}, in, 1<<20)
 		if err := p.EOF(); err != nil && !errors.Is(err, ErrUnexpectedEOF) && p.err != err {
 			t.Fatalf("EOF: %v", err)
 		}
 	})
+}
+
+// checkHeads parses the requests of in and checks that each head, a
+// repeated one (see Request.Repeated) included, reads as a fresh parser
+// reads it.
+func checkHeads(t *testing.T, in []byte, opts []Option) {
+	p := NewRequestParser(opts...)
+	var prev []byte
+	for {
+		n, ev, err := p.Parse(in)
+		in = in[n:]
+		if err != nil {
+			return
+		}
+		if ev.Kind != EventHead {
+			continue
+		}
+		r := p.Request()
+		if r.Repeated != (string(r.Head) == string(prev) && len(prev) <= RepeatMax) {
+			t.Fatalf("Repeated %v for %q after %q", r.Repeated, r.Head, prev)
+		}
+		prev = append(prev[:0], r.Head...)
+		fresh := NewRequestParser(opts...)
+		if _, ev, err := fresh.Parse(r.Head); err != nil || ev.Kind != EventHead {
+			t.Fatalf("fresh parse of %q: %v", r.Head, err)
+		}
+		if got, want := requestView(r), requestView(fresh.Request()); !maps.Equal(got, want) {
+			t.Fatalf("head %q read\n%v\nfresh\n%v", r.Head, got, want)
+		}
+	}
 }
 
 var fuzzMethods = []string{"GET", "HEAD", "CONNECT", "POST"}

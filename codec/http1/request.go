@@ -53,7 +53,17 @@ type Request struct {
 	// 101, the bytes after this request belong to the new protocol and
 	// must not be given to the parser.
 	Upgrade bool
+	// Repeated reports that Head is, byte for byte, the head of the
+	// previous request this parser returned (since it was made or
+	// Reset), so that every other field is equal to that request's too:
+	// a server may reuse what it built from it. A head longer than
+	// RepeatMax bytes is never reported as repeated.
+	Repeated bool
 }
+
+// RepeatMax is the longest head a RequestParser keeps a copy of, to
+// recognise a request that repeats it (see Request.Repeated).
+const RepeatMax = 1 << 10
 
 // Parser states.
 const (
@@ -66,7 +76,10 @@ const (
 // into a buffer and hands the unconsumed part of that buffer to Parse.
 //
 // The zero value is ready to use with default limits. A RequestParser
-// serves one connection and is not safe for concurrent use.
+// serves one connection and is not safe for concurrent use. It keeps a
+// copy of the last head it parsed: a client repeating its head (as
+// keep-alive clients mostly do) gets the result of that parse again,
+// found by comparing bytes (see [Request.Repeated]).
 //
 // Lifetimes: the Request returned by [RequestParser.Request] and the Header
 // returned by [RequestParser.Trailers] alias the caller's buffer and the
@@ -87,14 +100,45 @@ type RequestParser struct {
 	body    bodyDecoder
 	hdr     section // header section
 	trl     section // trailer section
-	// host holds the last Host value found valid, hostLen its length:
-	// a client mostly sends the same one on every request.
-	host    [hostCacheLen]byte
-	hostLen uint8
+	// prev is a copy of the last head parsed, empty if there is none or
+	// it is longer than RepeatMax, and shape tells what it parsed to: a
+	// head equal to it is not parsed again (see parseHead).
+	prev  []byte
+	shape headShape
 }
 
-// hostCacheLen is the longest Host value a RequestParser remembers.
-const hostCacheLen = 64
+// part locates a slice of a head: head[off:off+n], or nil for n < 0.
+type part struct{ off, n int32 }
+
+// partOf returns where s, a slice of head, is in head. Both share their
+// backing array's end, so capacities tell the offset.
+func partOf(head, s []byte) part {
+	switch {
+	case s == nil:
+		return part{n: -1}
+	case len(s) == 0:
+		return part{}
+	}
+	return part{int32(cap(head) - cap(s)), int32(len(s))}
+}
+
+// in returns the slice pt locates in head.
+func (pt part) in(head []byte) []byte {
+	if pt.n < 0 {
+		return nil
+	}
+	return head[pt.off : pt.off+pt.n]
+}
+
+// headShape is a parsed Request with its slices as parts of its head.
+type headShape struct {
+	method, target, path, query, host part
+	fields                            []fieldPart
+	req                               Request // the other fields, its slices nil
+}
+
+// fieldPart locates a header field in its head.
+type fieldPart struct{ name, value part }
 
 // NewRequestParser returns a parser with the given limits.
 func NewRequestParser(opts ...Option) *RequestParser {
@@ -106,7 +150,10 @@ func NewRequestParser(opts ...Option) *RequestParser {
 // Reset makes p ready for a new connection with the given limits,
 // keeping its allocated arrays.
 func (p *RequestParser) Reset(opts ...Option) {
-	*p = RequestParser{hdr: section{fields: p.hdr.fields[:0]}, trl: section{fields: p.trl.fields[:0]}}
+	*p = RequestParser{
+		hdr: section{fields: p.hdr.fields[:0]}, trl: section{fields: p.trl.fields[:0]},
+		prev: p.prev[:0], shape: headShape{fields: p.shape.fields[:0]},
+	}
 	p.lim = defaultLimits()
 	for _, o := range opts {
 		o(&p.lim)
@@ -207,6 +254,13 @@ func (p *RequestParser) parseHead(buf []byte) (int, error) {
 	b := buf[skip:]
 	if len(b) == 0 {
 		return skip, ErrNeedMore
+	}
+	// The same bytes as the previous head parse the same: take that
+	// parse again.
+	if n := len(p.prev); n > 0 && len(b) >= n && string(b[:n]) == string(p.prev) {
+		p.scan, p.lineOK = 0, false
+		p.repeat(b[:n])
+		return skip + n, nil
 	}
 	lim := p.lim.maxHeaderBytes
 	w := min(len(b), lim)
@@ -320,7 +374,54 @@ func (p *RequestParser) head(b []byte) (int, error) {
 	if err := p.semantics(&t); err != nil {
 		return 0, err
 	}
+	p.keep()
 	return end, nil
+}
+
+// keep records the request just parsed as the one a repeated head
+// parses to (see repeat).
+func (p *RequestParser) keep() {
+	r := &p.req
+	h := r.Head
+	if len(h) > RepeatMax {
+		p.prev = p.prev[:0]
+		return
+	}
+	p.prev = append(p.prev[:0], h...)
+	sh := &p.shape
+	sh.method, sh.target, sh.path = partOf(h, r.Method), partOf(h, r.Target), partOf(h, r.Path)
+	sh.query, sh.host = partOf(h, r.Query), partOf(h, r.Host)
+	sh.fields = sh.fields[:0]
+	for i := range r.Header {
+		f := &r.Header[i]
+		sh.fields = append(sh.fields, fieldPart{partOf(h, f.Name), partOf(h, f.Value)})
+	}
+	// Everything but the slices, which are parts: a field added to
+	// Request is kept too.
+	sh.req = *r
+	sh.req.Method, sh.req.Target, sh.req.Path, sh.req.Query, sh.req.Host = nil, nil, nil, nil, nil
+	sh.req.Header, sh.req.Head = nil, nil
+}
+
+// repeat makes the request the one kept, its slices taken from h, a head
+// equal to the kept one, and starts its body.
+func (p *RequestParser) repeat(h []byte) {
+	sh := &p.shape
+	if cap(p.hdr.fields) < len(sh.fields) { // the kept request's array holds them
+		p.hdr.fields = make(Header, len(sh.fields))
+	}
+	fields := p.hdr.fields[:len(sh.fields)]
+	for i := range fields {
+		f := &sh.fields[i]
+		fields[i] = Field{Name: f.name.in(h), Value: f.value.in(h)}
+	}
+	p.hdr.fields = fields
+	r := &p.req
+	*r = sh.req
+	r.Method, r.Target, r.Path = sh.method.in(h), sh.target.in(h), sh.path.in(h)
+	r.Query, r.Host = sh.query.in(h), sh.host.in(h)
+	r.Header, r.Head, r.Repeated = fields, h, true
+	p.body.start(r.Framing, r.ContentLength)
 }
 
 // parseVersion parses HTTP-version = "HTTP/" DIGIT "." DIGIT and returns
@@ -380,22 +481,6 @@ func (p *RequestParser) field(rf *reqFields, name, v []byte) error {
 	return nil
 }
 
-// validHost reports whether the Host field value h is valid, remembering
-// the last valid value: comparing with it costs less than checking it
-// again.
-func (p *RequestParser) validHost(h []byte) bool {
-	if len(h) == int(p.hostLen) && string(h) == string(p.host[:p.hostLen]) {
-		return true
-	}
-	if !validHostPort(h, false) {
-		return false
-	}
-	if len(h) <= hostCacheLen {
-		p.hostLen = uint8(copy(p.host[:], h))
-	}
-	return true
-}
-
 // semantics applies the rules of RFC 9112 §3.2 (Host) and §6 (framing) to
 // the parsed head.
 func (p *RequestParser) semantics(t *target) error {
@@ -420,7 +505,7 @@ func (p *RequestParser) semantics(t *target) error {
 		return errTwoHosts
 	case rf.hosts == 0 && r.Minor >= 1:
 		return errNoHost
-	case rf.hosts == 1 && !p.validHost(rf.host):
+	case rf.hosts == 1 && !validHostPort(rf.host, false):
 		return errHost
 	}
 	r.Host = rf.host

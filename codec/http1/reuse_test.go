@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // parseHeads parses the heads of in, one request after another, and
@@ -51,7 +52,7 @@ func TestRequestFieldsReset(t *testing.T) {
 }
 
 // TestHostCheckedEveryRequest checks that the parser's memory of the
-// last valid Host never lets another value of the same length through.
+// last head never lets another Host value of the same length through.
 func TestHostCheckedEveryRequest(t *testing.T) {
 	p := NewRequestParser()
 	hosts := []struct {
@@ -97,5 +98,107 @@ func parseStream(p *RequestParser, in []byte) (int, error) {
 		if ev.Kind == EventEnd {
 			ends++
 		}
+	}
+}
+
+// freshHead parses head, a whole request head, with a parser of its own.
+func freshHead(t *testing.T, head []byte, opts ...Option) Request {
+	t.Helper()
+	p := NewRequestParser(opts...)
+	n, ev, err := p.Parse(head)
+	if err != nil || ev.Kind != EventHead || n != len(head) {
+		t.Fatalf("fresh parse of %q: %d, %v, %v", head, n, ev.Kind, err)
+	}
+	r := *p.Request()
+	r.Header = append(Header(nil), r.Header...)
+	return r
+}
+
+// within reports whether every byte slice of r, its fields' included,
+// lies in buf.
+func within(r *Request, buf []byte) bool {
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(buf)))
+	in := func(b []byte) bool {
+		p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+		return len(b) == 0 || p >= lo && p+uintptr(len(b)) <= lo+uintptr(len(buf))
+	}
+	v := reflect.ValueOf(r).Elem()
+	for i := range v.NumField() {
+		if b, ok := v.Field(i).Interface().([]byte); ok && !in(b) {
+			return false
+		}
+	}
+	for _, f := range r.Header {
+		if !in(f.Name) || !in(f.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestRepeatedHead feeds heads that repeat the previous one or not, with
+// and without bodies, each in a buffer of its own: a repeated head must
+// be reported as such and parse exactly as a fresh parser parses it,
+// every slice pointing into the new buffer, and its body must be read
+// as its own.
+func TestRepeatedHead(t *testing.T) {
+	const (
+		a     = "GET /a?x HTTP/1.1\r\nHost: h:1\r\nX-V: one\r\n\r\n"
+		b     = "GET /a?y HTTP/1.1\r\nHost: h:1\r\nX-V: one\r\n\r\n"
+		post  = "POST http://o:2/p HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n"
+		chunk = "PUT /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+		old   = "GET / HTTP/1.0\r\n\r\n"
+	)
+	big := "GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + strings.Repeat("b", RepeatMax) + "\r\n\r\n"
+	steps := []struct {
+		in       string // a head and its body
+		body     string
+		repeated bool
+	}{
+		{a, "", false}, {a, "", true}, {"\r\n" + a, "", true}, {b, "", false}, {a, "", false}, {a, "", true},
+		{post + "abc", "abc", false}, {post + "xyz", "xyz", true}, {a, "", false},
+		{chunk + "2\r\nhi\r\n0\r\n\r\n", "hi", false}, {chunk + "1\r\n!\r\n0\r\n\r\n", "!", true},
+		{old, "", false}, {old, "", true}, {big, "", false}, {big, "", false}, {a, "", false}, {a, "", true},
+	}
+	p := NewRequestParser()
+	for i, st := range steps {
+		buf := []byte(st.in)
+		var body []byte
+		var head Request
+		heads := 0
+		for len(buf) > 0 {
+			n, ev, err := p.Parse(buf)
+			if err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+			switch ev.Kind {
+			case EventHead:
+				heads++
+				head = *p.Request()
+				if !within(&head, buf) {
+					t.Fatalf("step %d: a slice of the request is not in the buffer given", i)
+				}
+				head.Header = append(Header(nil), head.Header...)
+			case EventBody:
+				body = append(body, ev.Data...)
+			}
+			buf = buf[n:]
+		}
+		if heads != 1 || string(body) != st.body {
+			t.Fatalf("step %d: %d heads, body %q", i, heads, body)
+		}
+		if head.Repeated != st.repeated {
+			t.Fatalf("step %d: Repeated %v", i, head.Repeated)
+		}
+		want := freshHead(t, []byte(strings.TrimPrefix(st.in, "\r\n"))[:len(head.Head)])
+		head.Repeated = false
+		if !reflect.DeepEqual(head, want) {
+			t.Fatalf("step %d: %+v\nwant %+v", i, head, want)
+		}
+	}
+	// Reset forgets the head: new limits apply to it.
+	p.Reset(WithMaxHeaderBytes(len(a) - 1))
+	if _, _, err := p.Parse([]byte(a)); !errors.Is(err, ErrHeaderTooLarge) {
+		t.Fatalf("after Reset with a smaller limit: %v", err)
 	}
 }
