@@ -8,8 +8,7 @@ import (
 
 // TestResponseFieldsChecked sends, on one connection, responses whose
 // fields turn invalid at a place where a valid field of the same length
-// was sent before: the invalid ones must be dropped every time, however
-// the checked fields are remembered.
+// was sent before: the invalid ones must be dropped every time.
 func TestResponseFieldsChecked(t *testing.T) {
 	values := []string{"abc", "a\nc", "abc", "a\rc", "a\x00c", "abc", " bc", strings.Repeat("v", 70), "x\x7f" + strings.Repeat("v", 68)}
 	names := []string{"X-A", "X\nA", "X-A", "X A"}

@@ -460,14 +460,8 @@ func (w *ResponseWriter) appendHead(b []byte) []byte {
 				continue
 			}
 		}
-		if fc := &w.sc.ls.fields; fc.known(i, f.Name, f.Value) {
-			b = append(b, f.Name...)
-			b = append(b, ": "...)
-			b = append(b, f.Value...)
-			b = append(b, "\r\n"...)
-		} else if nb, err := http1.AppendField(b, f.Name, f.Value); err == nil {
+		if nb, err := http1.AppendField(b, f.Name, f.Value); err == nil {
 			b = nb
-			fc.store(i, f.Name, f.Value)
 		}
 	}
 	if w.status != 200 && !hasDate {

@@ -61,11 +61,10 @@ type Server struct {
 
 // loopState is what a server keeps per loop. Loop-only.
 type loopState struct {
-	date   http1.DateCache
-	head   headCache
-	fields fieldCache
-	conns  map[*serverConn]struct{}
-	down   bool
+	date  http1.DateCache
+	head  headCache
+	conns map[*serverConn]struct{}
+	down  bool
 }
 
 func (ls *loopState) remove(sc *serverConn) { delete(ls.conns, sc) }
