@@ -19,6 +19,8 @@ type transport interface {
 	Close() error
 	PauseRead()
 	ResumeRead()
+	// Now is the connection's one clock, for deadlines and the Date
+	// field: the loop's time, which moves once per loop turn.
 	Now() time.Time
 	// ArmTimer (re)starts the connection's one timer to call onTimer
 	// after d.
@@ -96,9 +98,6 @@ type serverConn struct {
 	hijackLater bool     // an upgrade waits for the output to go
 	upHold      *Request // upgrade request parsed, its answer pending: parse no further
 
-	now       time.Time // the transport's time, read once per onData (see clock)
-	nowSec    int64     // now in Unix seconds
-	nowOK     bool      // now holds the time of the current onData call
 	leftover  int       // bytes of an incomplete head left after the last onData
 	headStart time.Time // when an incomplete head began
 	dkind     uint8
@@ -119,7 +118,6 @@ func (sc *serverConn) init(srv *Server, t transport, ls *loopState) {
 // onData parses what it can of data and reports how much it consumed.
 func (sc *serverConn) onData(data []byte) int {
 	sc.inData = true
-	sc.nowOK = false
 	used := 0
 	for !sc.closed && !sc.paused && !sc.closeSent {
 		if cur := sc.cur; cur == nil {
@@ -183,30 +181,7 @@ func (sc *serverConn) onData(data []byte) int {
 	}
 	sc.flush()
 	sc.updateDeadline()
-	sc.nowOK = false
 	return used
-}
-
-// clock returns the transport's time, read once for all the responses
-// an onData call produces: the loop's time does not move within one
-// callback anyway.
-func (sc *serverConn) clock() time.Time {
-	if sc.nowOK {
-		return sc.now
-	}
-	now := sc.t.Now()
-	if sc.inData {
-		sc.now, sc.nowSec, sc.nowOK = now, now.Unix(), true
-	}
-	return now
-}
-
-// clockSec returns clock() in Unix seconds.
-func (sc *serverConn) clockSec() int64 {
-	if sc.nowOK {
-		return sc.nowSec
-	}
-	return sc.clock().Unix()
 }
 
 // dispatch starts a request whose head has arrived.
@@ -507,7 +482,7 @@ func (sc *serverConn) updateDeadline() {
 		sc.deadline = time.Time{}
 		return
 	}
-	now := sc.clock()
+	now := sc.t.Now()
 	switch {
 	case sc.cur != nil:
 		if st := sc.cur.bstate; st == bodyReading || st == bodyDiscard {

@@ -66,9 +66,8 @@
 // Connections are kept alive and pipelined: requests are parsed ahead,
 // their handlers run at once, and their responses are sent in order, the
 // later ones queued until the earlier ones end. HEAD responses carry no
-// body bytes. Every response has a Date, cached once per second per loop
-// (a 200 response starts with a cached status line and Date, and the
-// responses of one read share one reading of the clock). The responses
+// body bytes. Every response has a Date, from the loop's clock (read once
+// per loop turn) and formatted once per second per loop. The responses
 // to the requests of one read go out in one write.
 // A request the parser rejects (ambiguous framing, bare LF, a missing or
 // duplicate Host, or a limit: 431 for the head, 414 for the target, 413

@@ -302,9 +302,7 @@ func (w *ResponseWriter) End() {
 	if w.ended {
 		return
 	}
-	if w.ext != nil {
-		w.closeFilter()
-	}
+	w.closeFilter()
 	if w.dead {
 		w.ended = true
 		if w.ext != nil {
@@ -427,26 +425,24 @@ func (w *ResponseWriter) isLast() bool {
 	return w.sc.cur == nil && len(q) > 0 && q[len(q)-1] == w.req
 }
 
-// appendHead appends the status line and fields. A 200 response
-// without a Date field of the handler's starts with the loop's cached
-// status line and Date (see headCache).
+// appendHead appends the status line, the handler's fields and those
+// the server adds: Date (unless the handler set one), the framing and
+// Connection.
 func (w *ResponseWriter) appendHead(b []byte) []byte {
-	hasDate := false
-	for i := range w.header.fields {
-		if n := w.header.fields[i].Name; len(n) == len("Date") && strings.EqualFold(n, "Date") {
-			hasDate = true
-			break
-		}
-	}
-	if w.status == 200 && !hasDate {
-		b = w.sc.ls.head.appendOK(b, w.sc)
+	if w.status == 200 {
+		b = append(b, okLine...)
 	} else {
 		b, _ = http1.AppendStatusLine(b, w.status)
 	}
+	hasDate := false
 	for i := range w.header.fields {
 		f := &w.header.fields[i]
 		// Compare by length first: most names match none.
 		switch len(f.Name) {
+		case len("Date"):
+			if strings.EqualFold(f.Name, "Date") {
+				hasDate = true
+			}
 		case len("Content-Length"):
 			if strings.EqualFold(f.Name, "Content-Length") {
 				continue
@@ -464,9 +460,9 @@ func (w *ResponseWriter) appendHead(b []byte) []byte {
 			b = nb
 		}
 	}
-	if w.status != 200 && !hasDate {
+	if !hasDate {
 		b = append(b, "Date: "...)
-		b = w.sc.ls.date.Append(b, w.sc.clock())
+		b = w.sc.ls.date.Append(b, w.sc.t.Now())
 		b = append(b, "\r\n"...)
 	}
 	switch {
@@ -582,4 +578,26 @@ func (w *ResponseWriter) upgrading() UpgradeFunc {
 		return nil
 	}
 	return w.ext.upgradeFn
+}
+
+// okLine is the status line of a 200 response.
+const okLine = "HTTP/1.1 200 OK\r\n"
+
+// appendLength appends n in decimal, without strconv for the small
+// values most bodies have.
+func appendLength(b []byte, n int64) []byte {
+	if n < 0 || n >= 100000 {
+		return strconv.AppendInt(b, n, 10)
+	}
+	var d [5]byte
+	i := len(d)
+	for {
+		i--
+		d[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return append(b, d[i:]...)
 }

@@ -62,7 +62,6 @@ type Server struct {
 // loopState is what a server keeps per loop. Loop-only.
 type loopState struct {
 	date  http1.DateCache
-	head  headCache
 	conns map[*serverConn]struct{}
 	down  bool
 }
