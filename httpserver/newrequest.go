@@ -10,15 +10,10 @@ import (
 // strChunk is the size of the blocks request strings are carved from.
 const strChunk = 4 << 10
 
-// lastHeadMax bounds the head a connection keeps a copy of to recognise
-// a repeated one (see lastHead).
-const lastHeadMax = 1 << 10
-
 // lastHead is what a connection keeps of its previous request to build
-// the next one cheaply: a copy of its head and the strings made from it.
-// The strings are immutable, so they may be shared by both requests.
+// the next one cheaply: the strings made from its head. They are
+// immutable, so they may be shared by both requests.
 type lastHead struct {
-	head                              []byte // copy of the head; nil: none kept
 	method, target, path, query, host string
 	fields                            []Field
 }
@@ -28,9 +23,10 @@ type lastHead struct {
 // to: a full block is dropped (left to the strings that point into it)
 // and a new one started, so the strings stay valid and immutable however
 // long they are kept. Nothing is copied again of what the previous
-// request had: a head equal to the previous one (a keep-alive client
-// mostly repeats itself) takes all its strings, and otherwise each
-// string equal to the previous request's at the same place is shared.
+// request had: a head the parser reports as repeated (a keep-alive
+// client mostly repeats itself) takes all its strings, and otherwise
+// each string equal to the previous request's at the same place is
+// shared.
 // Common names, values and methods are not copied at all (see
 // intern.go), nor are the path and query when they are parts of the
 // target. The Request itself comes from sc.free when the previous one
@@ -72,8 +68,10 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 		hf = make([]Field, 0, max(nh, 8))
 	}
 	hf = hf[:nh]
-	if last.head != nil && len(last.fields) == nh && string(hd.Head) == string(last.head) {
-		// The same head: the same strings.
+	if hd.Repeated {
+		// The same head as the previous request, whose strings are in
+		// last (every head of the parser comes here): the same strings,
+		// as many fields.
 		r.Method, r.Target, r.Path, r.RawQuery, r.Host = last.method, last.target, last.path, last.query, last.host
 		copy(hf, last.fields)
 		r.Header.fields = hf
@@ -101,7 +99,7 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 	if !mok {
 		n += len(hd.Method)
 	}
-	hostAt := -1 // index of a Host field whose value is hd.Host
+	hostAt := -1 // index of a field whose value equals hd.Host
 	for j := range hd.Header {
 		f := &hd.Header[j]
 		h := &hf[j]
@@ -126,10 +124,8 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 				n += len(f.Value)
 			}
 		}
-		// The parser's Host is the Host field's value itself unless
-		// the target carried an authority.
-		if len(f.Value) == len(hd.Host) && len(f.Value) > 0 &&
-			unsafe.SliceData(f.Value) == unsafe.SliceData(hd.Host) {
+		// The Host is mostly the Host field's value: share its string.
+		if hostAt < 0 && len(f.Value) == len(hd.Host) && len(f.Value) > 0 && string(f.Value) == string(hd.Host) {
 			hostAt = j
 		}
 	}
@@ -187,15 +183,7 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 	}
 	r.w.isHEAD = r.Method == "HEAD"
 
-	// Keep this request's head and strings for the next one.
-	if len(hd.Head) <= lastHeadMax {
-		last.head = append(last.head[:0], hd.Head...)
-		if last.head == nil {
-			last.head = []byte{}
-		}
-	} else {
-		last.head = nil
-	}
+	// Keep this request's strings for the next one.
 	last.method, last.target, last.path, last.query, last.host = r.Method, r.Target, r.Path, r.RawQuery, r.Host
 	clear(last.fields[min(nh, len(last.fields)):])
 	last.fields = append(last.fields[:0], hf...)

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/eddy-go/eddy/codec/http1"
 )
 
 // seenReq is what a handler saw of one request.
@@ -175,27 +177,30 @@ func TestRepeatedHeadAfterHandlerChanges(t *testing.T) {
 	}
 }
 
-// TestLargeHeadNotKept checks heads beyond lastHeadMax: they are not
-// kept, and still read right when repeated.
+// TestLargeHeadNotKept checks heads beyond http1.RepeatMax: the parser
+// does not report them as repeated, and they still read right when
+// repeated; a shorter head that repeats takes the previous strings.
 func TestLargeHeadNotKept(t *testing.T) {
-	big := strings.Repeat("b", lastHeadMax)
+	big := strings.Repeat("b", http1.RepeatMax)
 	var got []string
+	var repeated []bool
 	f := newFakeConn(&Server{Handler: HandlerFunc(func(w *ResponseWriter, r *Request) {
 		got = append(got, r.Header.Get("X-Big"))
+		repeated = append(repeated, r.sc.p.Request().Repeated)
 	})})
-	for _, v := range []string{big, big, "s", "s", big} {
-		f.feed([]byte("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + v + "\r\n\r\n"))
-		if want := v == "s"; (f.sc.last.head != nil) != want {
-			t.Fatalf("head of %d bytes kept: %v", len(v), f.sc.last.head != nil)
-		}
-	}
 	want := []string{big, big, "s", "s", big}
+	for _, v := range want {
+		f.feed([]byte("GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + v + "\r\n\r\n"))
+	}
 	if len(got) != len(want) {
 		t.Fatalf("%d requests", len(got))
 	}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("request %d: %d bytes, want %d", i, len(got[i]), len(want[i]))
+		}
+		if rep := i == 3; repeated[i] != rep {
+			t.Fatalf("request %d: repeated %v", i, repeated[i])
 		}
 	}
 }
