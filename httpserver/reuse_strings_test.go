@@ -8,12 +8,6 @@ import (
 	"github.com/eddy-go/eddy/codec/http1"
 )
 
-// seenReq is what a handler saw of one request.
-type seenReq struct {
-	method, target, path, query, host string
-	fields                            []Field
-}
-
 // TestRepeatedStringsShared feeds keep-alive requests whose heads change
 // in every way from one to the next: each request must read as parsed,
 // and strings equal to the previous request's must be shared with it
@@ -33,7 +27,7 @@ func TestRepeatedStringsShared(t *testing.T) {
 		"MKCOL /c HTTP/1.1\r\nHost: h:2\r\nX-V: v\r\nX-W:\r\n\r\n",
 		"GET /a?x=2 HTTP/1.1\r\nHost: h:1\r\nX-V: two\r\nX-W: w\r\n\r\n",
 	}
-	want := []seenReq{
+	want := []seenHead{
 		{"GET", "/a?x=1", "/a", "x=1", "h:1", []Field{{"Host", "h:1"}, {"X-V", "one"}, {"X-W", "w"}}},
 		{"GET", "/a?x=1", "/a", "x=1", "h:1", []Field{{"Host", "h:1"}, {"X-V", "one"}, {"X-W", "w"}}},
 		{"GET", "/a?x=2", "/a", "x=2", "h:1", []Field{{"Host", "h:1"}, {"X-V", "two"}, {"X-W", "w"}}},
@@ -47,13 +41,9 @@ func TestRepeatedStringsShared(t *testing.T) {
 		{"MKCOL", "/c", "/c", "", "h:2", []Field{{"Host", "h:2"}, {"X-V", "v"}, {"X-W", ""}}},
 		{"GET", "/a?x=2", "/a", "x=2", "h:1", []Field{{"Host", "h:1"}, {"X-V", "two"}, {"X-W", "w"}}},
 	}
-	var seen []seenReq
+	var seen []seenHead
 	f := newFakeConn(&Server{Handler: HandlerFunc(func(w *ResponseWriter, r *Request) {
-		s := seenReq{r.Method, r.Target, r.Path, r.RawQuery, r.Host, nil}
-		for k, v := range r.Header.All() {
-			s.fields = append(s.fields, Field{k, v})
-		}
-		seen = append(seen, s)
+		seen = append(seen, headOf(r))
 	})})
 	for _, h := range heads {
 		f.feed([]byte(h))
@@ -61,18 +51,7 @@ func TestRepeatedStringsShared(t *testing.T) {
 	if len(seen) != len(want) {
 		t.Fatalf("%d requests, want %d", len(seen), len(want))
 	}
-	for i := range want {
-		g, w := seen[i], want[i]
-		if g.method != w.method || g.target != w.target || g.path != w.path || g.query != w.query ||
-			g.host != w.host || len(g.fields) != len(w.fields) {
-			t.Fatalf("request %d: %+v, want %+v", i, g, w)
-		}
-		for j := range w.fields {
-			if g.fields[j] != w.fields[j] {
-				t.Fatalf("request %d field %d: %q, want %q", i, j, g.fields[j], w.fields[j])
-			}
-		}
-	}
+	checkHeads(t, seen, want)
 	same := func(a, b string) bool { return unsafe.StringData(a) == unsafe.StringData(b) }
 	if !same(seen[0].target, seen[1].target) || !same(seen[0].fields[1].Value, seen[1].fields[1].Value) ||
 		!same(seen[0].host, seen[1].host) {
@@ -137,13 +116,9 @@ func TestHandlerDateKept(t *testing.T) {
 // fields, header storage included.
 func TestRepeatedHeadAfterHandlerChanges(t *testing.T) {
 	head := "GET /a?x=1 HTTP/1.1\r\nHost: h:1\r\nX-V: one\r\nX-W: w\r\n\r\n"
-	var seen []seenReq
+	var seen []seenHead
 	f := newFakeConn(&Server{Handler: HandlerFunc(func(w *ResponseWriter, r *Request) {
-		s := seenReq{r.Method, r.Target, r.Path, r.RawQuery, r.Host, nil}
-		for k, v := range r.Header.All() {
-			s.fields = append(s.fields, Field{k, v})
-		}
-		seen = append(seen, s)
+		seen = append(seen, headOf(r))
 		switch len(seen) {
 		case 1:
 			h := r.Header // a copy sharing the storage
@@ -160,21 +135,11 @@ func TestRepeatedHeadAfterHandlerChanges(t *testing.T) {
 	for range 5 {
 		f.feed([]byte(head))
 	}
-	want := seenReq{"GET", "/a?x=1", "/a", "x=1", "h:1", []Field{{"Host", "h:1"}, {"X-V", "one"}, {"X-W", "w"}}}
+	want := seenHead{"GET", "/a?x=1", "/a", "x=1", "h:1", []Field{{"Host", "h:1"}, {"X-V", "one"}, {"X-W", "w"}}}
 	if len(seen) != 5 {
 		t.Fatalf("%d requests", len(seen))
 	}
-	for i, g := range seen {
-		if g.method != want.method || g.target != want.target || g.path != want.path || g.query != want.query ||
-			g.host != want.host || len(g.fields) != len(want.fields) {
-			t.Fatalf("request %d: %+v, want %+v", i, g, want)
-		}
-		for j := range want.fields {
-			if g.fields[j] != want.fields[j] {
-				t.Fatalf("request %d field %d: %q, want %q", i, j, g.fields[j], want.fields[j])
-			}
-		}
-	}
+	checkHeads(t, seen, []seenHead{want, want, want, want, want})
 }
 
 // TestLargeHeadNotKept checks heads beyond http1.RepeatMax: the parser
