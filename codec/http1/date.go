@@ -47,15 +47,31 @@ func AppendDate(dst []byte, t time.Time) []byte {
 type DateCache struct {
 	sec   int64
 	valid bool
-	buf   [DateLen]byte
+	line  [dateLineLen]byte // "Date: " date CRLF
 }
+
+// dateLineLen is the length of a Date field line.
+const dateLineLen = len("Date: ") + DateLen + 2
 
 // Append appends now as an IMF-fixdate, reformatting only when the second
 // has changed since the previous call.
 func (c *DateCache) Append(dst []byte, now time.Time) []byte {
+	return append(dst, c.update(now)[len("Date: "):dateLineLen-2]...)
+}
+
+// AppendField appends the field line "Date: " date CRLF for now, as
+// Append formats it.
+func (c *DateCache) AppendField(dst []byte, now time.Time) []byte {
+	return append(dst, c.update(now)...)
+}
+
+// update reformats the line if the second has changed and returns it.
+func (c *DateCache) update(now time.Time) []byte {
 	if s := now.Unix(); !c.valid || s != c.sec {
-		AppendDate(c.buf[:0], now)
+		b := append(c.line[:0], "Date: "...)
+		b = AppendDate(b, now)
+		_ = append(b, '\r', '\n')
 		c.sec, c.valid = s, true
 	}
-	return append(dst, c.buf[:]...)
+	return c.line[:]
 }

@@ -43,4 +43,13 @@ func TestDateCache(t *testing.T) {
 	if got := string(c.Append([]byte("x"), dateRef.Add(time.Second))); got != "xSun, 06 Nov 1994 08:49:38 GMT" {
 		t.Fatalf("next second: %q", got)
 	}
+	if got := string(c.AppendField([]byte("x"), dateRef.Add(time.Second))); got != "xDate: Sun, 06 Nov 1994 08:49:38 GMT\r\n" {
+		t.Fatalf("field line: %q", got)
+	}
+	if got := string(c.AppendField(nil, dateRef.Add(2*time.Second))); got != "Date: Sun, 06 Nov 1994 08:49:39 GMT\r\n" {
+		t.Fatalf("field line, next second: %q", got)
+	}
+	if got := string(c.Append(nil, dateRef.Add(2*time.Second+time.Millisecond))); got != "Sun, 06 Nov 1994 08:49:39 GMT" {
+		t.Fatalf("after the field line: %q", got)
+	}
 }
