@@ -149,20 +149,23 @@ func validFieldValue[T ~string | ~[]byte](b T) bool {
 	if isWS(b[0]) || isWS(b[len(b)-1]) {
 		return false
 	}
-	// Eight bytes at a time while no control character (HTAB included)
-	// or DEL shows; the rest, and any word that holds one, byte by byte.
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		if valueWord(load64(b, i)) != 0 {
-			break
+	// Eight bytes at a time, the last word overlapping the one before
+	// it, unless a control character (HTAB included) or DEL shows;
+	// shorter values, and any that holds one, by byte class.
+	n := len(b)
+	if n >= 8 {
+		clean := true
+		for i := 0; i < n-8; i += 8 {
+			if valueWord(load64(b, i)) != 0 {
+				clean = false
+				break
+			}
+		}
+		if clean && valueWord(load64(b, n-8)) == 0 {
+			return true
 		}
 	}
-	for ; i < len(b); i++ {
-		if class[b[i]]&cValue == 0 {
-			return false
-		}
-	}
-	return true
+	return span(b, 0, cValue) == n
 }
 
 // load64 returns the eight bytes at b[i:] as a little-endian word.
