@@ -3,6 +3,7 @@ package http1
 import (
 	"bytes"
 	"math/bits"
+	"unsafe"
 )
 
 // Request is a parsed request head. Its byte slices alias the buffer given
@@ -108,18 +109,20 @@ type RequestParser struct {
 }
 
 // part locates a slice of a head: head[off:off+n], or nil for n < 0.
-type part struct{ off, n int32 }
+type part struct{ off, n int }
 
 // partOf returns where s, a slice of head, is in head. Both share their
-// backing array's end, so capacities tell the offset.
-func partOf(head, s []byte) part {
+// backing array's end, so capacities tell the offset; ok is false if the
+// part found does not lie within head, which part.in relies on.
+func partOf(head, s []byte) (pt part, ok bool) {
 	switch {
 	case s == nil:
-		return part{n: -1}
+		return part{n: -1}, true
 	case len(s) == 0:
-		return part{}
+		return part{}, true
 	}
-	return part{int32(cap(head) - cap(s)), int32(len(s))}
+	pt = part{cap(head) - cap(s), len(s)}
+	return pt, pt.off >= 0 && pt.off <= len(head)-pt.n
 }
 
 // in returns the slice pt locates in head.
@@ -127,7 +130,9 @@ func (pt part) in(head []byte) []byte {
 	if pt.n < 0 {
 		return nil
 	}
-	return head[pt.off : pt.off+pt.n]
+	// head is as long as the head the parts were taken from, and keep
+	// took only parts within it: no bounds to check.
+	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(head)), pt.off)), pt.n)
 }
 
 // headShape is a parsed Request with its slices as parts of its head.
@@ -387,15 +392,30 @@ func (p *RequestParser) keep() {
 		p.prev = p.prev[:0]
 		return
 	}
-	p.prev = append(p.prev[:0], h...)
 	sh := &p.shape
-	sh.method, sh.target, sh.path = partOf(h, r.Method), partOf(h, r.Target), partOf(h, r.Path)
-	sh.query, sh.host = partOf(h, r.Query), partOf(h, r.Host)
+	var ok [7]bool
+	sh.method, ok[0] = partOf(h, r.Method)
+	sh.target, ok[1] = partOf(h, r.Target)
+	sh.path, ok[2] = partOf(h, r.Path)
+	sh.query, ok[3] = partOf(h, r.Query)
+	sh.host, ok[4] = partOf(h, r.Host)
 	sh.fields = sh.fields[:0]
 	for i := range r.Header {
 		f := &r.Header[i]
-		sh.fields = append(sh.fields, fieldPart{partOf(h, f.Name), partOf(h, f.Value)})
+		var fp fieldPart
+		fp.name, ok[5] = partOf(h, f.Name)
+		fp.value, ok[6] = partOf(h, f.Value)
+		if !ok[5] || !ok[6] {
+			p.prev = p.prev[:0]
+			return
+		}
+		sh.fields = append(sh.fields, fp)
 	}
+	if !ok[0] || !ok[1] || !ok[2] || !ok[3] || !ok[4] {
+		p.prev = p.prev[:0] // every part is of the head; should one not be, no repeat
+		return
+	}
+	p.prev = append(p.prev[:0], h...)
 	// Everything but the slices, which are parts: a field added to
 	// Request is kept too.
 	sh.req = *r

@@ -202,3 +202,23 @@ func TestRepeatedHead(t *testing.T) {
 		t.Fatalf("after Reset with a smaller limit: %v", err)
 	}
 }
+
+// TestPartOf checks that partOf locates slices of a head and refuses
+// what would reach past it.
+func TestPartOf(t *testing.T) {
+	buf := []byte("GET /x HTTP/1.1\r\n\r\nmore")
+	head := buf[:19]
+	for _, c := range []struct {
+		s  []byte
+		pt part
+		ok bool
+	}{
+		{buf[4:6], part{4, 2}, true}, {nil, part{n: -1}, true}, {buf[3:3], part{}, true},
+		{buf[17:19], part{17, 2}, true}, {buf[18:20], part{}, false}, {buf[19:], part{}, false},
+	} {
+		pt, ok := partOf(head, c.s)
+		if ok != c.ok || ok && (pt != c.pt || string(pt.in(head)) != string(c.s) || (pt.in(head) == nil) != (c.s == nil)) {
+			t.Fatalf("partOf(%q) = %+v, %v", c.s, pt, ok)
+		}
+	}
+}
