@@ -98,6 +98,7 @@ type serverConn struct {
 	hijackLater bool     // an upgrade waits for the output to go
 	upHold      *Request // upgrade request parsed, its answer pending: parse no further
 
+	now       time.Time // the transport's time at the start of onData (see clock)
 	leftover  int       // bytes of an incomplete head left after the last onData
 	headStart time.Time // when an incomplete head began
 	dkind     uint8
@@ -118,6 +119,7 @@ func (sc *serverConn) init(srv *Server, t transport, ls *loopState) {
 // onData parses what it can of data and reports how much it consumed.
 func (sc *serverConn) onData(data []byte) int {
 	sc.inData = true
+	sc.now = sc.t.Now()
 	used := 0
 	for !sc.closed && !sc.paused && !sc.closeSent {
 		if cur := sc.cur; cur == nil {
@@ -176,12 +178,23 @@ func (sc *serverConn) onData(data []byte) int {
 	if sc.cur == nil && !sc.closing {
 		sc.leftover = len(data) - used
 		if sc.leftover > 0 && sc.headStart.IsZero() {
-			sc.headStart = sc.t.Now()
+			sc.headStart = sc.now
 		}
 	}
 	sc.flush()
-	sc.updateDeadline()
+	sc.updateDeadline(sc.now)
 	return used
+}
+
+// clock returns the transport's time, for the Date field. Within onData
+// it is the time read when the call began, which is the same (the
+// loop's time moves once per loop turn) and costs nothing for each of
+// the responses the call produces.
+func (sc *serverConn) clock() time.Time {
+	if sc.inData {
+		return sc.now
+	}
+	return sc.t.Now()
 }
 
 // dispatch starts a request whose head has arrived.
@@ -301,7 +314,7 @@ func (sc *serverConn) advance() {
 	if sc.paused && sc.canRead() {
 		sc.resume()
 	}
-	sc.updateDeadline()
+	sc.updateDeadline(sc.t.Now())
 	sc.notifyWritable()
 }
 
@@ -476,13 +489,13 @@ func (sc *serverConn) gracefulClose() {
 	}
 }
 
-// updateDeadline sets the connection's timer for what it waits for.
-func (sc *serverConn) updateDeadline() {
+// updateDeadline sets the connection's timer for what it waits for, now
+// being the transport's time.
+func (sc *serverConn) updateDeadline(now time.Time) {
 	if sc.closed || sc.closeSent {
 		sc.deadline = time.Time{}
 		return
 	}
-	now := sc.t.Now()
 	switch {
 	case sc.cur != nil:
 		if st := sc.cur.bstate; st == bodyReading || st == bodyDiscard {

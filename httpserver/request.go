@@ -115,7 +115,7 @@ func (r *Request) OnBody(data func(p []byte), end func(err error)) {
 	}
 	r.sc.resume()
 	if !r.sc.inData {
-		r.sc.updateDeadline()
+		r.sc.updateDeadline(r.sc.t.Now())
 	}
 }
 

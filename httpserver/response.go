@@ -434,7 +434,31 @@ func (w *ResponseWriter) appendHead(b []byte) []byte {
 	} else {
 		b, _ = http1.AppendStatusLine(b, w.status)
 	}
-	hasDate := false
+	b, hasDate := w.appendFields(b)
+	if !hasDate {
+		b = w.sc.ls.date.AppendField(b, w.sc.clock())
+	}
+	switch {
+	case w.chunked:
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+	case w.clen >= 0 && (!w.noBody || w.status == 304):
+		b = append(b, "Content-Length: "...)
+		b = appendLength(b, w.clen)
+		b = append(b, '\r', '\n')
+	}
+	switch {
+	case w.closeAfter:
+		return append(b, "Connection: close\r\n\r\n"...)
+	case w.req.ProtoMinor == 0:
+		return append(b, "Connection: keep-alive\r\n\r\n"...)
+	}
+	return append(b, '\r', '\n')
+}
+
+// appendFields appends the handler's fields, but for the framing ones
+// and Connection, which the server sets, and any that is invalid; it
+// reports whether one is a Date.
+func (w *ResponseWriter) appendFields(b []byte) (_ []byte, hasDate bool) {
 	for i := range w.header.fields {
 		f := &w.header.fields[i]
 		// Compare by length first: most names match none.
@@ -460,25 +484,7 @@ func (w *ResponseWriter) appendHead(b []byte) []byte {
 			b = nb
 		}
 	}
-	if !hasDate {
-		b = append(b, "Date: "...)
-		b = w.sc.ls.date.Append(b, w.sc.t.Now())
-		b = append(b, "\r\n"...)
-	}
-	switch {
-	case w.chunked:
-		b = append(b, "Transfer-Encoding: chunked\r\n"...)
-	case w.clen >= 0 && (!w.noBody || w.status == 304):
-		b = append(b, "Content-Length: "...)
-		b = appendLength(b, w.clen)
-		b = append(b, "\r\n"...)
-	}
-	if w.closeAfter {
-		b = append(b, "Connection: close\r\n"...)
-	} else if w.req.ProtoMinor == 0 {
-		b = append(b, "Connection: keep-alive\r\n"...)
-	}
-	return append(b, "\r\n"...)
+	return b, hasDate
 }
 
 // sendContinue sends the interim 100 (Continue) response.
@@ -583,21 +589,20 @@ func (w *ResponseWriter) upgrading() UpgradeFunc {
 // okLine is the status line of a 200 response.
 const okLine = "HTTP/1.1 200 OK\r\n"
 
-// appendLength appends n in decimal, without strconv for the small
+// appendLength appends n in decimal, digit by digit for the small
 // values most bodies have.
 func appendLength(b []byte, n int64) []byte {
-	if n < 0 || n >= 100000 {
+	switch {
+	case n < 0 || n >= 100000:
 		return strconv.AppendInt(b, n, 10)
+	case n < 10:
+		return append(b, byte('0'+n))
+	case n < 100:
+		return append(b, byte('0'+n/10), byte('0'+n%10))
+	case n < 1000:
+		return append(b, byte('0'+n/100), byte('0'+n/10%10), byte('0'+n%10))
+	case n < 10000:
+		return append(b, byte('0'+n/1000), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
 	}
-	var d [5]byte
-	i := len(d)
-	for {
-		i--
-		d[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	return append(b, d[i:]...)
+	return append(b, byte('0'+n/10000), byte('0'+n/1000%10), byte('0'+n/100%10), byte('0'+n/10%10), byte('0'+n%10))
 }
