@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,6 +56,58 @@ func TestAppendLength(t *testing.T) {
 	for n := int64(0); n < 100000; n += 7 {
 		if got, want := string(appendLength(nil, n)), strconv.FormatInt(n, 10); got != want {
 			t.Fatalf("appendLength(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestFieldsMemo sends, on one connection, responses whose fields repeat
+// or change a little (one byte, valid or not, a Date, a framing field,
+// too many or too long to remember): each response must be what a fresh
+// connection, with nothing remembered, sends for the same fields.
+func TestFieldsMemo(t *testing.T) {
+	// Mostly valid fields of equal lengths, so that a remembered one
+	// differs from the next in a byte only.
+	names := []string{"X-A", "X-B", "X-A", "X-B", "Y-A", "Date", "Content-Length", "Connection", "X\x01A", "Transfer-Encoding"}
+	values := []string{"u", "v", "w", "5", "u", "v", "w", "5", "a\rb", "a\x7fb", "abc", " v", "Sun, 06 Nov 1994 08:49:37 GMT", strings.Repeat("x", 300)}
+	rnd := rand.New(rand.NewPCG(7, 9))
+	var lists [][]Field
+	for range 2000 {
+		var l []Field
+		if len(lists) > 0 && rnd.IntN(2) == 0 {
+			l = append(l, lists[len(lists)-1]...) // a repeat, maybe changed a little
+			if len(l) > 0 && rnd.IntN(2) == 0 {
+				i := rnd.IntN(len(l))
+				if rnd.IntN(2) == 0 {
+					l[i].Value = values[rnd.IntN(len(values))]
+				} else {
+					l[i].Name = names[rnd.IntN(len(names))]
+				}
+			}
+		} else {
+			for range rnd.IntN(4) + rnd.IntN(2)*rnd.IntN(8) {
+				l = append(l, Field{names[rnd.IntN(len(names))], values[rnd.IntN(len(values))]})
+			}
+		}
+		lists = append(lists, l)
+	}
+	handler := func(l *[]Field) Handler {
+		return HandlerFunc(func(w *ResponseWriter, r *Request) {
+			for _, f := range *l {
+				w.Header().Add(f.Name, f.Value)
+			}
+			w.WriteString("hello") // as long as the one valid Content-Length
+		})
+	}
+	var cur []Field
+	f := newFakeConn(&Server{Handler: handler(&cur)})
+	for i, l := range lists {
+		cur = l
+		f.out.Reset()
+		f.feed([]byte(benchGET))
+		fresh := newFakeConn(&Server{Handler: handler(&cur)})
+		fresh.feed([]byte(benchGET))
+		if got, want := f.out.String(), fresh.out.String(); got != want || f.closed {
+			t.Fatalf("response %d, fields %q:\n%q\nwant\n%q", i, l, got, want)
 		}
 	}
 }

@@ -434,7 +434,15 @@ func (w *ResponseWriter) appendHead(b []byte) []byte {
 	} else {
 		b, _ = http1.AppendStatusLine(b, w.status)
 	}
-	b, hasDate := w.appendFields(b)
+	var hasDate bool
+	if m := &w.sc.ls.fields; m.match(w.header.fields) {
+		b = append(b, m.lines...)
+		hasDate = m.hasDate
+	} else {
+		start := len(b)
+		b, hasDate = w.appendFields(b)
+		m.store(w.header.fields, b[start:], hasDate)
+	}
 	if !hasDate {
 		b = w.sc.ls.date.AppendField(b, w.sc.clock())
 	}

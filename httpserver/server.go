@@ -61,9 +61,10 @@ type Server struct {
 
 // loopState is what a server keeps per loop. Loop-only.
 type loopState struct {
-	date  http1.DateCache
-	conns map[*serverConn]struct{}
-	down  bool
+	date   http1.DateCache
+	fields fieldsMemo
+	conns  map[*serverConn]struct{}
+	down   bool
 }
 
 func (ls *loopState) remove(sc *serverConn) { delete(ls.conns, sc) }

@@ -1,0 +1,61 @@
+package httpserver
+
+// Bounds of what a fieldsMemo holds.
+const (
+	memoFields = 8   // handler fields
+	memoBytes  = 512 // bytes of names and values, and of formatted lines
+)
+
+// fieldsMemo remembers the handler fields of the last response a loop
+// formatted, and the lines they made: a response whose fields are equal
+// (a handler mostly sets the same ones) takes those lines in one copy
+// instead of checking and formatting every field again. It holds copies
+// of the names and values, so only equal content matches: the lines are
+// what formatting those fields makes. Loop-only, one per loop.
+type fieldsMemo struct {
+	n       int // fields remembered; 0: none (a response without fields has nothing to format)
+	hasDate bool
+	lens    [memoFields][2]uint16 // name and value lengths
+	text    []byte                // the names and values, one after another
+	lines   []byte                // the formatted lines
+}
+
+// match reports whether fields equal the remembered ones.
+func (m *fieldsMemo) match(fields []Field) bool {
+	if m.n == 0 || len(fields) != m.n {
+		return false
+	}
+	t := m.text
+	for i := range fields {
+		f := &fields[i]
+		nl, vl := int(m.lens[i][0]), int(m.lens[i][1])
+		if len(f.Name) != nl || len(f.Value) != vl || len(t) < nl+vl ||
+			string(t[:nl]) != f.Name || string(t[nl:nl+vl]) != f.Value {
+			return false
+		}
+		t = t[nl+vl:]
+	}
+	return true
+}
+
+// store remembers fields, the lines they made and whether one is a Date,
+// if they fit; otherwise it forgets what it held.
+func (m *fieldsMemo) store(fields []Field, lines []byte, hasDate bool) {
+	m.n = 0
+	if len(fields) > memoFields || len(lines) > memoBytes {
+		return
+	}
+	t := m.text[:0]
+	for i := range fields {
+		f := &fields[i]
+		if len(t)+len(f.Name)+len(f.Value) > memoBytes {
+			return
+		}
+		m.lens[i] = [2]uint16{uint16(len(f.Name)), uint16(len(f.Value))}
+		t = append(append(t, f.Name...), f.Value...)
+	}
+	m.text = t
+	m.lines = append(m.lines[:0], lines...)
+	m.hasDate = hasDate
+	m.n = len(fields)
+}
