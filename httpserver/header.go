@@ -29,7 +29,7 @@ func (h *Header) Get(name string) string {
 // there is one.
 func (h *Header) Lookup(name string) (string, bool) {
 	for i := range h.fields {
-		if strings.EqualFold(h.fields[i].Name, name) {
+		if sameName(h.fields[i].Name, name) {
 			return h.fields[i].Value, true
 		}
 	}
@@ -46,7 +46,7 @@ func (h *Header) Has(name string) bool {
 func (h *Header) Values(name string) iter.Seq[string] {
 	return func(yield func(string) bool) {
 		for i := range h.fields {
-			if strings.EqualFold(h.fields[i].Name, name) && !yield(h.fields[i].Value) {
+			if sameName(h.fields[i].Name, name) && !yield(h.fields[i].Value) {
 				return
 			}
 		}
@@ -75,7 +75,7 @@ func (h *Header) Add(name, value string) {
 // Set replaces every field called name with one line holding value.
 func (h *Header) Set(name, value string) {
 	for i := range h.fields {
-		if strings.EqualFold(h.fields[i].Name, name) {
+		if sameName(h.fields[i].Name, name) {
 			h.fields[i].Value = value
 			h.delFrom(name, i+1)
 			return
@@ -90,7 +90,7 @@ func (h *Header) Del(name string) { h.delFrom(name, 0) }
 func (h *Header) delFrom(name string, from int) {
 	out := h.fields[:from]
 	for _, f := range h.fields[from:] {
-		if !strings.EqualFold(f.Name, name) {
+		if !sameName(f.Name, name) {
 			out = append(out, f)
 		}
 	}
@@ -102,6 +102,12 @@ func (h *Header) delFrom(name string, from int) {
 func (h *Header) Reset() {
 	clear(h.fields)
 	h.fields = h.fields[:0]
+}
+
+// sameName reports whether two field names are equal without regard to
+// ASCII case, comparing lengths first: most names differ in length.
+func sameName(a, b string) bool {
+	return len(a) == len(b) && strings.EqualFold(a, b)
 }
 
 // hasListToken reports whether the comma-separated list v holds token,

@@ -38,7 +38,9 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 		sc.free = nil
 		hf = r.Header.fields // storage only: the handler may have changed it
 		rf = r.w.header.fields
-		clear(rf)
+		for i := range rf { // mostly a few: cheaper than clear
+			rf[i] = Field{}
+		}
 		*r = Request{}
 	} else {
 		r = &Request{}
@@ -73,7 +75,9 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 		// last (every head of the parser comes here): the same strings,
 		// as many fields.
 		r.Method, r.Target, r.Path, r.RawQuery, r.Host = last.method, last.target, last.path, last.query, last.host
-		copy(hf, last.fields)
+		for i := range hf { // mostly a few: cheaper than copy
+			hf[i] = last.fields[i]
+		}
 		r.Header.fields = hf
 		r.w.isHEAD = r.Method == "HEAD"
 		return r
