@@ -166,8 +166,9 @@ func checkHeads(t *testing.T, in []byte, opts []Option) {
 		if ev.Kind != EventHead {
 			continue
 		}
+		rep := p.Repeated()
 		r := p.Request()
-		if r.Repeated != (string(r.Head) == string(prev) && len(prev) <= RepeatMax) {
+		if r.Repeated != rep || rep != (string(r.Head) == string(prev) && len(prev) <= RepeatMax) {
 			t.Fatalf("Repeated %v for %q after %q", r.Repeated, r.Head, prev)
 		}
 		prev = append(prev[:0], r.Head...)

@@ -106,6 +106,9 @@ type RequestParser struct {
 	// head equal to it is not parsed again (see parseHead).
 	prev  []byte
 	shape headShape
+	// again is the current head while it repeats the previous one and
+	// Request has not rebuilt it yet (see Repeated).
+	again []byte
 }
 
 // part locates a slice of a head: head[off:off+n], or nil for n < 0.
@@ -175,7 +178,20 @@ func (p *RequestParser) setup() {
 
 // Request returns the head of the current request. It is meaningful from
 // EventHead until the first Parse call after the request's EventEnd.
-func (p *RequestParser) Request() *Request { return &p.req }
+func (p *RequestParser) Request() *Request {
+	if p.again != nil {
+		p.repeat(p.again)
+		p.again = nil
+	}
+	return &p.req
+}
+
+// Repeated reports whether the current head is, byte for byte, the
+// previous one (see [Request.Repeated]), which is known before Request
+// is called: a caller that kept what it built from the previous request
+// may use that and not call Request at all, saving its rebuilding of
+// the parse on the new bytes. It is meaningful when Request is.
+func (p *RequestParser) Repeated() bool { return p.again != nil || p.req.Repeated }
 
 // Trailers returns the trailer fields of the current request. It is
 // meaningful from EventTrailers until the first Parse call after the
@@ -264,9 +280,11 @@ func (p *RequestParser) parseHead(buf []byte) (int, error) {
 	// parse again.
 	if n := len(p.prev); n > 0 && len(b) >= n && string(b[:n]) == string(p.prev) {
 		p.scan, p.lineOK = 0, false
-		p.repeat(b[:n])
+		p.again = b[:n] // Request rebuilds it, if asked
+		p.body.start(p.shape.req.Framing, p.shape.req.ContentLength)
 		return skip + n, nil
 	}
+	p.again = nil
 	lim := p.lim.maxHeaderBytes
 	w := min(len(b), lim)
 	// While the request line is known complete, a new attempt can only
@@ -424,7 +442,7 @@ func (p *RequestParser) keep() {
 }
 
 // repeat makes the request the one kept, its slices taken from h, a head
-// equal to the kept one, and starts its body.
+// equal to the kept one.
 func (p *RequestParser) repeat(h []byte) {
 	sh := &p.shape
 	if cap(p.hdr.fields) < len(sh.fields) { // the kept request's array holds them
@@ -441,7 +459,6 @@ func (p *RequestParser) repeat(h []byte) {
 	r.Method, r.Target, r.Path = sh.method.in(h), sh.target.in(h), sh.path.in(h)
 	r.Query, r.Host = sh.query.in(h), sh.host.in(h)
 	r.Header, r.Head, r.Repeated = fields, h, true
-	p.body.start(r.Framing, r.ContentLength)
 }
 
 // parseVersion parses HTTP-version = "HTTP/" DIGIT "." DIGIT and returns
