@@ -153,7 +153,11 @@ func (sc *serverConn) onData(data []byte) int {
 		case http1.EventHead:
 			sc.leftover = 0
 			sc.headStart = time.Time{}
-			sc.dispatch(sc.p.Request())
+			hd := &sc.last.head // a repeated head parses as the previous one
+			if !sc.p.Repeated() {
+				hd = sc.p.Request()
+			}
+			sc.dispatch(hd)
 		case http1.EventBody:
 			sc.cur.bodyData(ev.Data)
 		case http1.EventTrailers:

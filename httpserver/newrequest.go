@@ -16,6 +16,10 @@ const strChunk = 4 << 10
 type lastHead struct {
 	method, target, path, query, host string
 	fields                            []Field
+	// head is what the parser made of the previous head, its slices nil
+	// and Repeated set: what a repeated head parses to, for the server
+	// to use without asking the parser to rebuild it (see onData).
+	head http1.Request
 }
 
 // newRequest copies a parsed head into a Request. The bytes are copied
@@ -63,6 +67,9 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 
 	last := &sc.last
 	nh := len(hd.Header)
+	if hd.Repeated {
+		nh = len(last.fields) // hd may be last.head, which has no slices
+	}
 	if len(hf) > nh {
 		clear(hf[nh:]) // what the first nh do not overwrite
 	}
@@ -187,7 +194,10 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 	}
 	r.w.isHEAD = r.Method == "HEAD"
 
-	// Keep this request's strings for the next one.
+	// Keep this request's head and strings for the next one.
+	last.head = *hd
+	last.head.Method, last.head.Target, last.head.Path, last.head.Query, last.head.Host = nil, nil, nil, nil, nil
+	last.head.Header, last.head.Head, last.head.Repeated = nil, nil, true
 	last.method, last.target, last.path, last.query, last.host = r.Method, r.Target, r.Path, r.RawQuery, r.Host
 	clear(last.fields[min(nh, len(last.fields)):])
 	last.fields = append(last.fields[:0], hf...)
