@@ -57,9 +57,6 @@ func (l *Loop) Stats() Stats {
 func (l *Loop) publishStats() {
 	l.published = l.now
 	s := &l.stats
-	if s.iterations.Load() != l.iterations {
-		s.iterations.Store(l.iterations)
-	}
 	set(&s.timers, l.timers.len())
 	set(&s.idles, len(l.idles))
 	set(&s.refs, l.refs)
@@ -77,6 +74,11 @@ func (l *Loop) publishStats() {
 	set(&s.conns, l.conns.n)
 	set(&s.listeners, len(l.lns))
 	set(&s.pconns, len(l.pconns))
+	// Iterations last: a reader that sees a turn counted sees the counts
+	// that turn published with it.
+	if s.iterations.Load() != l.iterations {
+		s.iterations.Store(l.iterations)
+	}
 }
 
 func set(v *atomic.Int64, n int) {
