@@ -31,6 +31,9 @@ type loopStats struct {
 // least every millisecond while it is busy.
 func (l *Loop) Stats() Stats {
 	s := &l.stats
+	// Iterations first: publishStats stores it last, so the counts read
+	// after it are at least as new as the turn it reports.
+	iterations := s.iterations.Load()
 	return Stats{
 		Conns:       int(s.conns.Load()),
 		Listeners:   int(s.listeners.Load()),
@@ -40,7 +43,7 @@ func (l *Loop) Stats() Stats {
 		Signals:     int(s.signals.Load()),
 		PendingWork: int(s.pendingWork.Load()),
 		Posted:      int(l.nposted.Load()),
-		Iterations:  s.iterations.Load(),
+		Iterations:  iterations,
 		TimersFired: s.timersFired.Load(),
 		Accepted:    s.accepted.Load(),
 		Panics:      s.panics.Load(),
