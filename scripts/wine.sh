@@ -26,7 +26,7 @@ SHIM_SRC="$ROOT/scripts/wine/processprng.c"
 
 # binary:debian-package
 APT_DEPS=(
-	wine:wine64
+	wine:wine
 	x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64-win32
 )
 
