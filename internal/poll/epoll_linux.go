@@ -21,10 +21,11 @@ type epoll struct {
 	evfd   int
 	events [256]unix.EpollEvent
 	readyFDs
-	gen    uint32
-	iov    []unix.Iovec
-	wake   [8]byte
-	closed bool
+	gen  uint32
+	iov  []unix.Iovec
+	wake [8]byte
+	gate wakeGate // Wake against Shutdown
+	wakeStamp
 
 	// Parking (see Parking): the epoll descriptor is itself registered
 	// with the Go runtime's poller through file, and an idle Wait parks the
@@ -169,6 +170,14 @@ func (p *epoll) Close(fd *FD) error {
 	if fd.sock < len(p.fds) && p.fds[fd.sock] == fd {
 		p.fds[fd.sock] = nil
 	}
+	// epoll keys a registration on the open file, not on the descriptor,
+	// and close removes it only with the file's last descriptor: when
+	// another one is still open (a dup that the caller of AdoptFile
+	// keeps), the registration would outlive ours, deliver events for it,
+	// and refuse a new descriptor for the same file that takes the number
+	// (EEXIST). So it is removed first. Errors (ENOENT, EBADF) mean there
+	// is nothing to remove.
+	unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(p.epfd), unix.EPOLL_CTL_DEL, uintptr(fd.sock), 0, 0, 0)
 	err := unix.Close(fd.sock)
 	fd.sock = InvalidSock
 	return wrapErr("close", err)
@@ -219,7 +228,11 @@ func (p *epoll) TryWrite(fd *FD, bufs [][]byte) (int, error) {
 }
 
 func (p *epoll) Wake() error {
+	if !p.gate.enter() {
+		return nil
+	}
 	_, err := unix.Write(p.evfd, p.wake[:])
+	p.gate.leave()
 	if err == unix.EAGAIN {
 		return nil
 	}
@@ -227,10 +240,9 @@ func (p *epoll) Wake() error {
 }
 
 func (p *epoll) Shutdown() error {
-	if p.closed {
+	if !p.gate.close() {
 		return nil
 	}
-	p.closed = true
 	unix.Close(p.evfd)
 	if p.file != nil {
 		return p.file.Close()
@@ -264,6 +276,7 @@ func (p *epoll) Wait(timeoutMs int) (int, error) {
 			}
 		}
 	}
+	p.note()
 	if err != nil {
 		if err == unix.EINTR {
 			n = 0
@@ -297,8 +310,15 @@ func (p *epoll) Wait(timeoutMs int) (int, error) {
 		if fd.flags&fClosed != 0 {
 			continue
 		}
-		fd.flags &^= fReadQueued
-		p.dispatch(fd, unix.EPOLLIN|unix.EPOLLOUT)
+		var ev uint32
+		what := takeQueued(fd)
+		if what&fReadQueued != 0 {
+			ev |= unix.EPOLLIN
+		}
+		if what&fWriteQueued != 0 {
+			ev |= unix.EPOLLOUT
+		}
+		p.dispatch(fd, ev)
 	}
 	p.spare = retry[:0]
 	return n + len(retry), nil

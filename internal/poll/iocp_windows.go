@@ -32,7 +32,8 @@ type iocp struct {
 	again   []*op            // ops with a result to deliver next Wait
 	spare   []*op
 	waits   map[uintptr]*op // armed Notify waits by key
-	closed  bool
+	wakeStamp
+	gate wakeGate // Wake against Shutdown
 }
 
 // overlappedEntry is OVERLAPPED_ENTRY.
@@ -377,6 +378,10 @@ func (p *iocp) Connect(fd *FD, addr net.Addr) error {
 func (p *iocp) Pending() bool { return len(p.again) > 0 }
 
 func (p *iocp) Wake() error {
+	if !p.gate.enter() {
+		return nil
+	}
+	defer p.gate.leave()
 	return wrapErr("postqueuedcompletionstatus", windows.PostQueuedCompletionStatus(p.port, 0, keyWake, nil))
 }
 
@@ -388,10 +393,9 @@ var graveyard struct {
 }
 
 func (p *iocp) Shutdown() error {
-	if p.closed {
+	if !p.gate.close() {
 		return nil
 	}
-	p.closed = true
 	for _, o := range p.waits {
 		p.unwait(o)
 	}
@@ -423,6 +427,7 @@ func (p *iocp) Wait(timeoutMs int) (int, error) {
 	r, _, e := procGetQueuedCompletionStatus.Call(uintptr(p.port),
 		uintptr(unsafe.Pointer(&p.entries[0])), uintptr(len(p.entries)),
 		uintptr(unsafe.Pointer(&n)), uintptr(t), 0)
+	p.note()
 	if r == 0 {
 		n = 0
 		if errno, _ := e.(syscall.Errno); errno != syscall.Errno(windows.WAIT_TIMEOUT) {

@@ -24,13 +24,14 @@ type kqueue struct {
 	kq     int
 	events [256]unix.Kevent_t
 	readyFDs
+	wakeStamp
 	closed []uint64 // per descriptor: the batch in which it was closed
 	batch  uint64   // counts Wait calls, for closed
 	procs  map[int]*FD
-	gone   []int  // process watches closed during the current batch
-	io     rawIO  // writev state (iovecs or a gather buffer)
-	wake   wakeup // EVFILT_USER or a pipe, per system
-	shut   bool
+	gone   []int    // process watches closed during the current batch
+	io     rawIO    // writev state (iovecs or a gather buffer)
+	wake   wakeup   // EVFILT_USER or a pipe, per system
+	gate   wakeGate // Wake against Shutdown
 }
 
 var _ Poller = (*kqueue)(nil)
@@ -215,13 +216,18 @@ func (p *kqueue) TryWrite(fd *FD, bufs [][]byte) (int, error) {
 	}
 }
 
-func (p *kqueue) Wake() error { return p.wake.wake() }
-
-func (p *kqueue) Shutdown() error {
-	if p.shut {
+func (p *kqueue) Wake() error {
+	if !p.gate.enter() {
 		return nil
 	}
-	p.shut = true
+	defer p.gate.leave()
+	return p.wake.wake()
+}
+
+func (p *kqueue) Shutdown() error {
+	if !p.gate.close() {
+		return nil
+	}
 	p.wake.close()
 	return wrapErr("close", unix.Close(p.kq))
 }

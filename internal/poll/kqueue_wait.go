@@ -25,6 +25,7 @@ func (p *kqueue) Wait(timeoutMs int) (int, error) {
 		ts = &t
 	}
 	n, err := unix.Kevent(p.kq, nil, p.events[:], ts)
+	p.note()
 	if err != nil {
 		if err != unix.EINTR {
 			return 0, os.NewSyscallError("kevent", err)
@@ -47,12 +48,19 @@ func (p *kqueue) Wait(timeoutMs int) (int, error) {
 		if fd.flags&fClosed != 0 {
 			continue
 		}
-		fd.flags &^= fReadQueued
+		what := takeQueued(fd)
 		switch fd.sys.kind {
 		case kindProc, kindVnode:
 			p.notifyReady(fd)
 		default:
-			p.dispatch(fd, evRead|evWrite)
+			ev := 0
+			if what&fReadQueued != 0 {
+				ev |= evRead
+			}
+			if what&fWriteQueued != 0 {
+				ev |= evWrite
+			}
+			p.dispatch(fd, ev)
 		}
 	}
 	p.spare = retry[:0]

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net"
 	"os"
+	"sync"
+	"time"
 )
 
 // Owner receives the completions of one registered socket. All methods are
@@ -55,9 +57,10 @@ const (
 	fConnecting
 	fWriting
 	fClosed
-	fReadQueued // scheduled for another read attempt without a new event
-	fHup        // the peer has closed its side: read on to the end of file
-	fNotify     // a Notify is armed
+	fReadQueued  // to try reading (receiving, accepting) again without a new event
+	fHup         // the peer has closed its side: read on to the end of file
+	fNotify      // a Notify is armed
+	fWriteQueued // to try writing (connecting) again without a new event
 )
 
 // Sock returns the socket handle. Only the backend and the socket helpers
@@ -125,9 +128,11 @@ type Poller interface {
 	// Pending reports whether completions are ready without waiting, so
 	// the loop must poll with a zero timeout.
 	Pending() bool
-	// Wake makes a blocked Wait return. Safe for concurrent use.
+	// Wake makes a blocked Wait return. Safe for concurrent use, also
+	// with Shutdown: after Shutdown it does nothing and returns nil.
 	Wake() error
-	// Shutdown closes the poller and its wakeup.
+	// Shutdown closes the poller and its wakeup, once the Wakes in
+	// progress have returned.
 	Shutdown() error
 }
 
@@ -141,6 +146,76 @@ type Poller interface {
 type Parking interface {
 	SetParking(on bool) bool
 }
+
+// WakeStamper is implemented by backends that can note when a Wait's
+// system call returned, before Wait dispatched any completion: the loop
+// times a sleep apart from the callbacks that Wait runs (see the loop's
+// adaptive spinning).
+type WakeStamper interface {
+	// StampNext asks the next Wait to note the time its system call
+	// returns; WokeAt reports it.
+	StampNext()
+	WokeAt() time.Time
+}
+
+// wakeStamp implements WakeStamper for a backend, which calls note once
+// its Wait's system call has returned.
+type wakeStamp struct {
+	want bool
+	at   time.Time
+}
+
+// StampNext implements WakeStamper.
+func (w *wakeStamp) StampNext() { w.want = true }
+
+// WokeAt implements WakeStamper.
+func (w *wakeStamp) WokeAt() time.Time { return w.at }
+
+// note records the time if StampNext asked for it.
+func (w *wakeStamp) note() {
+	if w.want {
+		w.want = false
+		w.at = time.Now()
+	}
+}
+
+// wakeGate keeps Wake, which other goroutines call, off the wake-up
+// handle once Shutdown has closed it: by then its number may name another
+// file, which a late Wake would write into. Wake signals under the read
+// lock, and only while the poller is open; Shutdown marks it shut under
+// the write lock, so after any Wake in progress, before closing anything.
+type wakeGate struct {
+	mu   sync.RWMutex
+	shut bool
+}
+
+// enter reports whether the poller is open and, if so, holds the read
+// lock until leave: the caller may signal meanwhile.
+func (g *wakeGate) enter() bool {
+	g.mu.RLock()
+	if g.shut {
+		g.mu.RUnlock()
+		return false
+	}
+	return true
+}
+
+// leave ends what enter began.
+func (g *wakeGate) leave() { g.mu.RUnlock() }
+
+// close marks the poller shut and reports whether it was open: the
+// caller then closes the wake-up handle, which no Wake will touch again.
+func (g *wakeGate) close() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	open := !g.shut
+	g.shut = true
+	return open
+}
+
+// closed reports whether close was called. Loop-only: the loop is the
+// only writer.
+func (g *wakeGate) closed() bool { return g.shut }
 
 // ErrUnsupported is returned where this system has no backend yet.
 var ErrUnsupported = errors.New("poll: not supported on this system")

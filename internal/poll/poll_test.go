@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 )
@@ -228,6 +229,63 @@ func TestWakeFromAnotherGoroutine(t *testing.T) {
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Fatal("Wake did not end Wait")
+	}
+}
+
+// Wake, called from other goroutines, may race Shutdown: it must never
+// signal through the wake-up handle once Shutdown has closed it, since a
+// new file may already have its number. Files opened after Shutdown take
+// the freed numbers; none of them may receive a byte.
+func TestWakeRacesShutdown(t *testing.T) {
+	p, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					p.Wake()
+				}
+			}
+		}()
+	}
+	time.Sleep(5 * time.Millisecond)
+	if err := p.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	var files []*os.File
+	for i := 0; i < 4; i++ {
+		// Not t.TempDir: its cleanup fails under Wine (see scripts/wine.sh).
+		f, err := os.CreateTemp("", "eddy-wake")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		files = append(files, f)
+	}
+	time.Sleep(20 * time.Millisecond) // the Wakes go on
+	close(stop)
+	wg.Wait()
+	if err := p.Wake(); err != nil {
+		t.Fatalf("Wake after Shutdown = %v", err)
+	}
+	for _, f := range files {
+		st, err := f.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Size() != 0 {
+			t.Fatalf("a Wake after Shutdown wrote %d bytes into %s", st.Size(), f.Name())
+		}
 	}
 }
 

@@ -29,23 +29,45 @@ type readyFDs struct {
 	again []*FD  // descriptors to try again without waiting for an edge
 	spare []*FD  // the other half of again, swapped each Wait
 	buf   []byte // the shared read buffer, allocated on first use
+
+	emptyReads int // reads that found nothing (EAGAIN): tests watch it
 }
 
-// retry puts fd on the retry list, once.
-func (r *readyFDs) retry(fd *FD) {
-	if fd.flags&fReadQueued == 0 {
-		fd.flags |= fReadQueued
+// fQueued are the flags of a descriptor on the retry list, which say
+// what to try again: its input side (a read, a receive, an accept or a
+// Notify), its output side (a write or a connect), or both.
+const fQueued = fReadQueued | fWriteQueued
+
+// retry puts fd on the retry list, once, to try its input side again.
+func (r *readyFDs) retry(fd *FD) { r.queue(fd, fReadQueued) }
+
+// retryWrite puts fd on the retry list, once, to try its output side:
+// a write attempt alone, with no read that would find nothing.
+func (r *readyFDs) retryWrite(fd *FD) { r.queue(fd, fWriteQueued) }
+
+// queue puts fd on the retry list, once, with what (fQueued bits) to try.
+func (r *readyFDs) queue(fd *FD, what uint16) {
+	if fd.flags&fQueued == 0 {
 		r.again = append(r.again, fd)
 	}
+	fd.flags |= what
+}
+
+// takeQueued clears fd's fQueued flags, as the retry list is processed,
+// and returns them.
+func takeQueued(fd *FD) uint16 {
+	what := fd.flags & fQueued
+	fd.flags &^= fQueued
+	return what
 }
 
 // move hands src's registration to dst, owned by o. The backend has
 // checked that src may move.
 func (r *readyFDs) move(dst, src *FD, o Owner) {
-	queued := src.flags&fReadQueued != 0
+	queued := src.flags & fQueued
 	*dst = *src
 	dst.owner = o
-	dst.flags &^= fReadQueued
+	dst.flags &^= fQueued
 	if dst.sock < len(r.fds) && r.fds[dst.sock] == src {
 		r.fds[dst.sock] = dst
 	}
@@ -58,8 +80,8 @@ func (r *readyFDs) move(dst, src *FD, o Owner) {
 			break
 		}
 	}
-	if queued {
-		r.retry(dst)
+	if queued != 0 {
+		r.queue(dst, queued)
 	}
 }
 
@@ -159,8 +181,9 @@ func (r *readyFDs) connected(fd *FD) bool {
 	return fd.flags&(fWriting|fClosed) == fWriting
 }
 
-// The Poller methods that queue writes and connects: the next look (at
-// once, or after the connect) writes.
+// The Poller methods that queue writes and connects: the next turn (or,
+// for a write, the end of the connect) writes, since completions come
+// from Wait; it tries the output side only (retryWrite).
 
 func (r *readyFDs) Write(fd *FD, bufs [][]byte) error {
 	if fd.flags&fClosed != 0 {
@@ -172,7 +195,7 @@ func (r *readyFDs) Write(fd *FD, bufs [][]byte) error {
 	fd.flags |= fWriting
 	fd.wbufs = bufs
 	if fd.flags&fConnecting == 0 {
-		r.retry(fd)
+		r.retryWrite(fd)
 	}
 	return nil
 }
@@ -188,7 +211,7 @@ func (r *readyFDs) SendFile(fd *FD, head [][]byte, f *os.File, off int64, n int6
 	fd.wbufs = head
 	fd.file = &fileOp{f: f, off: off, n: n}
 	if fd.flags&fConnecting == 0 {
-		r.retry(fd)
+		r.retryWrite(fd)
 	}
 	return nil
 }
@@ -206,7 +229,7 @@ func (r *readyFDs) Connect(fd *FD, addr net.Addr) error {
 	case nil, unix.EINPROGRESS, unix.EINTR, unix.EALREADY:
 		// A connect that finished at once (Unix sockets) still reports
 		// through ConnectDone, after an SO_ERROR check, like the others.
-		r.retry(fd)
+		r.retryWrite(fd)
 		return nil
 	default:
 		fd.flags &^= fConnecting
@@ -216,11 +239,15 @@ func (r *readyFDs) Connect(fd *FD, addr net.Addr) error {
 
 func (r *readyFDs) Pending() bool { return len(r.again) > 0 }
 
+// acceptFn is acceptSock; tests replace it to inject errors.
+var acceptFn = acceptSock
+
 // accept takes connections until the backlog is empty, the owner stops
-// accepting, or acceptBatch have been taken (then fd is tried again).
+// accepting, acceptBatch have been taken or an accept fails (then fd is
+// tried again next turn).
 func (r *readyFDs) accept(fd *FD) {
 	for i := 0; i < acceptBatch; i++ {
-		s, err := acceptSock(fd.sock)
+		s, err := acceptFn(fd.sock)
 		switch err {
 		case nil:
 			InitAccepted(s)
@@ -234,7 +261,15 @@ func (r *readyFDs) accept(fd *FD) {
 		case unix.EINTR, unix.ECONNABORTED:
 			continue
 		}
+		// Out of descriptors (EMFILE, ENFILE) or memory, or an error
+		// that Linux passes on from the new connection: reported, and
+		// tried again next turn, since the connections still waiting
+		// in the backlog will not be announced by a new edge. An owner
+		// that wants a pause stops accepting meanwhile.
 		fd.owner.AcceptDone(InvalidSock, os.NewSyscallError("accept", err))
+		if fd.flags&(fAccepting|fClosed) == fAccepting {
+			r.retry(fd)
+		}
 		return
 	}
 	r.retry(fd)
@@ -266,6 +301,7 @@ func (r *readyFDs) read(fd *FD) {
 			fd.owner.ReadDone(nil, io.EOF)
 			return
 		case err == unix.EAGAIN:
+			r.emptyReads++
 			return
 		case err == unix.EINTR:
 			continue

@@ -85,3 +85,8 @@ func somaxconn() int {
 	}
 	return int(v)
 }
+
+// reopen reports false: the BSDs and macOS have no /proc/self/fd, and
+// opening /dev/fd/N duplicates the descriptor, so AdoptFile shares the
+// caller's open file.
+func reopen(fd uintptr) (Sock, bool) { return InvalidSock, false }

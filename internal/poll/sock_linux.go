@@ -5,6 +5,7 @@ package poll
 import (
 	"net"
 	"os"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -63,4 +64,45 @@ func acceptSock(s int) (int, error) {
 		return InvalidSock, e
 	}
 	return int(r), nil
+}
+
+// reopen opens the file of the descriptor fd anew, through /proc/self/fd,
+// with fd's access mode, non-blocking and close-on-exec, so that the new
+// descriptor has an open file, and file status flags, of its own. It does
+// so only for pipes, FIFOs and terminals, and reports false for anything
+// else or when the open fails: a socket cannot be opened by path, a
+// regular file would lose the offset it shares with fd, a pseudo-terminal's
+// master would open a new terminal, and other devices may hand out a new
+// instance on each open.
+func reopen(fd uintptr) (Sock, bool) {
+	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+	if err != nil || fl&unix.O_PATH != 0 {
+		return InvalidSock, false
+	}
+	var st unix.Stat_t
+	if unix.Fstat(int(fd), &st) != nil {
+		return InvalidSock, false
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFIFO:
+	case unix.S_IFCHR:
+		if _, err := unix.IoctlGetTermios(int(fd), unix.TCGETS); err != nil {
+			return InvalidSock, false // not a terminal
+		}
+		if _, err := unix.IoctlGetUint32(int(fd), unix.TIOCGPTN); err == nil {
+			return InvalidSock, false // a pseudo-terminal's master
+		}
+	default:
+		return InvalidSock, false
+	}
+	s, err := unix.Open("/proc/self/fd/"+strconv.Itoa(int(fd)), fl&unix.O_ACCMODE|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
+	if err != nil {
+		return InvalidSock, false
+	}
+	var got unix.Stat_t
+	if unix.Fstat(s, &got) != nil || got.Dev != st.Dev || got.Ino != st.Ino {
+		unix.Close(s)
+		return InvalidSock, false
+	}
+	return s, true
 }

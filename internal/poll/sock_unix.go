@@ -160,11 +160,25 @@ func peerSockaddr(s Sock, addr net.Addr) (unix.Sockaddr, error) {
 	return ToSockaddr(fam, addr)
 }
 
-// AdoptFile takes a descriptor of the caller's (a pipe, a terminal, an
-// inotify or pidfd descriptor) for the poller: it duplicates it with
-// close-on-exec, makes the copy non-blocking, and returns it; the caller
-// closes its own f.
+// AdoptFile takes a descriptor of the caller's (a pipe, a terminal, a
+// socket, an inotify or pidfd descriptor) for the poller: it returns a
+// non-blocking, close-on-exec descriptor of the same file, which the
+// poller owns; the caller closes its own as usual.
+//
+// O_NONBLOCK belongs to the open file, which all duplicates of a
+// descriptor share, not to the descriptor. Where it can, AdoptFile opens
+// the file anew (see reopen: on Linux, pipes, FIFOs and terminals,
+// through /proc/self/fd), and the caller's descriptor keeps its flags.
+// Otherwise (sockets; regular files, which O_NONBLOCK does not affect;
+// inotify, pidfd and other descriptors without a path; anything on the
+// BSDs and macOS; and where the reopening fails, as for the write end of
+// a FIFO with no reader or without /proc) it duplicates the descriptor
+// and sets O_NONBLOCK on the open file that both share: the caller's own
+// blocking reads and writes on it then fail with EAGAIN.
 func AdoptFile(fd uintptr) (Sock, error) {
+	if s, ok := reopen(fd); ok {
+		return s, nil
+	}
 	s, err := unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
 	if err != nil {
 		return InvalidSock, os.NewSyscallError("fcntl", err)

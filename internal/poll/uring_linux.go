@@ -31,8 +31,9 @@ import (
 // registration's generation, so completions for a closed socket, or for
 // an older registration of a reused slot, are dropped.
 type uring struct {
-	r      *ring
-	evfd   int
+	r    *ring
+	evfd int
+	wakeStamp
 	wake   [8]byte
 	drain  [8]byte
 	gen    uint32
@@ -44,7 +45,7 @@ type uring struct {
 	spare  []*FD
 	iov    []unix.Iovec
 	br     *bufRing // buffers for multishot receives; nil: single-shot reads
-	closed bool
+	gate   wakeGate // Wake against Shutdown
 }
 
 // uslot is the per-registration state of the uring backend.
@@ -535,7 +536,11 @@ func (p *uring) Pending() bool {
 }
 
 func (p *uring) Wake() error {
+	if !p.gate.enter() {
+		return nil
+	}
 	_, err := unix.Write(p.evfd, p.wake[:])
+	p.gate.leave()
 	if err == unix.EAGAIN {
 		return nil
 	}
@@ -543,10 +548,9 @@ func (p *uring) Wake() error {
 }
 
 func (p *uring) Shutdown() error {
-	if p.closed {
+	if !p.gate.close() {
 		return nil
 	}
-	p.closed = true
 	p.r.close()
 	if p.br != nil {
 		p.br.free()

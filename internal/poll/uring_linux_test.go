@@ -225,14 +225,17 @@ func TestURingCommonTests(t *testing.T) {
 	}
 	t.Setenv("EDDY_POLLER", "uring")
 	for name, fn := range map[string]func(*testing.T){
-		"ReadWriteCompletions":     TestReadWriteCompletions,
-		"LargeWriteCompletesOnce":  TestLargeWriteCompletesOnce,
-		"EOFAfterData":             TestEOFAfterData,
-		"ConnectRefused":           TestConnectRefused,
-		"NotifyOnReadablePipe":     TestNotifyOnReadablePipe,
-		"WakeFromAnotherGoroutine": TestWakeFromAnotherGoroutine,
-		"CloseDropsCompletions":    TestCloseDropsCompletions,
-		"MoveRehomesRegistration":  TestMoveRehomesRegistration,
+		"ReadWriteCompletions":          TestReadWriteCompletions,
+		"LargeWriteCompletesOnce":       TestLargeWriteCompletesOnce,
+		"EOFAfterData":                  TestEOFAfterData,
+		"ConnectRefused":                TestConnectRefused,
+		"NotifyOnReadablePipe":          TestNotifyOnReadablePipe,
+		"WakeFromAnotherGoroutine":      TestWakeFromAnotherGoroutine,
+		"WakeRacesShutdown":             TestWakeRacesShutdown,
+		"AcceptErrorRetries":            TestAcceptErrorRetries,
+		"AdoptFileLeavesCallerBlocking": TestAdoptFileLeavesCallerBlocking,
+		"CloseDropsCompletions":         TestCloseDropsCompletions,
+		"MoveRehomesRegistration":       TestMoveRehomesRegistration,
 	} {
 		t.Run(name, func(t *testing.T) {
 			fn(t)

@@ -32,6 +32,7 @@ func (p *uring) Wait(timeoutMs int) (int, error) {
 		}
 		err = r.enter(r.unsubmitted(), 1, uEnterGetEvents, true)
 	}
+	p.note()
 	switch err {
 	case nil, unix.ETIME, unix.EINTR, unix.EBUSY, unix.EAGAIN:
 	default:
@@ -103,7 +104,7 @@ func (p *uring) complete(c uCQE) {
 		}
 	case uopWake:
 		unix.RawSyscall(unix.SYS_READ, uintptr(p.evfd), uintptrOf(&p.drain[0]), 8)
-		if c.flags&uCQEFMore == 0 && !p.closed {
+		if c.flags&uCQEFMore == 0 && !p.gate.closed() {
 			p.armWake()
 		}
 		return
@@ -265,7 +266,7 @@ func (p *uring) readNow(fd *FD, st *uslot) {
 
 func (p *uring) accept(fd *FD, st *uslot) {
 	for i := 0; i < acceptBatch; i++ {
-		s, err := acceptSock(fd.sock)
+		s, err := acceptFn(fd.sock)
 		switch err {
 		case nil:
 			InitAccepted(s)
