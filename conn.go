@@ -167,10 +167,15 @@ type connOwner Conn
 
 func (l *Loop) newConn(k netKind, h Handler) *Conn {
 	c := &Conn{loop: l, handler: h, netw: k}
-	c.fd = poll.FD{}
+	l.link(c)
+	return c
+}
+
+// link puts a new connection on the loop's list; it keeps the loop alive
+// until it closes.
+func (l *Loop) link(c *Conn) {
 	l.conns.add(c)
 	l.refs++
-	return c
 }
 
 // attach registers an open socket with the poller.

@@ -64,8 +64,8 @@ func WithAttemptDelay(d time.Duration) DialOption {
 // The error result reports only a request that cannot start: a closed
 // loop, an unknown network or a malformed address.
 func (l *Loop) Dial(network, address string, h Handler, opts ...DialOption) (*Conn, error) {
-	if l.state.Load() == stateClosed {
-		return nil, ErrLoopClosed
+	if err := l.opening(); err != nil {
+		return nil, err
 	}
 	k, ok := kindOfNet(network)
 	if !ok {

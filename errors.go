@@ -21,7 +21,8 @@ var (
 	// Run has returned.
 	ErrLoopClosed = errors.New("eddy: loop closed")
 	// ErrLoopStopped is the close reason of connections still open when
-	// their loop stops.
+	// their loop stops, and the error of opening a handle (Dial, Listen,
+	// Spawn…) from a callback that runs while the loop tears down.
 	ErrLoopStopped = errors.New("eddy: loop stopped")
 	// ErrTimeout is the error of a deadline, idle timeout or connect
 	// timeout. errors.Is(err, os.ErrDeadlineExceeded) is also true for it.

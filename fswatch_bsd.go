@@ -79,8 +79,8 @@ type vnodeOwner vnode
 // descriptor, and a directory's changes are found by reading it again:
 // a file created and removed in between is not reported.
 func (l *Loop) Watch(path string, opts WatchOptions, fn func(WatchEvent)) (*Watcher, error) {
-	if l.state.Load() == stateClosed {
-		return nil, ErrLoopClosed
+	if err := l.opening(); err != nil {
+		return nil, err
 	}
 	fi, err := os.Stat(path)
 	if err != nil {

@@ -50,8 +50,8 @@ type watchOwner Watcher
 // registers the watches (walking the tree, for a recursive watch) before
 // it returns; changes made after that are reported. Loop-only.
 func (l *Loop) Watch(path string, opts WatchOptions, fn func(WatchEvent)) (*Watcher, error) {
-	if l.state.Load() == stateClosed {
-		return nil, ErrLoopClosed
+	if err := l.opening(); err != nil {
+		return nil, err
 	}
 	fi, err := os.Stat(path)
 	if err != nil {

@@ -57,8 +57,8 @@ type watchOwner Watcher
 // system tells them apart from writes, and a directory's own last-write
 // time changes are not reported.
 func (l *Loop) Watch(path string, opts WatchOptions, fn func(WatchEvent)) (*Watcher, error) {
-	if l.state.Load() == stateClosed {
-		return nil, ErrLoopClosed
+	if err := l.opening(); err != nil {
+		return nil, err
 	}
 	fi, err := os.Stat(path)
 	if err != nil {

@@ -20,7 +20,7 @@ func newLoop(t testing.TB, opts ...Option) *Loop {
 func run(t testing.TB, l *Loop) {
 	t.Helper()
 	dog := time.AfterFunc(5*time.Second, func() {
-		t.Error("watchdog: loop still running after 30s")
+		t.Error("watchdog: loop still running after 5s")
 		l.Stop()
 	})
 	defer dog.Stop()

@@ -58,8 +58,8 @@ type listenerOwner Listener
 // host listens on every address, both IPv4 and IPv6 for "tcp". A host name
 // is resolved before Listen returns. Loop-only.
 func (l *Loop) Listen(network, address string, h Handler, opts ...ListenOption) (*Listener, error) {
-	if l.state.Load() == stateClosed {
-		return nil, ErrLoopClosed
+	if err := l.opening(); err != nil {
+		return nil, err
 	}
 	k, ok := kindOfNet(network)
 	if !ok {
@@ -174,6 +174,10 @@ func (o *listenerOwner) AcceptDone(s poll.Sock, err error) {
 
 // adopt takes an accepted socket into this loop as a connection.
 func (l *Loop) adopt(s poll.Sock, k netKind, h Handler, mk func(*Conn) Layer) {
+	if l.stopping {
+		poll.CloseSock(s)
+		return
+	}
 	c := l.newConn(k, h)
 	if mk != nil {
 		c.SetLayer(mk(c))

@@ -58,6 +58,8 @@ type Loop struct {
 	iov1       [1][]byte
 	stats      loopStats
 	shutdown   bool
+	stopping   bool             // teardown has begun: no new handle may open
+	stamper    poll.WakeStamper // the backend's wake times, if it keeps them
 	// shutdownHooks run when a graceful shutdown begins.
 	shutdownHooks []func()
 	done          chan struct{} // closed when Run has returned
@@ -201,6 +203,7 @@ func New(opts ...Option) (*Loop, error) {
 	}
 	l := &Loop{poller: p, cfg: cfg, base: time.Now(), done: make(chan struct{}), published: -int64(time.Hour)}
 	l.pool = cfg.pool
+	l.stamper, _ = p.(poll.WakeStamper)
 	return l, nil
 }
 
@@ -243,7 +246,18 @@ func (l *Loop) Run() error {
 				slept = true
 			}
 		}
-		before := l.now
+		// The adaptive spin times sleeps while replies are awaited: from
+		// now (not the turn's cached time, which is as old as the
+		// callbacks this turn ran) to when the kernel returned, before
+		// Wait dispatched anything.
+		timed := slept && l.cfg.spin == spinDefault && l.expecting > 0
+		var before time.Time
+		if timed {
+			before = time.Now()
+			if l.stamper != nil {
+				l.stamper.StampNext()
+			}
+		}
 		var n int
 		n, err = l.poller.Wait(timeout)
 		// Awake: clear both flags before draining the queue. A Post that
@@ -260,8 +274,12 @@ func (l *Loop) Run() error {
 			break
 		}
 		l.updateTime()
-		if slept && l.cfg.spin == spinDefault {
-			l.noteSleep(time.Duration(l.now-before), n)
+		if timed {
+			woke := l.base.Add(time.Duration(l.now))
+			if l.stamper != nil {
+				woke = l.stamper.WokeAt()
+			}
+			l.noteSleep(woke.Sub(before), n)
 		}
 		l.runPosted()
 		l.runTicks()
@@ -444,6 +462,7 @@ func (l *Loop) reportPanic(v any) {
 // teardown closes every handle when the loop stops, then runs the exit
 // callbacks and releases the poller.
 func (l *Loop) teardown() {
+	l.stopping = true
 	for c := l.conns.head; c != nil; c = l.conns.head {
 		c.closeNow(ErrLoopStopped)
 	}
@@ -473,6 +492,19 @@ func (l *Loop) teardown() {
 		l.pool.Close()
 	}
 	_ = l.poller.Shutdown()
+}
+
+// opening reports why no new handle may open on the loop: ErrLoopClosed
+// once it has closed, ErrLoopStopped while it tears down (a handle opened
+// by a close or exit callback would never be closed), or nil.
+func (l *Loop) opening() error {
+	if l.state.Load() == stateClosed {
+		return ErrLoopClosed
+	}
+	if l.stopping {
+		return ErrLoopStopped
+	}
+	return nil
 }
 
 // spinFor returns how long the loop may spin before it sleeps now: the
@@ -512,13 +544,17 @@ func (l *Loop) noteSleep(d time.Duration, events int) {
 }
 
 // spin polls for posted work and I/O for up to spinFor before the loop
-// sleeps, yielding its P between polls. It reports whether work arrived;
-// I/O found while spinning has been dispatched. An adaptive spin that
-// finds nothing ends the streak that started it.
+// sleeps, yielding its P between polls, and never past the next timer. It
+// reports whether work arrived or a timer fell due; I/O found while
+// spinning has been dispatched. An adaptive spin that finds nothing ends
+// the streak that started it.
 func (l *Loop) spin() bool {
-	limit := l.spinFor()
 	l.spins++
-	start := time.Now()
+	now := int64(time.Since(l.base))
+	end, timer := now+int64(l.spinFor()), false
+	if l.timers.len() > 0 && l.timers.top().when <= end {
+		end, timer = l.timers.top().when, true
+	}
 	for {
 		if l.nposted.Load() > 0 {
 			return true
@@ -529,7 +565,10 @@ func (l *Loop) spin() bool {
 			}
 			return true
 		}
-		if time.Since(start) > limit {
+		if int64(time.Since(l.base)) >= end {
+			if timer {
+				return true // the turn runs the timer without sleeping
+			}
 			l.shortSleeps = 0
 			return false
 		}

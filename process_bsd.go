@@ -96,8 +96,8 @@ func (p *Process) unwatch() {
 //
 // On macOS and the BSDs the exit is noticed through kqueue's EVFILT_PROC.
 func (l *Loop) Spawn(o ProcessOptions) (*Process, error) {
-	if l.state.Load() == stateClosed {
-		return nil, ErrLoopClosed
+	if err := l.opening(); err != nil {
+		return nil, err
 	}
 	path, err := lookPath(o.Path)
 	if err != nil {

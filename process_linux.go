@@ -108,8 +108,8 @@ func (t *procTable) teardown() {
 // On Linux the exit is noticed through a pidfd where the kernel has them,
 // and through SIGCHLD otherwise (see the package's process notes).
 func (l *Loop) Spawn(o ProcessOptions) (*Process, error) {
-	if l.state.Load() == stateClosed {
-		return nil, ErrLoopClosed
+	if err := l.opening(); err != nil {
+		return nil, err
 	}
 	path, err := lookPath(o.Path)
 	if err != nil {

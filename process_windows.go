@@ -81,8 +81,8 @@ var pipeSeq atomic.Uint64
 // streams are connections on this loop whose handlers' OnOpen runs on the
 // next turn. Loop-only.
 func (l *Loop) Spawn(o ProcessOptions) (*Process, error) {
-	if l.state.Load() == stateClosed {
-		return nil, ErrLoopClosed
+	if err := l.opening(); err != nil {
+		return nil, err
 	}
 	path, err := lookPathWin(o.Path)
 	if err != nil {

@@ -130,8 +130,8 @@ func (x *udpExchange) cancel() {
 // one framed answer, passes it to cb, and closes the connection.
 func (t loopTransport) ExchangeTCP(server netip.AddrPort, q []byte, cb func(resp []byte, err error)) (cancel func(), err error) {
 	l := t.l
-	if l.state.Load() == stateClosed {
-		return nil, ErrLoopClosed
+	if err := l.opening(); err != nil {
+		return nil, err
 	}
 	frame, err := dns.AppendTCPFrame(nil, q)
 	if err != nil {

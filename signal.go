@@ -38,8 +38,8 @@ type signalSub struct {
 //
 // Portability: on Windows, console control events arrive as os.Interrupt.
 func (l *Loop) Signal(sig os.Signal, fn func(os.Signal)) (*Signal, error) {
-	if l.state.Load() == stateClosed {
-		return nil, ErrLoopClosed
+	if err := l.opening(); err != nil {
+		return nil, err
 	}
 	if l.sigs == nil {
 		l.sigs = &signalSet{loop: l, subs: map[os.Signal]*signalSub{}}

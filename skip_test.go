@@ -22,3 +22,12 @@ func skipUnderWine(t testing.TB, limit string) {
 		t.Skip("under Wine: " + limit)
 	}
 }
+
+// skipUnlessLinux skips a test of Linux behaviour, saying why it is
+// Linux's alone.
+func skipUnlessLinux(t testing.TB, why string) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("Linux only: " + why)
+	}
+}

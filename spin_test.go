@@ -122,3 +122,67 @@ func TestSpinYieldsToWokenGoroutine(t *testing.T) {
 		t.Error("the loop never spun")
 	}
 }
+
+// A spin ends when the next timer falls due, however long the spin may
+// last: a loop spinning for a minute still fires a 2 ms timer.
+func TestSpinEndsAtNextTimer(t *testing.T) {
+	leakcheck.Check(t)
+	l := newLoop(t, WithSpin(time.Minute))
+	fired := 0
+	l.AfterFunc(2*time.Millisecond, func() {
+		fired++
+		l.AfterFunc(2*time.Millisecond, func() { fired++ })
+	})
+	run(t, l) // its watchdog stops the loop, and fails the test, after 5 s
+	if fired != 2 {
+		t.Fatalf("%d timers fired, want 2", fired)
+	}
+	if l.Stats().Spins == 0 {
+		t.Fatal("the loop never spun")
+	}
+}
+
+// The adaptive spin times a sleep alone: from when the loop goes to
+// sleep, not from the turn's start, to when the kernel returns, not to
+// when Wait has dispatched. Callbacks that run long must not make a sleep
+// that returns at once look long. Two connections on one loop, awaiting
+// replies, trade a byte, each handler busy for well over AutoSpin first,
+// so every sleep finds the other's byte already there.
+func TestAdaptiveSpinTimesTheSleepAlone(t *testing.T) {
+	skipUnderWine(t, "Wine's emulated IOCP takes 115-800 µs to complete a receive whose data was already sent, longer than AutoSpin")
+	leakcheck.Check(t)
+	l := newLoop(t)
+	l.ExpectReplies(1)
+	defer l.ExpectReplies(-1)
+	ln, err := l.Listen("tcp", "127.0.0.1:0", &funcHandler{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := func() {
+		for start := time.Now(); time.Since(start) < 10*AutoSpin; {
+		}
+	}
+	rounds, streak := 0, 0
+	pong := func(c *Conn, d []byte) int {
+		busy()
+		streak = max(streak, l.shortSleeps)
+		if rounds++; rounds == 40 {
+			c.Close()
+			ln.Close()
+			return len(d)
+		}
+		c.Write(d)
+		return len(d)
+	}
+	ln.handler = &funcHandler{data: pong}
+	if _, err := l.Dial("tcp", ln.Addr().String(), &funcHandler{
+		open: func(c *Conn) { c.Write([]byte("x")) },
+		data: pong,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, l)
+	if streak != spinStreak {
+		t.Fatalf("longest streak of short sleeps %d over %d rounds, want %d", streak, rounds, spinStreak)
+	}
+}

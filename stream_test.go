@@ -44,3 +44,35 @@ func TestPipeStreams(t *testing.T) {
 		t.Fatalf("network %q remote %v", rc.Network(), wc.RemoteAddr())
 	}
 }
+
+// A descriptor the poller cannot watch (on Linux, a regular file: epoll
+// refuses it) fails NewStream, and that error is the only report: no
+// OnOpen or OnClose runs and the loop holds nothing of it.
+func TestNewStreamRegisterFailure(t *testing.T) {
+	skipUnlessLinux(t, "only epoll refuses regular files; kqueue and IOCP accept them")
+	if os.Getenv("EDDY_POLLER") == "uring" {
+		t.Skip("io_uring reads regular files; only epoll refuses them")
+	}
+	leakcheck.Check(t)
+	f, err := os.Open("stream_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	l := newLoop(t)
+	called := ""
+	c, err := l.NewStream(f, &funcHandler{
+		open:  func(*Conn) { called += "open " },
+		close: func(*Conn, error) { called += "close" },
+	})
+	if err == nil || c != nil {
+		t.Fatalf("NewStream of a regular file = %v, %v; want an error", c, err)
+	}
+	if l.conns.n != 0 || l.refs != 0 {
+		t.Fatalf("loop still holds %d connections, %d refs", l.conns.n, l.refs)
+	}
+	run(t, l)
+	if called != "" {
+		t.Fatalf("handler called after the failed NewStream: %q", called)
+	}
+}

@@ -67,12 +67,16 @@ func (t *Timer) Stop() bool {
 }
 
 // Reset stops the timer if it is pending and starts it again to fire
-// after d (and then every d, for a repeating timer). It reports whether
-// the timer was pending.
+// after d (and then every d, for a repeating timer, which stays
+// repeating: like Every, it takes d <= 0 as a millisecond). It reports
+// whether the timer was pending.
 func (t *Timer) Reset(d time.Duration) bool {
 	was := t.Stop()
 	period := time.Duration(t.period)
 	if period > 0 {
+		if d <= 0 {
+			d = time.Millisecond
+		}
 		period = d
 	}
 	t.start(d, period)
@@ -98,16 +102,23 @@ func (t *Timer) Ref() {
 	t.unref = false
 }
 
+// runTimers fires the timers due at the turn's time. A timer started or
+// reset by a callback of this pass (its seq is newer than the pass) waits
+// for the next turn, even when it is already due: AfterFunc(0) that starts
+// itself again must not keep the loop in this pass for ever. (A new
+// timer is never due before the pass's time, and ties go to the older
+// seq, so when the first timer is new, no older one is due.)
 func (l *Loop) runTimers() {
+	now, last := l.now, l.timerSeq
 	for l.timers.len() > 0 {
 		t := l.timers.top()
-		if t.when > l.now {
+		if t.when > now || t.seq > last {
 			return
 		}
 		if t.period > 0 {
 			t.when += t.period
-			if t.when <= l.now {
-				t.when = l.now + t.period
+			if t.when <= now {
+				t.when = now + t.period
 			}
 			l.timerSeq++
 			t.seq = l.timerSeq

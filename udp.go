@@ -87,9 +87,9 @@ func resolvePacketAddr(network, address string) (net.Addr, error) {
 }
 
 func (l *Loop) newPacketConn(s poll.Sock, network string, raddr net.Addr, h PacketHandler) (*PacketConn, error) {
-	if l.state.Load() == stateClosed {
+	if err := l.opening(); err != nil {
 		poll.CloseSock(s)
-		return nil, ErrLoopClosed
+		return nil, err
 	}
 	pc := &PacketConn{loop: l, network: network, handler: h, raddr: raddr}
 	if err := l.poller.Register(&pc.fd, s, (*packetOwner)(pc)); err != nil {
