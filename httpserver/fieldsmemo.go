@@ -1,5 +1,7 @@
 package httpserver
 
+import "unsafe"
+
 // Bounds of what a fieldsMemo holds.
 const (
 	memoFields = 8   // handler fields
@@ -12,10 +14,16 @@ const (
 // instead of checking and formatting every field again. It holds copies
 // of the names and values, so only equal content matches: the lines are
 // what formatting those fields makes. Loop-only, one per loop.
+//
+// It also keeps where the bytes of the strings it last matched are: Go
+// strings never change, so a field whose name and value are those very
+// strings again (a handler's constants, mostly) is equal without a
+// comparison of its bytes.
 type fieldsMemo struct {
 	n       int // fields remembered; 0: none (a response without fields has nothing to format)
 	hasDate bool
 	lens    [memoFields][2]uint16 // name and value lengths
+	data    [memoFields][2]*byte  // name and value string data last matched
 	text    []byte                // the names and values, one after another
 	lines   []byte                // the formatted lines
 }
@@ -29,9 +37,15 @@ func (m *fieldsMemo) match(fields []Field) bool {
 	for i := range fields {
 		f := &fields[i]
 		nl, vl := int(m.lens[i][0]), int(m.lens[i][1])
-		if len(f.Name) != nl || len(f.Value) != vl || len(t) < nl+vl ||
-			string(t[:nl]) != f.Name || string(t[nl:nl+vl]) != f.Value {
+		if len(f.Name) != nl || len(f.Value) != vl || len(t) < nl+vl {
 			return false
+		}
+		nd, vd := unsafe.StringData(f.Name), unsafe.StringData(f.Value)
+		if nd != m.data[i][0] || vd != m.data[i][1] {
+			if string(t[:nl]) != f.Name || string(t[nl:nl+vl]) != f.Value {
+				return false
+			}
+			m.data[i] = [2]*byte{nd, vd}
 		}
 		t = t[nl+vl:]
 	}
@@ -52,6 +66,7 @@ func (m *fieldsMemo) store(fields []Field, lines []byte, hasDate bool) {
 			return
 		}
 		m.lens[i] = [2]uint16{uint16(len(f.Name)), uint16(len(f.Value))}
+		m.data[i] = [2]*byte{unsafe.StringData(f.Name), unsafe.StringData(f.Value)}
 		t = append(append(t, f.Name...), f.Value...)
 	}
 	m.text = t
