@@ -28,12 +28,17 @@ type fakeConn struct {
 }
 
 func newFakeConn(s *Server) *fakeConn {
+	return newFakeConnOn(s, &loopState{conns: map[*serverConn]struct{}{}})
+}
+
+// newFakeConnOn is newFakeConn for a connection on the loop whose state
+// is ls, which connections of one loop share.
+func newFakeConnOn(s *Server, ls *loopState) *fakeConn {
 	if s.opts == nil {
 		s.start(nil, nil)
 		s.group, s.loop = nil, nil
 	}
 	f := &fakeConn{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	ls := &loopState{conns: map[*serverConn]struct{}{}}
 	ls.conns[&f.sc] = struct{}{}
 	f.sc.init(s, f, ls)
 	return f

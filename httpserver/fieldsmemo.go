@@ -20,7 +20,8 @@ const (
 // strings again (a handler's constants, mostly) is equal without a
 // comparison of its bytes.
 type fieldsMemo struct {
-	n       int // fields remembered; 0: none (a response without fields has nothing to format)
+	n       int    // fields remembered; 0: none (a response without fields has nothing to format)
+	gen     uint64 // counts stores, for headMemo
 	hasDate bool
 	lens    [memoFields][2]uint16 // name and value lengths
 	data    [memoFields][2]*byte  // name and value string data last matched
@@ -56,6 +57,7 @@ func (m *fieldsMemo) match(fields []Field) bool {
 // if they fit; otherwise it forgets what it held.
 func (m *fieldsMemo) store(fields []Field, lines []byte, hasDate bool) {
 	m.n = 0
+	m.gen++
 	if len(fields) > memoFields || len(lines) > memoBytes {
 		return
 	}
@@ -73,4 +75,27 @@ func (m *fieldsMemo) store(fields []Field, lines []byte, hasDate bool) {
 	m.lines = append(m.lines[:0], lines...)
 	m.hasDate = hasDate
 	m.n = len(fields)
+}
+
+// headMemo remembers the whole head of the last plain response a loop
+// formatted: status 200, the fields the fieldsMemo holds (without a
+// Date), a Content-Length, keep-alive over HTTP/1.1. Another such
+// response with the same fields and length in the same second (what a
+// busy keep-alive server mostly sends) is that head again, in one copy.
+// Loop-only, one per loop.
+type headMemo struct {
+	gen  uint64 // the fieldsMemo generation the head was made with; 0: none
+	sec  int64  // the second of its Date
+	clen int64
+	head []byte
+}
+
+// store remembers head, unless it is too long to.
+func (h *headMemo) store(gen uint64, sec, clen int64, head []byte) {
+	h.gen = 0
+	if len(head) > memoBytes+256 {
+		return
+	}
+	h.head = append(h.head[:0], head...)
+	h.gen, h.sec, h.clen = gen, sec, clen
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestResponseFieldsChecked sends, on one connection, responses whose
@@ -118,6 +119,77 @@ func TestFieldsMemo(t *testing.T) {
 		fresh.feed([]byte(benchGET))
 		if got, want := f.out.String(), fresh.out.String(); got != want || f.closed {
 			t.Fatalf("response %d, fields %q:\n%q\nwant\n%q", i, l, got, want)
+		}
+	}
+}
+
+// TestHeadMemo sends, on connections of one loop, responses that differ
+// from the previous one in one thing the head memo must notice (the
+// status, the body length, the protocol version, a Connection: close, a
+// Date set by the handler, the second of the clock, the fields): each
+// must be what a fresh connection on a fresh loop sends.
+func TestHeadMemo(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 5))
+	type resp struct {
+		status int
+		body   string
+		fields []Field
+	}
+	var cur resp
+	srv := &Server{Handler: HandlerFunc(func(w *ResponseWriter, r *Request) {
+		for _, f := range cur.fields {
+			w.Header().Add(f.Name, f.Value)
+		}
+		if cur.status != 200 {
+			w.WriteHeader(cur.status)
+		}
+		w.WriteString(cur.body)
+	})}
+	ls := &loopState{conns: map[*serverConn]struct{}{}}
+	f := newFakeConnOn(srv, ls)
+	now := f.now
+	statuses := []int{200, 200, 200, 200, 201, 204, 304, 404}
+	bodies := []string{"", "hello", "hello", "Hello, World!", strings.Repeat("b", 100)}
+	fieldSets := [][]Field{
+		{{"Content-Type", "text/plain"}, {"Server", "eddy"}},
+		{{"Content-Type", "text/plain"}, {"Server", "eddy"}},
+		{{"Content-Type", "text/html"}, {"Server", "eddy"}},
+		{{"Content-Type", "text/plain"}},
+		nil,
+		{{"Date", "Sun, 06 Nov 1994 08:49:37 GMT"}},
+	}
+	reqs := []string{
+		benchGET, benchGET, benchGET, benchGET,
+		"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+		"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n",
+	}
+	cur = resp{200, "hello", fieldSets[0]}
+	for i := range 3000 {
+		// Mostly one change at a time, so that each lands on a head the
+		// memo holds.
+		switch rnd.IntN(6) {
+		case 0:
+			cur.status = statuses[rnd.IntN(len(statuses))]
+		case 1:
+			cur.body = bodies[rnd.IntN(len(bodies))]
+		case 2:
+			cur.fields = fieldSets[rnd.IntN(len(fieldSets))]
+		case 3:
+			now = now.Add(time.Duration(rnd.IntN(1500)) * time.Millisecond)
+		}
+		req := reqs[rnd.IntN(len(reqs))]
+		if f.closed {
+			f = newFakeConnOn(srv, ls)
+		}
+		f.now = now
+		f.out.Reset()
+		f.feed([]byte(req))
+		fresh := newFakeConn(srv)
+		fresh.now = now
+		fresh.feed([]byte(req))
+		if got, want := f.out.String(), fresh.out.String(); got != want || f.closed != fresh.closed {
+			t.Fatalf("response %d (%+v, request %q):\n%q (closed %v)\nwant\n%q (closed %v)", i, cur, req, got, f.closed, want, fresh.closed)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package httpserver
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/codec/http1"
@@ -429,22 +430,51 @@ func (w *ResponseWriter) isLast() bool {
 // the server adds: Date (unless the handler set one), the framing and
 // Connection.
 func (w *ResponseWriter) appendHead(b []byte) []byte {
+	ls := w.sc.ls
+	m := &ls.fields
+	matched := m.match(w.header.fields)
+	// A plain response (see headMemo) like the previous one, in the same
+	// second, is the previous head again.
+	plain := matched && !m.hasDate && w.status == 200 && !w.chunked && w.clen >= 0 &&
+		!w.noBody && !w.closeAfter && w.req.ProtoMinor != 0
+	var now time.Time
+	var sec int64
+	if plain {
+		now = w.sc.clock()
+		sec = now.Unix()
+		if h := &ls.head; h.gen == m.gen && h.sec == sec && h.clen == w.clen {
+			return append(b, h.head...)
+		}
+	}
+	start := len(b)
 	if w.status == 200 {
 		b = append(b, okLine...)
 	} else {
 		b, _ = http1.AppendStatusLine(b, w.status)
 	}
 	var hasDate bool
-	if m := &w.sc.ls.fields; m.match(w.header.fields) {
+	if matched {
 		b = append(b, m.lines...)
 		hasDate = m.hasDate
 	} else {
-		start := len(b)
+		at := len(b)
 		b, hasDate = w.appendFields(b)
-		m.store(w.header.fields, b[start:], hasDate)
+		m.store(w.header.fields, b[at:], hasDate)
 	}
 	if !hasDate {
-		b = w.sc.ls.date.AppendField(b, w.sc.clock())
+		if !plain {
+			now = w.sc.clock()
+		}
+		b = ls.date.AppendField(b, now)
+	}
+	if plain {
+		// Fields that matched add nothing but the Content-Length and
+		// the blank line.
+		b = append(b, "Content-Length: "...)
+		b = appendLength(b, w.clen)
+		b = append(b, "\r\n\r\n"...)
+		ls.head.store(m.gen, sec, w.clen, b[start:])
+		return b
 	}
 	switch {
 	case w.chunked:

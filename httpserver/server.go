@@ -63,6 +63,7 @@ type Server struct {
 type loopState struct {
 	date   http1.DateCache
 	fields fieldsMemo
+	head   headMemo
 	conns  map[*serverConn]struct{}
 	down   bool
 }
