@@ -1,7 +1,5 @@
 package httpserver
 
-import "unsafe"
-
 // Bounds of what a fieldsMemo holds.
 const (
 	memoFields = 8   // handler fields
@@ -15,16 +13,14 @@ const (
 // of the names and values, so only equal content matches: the lines are
 // what formatting those fields makes. Loop-only, one per loop.
 //
-// It also keeps where the bytes of the strings it last matched are: Go
-// strings never change, so a field whose name and value are those very
-// strings again (a handler's constants, mostly) is equal without a
-// comparison of its bytes.
+// It compares bytes even for the very strings it matched last: a string
+// made without copying (unsafe.String) over a buffer the handler reuses
+// once the response is sent is at the same address with other bytes.
 type fieldsMemo struct {
 	n       int    // fields remembered; 0: none (a response without fields has nothing to format)
 	gen     uint64 // counts stores, for headMemo
 	hasDate bool
 	lens    [memoFields][2]uint16 // name and value lengths
-	data    [memoFields][2]*byte  // name and value string data last matched
 	text    []byte                // the names and values, one after another
 	lines   []byte                // the formatted lines
 }
@@ -38,15 +34,9 @@ func (m *fieldsMemo) match(fields []Field) bool {
 	for i := range fields {
 		f := &fields[i]
 		nl, vl := int(m.lens[i][0]), int(m.lens[i][1])
-		if len(f.Name) != nl || len(f.Value) != vl || len(t) < nl+vl {
+		if len(f.Name) != nl || len(f.Value) != vl || len(t) < nl+vl ||
+			string(t[:nl]) != f.Name || string(t[nl:nl+vl]) != f.Value {
 			return false
-		}
-		nd, vd := unsafe.StringData(f.Name), unsafe.StringData(f.Value)
-		if nd != m.data[i][0] || vd != m.data[i][1] {
-			if string(t[:nl]) != f.Name || string(t[nl:nl+vl]) != f.Value {
-				return false
-			}
-			m.data[i] = [2]*byte{nd, vd}
 		}
 		t = t[nl+vl:]
 	}
@@ -68,7 +58,6 @@ func (m *fieldsMemo) store(fields []Field, lines []byte, hasDate bool) {
 			return
 		}
 		m.lens[i] = [2]uint16{uint16(len(f.Name)), uint16(len(f.Value))}
-		m.data[i] = [2]*byte{unsafe.StringData(f.Name), unsafe.StringData(f.Value)}
 		t = append(append(t, f.Name...), f.Value...)
 	}
 	m.text = t

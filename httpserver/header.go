@@ -17,6 +17,12 @@ type Field struct {
 // the request or response it belongs to.
 type Header struct {
 	fields []Field
+	// own is set by the server on a request's Header and on its
+	// response's to the Header itself: a Header copied from another
+	// (*w.Header() = h) shares that one's storage and has its own, so
+	// that a recycled request does not reuse storage a handler may keep
+	// (see newRequest).
+	own *Header
 }
 
 // Get returns the value of the first field called name, or "".

@@ -40,17 +40,24 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 	var hf, rf []Field
 	if r != nil {
 		sc.free = nil
-		hf = r.Header.fields // storage only: the handler may have changed it
-		rf = r.w.header.fields
-		for i := range rf { // mostly a few: cheaper than clear
-			rf[i] = Field{}
+		// Storage only, and only the Header's own: a handler may have
+		// put another Header there (*w.Header() = h), which it may
+		// keep, or the request's in the response's.
+		if r.Header.own == &r.Header {
+			hf = r.Header.fields
+		}
+		if r.w.header.own == &r.w.header {
+			rf = r.w.header.fields
+			for i := range rf { // mostly a few: cheaper than clear
+				rf[i] = Field{}
+			}
 		}
 		*r = Request{}
 	} else {
 		r = &Request{}
 	}
 	r.sc = sc
-	r.w.header.fields = rf[:0]
+	r.w.header.fields, r.w.header.own = rf[:0], &r.w.header
 	r.ProtoMinor = hd.Minor
 	r.ContentLength = hd.ContentLength
 	switch hd.Framing {
@@ -85,7 +92,7 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 		for i := range hf { // mostly a few: cheaper than copy
 			hf[i] = last.fields[i]
 		}
-		r.Header.fields = hf
+		r.Header.fields, r.Header.own = hf, &r.Header
 		r.w.isHEAD = r.Method == "HEAD"
 		return r
 	}
@@ -183,7 +190,7 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 			h.Value, i = take(blk, i, f.Value)
 		}
 	}
-	r.Header.fields = hf
+	r.Header.fields, r.Header.own = hf, &r.Header
 	switch {
 	case hostAt >= 0:
 		r.Host = hf[hostAt].Value

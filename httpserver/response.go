@@ -541,7 +541,13 @@ func (w *ResponseWriter) abort(status int) {
 		w.ext.filter = nil
 		f.Close(func([]byte) {})
 	}
-	w.header.Reset()
+	if w.header.own == &w.header {
+		w.header.Reset()
+	} else {
+		// A Header the handler put there (*w.Header() = h) keeps its
+		// fields: the error response starts a Header of its own.
+		w.header = Header{}
+	}
 	w.buf = w.buf[:0]
 	w.written = 0
 	w.status = status
