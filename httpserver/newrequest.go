@@ -52,7 +52,11 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 				rf[i] = Field{}
 			}
 		}
-		*r = Request{}
+		spare := r.attached
+		if spare == nil {
+			spare = r.spare
+		}
+		*r = Request{spare: spare}
 	} else {
 		r = &Request{}
 	}

@@ -81,3 +81,37 @@ func TestAbortKeepsHandlerHeader(t *testing.T) {
 		t.Fatalf("handler's fields changed: %q", defaults.fields)
 	}
 }
+
+// TestAttachSurvivesRecycling checks Attach, Attached and Spare: each
+// request starts with nothing attached; a recycled Request offers what
+// its previous request attached as its spare, and a request that kept
+// its Request from being recycled (Async) takes its attachment with it.
+func TestAttachSurvivesRecycling(t *testing.T) {
+	type got struct {
+		attached, spare any
+	}
+	var seen []got
+	n := 0
+	f := newFakeConn(&Server{Handler: HandlerFunc(func(w *ResponseWriter, r *Request) {
+		seen = append(seen, got{r.Attached(), r.Spare()})
+		n++
+		r.Attach(n)
+		if r.Path == "/async" {
+			w.Async()
+			w.Header().Set("X", "1")
+			w.End()
+		}
+	})})
+	for _, p := range []string{"/a", "/b", "/async", "/c"} {
+		f.feed([]byte("GET " + p + " HTTP/1.1\r\nHost: h\r\n\r\n"))
+	}
+	want := []got{{nil, nil}, {nil, 1}, {nil, 2}, {nil, nil}}
+	if len(seen) != len(want) {
+		t.Fatalf("%d requests, want %d", len(seen), len(want))
+	}
+	for i := range want {
+		if seen[i] != want[i] {
+			t.Errorf("request %d: attached %v, spare %v; want %v, %v", i, seen[i].attached, seen[i].spare, want[i].attached, want[i].spare)
+		}
+	}
+}

@@ -64,7 +64,24 @@ type Request struct {
 	trailers Header
 	dropped  int64
 	bodyErr  error
+	attached any // this request's attachment (Attach)
+	spare    any // an earlier request's, carried over by recycling (Spare)
 }
+
+// Attach stores v with the request, for a layer above the server: package
+// web keeps its per-request context there. Attached returns it. Loop-only.
+func (r *Request) Attach(v any) { r.attached = v }
+
+// Attached returns what Attach stored for this request, or nil.
+// Loop-only.
+func (r *Request) Attached() any { return r.attached }
+
+// Spare returns what was attached to an earlier request that this
+// Request served before it was recycled (see the package documentation
+// on recycling), or nil: nothing holds it any more, so the layer that
+// attached it may reset it and attach it again instead of allocating.
+// Loop-only.
+func (r *Request) Spare() any { return r.spare }
 
 // ResponseWriter returns the request's response. Loop-only.
 func (r *Request) ResponseWriter() *ResponseWriter { return &r.w }

@@ -34,9 +34,25 @@ type Ctx struct {
 	afters   []Hook
 }
 
+// newCtx returns the context of a request: the spare one of an earlier
+// request that this recycled Request served, reset, or a new one, which
+// it attaches to the request for the next to reuse. A handler nested in
+// another (Static under a Router) finds a context attached already and
+// gets one of its own, not attached.
 func newCtx(w *httpserver.ResponseWriter, r *httpserver.Request) *Ctx {
+	if r.Attached() == nil {
+		if c, ok := r.Spare().(*Ctx); ok {
+			*c = Ctx{W: w, R: r}
+			c.params = c.paramBuf[:0]
+			r.Attach(c)
+			return c
+		}
+	}
 	c := &Ctx{W: w, R: r}
 	c.params = c.paramBuf[:0]
+	if r.Attached() == nil {
+		r.Attach(c)
+	}
 	return c
 }
 
