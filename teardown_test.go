@@ -20,17 +20,24 @@ func tryOpen(l *Loop, addr string, pipe *os.File) map[string]error {
 	return errs
 }
 
+// testPipe returns the read end of a pipe that the test's cleanup closes,
+// with its write end.
+func testPipe(t *testing.T) *os.File {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); w.Close() })
+	return r
+}
+
 // Handles opened by callbacks that run while the loop tears down (a
 // connection's OnClose, an exit callback, a posted function) are refused
 // with ErrLoopStopped, and no descriptor of theirs is left open.
 func TestOpenDuringTeardownRefused(t *testing.T) {
 	leakcheck.Check(t)
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
+	r := testPipe(t)
 	l := newLoop(t)
 	ln, err := l.Listen("tcp", "127.0.0.1:0", &funcHandler{})
 	if err != nil {
@@ -65,12 +72,7 @@ func TestOpenDuringTeardownRefused(t *testing.T) {
 // handler hears of it.
 func TestAdoptDuringTeardownClosesSocket(t *testing.T) {
 	leakcheck.Check(t)
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
+	r := testPipe(t)
 	l := newLoop(t)
 	called := false
 	h := &funcHandler{
