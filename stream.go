@@ -33,6 +33,7 @@ func (l *Loop) NewStream(f *os.File, h Handler) (*Conn, error) {
 		poll.CloseSock(s)
 		return nil, opError("open", "pipe", nil, err)
 	}
+	c.fd.SetShared() // f's open file may be this descriptor's too
 	l.link(c)
 	l.NextTick(func() {
 		if c.flags&cClosed == 0 {

@@ -2,6 +2,7 @@ package eddy
 
 import (
 	"bytes"
+	"net"
 	"os"
 	"testing"
 
@@ -74,5 +75,59 @@ func TestNewStreamRegisterFailure(t *testing.T) {
 	run(t, l)
 	if called != "" {
 		t.Fatalf("handler called after the failed NewStream: %q", called)
+	}
+}
+
+// A socket of the caller's adopted twice in turn (NewStream duplicates
+// it, and the duplicates share its open file): the first stream's close
+// must take its registration away, or the second, which mostly gets the
+// same descriptor number, is refused (epoll: EEXIST).
+func TestNewStreamSameSocketTwice(t *testing.T) {
+	skipOnWindows(t, "NewStream needs a handle opened for overlapped I/O")
+	leakcheck.Check(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peer, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	sc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	f, err := sc.(*net.TCPConn).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	l := newLoop(t)
+	var got []byte
+	c1, err := l.NewStream(f, &funcHandler{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1.Close()
+	l.NextTick(func() {
+		_, err := l.NewStream(f, &funcHandler{
+			data: func(c *Conn, d []byte) int {
+				got = append(got, d...)
+				c.Close()
+				return len(d)
+			},
+		})
+		if err != nil {
+			t.Errorf("second NewStream on the same socket: %v", err)
+			return
+		}
+		go peer.Write([]byte("hi"))
+	})
+	run(t, l)
+	if string(got) != "hi" {
+		t.Fatalf("second stream read %q", got)
 	}
 }

@@ -163,6 +163,7 @@ func (p *epoll) Close(fd *FD) error {
 	if fd.flags&fClosed != 0 {
 		return ErrFDClosed
 	}
+	shared := fd.flags&fShared != 0
 	fd.flags = fClosed
 	fd.wbufs = nil
 	fd.file = nil
@@ -175,9 +176,11 @@ func (p *epoll) Close(fd *FD) error {
 	// another one is still open (a dup that the caller of AdoptFile
 	// keeps), the registration would outlive ours, deliver events for it,
 	// and refuse a new descriptor for the same file that takes the number
-	// (EEXIST). So it is removed first. Errors (ENOENT, EBADF) mean there
-	// is nothing to remove.
-	unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(p.epfd), unix.EPOLL_CTL_DEL, uintptr(fd.sock), 0, 0, 0)
+	// (EEXIST). So a shared one's is removed first. Errors (ENOENT,
+	// EBADF) mean there is nothing to remove.
+	if shared {
+		unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(p.epfd), unix.EPOLL_CTL_DEL, uintptr(fd.sock), 0, 0, 0)
+	}
 	err := unix.Close(fd.sock)
 	fd.sock = InvalidSock
 	return wrapErr("close", err)

@@ -127,6 +127,7 @@ func TestCloseUnregistersSharedFile(t *testing.T) {
 	if err := p.Register(&fd1, s1, &recorder{}); err != nil {
 		t.Fatal(err)
 	}
+	fd1.SetShared()
 	if err := p.StartRead(&fd1); err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,15 @@ const (
 	fHup         // the peer has closed its side: read on to the end of file
 	fNotify      // a Notify is armed
 	fWriteQueued // to try writing (connecting) again without a new event
+	fShared      // another descriptor may share the open file (SetShared)
 )
+
+// SetShared marks fd as a descriptor whose open file another descriptor
+// may share: one that AdoptFile duplicated from the caller's. epoll keys
+// a registration on the open file, so Close must then remove it before
+// closing; for the descriptors this package makes itself, closing is
+// enough, and saves that system call. Call it after Register.
+func (fd *FD) SetShared() { fd.flags |= fShared }
 
 // Sock returns the socket handle. Only the backend and the socket helpers
 // in this package use it.
