@@ -207,6 +207,7 @@ func (cn *Conn[K, R]) write() {
 		return
 	}
 	if cn.dropCancelled(); len(cn.out) == 0 {
+		cn.maybeFinish() // a Shutdown may have waited only for these
 		return
 	}
 	if err := cn.link.c.Write(cn.out); err != nil {
