@@ -58,8 +58,7 @@ type Loop struct {
 	iov1       [1][]byte
 	stats      loopStats
 	shutdown   bool
-	stopping   bool             // teardown has begun: no new handle may open
-	stamper    poll.WakeStamper // the backend's wake times, if it keeps them
+	stopping   bool // teardown has begun: no new handle may open
 	// shutdownHooks run when a graceful shutdown begins.
 	shutdownHooks []func()
 	done          chan struct{} // closed when Run has returned
@@ -203,7 +202,6 @@ func New(opts ...Option) (*Loop, error) {
 	}
 	l := &Loop{poller: p, cfg: cfg, base: time.Now(), done: make(chan struct{}), published: -int64(time.Hour)}
 	l.pool = cfg.pool
-	l.stamper, _ = p.(poll.WakeStamper)
 	return l, nil
 }
 
@@ -254,9 +252,7 @@ func (l *Loop) Run() error {
 		var before time.Time
 		if timed {
 			before = time.Now()
-			if l.stamper != nil {
-				l.stamper.StampNext()
-			}
+			l.poller.StampNext()
 		}
 		var n int
 		n, err = l.poller.Wait(timeout)
@@ -275,11 +271,7 @@ func (l *Loop) Run() error {
 		}
 		l.updateTime()
 		if timed {
-			woke := l.base.Add(time.Duration(l.now))
-			if l.stamper != nil {
-				woke = l.stamper.WokeAt()
-			}
-			l.noteSleep(woke.Sub(before), n)
+			l.noteSleep(l.poller.WokeAt().Sub(before), n)
 		}
 		l.runPosted()
 		l.runTicks()

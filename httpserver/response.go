@@ -3,7 +3,6 @@ package httpserver
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/codec/http1"
@@ -437,14 +436,10 @@ func (w *ResponseWriter) appendHead(b []byte) []byte {
 	// second, is the previous head again.
 	plain := matched && !m.hasDate && w.status == 200 && !w.chunked && w.clen >= 0 &&
 		!w.noBody && !w.closeAfter && w.req.ProtoMinor != 0
-	var now time.Time
-	var sec int64
-	if plain {
-		now = w.sc.clock()
-		sec = now.Unix()
-		if h := &ls.head; h.gen == m.gen && h.sec == sec && h.clen == w.clen {
-			return append(b, h.head...)
-		}
+	now := w.sc.clock()
+	sec := now.Unix()
+	if h := &ls.head; plain && h.gen == m.gen && h.sec == sec && h.clen == w.clen {
+		return append(b, h.head...)
 	}
 	start := len(b)
 	if w.status == 200 {
@@ -462,19 +457,7 @@ func (w *ResponseWriter) appendHead(b []byte) []byte {
 		m.store(w.header.fields, b[at:], hasDate)
 	}
 	if !hasDate {
-		if !plain {
-			now = w.sc.clock()
-		}
 		b = ls.date.AppendField(b, now)
-	}
-	if plain {
-		// Fields that matched add nothing but the Content-Length and
-		// the blank line.
-		b = append(b, "Content-Length: "...)
-		b = appendLength(b, w.clen)
-		b = append(b, "\r\n\r\n"...)
-		ls.head.store(m.gen, sec, w.clen, b[start:])
-		return b
 	}
 	switch {
 	case w.chunked:
@@ -486,11 +469,16 @@ func (w *ResponseWriter) appendHead(b []byte) []byte {
 	}
 	switch {
 	case w.closeAfter:
-		return append(b, "Connection: close\r\n\r\n"...)
+		b = append(b, "Connection: close\r\n\r\n"...)
 	case w.req.ProtoMinor == 0:
-		return append(b, "Connection: keep-alive\r\n\r\n"...)
+		b = append(b, "Connection: keep-alive\r\n\r\n"...)
+	default:
+		b = append(b, '\r', '\n')
 	}
-	return append(b, '\r', '\n')
+	if plain {
+		ls.head.store(m.gen, sec, w.clen, b[start:])
+	}
+	return b
 }
 
 // appendFields appends the handler's fields, but for the framing ones

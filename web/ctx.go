@@ -40,17 +40,15 @@ type Ctx struct {
 // another (Static under a Router) finds a context attached already and
 // gets one of its own, not attached.
 func newCtx(w *httpserver.ResponseWriter, r *httpserver.Request) *Ctx {
-	if r.Attached() == nil {
-		if c, ok := r.Spare().(*Ctx); ok {
-			*c = Ctx{W: w, R: r}
-			c.params = c.paramBuf[:0]
-			r.Attach(c)
-			return c
-		}
+	nested := r.Attached() != nil
+	c, ok := r.Spare().(*Ctx)
+	if ok && !nested {
+		*c = Ctx{W: w, R: r}
+	} else {
+		c = &Ctx{W: w, R: r}
 	}
-	c := &Ctx{W: w, R: r}
 	c.params = c.paramBuf[:0]
-	if r.Attached() == nil {
+	if !nested {
 		r.Attach(c)
 	}
 	return c

@@ -142,6 +142,12 @@ type Poller interface {
 	// Shutdown closes the poller and its wakeup, once the Wakes in
 	// progress have returned.
 	Shutdown() error
+	// StampNext asks the next Wait to note when its system call
+	// returned, before it dispatched any completion; WokeAt reports that
+	// time. The loop times a sleep apart from the callbacks Wait runs
+	// (the adaptive spin). Every backend embeds wakeStamp for them.
+	StampNext()
+	WokeAt() time.Time
 }
 
 // Parking is implemented by backends whose Wait can park the calling
@@ -155,28 +161,17 @@ type Parking interface {
 	SetParking(on bool) bool
 }
 
-// WakeStamper is implemented by backends that can note when a Wait's
-// system call returned, before Wait dispatched any completion: the loop
-// times a sleep apart from the callbacks that Wait runs (see the loop's
-// adaptive spinning).
-type WakeStamper interface {
-	// StampNext asks the next Wait to note the time its system call
-	// returns; WokeAt reports it.
-	StampNext()
-	WokeAt() time.Time
-}
-
-// wakeStamp implements WakeStamper for a backend, which calls note once
-// its Wait's system call has returned.
+// wakeStamp implements Poller's StampNext and WokeAt for a backend,
+// which calls note once its Wait's system call has returned.
 type wakeStamp struct {
 	want bool
 	at   time.Time
 }
 
-// StampNext implements WakeStamper.
+// StampNext implements Poller.
 func (w *wakeStamp) StampNext() { w.want = true }
 
-// WokeAt implements WakeStamper.
+// WokeAt implements Poller.
 func (w *wakeStamp) WokeAt() time.Time { return w.at }
 
 // note records the time if StampNext asked for it.
