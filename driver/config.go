@@ -65,7 +65,11 @@ type Config[K, R any] struct {
 	DialTimeout time.Duration
 	// MaxQueued bounds the requests waiting to be written, either for a
 	// connection or because the socket is not draining (default 65536).
-	// Past it requests fail at once with ErrBacklogFull.
+	// Past it new requests fail at once with ErrBacklogFull. It bounds
+	// admission only: requests already accepted and put back in the
+	// queue by a reconnect (unwritten or idempotent ones) are kept even
+	// if that takes the queue past the bound, since dropping them would
+	// fail work the caller was told was under way.
 	MaxQueued int
 	// OnState, if set, is told on the loop of every change of state, with
 	// the error that caused it, if any (for logs and tests).

@@ -472,12 +472,16 @@ func (l *link[K, R]) OnData(c *eddy.Conn, data []byte) int {
 	if cn.link != l {
 		return len(data)
 	}
-	if cn.pending.len() == 0 {
+	// Only written requests await replies: the unsent ones at the tail
+	// of pending (held back by the cork or a full write queue) cannot
+	// have been answered, so bytes beyond the written ones' replies are
+	// unsolicited.
+	if cn.pending.len() == cn.unsent {
 		l.fail(c, ErrUnsolicited)
 		return len(data)
 	}
 	cn.codec.Feed(data)
-	for cn.pending.len() > 0 {
+	for cn.pending.len() > cn.unsent {
 		req := cn.pending.peek()
 		rep, err := cn.codec.Next(req.kind)
 		if errors.Is(err, ErrNeedMore) {
@@ -494,7 +498,7 @@ func (l *link[K, R]) OnData(c *eddy.Conn, data []byte) int {
 			req.s.settle(rep, nil)
 		}
 	}
-	if cn.pending.len() == 0 && cn.codec.Buffered() > 0 {
+	if cn.pending.len() == cn.unsent && cn.codec.Buffered() > 0 {
 		l.fail(c, ErrUnsolicited)
 		return len(data)
 	}

@@ -301,6 +301,37 @@ func TestUnsolicitedReply(t *testing.T) {
 	}
 }
 
+// TestUnsolicitedWhileUnsent: an extra reply that arrives while the only
+// pending request is still unwritten (held back by the cork, since the
+// first one awaited its reply) must not settle that request; it breaks
+// the connection, and the unwritten request is sent again on the next.
+func TestUnsolicitedWhileUnsent(t *testing.T) {
+	leakcheck.Check(t)
+	srv := startServer(t)
+	l := startLoop(t)
+	cn := dial(t, l, srv.addr)
+	echo(t, cn, "warm", "ECHO warm")
+	var first, second *future.Future[string]
+	onLoop(l, func() { first = cn.Call(struct{}{}, cmd("SLOWPUSH 200 x"), 0) })
+	// The first request is written on the next turn; the second, called
+	// well before the first's reply, is corked behind it.
+	time.Sleep(30 * time.Millisecond)
+	onLoop(l, func() { second = cn.Call(struct{}{}, cmd("ECHO b"), 0) })
+	if v, err := first.Await(ctx(t)); err != nil || v != "x" {
+		t.Fatalf("first: %q, %v", v, err)
+	}
+	if v, err := second.Await(ctx(t)); err != nil || v != "b" {
+		t.Fatalf("second: %q, %v (want the reply to its own request)", v, err)
+	}
+	if got := srv.conns.Load(); got != 2 {
+		t.Errorf("%d connections, want 2 (the extra reply breaks the first)", got)
+	}
+	seen := srv.lines()
+	if n := len(seen); n != 3 || seen[n-1] != "ECHO b" {
+		t.Errorf("server saw %q, want ECHO b written once, on the new connection", seen)
+	}
+}
+
 func TestBackpressure(t *testing.T) {
 	leakcheck.Check(t)
 	srv := startServer(t)

@@ -23,6 +23,7 @@ import (
 //	CLOSE        the server drops the connection
 //	BAD          reply !bad (a reply the codec cannot trust)
 //	PUSH x       reply x twice (one reply nobody asked for)
+//	SLOWPUSH ms x  reply x twice after ms milliseconds
 //	PAUSE ms     the server stops reading for ms milliseconds, then replies ok
 //
 // Replies are lines too.
@@ -151,6 +152,10 @@ func (h *serverConn) onData(c *eddy.Conn, data []byte) int {
 			h.reply(c, 0, "!bad")
 		case "PUSH": // both lines in one write, so that they arrive together
 			h.reply(c, 0, rest+"\n"+rest)
+		case "SLOWPUSH":
+			ms, msg, _ := strings.Cut(rest, " ")
+			d, _ := strconv.Atoi(ms)
+			h.reply(c, time.Duration(d)*time.Millisecond, msg+"\n"+msg)
 		case "PAUSE":
 			d, _ := strconv.Atoi(rest)
 			c.PauseRead()
