@@ -36,9 +36,10 @@ func TestRunShort(t *testing.T) {
 	}
 	_, nginxErr := exec.LookPath(nginxBinary)
 	for _, impl := range Impls {
-		want := 2 * len(Scenarios)
+		const perScenario = 4 // throughput, server_cpu, server_user, server_sys
+		want := perScenario * len(Scenarios)
 		if _, ok := noStatic[impl]; ok {
-			want -= 2
+			want -= perScenario
 		}
 		if impl == "nginx" && nginxErr != nil {
 			want = 0
@@ -76,8 +77,13 @@ func TestMeasureWrk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.rate <= 0 || s.cpu < 0 {
+	if s.rate <= 0 || s.cpu < 0 || s.user < 0 || s.sys < 0 {
 		t.Fatalf("%+v", s)
+	}
+	// The parts are rounded separately from the whole, each to under a
+	// microsecond per request.
+	if d := s.user + s.sys - s.cpu; d > 1e-6 || d < -1e-6 {
+		t.Fatalf("user %v + kernel %v != cpu %v", s.user, s.sys, s.cpu)
 	}
 }
 
@@ -153,7 +159,9 @@ func TestRunEmitsSpread(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"throughput req/s", "throughput_min req/s", "throughput_max req/s",
-		"server_cpu µs/req", "server_cpu_min µs/req", "server_cpu_max µs/req"}
+		"server_cpu µs/req", "server_cpu_min µs/req", "server_cpu_max µs/req",
+		"server_user µs/req", "server_user_min µs/req", "server_user_max µs/req",
+		"server_sys µs/req", "server_sys_min µs/req", "server_sys_max µs/req"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %q\nwant %q", got, want)
 	}

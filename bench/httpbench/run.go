@@ -139,10 +139,11 @@ func (o Options) withDefaults() (Options, []Scenario, error) {
 type EmitRuns func(impl, scenario, metric, unit string, runs []float64)
 
 // Run runs the suite with OptionsFromEnv. For each implementation,
-// scenario and metric ("throughput" in req/s, "server_cpu" in µs/req)
-// it reports the median of the runs through emit, then the minimum and
-// maximum as the metrics "throughput_min", "throughput_max",
-// "server_cpu_min" and "server_cpu_max".
+// scenario and metric ("throughput" in req/s; "server_cpu" in µs/req,
+// and its user-mode and kernel-mode parts "server_user" and
+// "server_sys") it reports the median of the runs through emit, then the
+// minimum and maximum as the metrics "throughput_min", "throughput_max",
+// "server_cpu_min", "server_cpu_max" and so on.
 func Run(emit func(impl, scenario, metric string, value float64, unit string)) error {
 	return RunWith(OptionsFromEnv(), func(impl, scenario, metric, unit string, runs []float64) {
 		s := stats.Summarize(runs)
@@ -190,6 +191,8 @@ func RunWith(opt Options, emit EmitRuns) error {
 	for _, sc := range scs {
 		rate := map[string][]float64{}
 		cpu := map[string][]float64{}
+		user := map[string][]float64{}
+		sys := map[string][]float64{}
 		for run := 1; run <= opt.Runs; run++ {
 			for _, impl := range opt.Impls {
 				if ok, why := supports(impl, sc); !ok {
@@ -204,15 +207,19 @@ func RunWith(opt Options, emit EmitRuns) error {
 					fmt.Fprintf(opt.Log, "http %s %s run %d: %v\n", sc.Name, impl, run, err)
 					continue
 				}
-				fmt.Fprintf(opt.Log, "http %s %s run %d: %.0f req/s, %.2f µs/req server CPU\n", sc.Name, impl, run, s.rate, s.cpu)
+				fmt.Fprintf(opt.Log, "http %s %s run %d: %.0f req/s, %.2f µs/req server CPU (user %.2f, kernel %.2f)\n", sc.Name, impl, run, s.rate, s.cpu, s.user, s.sys)
 				rate[impl] = append(rate[impl], s.rate)
 				cpu[impl] = append(cpu[impl], s.cpu)
+				user[impl] = append(user[impl], s.user)
+				sys[impl] = append(sys[impl], s.sys)
 			}
 		}
 		for _, impl := range opt.Impls {
 			if len(rate[impl]) > 0 {
 				emit(impl, sc.Name, "throughput", "req/s", rate[impl])
 				emit(impl, sc.Name, "server_cpu", "µs/req", cpu[impl])
+				emit(impl, sc.Name, "server_user", "µs/req", user[impl])
+				emit(impl, sc.Name, "server_sys", "µs/req", sys[impl])
 			}
 		}
 	}
@@ -266,6 +273,8 @@ func runShort(opt Options, scs []Scenario, root string, emit EmitRuns) error {
 			}
 			emit(impl, sc.Name, "throughput", "req/s", []float64{s.rate})
 			emit(impl, sc.Name, "server_cpu", "µs/req", []float64{s.cpu})
+			emit(impl, sc.Name, "server_user", "µs/req", []float64{s.user})
+			emit(impl, sc.Name, "server_sys", "µs/req", []float64{s.sys})
 		}
 		srv.stop()
 	}
@@ -278,7 +287,7 @@ func shortOnce(opt Options, srv *server, sc Scenario) (sample, error) {
 	if err := checkScenario(srv.addr, sc); err != nil {
 		return sample{}, err
 	}
-	cpu0, err := procfs.ReadCPUTime(srv.pid())
+	st0, err := procfs.ReadStat(srv.pid())
 	if err != nil {
 		return sample{}, err
 	}
@@ -288,12 +297,12 @@ func shortOnce(opt Options, srv *server, sc Scenario) (sample, error) {
 		return sample{}, err
 	}
 	elapsed := time.Since(start)
-	cpu1, err := procfs.ReadCPUTime(srv.pid())
+	st1, err := procfs.ReadStat(srv.pid())
 	if err != nil {
 		return sample{}, err
 	}
 	if n == 0 {
 		return sample{}, fmt.Errorf("%w: no response in %v", ErrBadResponse, opt.Duration)
 	}
-	return sample{rate: float64(n) / elapsed.Seconds(), cpu: float64((cpu1 - cpu0).Microseconds()) / float64(n)}, srv.alive()
+	return newSample(float64(n)/elapsed.Seconds(), int64(n), st0, st1), srv.alive()
 }

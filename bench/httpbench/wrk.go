@@ -16,6 +16,20 @@ import (
 type sample struct {
 	rate float64 // requests per second
 	cpu  float64 // server CPU µs per request
+	user float64 // the user-mode part of cpu
+	sys  float64 // the kernel-mode part of cpu
+}
+
+// newSample makes the sample of n requests served at rate, between the
+// server's CPU times st0 and st1.
+func newSample(rate float64, n int64, st0, st1 procfs.Stat) sample {
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
+	return sample{
+		rate: rate,
+		cpu:  per(st1.CPU() - st0.CPU()),
+		user: per(st1.User() - st0.User()),
+		sys:  per(st1.System() - st0.System()),
+	}
 }
 
 // measureWrk runs wrk against srv for sc: a warm-up of warmup (none if
@@ -44,7 +58,7 @@ func measureWrk(wrk, script string, srv *server, sc Scenario, warmup, dur time.D
 			return sample{}, err
 		}
 	}
-	cpu0, err := procfs.ReadCPUTime(srv.pid())
+	st0, err := procfs.ReadStat(srv.pid())
 	if err != nil {
 		return sample{}, err
 	}
@@ -52,7 +66,7 @@ func measureWrk(wrk, script string, srv *server, sc Scenario, warmup, dur time.D
 	if err != nil {
 		return sample{}, err
 	}
-	cpu1, err := procfs.ReadCPUTime(srv.pid())
+	st1, err := procfs.ReadStat(srv.pid())
 	if err != nil {
 		return sample{}, err
 	}
@@ -66,7 +80,7 @@ func measureWrk(wrk, script string, srv *server, sc Scenario, warmup, dur time.D
 	if res.socketErrs != "" {
 		fmt.Fprintf(os.Stderr, "http %s %s: wrk socket errors: %s\n", sc.Name, srv.impl, res.socketErrs)
 	}
-	return sample{rate: res.rate, cpu: float64((cpu1 - cpu0).Microseconds()) / float64(res.requests)}, nil
+	return newSample(res.rate, res.requests, st0, st1), nil
 }
 
 // wrkSeconds formats d for wrk's -d, which takes whole seconds.

@@ -25,6 +25,12 @@ func (s Stat) CPU() time.Duration {
 	return time.Duration(s.UTime+s.STime) * (time.Second / ClockTicks)
 }
 
+// User returns UTime as a duration.
+func (s Stat) User() time.Duration { return time.Duration(s.UTime) * (time.Second / ClockTicks) }
+
+// System returns STime as a duration.
+func (s Stat) System() time.Duration { return time.Duration(s.STime) * (time.Second / ClockTicks) }
+
 // ParseStat parses the contents of /proc/PID/stat. The command name (the
 // second field) may hold spaces and parentheses, so fields are counted
 // from the last ')'. It returns an error wrapping [ErrMalformedStat] when
@@ -55,13 +61,16 @@ func ParseStat(b []byte) (Stat, error) {
 // ReadCPUTime returns the user plus system CPU time consumed so far by
 // all threads of process pid, read from /proc/PID/stat.
 func ReadCPUTime(pid int) (time.Duration, error) {
+	st, err := ReadStat(pid)
+	return st.CPU(), err
+}
+
+// ReadStat reads and parses /proc/PID/stat: the user and system CPU
+// time consumed so far by all threads of process pid.
+func ReadStat(pid int) (Stat, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, err
+		return Stat{}, err
 	}
-	st, err := ParseStat(b)
-	if err != nil {
-		return 0, err
-	}
-	return st.CPU(), nil
+	return ParseStat(b)
 }
