@@ -21,6 +21,10 @@ type lookupOp struct {
 	pending int
 
 	noData, soft, notFound *answer // remembered across names
+	// asIs is the failure for the name as given when it was tried first
+	// (it has ndots dots), which the search ends with, as glibc's
+	// res_search does (its saved_herrno).
+	asIs *answer
 
 	// result converts answers (the successful ones are non-nil with a nil
 	// err) or an error to the caller's types and calls the callback.
@@ -102,7 +106,8 @@ func (op *lookupOp) onAnswer(w *waiter, a *answer) {
 
 // evaluate judges the answers for the current name. It returns true when
 // the op is finished: some type had records, or an error ends the search
-// (a timeout or unreachable servers, as the C library stops there).
+// (a timeout or unreachable servers, as the C library stops there; it then
+// reports the failure of the name as given, if that was tried first).
 // NXDOMAIN, NODATA, SERVFAIL, REFUSED and malformed answers go on to the
 // next name.
 func (op *lookupOp) evaluate() bool {
@@ -112,26 +117,45 @@ func (op *lookupOp) evaluate() bool {
 			return true
 		}
 	}
+	var worst *answer // this name's most telling failure, as exhausted ranks them
 	for _, a := range op.got {
 		switch {
 		case errors.Is(a.err, ErrTimeout), errors.Is(a.err, ErrUnreachable), errors.Is(a.err, ErrClosed):
+			if op.asIs != nil && !errors.Is(a.err, ErrClosed) {
+				a = op.asIs // the search stops, with the answer for the name as given
+			}
 			op.complete(nil, op.error(a, a.err))
 			return true
 		case a.err == ErrNoData:
 			op.noData = a
+			worst = a
 		case a.err == ErrNotFound:
 			op.notFound = a
+			if worst == nil {
+				worst = a
+			}
 		default:
 			op.soft = a
+			if worst == nil || worst.err == ErrNotFound {
+				worst = a
+			}
 		}
+	}
+	if op.idx == 0 && len(op.names) > 1 && op.names[0] == absolute(op.host) {
+		op.asIs = worst
 	}
 	return false
 }
 
 // exhausted reports the most telling failure once every name was tried:
-// NODATA (some name exists), then a server failure, then NXDOMAIN.
+// that of the name as given if it was tried first, as glibc does;
+// otherwise NODATA (some name exists), then a server failure, then
+// NXDOMAIN.
 func (op *lookupOp) exhausted() {
-	a := op.noData
+	a := op.asIs
+	if a == nil {
+		a = op.noData
+	}
 	if a == nil {
 		a = op.soft
 	}

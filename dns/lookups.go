@@ -163,16 +163,23 @@ func (r *Resolver) staticAddrs(op *lookupOp, host string, types []dnsmessage.Typ
 // chain, with a trailing dot, or host itself (made absolute) when it has
 // addresses but no CNAME. It asks for A and AAAA records, as the standard
 // library does, and honours the hosts file (the canonical name there is
-// the first name of the line). Loop-only.
+// the first name of the line). A canonical name that is not a valid
+// domain name (a hostile CNAME record) fails with ErrMalformed. Loop-only.
 func (r *Resolver) LookupCNAME(host string, cb func(cname string, err error)) (cancel func()) {
 	types := []dnsmessage.Type{dnsmessage.TypeA, dnsmessage.TypeAAAA}
-	op := r.newOp(host, nil, types, func(ans []*answer, err error) {
+	op := r.newOp(host, nil, types, nil)
+	op.result = func(ans []*answer, err error) {
 		if err != nil {
 			cb("", err)
 			return
 		}
-		cb(canonicalOf(ans), nil)
-	})
+		cname := canonicalOf(ans)
+		if !validName(cname) { // from a CNAME record: check it as hostName does
+			cb("", op.error(ans[0], ErrMalformed))
+			return
+		}
+		cb(cname, nil)
+	}
 	if _, perr := netip.ParseAddr(host); perr != nil && !r.closed {
 		if addrs, canon := r.hostsTable().LookupHost(host); addrs != nil {
 			op.finishNow([]*answer{{canonical: canon}}, nil)
@@ -240,8 +247,9 @@ func (r *Resolver) LookupTXT(name string, cb func([]string, error)) (cancel func
 // LookupSRV returns the SRV records of _service._proto.name (or of name
 // itself when service and proto are both empty), ordered by priority and,
 // within a priority, by a weighted random draw (RFC 2782), and the
-// canonical name the records were found at. Targets end with a dot.
-// Loop-only.
+// canonical name the records were found at. Targets end with a dot; a
+// canonical name that is not a valid domain name fails the lookup with
+// ErrMalformed. Loop-only.
 func (r *Resolver) LookupSRV(service, proto, name string, cb func(cname string, addrs []*net.SRV, err error)) (cancel func()) {
 	target := name
 	if service != "" || proto != "" {
@@ -249,6 +257,9 @@ func (r *Resolver) LookupSRV(service, proto, name string, cb func(cname string, 
 	}
 	cname := ""
 	return lookupOne(r, target, dnsmessage.TypeSRV, r.searchNames(target), func(a *answer) []*net.SRV {
+		if !validName(a.canonical) { // from a CNAME record: check it as hostName does
+			return nil
+		}
 		cname = a.canonical
 		var out []*net.SRV
 		for _, rb := range a.records {

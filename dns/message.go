@@ -3,6 +3,7 @@ package dns
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 
 	"golang.org/x/net/dns/dnsmessage"
@@ -109,7 +110,7 @@ func parseAnswer(p *dnsmessage.Parser, h dnsmessage.Header, q dnsmessage.Questio
 		for _, r := range recs {
 			if r.hdr.Type == q.Type && equalFold(r.hdr.Name.String(), a.canonical) {
 				a.records = append(a.records, r.body)
-				a.ttl = min(a.ttl, r.hdr.TTL)
+				a.ttl = min(a.ttl, recvTTL(r.hdr.TTL))
 			}
 		}
 		if len(a.records) > 0 || q.Type == dnsmessage.TypeCNAME {
@@ -119,7 +120,7 @@ func parseAnswer(p *dnsmessage.Parser, h dnsmessage.Header, q dnsmessage.Questio
 		for _, r := range recs {
 			if r.hdr.Type == dnsmessage.TypeCNAME && equalFold(r.hdr.Name.String(), a.canonical) {
 				next = r.body.(*dnsmessage.CNAMEResource).CNAME.String()
-				a.ttl = min(a.ttl, r.hdr.TTL)
+				a.ttl = min(a.ttl, recvTTL(r.hdr.TTL))
 				break
 			}
 		}
@@ -160,7 +161,7 @@ func parseAnswer(p *dnsmessage.Parser, h dnsmessage.Header, q dnsmessage.Questio
 			break
 		}
 		if inZone(a.canonical, rh.Name.String()) {
-			a.ttl = min(a.ttl, rh.TTL, soa.MinTTL)
+			a.ttl = min(a.ttl, recvTTL(rh.TTL), recvTTL(soa.MinTTL))
 			a.cacheable = true
 		}
 		break
@@ -169,6 +170,15 @@ func parseAnswer(p *dnsmessage.Parser, h dnsmessage.Header, q dnsmessage.Questio
 		a.ttl = 0
 	}
 	return a, nil
+}
+
+// recvTTL returns a TTL as received, or zero when its most significant bit is
+// set (RFC 2181 §8: such values are to be treated as zero).
+func recvTTL(t uint32) uint32 {
+	if t > math.MaxInt32 {
+		return 0
+	}
+	return t
 }
 
 // inZone reports whether name is zone or below it (both absolute).

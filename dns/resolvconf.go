@@ -110,7 +110,8 @@ func applyOptions(cfg *Config, opts []string) {
 			}
 		case strings.HasPrefix(o, "timeout:"):
 			if n, ok := atoi(o[len("timeout:"):]); ok {
-				cfg.Timeout = min(time.Duration(max(n, 1))*time.Second, maxTimeout)
+				// Capped before the multiplication, which could overflow.
+				cfg.Timeout = time.Duration(min(max(n, 1), int(maxTimeout/time.Second))) * time.Second
 			}
 		case strings.HasPrefix(o, "attempts:"):
 			if n, ok := atoi(o[len("attempts:"):]); ok {
