@@ -35,6 +35,12 @@ type LayerConn Conn
 // Conn returns the connection as its handler sees it.
 func (lc *LayerConn) Conn() *Conn { return (*Conn)(lc) }
 
+// Closing reports whether the connection is closing for good (Close
+// ran), as opposed to shutting down only its writing side (CloseWrite):
+// Layer.Close runs for both, and after CloseWrite the connection goes on
+// reading.
+func (lc *LayerConn) Closing() bool { return lc.flags&cClosing != 0 }
+
 // WriteRaw writes p to the socket, below the layer, with the semantics of
 // Conn.Write except for the high water mark, which applies to the
 // handler's writes only.

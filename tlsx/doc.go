@@ -99,9 +99,12 @@
 // it falls between records, as crypto/tls accepts it (many peers close that
 // way); in the middle of a record it is ErrTruncated, and
 // WithRequireCloseNotify makes it ErrTruncated in both cases. Conn.CloseWrite
-// shuts the TCP stream down without close_notify (eddy does not pass it to
-// the layer). Closing a connection whose handshake is under way abandons the
-// handshake: its goroutine ends, and writes held for after it are dropped.
+// sends close_notify, then shuts the TCP stream down; the connection goes on
+// reading, and ends as above when the peer does. Closing a connection whose
+// handshake is under way abandons the handshake: its goroutine ends, and
+// writes held for after it are dropped; CloseWrite then, which shuts the
+// stream at once, fails the connection with a *HandshakeError matching
+// eddy.ErrClosed.
 //
 // A peer may send its last handshake message, data and its end of stream
 // together, and eddy asks the layer at once how the stream ended. When the

@@ -41,14 +41,15 @@ func (handshakeTimeout) Temporary() bool { return false }
 // cause: the crypto/tls error (errors.As finds a
 // *tls.CertificateVerificationError, an x509.HostnameError, an
 // x509.UnknownAuthorityError, a tls.RecordHeaderError; the peer's alert is
-// a *net.OpError whose Op is "remote error"), ErrHandshakeTimeout, io.EOF
+// a *net.OpError whose Op is "remote error"), an *eddy.PanicError
+// (matching eddy.ErrPanic) when a tls.Config callback panicked,
+// ErrHandshakeTimeout, eddy.ErrClosed when CloseWrite cut it short, io.EOF
 // when the peer closed before sending anything, or io.ErrUnexpectedEOF when
 // it closed during the handshake.
 type HandshakeError struct {
 	Err error // the cause
 }
 
-// Error returns "tlsx: handshake: " and the cause.
 // Error returns "tlsx: handshake: " and the cause.
 func (e *HandshakeError) Error() string { return "tlsx: handshake: " + e.Err.Error() }
 

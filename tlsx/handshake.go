@@ -2,7 +2,10 @@ package tlsx
 
 import (
 	"io"
+	"runtime/debug"
 	"time"
+
+	"github.com/eddy-go/eddy"
 )
 
 // eofWait bounds how long the end of the peer's stream during a handshake
@@ -40,7 +43,7 @@ func (s *session) startHandshake() {
 // Read until the loop feeds it records, and ends with the handshake.
 func (s *session) runHandshake() {
 	s.t.startTurn()
-	err := s.tc.Handshake()
+	err := s.handshake()
 	s.t.endTurn()
 	t := s.t
 	t.mu.Lock()
@@ -48,6 +51,19 @@ func (s *session) runHandshake() {
 	t.mu.Unlock()
 	close(s.done)             // for handshakeEOF
 	_ = s.loop.Post(s.finish) // fails only if the loop has ended
+}
+
+// handshake runs crypto/tls's handshake on the handshake goroutine. A
+// panic in it (a tls.Config callback's) would end the process, since no
+// one else can recover it on this goroutine: it fails this handshake
+// instead, as an *eddy.PanicError, as the loop's worker pool does.
+func (s *session) handshake() (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &eddy.PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return s.tc.Handshake()
 }
 
 // postHandshakeOut asks the loop to write what the handshake goroutine has
@@ -108,7 +124,9 @@ func (s *session) complete(hsErr error) error {
 	s.lc.Ready()
 	// Records that came with or after the peer's last handshake message
 	// (application data, TLS 1.3 session tickets) wait in the transport.
-	if !s.closing && !c.Closed() {
+	// A handler that closed in OnOpen gets none; one that only called
+	// CloseWrite still reads.
+	if !c.Closed() && !s.readDone() {
 		if err := s.pump(); err != nil {
 			return opError(c, err)
 		}

@@ -1,5 +1,7 @@
 package tlsx
 
+import "sync"
+
 // TLS record framing, as far as tlsx needs it: where the complete records
 // in a stream of raw bytes end (RFC 8446 section 5.1, RFC 5246 section
 // 6.2). A record is a 5-byte header (content type, legacy version, 16-bit
@@ -15,6 +17,32 @@ const (
 	maxRecordType = 24
 )
 
+const (
+	// rawBufSize is the size of the pooled buffers that hold ciphertext:
+	// one socket read (eddy reads up to 64 KiB) behind the part of a
+	// record left from the reads before; or, for output, one flush's
+	// worth (flushAt) and the record that crosses it.
+	rawBufSize = 64<<10 + recordHeaderLen + maxRecordLen
+	// maxPooledRaw is the largest ciphertext buffer kept for reuse.
+	maxPooledRaw = 256 << 10
+)
+
+// rawBufs recycles the buffers that hold ciphertext, read or to be
+// written, so that an idle connection holds none.
+var rawBufs = sync.Pool{New: func() any { b := make([]byte, 0, rawBufSize); return &b }}
+
+// getRawBuf takes a buffer from rawBufs.
+func getRawBuf() *[]byte { return rawBufs.Get().(*[]byte) }
+
+// putRawBuf gives bp back to rawBufs, holding b (which may have outgrown
+// *bp) unless it is too large to keep.
+func putRawBuf(bp *[]byte, b []byte) {
+	if cap(b) <= maxPooledRaw {
+		*bp = b[:0]
+		rawBufs.Put(bp)
+	}
+}
+
 // recordBuf holds raw bytes read from the socket, in order, and knows how
 // many of them, from the front, make up complete records. crypto/tls is
 // handed only those, so it never sees a record cut short by the end of
@@ -28,7 +56,8 @@ const (
 //
 // recordBuf is a plain value without locking: its owner guards it.
 type recordBuf struct {
-	buf   []byte // buf[off:] holds the bytes not yet taken
+	buf   []byte  // buf[off:] holds the bytes not yet taken
+	bp    *[]byte // the pooled buffer buf came from; nil while nothing is held
 	off   int
 	ready int  // bytes of buf[off:] that belong to complete records
 	bad   bool // a bad header was seen: every byte is ready from then on
@@ -39,7 +68,10 @@ func (r *recordBuf) feed(p []byte) {
 	if len(p) == 0 {
 		return
 	}
-	if r.off > 0 && r.off == len(r.buf) {
+	if r.bp == nil {
+		r.bp = getRawBuf()
+		r.buf, r.off = (*r.bp)[:0], 0
+	} else if r.off > 0 && r.off == len(r.buf) {
 		r.buf, r.off = r.buf[:0], 0
 	} else if r.off > 0 && r.off >= cap(r.buf)/2 {
 		n := copy(r.buf, r.buf[r.off:])
@@ -83,13 +115,18 @@ func (r *recordBuf) take(p []byte) int {
 	r.off += n
 	r.ready -= n
 	if r.off == len(r.buf) {
-		r.off = 0
-		r.buf = r.buf[:0]
-		if cap(r.buf) > 64<<10 {
-			r.buf = nil // do not keep a burst's buffer on an idle connection
-		}
+		r.release() // an idle connection holds no buffer
 	}
 	return n
+}
+
+// release gives the buffer back to the pool once everything was taken.
+func (r *recordBuf) release() {
+	if r.bp != nil {
+		putRawBuf(r.bp, r.buf)
+		r.bp = nil
+	}
+	r.buf, r.off = nil, 0
 }
 
 // takeAll copies every byte held, complete or not, into p (used at the

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"io"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -26,7 +27,7 @@ type session struct {
 	timer *eddy.Timer
 
 	established    bool // the handshake succeeded: tc is the loop's
-	closing        bool // Close ran: no more plaintext in either direction
+	closing        bool // Close ran (for Conn.Close or CloseWrite): close_notify sent
 	gotCloseNotify bool
 	pausedByUs     bool // reading paused because the handshake lags behind input
 
@@ -78,7 +79,7 @@ func (s *session) Start(lc *eddy.LayerConn) {
 	s.t = newTransport(c.LocalAddr(), c.RemoteAddr())
 	s.t.post = s.postHandshakeOut
 	s.t.drained = func() { _ = s.loop.Post(s.resume) }
-	s.t.flush = s.flushOut
+	s.t.flush = s.writeOut
 	s.t.flushAt = flushAt
 	if s.client {
 		s.tc = tls.Client(s.t, s.cfg)
@@ -107,9 +108,8 @@ func (s *session) Input(lc *eddy.LayerConn, p []byte) error {
 		s.t.feed(p)
 		s.maybePause()
 	case stOpen:
-		if s.closing {
-			return nil
-		}
+		// Input still comes after CloseWrite, which closes only our
+		// side; after Conn.Close, eddy has stopped reading.
 		s.t.feed(p)
 		return s.pump()
 	}
@@ -137,13 +137,20 @@ func (s *session) EOF(lc *eddy.LayerConn) error {
 
 // openEOF decides how an established connection's stream ended.
 func (s *session) openEOF() error {
-	if s.gotCloseNotify || s.closing {
+	if s.gotCloseNotify || s.readDone() {
 		return nil
 	}
 	if s.t.buffered() > 0 || s.opts.requireCloseNotify {
 		return ErrTruncated
 	}
 	return nil
+}
+
+// readDone reports whether the connection no longer reads because
+// Conn.Close ran (after CloseWrite it still does): the peer's data and
+// how its stream ends no longer matter.
+func (s *session) readDone() bool {
+	return s.closing && s.lc.Closing()
 }
 
 // Output implements eddy.Layer: it encrypts p into records, which go to
@@ -160,7 +167,9 @@ func (s *session) Output(lc *eddy.LayerConn, p []byte) error {
 }
 
 // Close implements eddy.Layer: an established connection sends
-// close_notify; a handshake in progress is abandoned.
+// close_notify; a handshake in progress is abandoned. For CloseWrite,
+// which shuts the stream at once and keeps the connection open, that
+// also fails the connection, which could never finish its handshake.
 func (s *session) Close(lc *eddy.LayerConn) {
 	switch s.st {
 	case stOpen:
@@ -171,6 +180,15 @@ func (s *session) Close(lc *eddy.LayerConn) {
 		}
 	case stNew, stHandshake:
 		s.abandon()
+		c := lc.Conn()
+		if !lc.Closing() { // CloseWrite
+			// After CloseWrite has shut the socket down, not within it.
+			s.loop.NextTick(func() {
+				if !c.Closed() {
+					lc.Fail(&HandshakeError{Err: eddy.ErrClosed})
+				}
+			})
+		}
 	}
 }
 
@@ -190,7 +208,7 @@ func (s *session) pump() error {
 		if cap(plain)-len(plain) < maxRecordPlain {
 			plain = slices.Grow(plain, maxRecordPlain)
 		}
-		n, err := s.tc.Read(plain[len(plain):cap(plain)])
+		n, err := s.read(plain[len(plain):cap(plain)])
 		plain = plain[:len(plain)+n]
 		if err != nil {
 			switch {
@@ -208,23 +226,45 @@ func (s *session) pump() error {
 	if rerr != nil {
 		return rerr
 	}
-	if s.gotCloseNotify && !s.closing {
+	if s.gotCloseNotify {
 		// The peer's goodbye: as at the end of a plain TCP stream,
 		// close once the queued output is written (Close answers with
-		// close_notify).
+		// close_notify, unless CloseWrite has sent it already).
 		_ = s.lc.Conn().Close()
 	}
 	return nil
 }
 
+// read is tc.Read on the loop. crypto/tls may call a tls.Config callback
+// there (ClientSessionCache.Put, for a TLS 1.3 session ticket); a panic
+// in it becomes the connection's error, as a handler's does, instead of
+// unwinding through the loop.
+func (s *session) read(p []byte) (n int, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &eddy.PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return s.tc.Read(p)
+}
+
 func (s *session) deliver(p []byte) {
-	if len(p) > 0 && !s.closing {
+	if len(p) > 0 {
 		s.lc.Deliver(p)
 	}
 }
 
-// flushOut writes the ciphertext crypto/tls produced to the socket.
+// flushOut writes the ciphertext crypto/tls produced to the socket, at
+// the end of a call into crypto/tls, and gives the buffer back.
 func (s *session) flushOut() {
+	s.writeOut()
+	s.t.releaseOut()
+}
+
+// writeOut writes the ciphertext collected so far to the socket, which
+// copies what it cannot send at once; the transport calls it within a
+// large write.
+func (s *session) writeOut() {
 	if len(s.t.out) > 0 {
 		_ = s.lc.WriteRaw(s.t.takeOut())
 	}

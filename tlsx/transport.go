@@ -38,9 +38,10 @@ type transport struct {
 	drained func()
 	paused  bool
 
-	out          []byte // ciphertext written after the handshake, not yet flushed
-	flushAt      int    // flush out once it reaches this size (0: never)
-	flush        func() // writes out to the socket; loop-only
+	out          []byte  // ciphertext written after the handshake, not yet flushed
+	outBP        *[]byte // the pooled buffer out came from, until releaseOut
+	flushAt      int     // flush out once it reaches this size (0: never)
+	flush        func()  // writes out to the socket (keeping the buffer); loop-only
 	laddr, raddr net.Addr
 }
 
@@ -182,6 +183,10 @@ func (t *transport) Write(p []byte) (int, error) {
 		if t.closed {
 			return 0, net.ErrClosed
 		}
+		if t.outBP == nil {
+			t.outBP = getRawBuf()
+			t.out = (*t.outBP)[:0]
+		}
 		t.out = append(t.out, p...)
 		if t.flushAt > 0 && len(t.out) >= t.flushAt && t.flush != nil {
 			t.flush()
@@ -215,14 +220,21 @@ func (t *transport) takeHandshakeOut() [][]byte {
 }
 
 // takeOut returns the ciphertext written since the last call and forgets
-// it; the slice is valid until the next Write.
+// it; the slice is valid until the next Write or releaseOut.
 func (t *transport) takeOut() []byte {
 	b := t.out
 	t.out = t.out[:0]
-	if cap(t.out) > 256<<10 {
-		t.out = nil
-	}
 	return b
+}
+
+// releaseOut gives the output buffer back to the pool, once what it held
+// has been written, so that an idle connection holds none. Loop-only.
+func (t *transport) releaseOut() {
+	if t.outBP != nil {
+		putRawBuf(t.outBP, t.out)
+		t.outBP = nil
+	}
+	t.out = nil
 }
 
 // Close implements net.Conn. crypto/tls calls it only from tls.Conn.Close
