@@ -65,11 +65,13 @@ func (pc *pconn) carry(t *trip) {
 	pc.t = t
 }
 
-// OnOpen starts the trip waiting for the connection.
+// OnOpen starts the trip waiting for the connection, and a streamed body
+// held until then.
 func (pc *pconn) OnOpen(*eddy.Conn) {
 	pc.open = true
-	if pc.t != nil {
-		pc.t.connected()
+	if t := pc.t; t != nil {
+		t.connected()
+		t.pump()
 	}
 }
 
@@ -112,8 +114,17 @@ func (pc *pconn) OnData(c *eddy.Conn, data []byte) int {
 			}
 			pc.keep = r.KeepAlive
 			t.head(r)
+			if pc.t != nil && n < len(data) && c.Paused() {
+				// The sink paused the response: the bytes left wait, kept
+				// by the connection, until it resumes. (With none left,
+				// parsing goes on, for an end that needs no more bytes.)
+				return n
+			}
 		case http1.EventBody:
 			t.body(ev.Data)
+			if pc.t != nil && n < len(data) && c.Paused() {
+				return n
+			}
 		case http1.EventTrailers:
 			t.trailers(pc.parser.Trailers())
 		case http1.EventEnd:

@@ -91,7 +91,15 @@ func (c *Client) Do(hreq *http.Request) (*http.Response, error) {
 		closeBody = func() { once.Do(func() { hreq.Body.Close() }) }
 		req.ContentLength = hreq.ContentLength
 		body := hreq.Body
+		// eof is set once the reader has returned its last bytes together
+		// with io.EOF: Settle would drop bytes given with an error, so
+		// they go alone and the end follows on the next call. BodyStream
+		// is called again only once the previous piece has settled.
+		var eof bool
 		req.BodyStream = func() *future.Future[[]byte] {
+			if eof {
+				return future.Rejected[[]byte](l, io.EOF)
+			}
 			f, p := future.New[[]byte](l)
 			go func() {
 				buf := make([]byte, bodyChunk)
@@ -100,6 +108,10 @@ func (c *Client) Do(hreq *http.Request) (*http.Response, error) {
 					if n > 0 || err != nil {
 						if err != nil {
 							closeBody()
+						}
+						if n > 0 && err == io.EOF {
+							eof = true
+							err = nil
 						}
 						p.Settle(buf[:n], err)
 						return
@@ -141,6 +153,14 @@ func (c *Client) Do(hreq *http.Request) (*http.Response, error) {
 		out.URL = final.URL
 		out.Method = final.method()
 	}
+	cl := r.ContentLength
+	if r.Status/100 == 1 || r.Status == http.StatusNoContent || r.Status == http.StatusNotModified {
+		if final.method() != http.MethodHead {
+			// As net/http: the field describes a body the response
+			// cannot have.
+			cl = 0
+		}
+	}
 	minor := r.Minor
 	proto := "HTTP/1.1"
 	if minor == 0 {
@@ -154,7 +174,7 @@ func (c *Client) Do(hreq *http.Request) (*http.Response, error) {
 		ProtoMinor:    minor,
 		Header:        r.Header,
 		Body:          body,
-		ContentLength: r.ContentLength,
+		ContentLength: cl,
 		Trailer:       trailer,
 		Uncompressed:  r.Uncompressed,
 		Request:       out,

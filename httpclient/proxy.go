@@ -135,6 +135,15 @@ func parseNoProxy(v string) noProxy {
 func (np noProxy) bypass(u *url.URL) bool {
 	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
 	port := u.Port()
+	if port == "" {
+		// Rules compare the canonical host:port, as net/http's do.
+		switch u.Scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		}
+	}
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
 		return true
 	}

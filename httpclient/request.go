@@ -29,7 +29,9 @@ type Request struct {
 	// room, which is the backpressure. A streamed body is never sent twice.
 	BodyStream func() *future.Future[[]byte]
 	// ContentLength is the length of a streamed body, or -1 (or 0) when
-	// unknown, in which case the body is sent chunked.
+	// unknown, in which case the body is sent chunked. A stream that ends
+	// short of it, or would go beyond it, fails the request with
+	// ErrInvalidRequest and its connection is closed.
 	ContentLength int64
 	// Context, when set, cancels the request when it ends.
 	Context context.Context

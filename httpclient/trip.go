@@ -31,8 +31,9 @@ type trip struct {
 	hops     int
 	retried  bool
 	done     bool
-	gen      int  // counts attachments, to ignore stale body futures
-	bodyDone bool // the request body has been written
+	gen      int   // counts attachments, to ignore stale body futures
+	bodyDone bool  // the request body has been written
+	sent     int64 // the bytes of a streamed body written on this hop
 	pumping  bool
 	holdBody bool // waiting for 100 (Continue)
 	askGzip  bool
@@ -173,6 +174,7 @@ func (t *trip) attach(pc *pconn) {
 	pc.got = false
 	pc.interim = false
 	t.bodyDone = false
+	t.sent = 0
 	t.resp = nil
 	t.follow = nil
 	method := t.req.method()
@@ -274,14 +276,17 @@ func (t *trip) pump() {
 	if t.done || t.bodyDone || t.pumping || t.holdBody || t.pc == nil || t.req.BodyStream == nil {
 		return
 	}
-	if !t.pc.conn.Writable() {
-		return // OnDrain calls again
+	if !t.pc.open || !t.pc.conn.Writable() {
+		// OnOpen or OnDrain calls again. Before the connection opens,
+		// writes may be held (a TLS layer's, until its handshake) where
+		// the high-water mark does not see them.
+		return
 	}
 	t.pumping = true
 	gen := t.gen
 	chunked := t.req.ContentLength <= 0
 	t.req.BodyStream().OnSettle(func(p []byte, err error) {
-		if t.done || gen != t.gen {
+		if t.done || gen != t.gen || t.pc == nil {
 			return
 		}
 		t.pumping = false
@@ -289,30 +294,45 @@ func (t *trip) pump() {
 			t.fail(fmt.Errorf("httpclient: request body: %w", err))
 			return
 		}
+		if len(p) > 0 && !t.writePiece(p, chunked) {
+			return
+		}
 		if len(p) == 0 || err != nil {
-			if len(p) > 0 {
-				t.writePiece(p, chunked)
-			}
 			if chunked {
 				last, _ := http1.AppendLastChunk(nil, nil)
 				t.pc.conn.Write(last)
+			} else if t.sent != t.req.ContentLength {
+				// The server would wait for the rest: the message cannot
+				// be completed, nor the connection used again.
+				t.fail(fmt.Errorf("%w: request body of %d bytes, ContentLength %d", ErrInvalidRequest, t.sent, t.req.ContentLength))
+				return
 			}
 			t.bodyDone = true
 			return
 		}
-		t.writePiece(p, chunked)
 		t.pump()
 	})
 }
 
-func (t *trip) writePiece(p []byte, chunked bool) {
+// writePiece writes a piece of a streamed body. A piece that would take a
+// body with a ContentLength beyond it is not written: the trip fails, and
+// writePiece reports false.
+func (t *trip) writePiece(p []byte, chunked bool) bool {
 	if chunked {
 		b := http1.AppendChunkHeader(make([]byte, 0, len(p)+20), len(p))
 		b = append(append(b, p...), '\r', '\n')
 		t.pc.conn.Write(b)
-		return
+		return true
 	}
+	if int64(len(p)) > t.req.ContentLength-t.sent {
+		// Bytes beyond the declared length would be read as the start of
+		// the next request.
+		t.fail(fmt.Errorf("%w: request body longer than ContentLength %d", ErrInvalidRequest, t.req.ContentLength))
+		return false
+	}
+	t.sent += int64(len(p))
 	t.pc.conn.Write(p)
+	return true
 }
 
 // head handles the final response head.
@@ -320,6 +340,13 @@ func (t *trip) head(r *http1.Response) {
 	if t.hdrT != nil {
 		t.hdrT.Stop()
 		t.hdrT = nil
+	}
+	if t.holdBody && t.expT != nil {
+		// A final answer instead of the 100: the held body is never sent
+		// (the connection, left !bodyDone, is not reused), and its timer
+		// must not send it now.
+		t.expT.Stop()
+		t.expT = nil
 	}
 	// The trip's own Response, reused across hops: only the final one
 	// reaches the sink, and no hop keeps an earlier one.
@@ -346,7 +373,9 @@ func (t *trip) head(r *http1.Response) {
 		t.follow = next
 		return // discard the body, then follow
 	}
-	if t.askGzip && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+	// A response without a body (204, 304, Content-Length: 0) may name the
+	// encoding of its representation: there is nothing to decompress.
+	if t.askGzip && r.Framing != http1.FramingNone && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
 		resp.Header.Del("Content-Encoding")
 		resp.Header.Del("Content-Length")
 		resp.ContentLength = -1
