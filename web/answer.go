@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io/fs"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -29,7 +30,11 @@ func (s *Static) answer(c *Ctx, res *resolved, err error) {
 	h := w.Header()
 	switch {
 	case res.redirect:
-		if err := c.Redirect(301, cleanRedirect(r.Path)); err != nil {
+		loc := cleanRedirect(r.Path)
+		if r.RawQuery != "" {
+			loc += "?" + r.RawQuery
+		}
+		if err := c.Redirect(301, loc); err != nil {
 			c.Text(404, "404 page not found\n")
 		}
 		w.End()
@@ -90,7 +95,9 @@ func (s *Static) answer(c *Ctx, res *resolved, err error) {
 			res.f.Close()
 			w.End()
 			return
-		case err == nil && coverage(ranges) <= res.size:
+		case err == nil && coverage(ranges) <= res.size && (len(ranges) == 1 || res.encoding == ""):
+			// Several ranges of a precompressed sibling are ignored:
+			// the Content-Encoding would apply to the multipart body.
 			w.WriteHeader(206)
 			if len(ranges) == 1 {
 				rg := ranges[0]
@@ -137,7 +144,7 @@ func (s *Static) gzipOnTheFly(c *Ctx, res *resolved) bool {
 		return false
 	}
 	res.vary = true
-	ae, ok := c.R.Header.Lookup("Accept-Encoding")
+	ae, ok := listField(&c.R.Header, "Accept-Encoding")
 	may, must := wantGzip(ae, ok)
 	if !may || c.R.Header.Has("Range") || (res.size < int64(g.MinSize) && !must) {
 		return false
@@ -190,16 +197,16 @@ func byteranges(h interface{ Set(string, string) }, res *resolved, ranges []byte
 func precondition(c *Ctx, res *resolved) int {
 	hd := &c.R.Header
 	get := c.R.Method == "GET" || c.R.Method == "HEAD"
-	if v, ok := hd.Lookup("If-Match"); ok {
+	if v, ok := listField(hd, "If-Match"); ok {
 		if !etagListMatch(v, res.etag, true) {
 			return 412
 		}
 	} else if v, ok := hd.Lookup("If-Unmodified-Since"); ok {
-		if t, err := time.Parse(httpTime, v); err == nil && res.modTime.Truncate(time.Second).After(t) {
+		if t, err := http.ParseTime(v); err == nil && res.modTime.Truncate(time.Second).After(t) {
 			return 412
 		}
 	}
-	if v, ok := hd.Lookup("If-None-Match"); ok {
+	if v, ok := listField(hd, "If-None-Match"); ok {
 		if etagListMatch(v, res.etag, false) {
 			if get {
 				return 304
@@ -207,11 +214,27 @@ func precondition(c *Ctx, res *resolved) int {
 			return 412
 		}
 	} else if v, ok := hd.Lookup("If-Modified-Since"); ok && get {
-		if t, err := time.Parse(httpTime, v); err == nil && !res.modTime.Truncate(time.Second).After(t) {
+		if t, err := http.ParseTime(v); err == nil && !res.modTime.Truncate(time.Second).After(t) {
 			return 304
 		}
 	}
 	return 0
+}
+
+// listField returns the lines of a list field joined into one value
+// (RFC 9110 §5.3), and whether there was any.
+func listField(h *httpserver.Header, name string) (string, bool) {
+	v, ok := h.Lookup(name)
+	if !ok {
+		return "", false
+	}
+	n := 0
+	for line := range h.Values(name) {
+		if n++; n > 1 {
+			v += ", " + line
+		}
+	}
+	return v, true
 }
 
 // ifRange reports whether an If-Range field, if any, lets the Range
@@ -228,7 +251,7 @@ func ifRange(c *Ctx, res *resolved) bool {
 	if strings.HasPrefix(v, "W/") {
 		return false
 	}
-	t, err := time.Parse(httpTime, v)
+	t, err := http.ParseTime(v)
 	return err == nil && t.Equal(res.modTime.Truncate(time.Second))
 }
 

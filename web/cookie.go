@@ -164,20 +164,24 @@ func validCookieValue(v string) bool {
 	return true
 }
 
-// validAttr checks an attribute value: no CTLs and no ';'.
+// validAttr checks an attribute value: US-ASCII, no CTLs and no ';'.
 func validAttr(v string) bool {
 	for i := 0; i < len(v); i++ {
-		if c := v[i]; c < 0x20 || c == 0x7f || c == ';' {
+		if c := v[i]; c < 0x20 || c >= 0x7f || c == ';' {
 			return false
 		}
 	}
 	return true
 }
 
-// validDomain checks a Domain attribute: letters, digits, '-' and '.'.
+// validDomain checks a Domain attribute: "" (none), or letters, digits,
+// '-' and '.' without empty labels (a leading '.' is dropped).
 func validDomain(d string) bool {
+	if d == "" {
+		return true
+	}
 	d = strings.TrimPrefix(d, ".")
-	if len(d) > 253 {
+	if d == "" || len(d) > 253 || strings.Contains(d, "..") {
 		return false
 	}
 	for i := 0; i < len(d); i++ {

@@ -61,7 +61,7 @@ func TestAcceptsEncoding(t *testing.T) {
 		{"GZIP", "gzip", true},
 	}
 	for _, c := range cases {
-		if got := acceptsEncoding(c.v, c.tok); got != c.want {
+		if got := codingQ(c.v, true, c.tok) > 0; got != c.want {
 			t.Errorf("%q %s: %v", c.v, c.tok, got)
 		}
 	}

@@ -74,7 +74,10 @@ func (e emitWriter) Write(p []byte) (int, error) {
 // that caches keep the encodings apart), no Accept-Ranges, and a
 // Content-Length only when the whole compressed body fits the server's
 // buffer (chunked otherwise). Every response whose type is compressible
-// gets "Vary: Accept-Encoding".
+// gets "Vary: Accept-Encoding". So that conditional requests still
+// work, a "-gzip" tag in the If-None-Match of a client that accepts gzip
+// is shown to the handler together with the tag it was made from, and a
+// 304 that validates it gets the "-gzip" tag and Vary back.
 //
 // Compression runs on the loop, streaming, with pooled writers: a
 // handler's Write is compressed as it comes, and Flush sends what has
@@ -84,10 +87,12 @@ func Gzip(opt GzipOptions) Middleware {
 	opt.fill()
 	return func(next Handler) Handler {
 		return func(c *Ctx) {
-			ae, ok := c.R.Header.Lookup("Accept-Encoding")
+			ae, ok := listField(&c.R.Header, "Accept-Encoding")
 			may, must := wantGzip(ae, ok)
 			if may && c.R.Method != "OPTIONS" && c.R.Method != "CONNECT" {
-				c.W.SetBodyFilter(&gzipFilter{w: c.W, opt: &opt, must: must, hasRange: c.R.Header.Has("Range")})
+				f := &gzipFilter{w: c.W, opt: &opt, must: must, hasRange: c.R.Header.Has("Range"), head: c.R.Method == "HEAD"}
+				f.revalidate(c.R)
+				c.W.SetBodyFilter(f)
 			} else {
 				// Another client could take gzip: the response
 				// still varies with Accept-Encoding.
@@ -104,6 +109,8 @@ type gzipFilter struct {
 	opt      *GzipOptions
 	must     bool // identity refused
 	hasRange bool
+	head     bool   // a response to HEAD
+	inm      string // the request's If-None-Match, when it held "-gzip" tags
 	held     []byte
 	zw       *gzip.Writer
 	out      func([]byte)
@@ -111,16 +118,64 @@ type gzipFilter struct {
 
 func (f *gzipFilter) emit(p []byte) { f.out(p) }
 
+// revalidate lets a handler, which knows only its own entity tags, see
+// a match for the "-gzip" tags this filter gave its compressed
+// responses: each such tag in the If-None-Match of a GET or HEAD is
+// followed by the tag it was made from. The original value is kept, so
+// that a 304 gets back the tag the client holds.
+func (f *gzipFilter) revalidate(r *httpserver.Request) {
+	if r.Method != "GET" && r.Method != "HEAD" {
+		return
+	}
+	var vals []string
+	for v := range r.Header.Values("If-None-Match") {
+		vals = append(vals, v)
+	}
+	v := strings.Join(vals, ", ")
+	var extra []string
+	for item := range strings.SplitSeq(v, ",") {
+		item = strings.TrimSpace(item)
+		weak := ""
+		if strings.HasPrefix(item, "W/") {
+			weak, item = "W/", item[2:]
+		}
+		if id, ok := strings.CutSuffix(item, `-gzip"`); ok && len(id) > 0 && id[0] == '"' {
+			extra = append(extra, weak+id+`"`)
+		}
+	}
+	if len(extra) == 0 {
+		return
+	}
+	f.inm = v
+	r.Header.Set("If-None-Match", v+", "+strings.Join(extra, ", "))
+}
+
 // decide chooses, before the first byte goes out, between compressing
 // and passing through; final means the whole body is held.
 func (f *gzipFilter) decide(final bool) {
 	h := f.w.Header()
+	if f.inm != "" && f.w.Status() == 304 {
+		// A 304 that validates the compressed response the client
+		// holds carries that response's tag and Vary.
+		if et, has := h.Lookup("ETag"); has && etagListMatch(f.inm, gzipETag(et), false) {
+			h.Set("ETag", gzipETag(et))
+			addVary(h, "Accept-Encoding")
+		}
+	}
 	ok := f.eligible(h)
+	// A response to HEAD whose handler wrote no body (as Static does)
+	// is judged by its Content-Length: its head must be a GET's.
+	bare := final && f.head && len(f.held) == 0
 	if ok && !f.must {
-		if cl, has := h.Lookup("Content-Length"); has && len(cl) < 12 && atoiOr(cl, -1) >= 0 && atoiOr(cl, -1) < f.opt.MinSize {
+		cl, has := h.Lookup("Content-Length")
+		n := -1
+		if has && len(cl) < 12 {
+			n = atoiOr(cl, -1)
+		}
+		if n >= 0 && n < f.opt.MinSize {
 			ok = false
 		}
-		if final && len(f.held) < f.opt.MinSize {
+		if final && len(f.held) < f.opt.MinSize && !(bare && n >= f.opt.MinSize) {
 			ok = false
 		}
 	}
@@ -138,6 +193,12 @@ func (f *gzipFilter) decide(final bool) {
 	h.Set("Content-Encoding", "gzip")
 	if et, has := h.Lookup("ETag"); has {
 		h.Set("ETag", gzipETag(et))
+	}
+	if bare {
+		// Nothing to compress, and the compressed length is unknown:
+		// the head goes out chunked, as a long GET body's would.
+		f.w.Flush()
+		return
 	}
 	f.zw = getGzip(f.opt.Level, emitWriter{f})
 	if len(f.held) > 0 {

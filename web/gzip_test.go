@@ -234,3 +234,88 @@ func TestGzipMiddlewareOverStatic(t *testing.T) {
 		t.Fatalf("range: %d %q", r.status, r.body)
 	}
 }
+
+// A client revalidating what the Gzip middleware compressed sends back
+// the "-gzip" entity tag: the handler behind, which knows only its own
+// tag, must still see a match, and the 304 must carry the tag and Vary
+// of the 200 it validates (RFC 9110 §15.4.5).
+func TestGzipMiddlewareRevalidate(t *testing.T) {
+	leakcheck.Check(t)
+	dir, _ := textSite(t)
+	st := newStatic(t, dir, web.StaticOptions{})
+	rt := web.New()
+	rt.Use(web.Gzip(web.GzipOptions{}))
+	rt.Get("/*path", st.Serve)
+	base, cl := serve(t, rt)
+	first := do(t, cl, "GET", base+"/big.txt", "", "Accept-Encoding: gzip")
+	gzTag := first.header.Get("ETag")
+	if first.status != 200 || first.header.Get("Content-Encoding") != "gzip" || !strings.HasSuffix(gzTag, `-gzip"`) {
+		t.Fatalf("first: %d %v", first.status, first.header)
+	}
+	for _, method := range []string{"GET", "HEAD"} {
+		r := do(t, cl, method, base+"/big.txt", "", "Accept-Encoding: gzip", "If-None-Match: "+gzTag)
+		if r.status != 304 || r.body != "" || r.header.Get("ETag") != gzTag || r.header.Get("Vary") != "Accept-Encoding" {
+			t.Errorf("%s revalidate: %d %v", method, r.status, r.header)
+		}
+	}
+	// The identity tag still validates the identity response.
+	idTag := strings.TrimSuffix(gzTag, `-gzip"`) + `"`
+	if r := do(t, cl, "GET", base+"/big.txt", "", "If-None-Match: "+idTag); r.status != 304 || r.header.Get("ETag") != idTag {
+		t.Errorf("identity revalidate: %d %v", r.status, r.header)
+	}
+	// The gzip tag does not validate the identity response.
+	if r := do(t, cl, "GET", base+"/big.txt", "", "If-None-Match: "+gzTag); r.status != 200 || r.header.Get("Content-Encoding") != "" {
+		t.Errorf("gzip tag, identity client: %d %v", r.status, r.header)
+	}
+}
+
+// A HEAD through the Gzip middleware gets the head a GET would get
+// (RFC 9110 §9.3.2): compressed, with the "-gzip" tag, even when the
+// handler writes no body for HEAD, as Static does.
+func TestGzipMiddlewareHead(t *testing.T) {
+	leakcheck.Check(t)
+	dir, _ := textSite(t)
+	st := newStatic(t, dir, web.StaticOptions{})
+	rt := web.New()
+	rt.Use(web.Gzip(web.GzipOptions{}))
+	rt.Get("/*path", st.Serve)
+	base, cl := serve(t, rt)
+	for _, name := range []string{"/big.txt", "/small.txt", "/pic.png"} {
+		get := do(t, cl, "GET", base+name, "", "Accept-Encoding: gzip")
+		head := do(t, cl, "HEAD", base+name, "", "Accept-Encoding: gzip")
+		for _, k := range []string{"Content-Encoding", "ETag", "Vary", "Accept-Ranges", "Content-Length", "Content-Type"} {
+			if g, h := get.header.Get(k), head.header.Get(k); g != h {
+				t.Errorf("%s %s: GET %q, HEAD %q", name, k, g, h)
+			}
+		}
+		if head.status != 200 || head.body != "" {
+			t.Errorf("%s HEAD: %d %q", name, head.status, head.body)
+		}
+	}
+}
+
+// Accept-Encoding sent as several field lines is one list (RFC 9110
+// §5.3): a coding on the second line is accepted, by the precompressed
+// lookup, by Static's gzip on the fly and by the Gzip middleware.
+func TestAcceptEncodingFieldLines(t *testing.T) {
+	leakcheck.Check(t)
+	pre := newStatic(t, siteDir(t), web.StaticOptions{Precompressed: true})
+	dir, big := textSite(t)
+	fly := newStatic(t, dir, web.StaticOptions{Gzip: &web.GzipOptions{}})
+	rt := web.New()
+	rt.Get("/pre/*path", pre.Serve)
+	rt.Get("/fly/*path", fly.Serve)
+	mw := rt.Group("/mw", web.Gzip(web.GzipOptions{}))
+	mw.Get("/*path", newStatic(t, dir, web.StaticOptions{}).Serve)
+	base, cl := serve(t, rt)
+	lines := []string{"Accept-Encoding: identity;q=0.5", "Accept-Encoding: gzip"}
+	if r := do(t, cl, "GET", base+"/pre/app.js", "", lines...); r.body != "gzip bytes" || r.header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("precompressed: %q %v", r.body, r.header)
+	}
+	for _, p := range []string{"/fly/big.txt", "/mw/big.txt"} {
+		r := do(t, cl, "GET", base+p, "", lines...)
+		if r.header.Get("Content-Encoding") != "gzip" || !bytes.Equal(gunzip(t, []byte(r.body)), big) {
+			t.Errorf("%s: %v", p, r.header)
+		}
+	}
+}

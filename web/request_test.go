@@ -104,3 +104,28 @@ func TestRequestHelpers(t *testing.T) {
 		t.Errorf("redirect 200: %d", r.status)
 	}
 }
+
+// SetCookie refuses attributes RFC 6265 §4.1.1 does not allow, rather
+// than sending them: an empty Domain ("." alone) or one with an empty
+// label, and a Path with octets outside US-ASCII.
+func TestSetCookieBadAttributes(t *testing.T) {
+	leakcheck.Check(t)
+	bad := []web.Cookie{
+		{Name: "a", Value: "b", Domain: "."},
+		{Name: "a", Value: "b", Domain: "example..com"},
+		{Name: "a", Value: "b", Path: "/caf\xc3\xa9"},
+	}
+	rt := web.New()
+	rt.Get("/set", func(c *web.Ctx) {
+		var out []string
+		for i := range bad {
+			out = append(out, fmt.Sprint(errors.Is(c.SetCookie(&bad[i]), web.ErrCookie)))
+		}
+		c.Text(200, strings.Join(out, " "))
+	})
+	base, cl := serve(t, rt)
+	r := do(t, cl, "GET", base+"/set", "")
+	if r.body != "true true true" || len(r.header.Values("Set-Cookie")) != 0 {
+		t.Errorf("got %q, Set-Cookie %q", r.body, r.header.Values("Set-Cookie"))
+	}
+}

@@ -79,13 +79,15 @@ func (s *Static) openFile(name, accept string) (*resolved, error) {
 	res := &resolved{ctype: contentType(name), vary: s.opt.Precompressed}
 	open := name
 	if s.opt.Precompressed {
+		// The sibling the client weighs highest, br on a tie.
+		best := 0.0
 		for _, enc := range [...]struct{ token, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
-			if !acceptsEncoding(accept, enc.token) {
+			q := codingQ(accept, true, enc.token)
+			if q <= best {
 				continue
 			}
 			if si, err := s.root.Stat(name + enc.ext); err == nil && si.Mode().IsRegular() {
-				open, res.encoding = name+enc.ext, enc.token
-				break
+				open, res.encoding, best = name+enc.ext, enc.token, q
 			}
 		}
 	}
@@ -153,35 +155,4 @@ func contentType(name string) string {
 		return t
 	}
 	return "application/octet-stream"
-}
-
-// acceptsEncoding reports whether an Accept-Encoding value accepts the
-// content coding token with a non-zero weight (RFC 9110 §12.5.3).
-func acceptsEncoding(v, token string) bool {
-	star := false
-	for item := range strings.SplitSeq(v, ",") {
-		name, params, _ := strings.Cut(item, ";")
-		name = strings.TrimSpace(name)
-		ok := qNonZero(params)
-		switch {
-		case strings.EqualFold(name, token):
-			return ok
-		case name == "*":
-			star = ok
-		}
-	}
-	return star
-}
-
-// qNonZero reports whether parameters such as " q=0.5" leave a weight
-// above zero.
-func qNonZero(params string) bool {
-	for p := range strings.SplitSeq(params, ";") {
-		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
-		if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
-			q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			return err == nil && q > 0
-		}
-	}
-	return true
 }

@@ -104,11 +104,11 @@ func (rt *Router) Group(prefix string, mw ...Middleware) *Group {
 
 // Host returns the group of routes of a virtual host: host is a name
 // such as "api.example.com", or "*.example.com" for any subdomain of
-// example.com. Names are matched without regard to case or port. A
-// request for a host that has routes is routed among them only; any
-// other request goes to the default host's routes.
+// example.com. Names are matched without regard to case, port or a final
+// dot. A request for a host that has routes is routed among them only;
+// any other request goes to the default host's routes.
 func (rt *Router) Host(host string) *Group {
-	host = strings.ToLower(host)
+	host = strings.TrimSuffix(stripPort(strings.ToLower(host)), ".")
 	if suffix, ok := strings.CutPrefix(host, "*"); ok {
 		for _, h := range rt.wildHosts {
 			if h.suffix == suffix {
@@ -181,7 +181,9 @@ func (rt *Router) dispatch(c *Ctx) {
 	tree := rt.treeFor(r.Host)
 	if r.Path == "" || r.Path[0] != '/' {
 		if r.Method == "OPTIONS" && r.Path == "*" {
-			w.Header().Set("Allow", allowHeader(tree, true))
+			set := map[string]bool{}
+			tree.allMethods(set)
+			w.Header().Set("Allow", allowHeader(set))
 			w.WriteHeader(204)
 			return
 		}
@@ -201,8 +203,9 @@ func (rt *Router) dispatch(c *Ctx) {
 		rt.notFound(c)
 		return
 	}
-	allow := allowHeader(hit, false)
-	w.Header().Set("Allow", allow)
+	set := map[string]bool{}
+	tree.pathMethods(r.Path, set)
+	w.Header().Set("Allow", allowHeader(set))
 	if r.Method == "OPTIONS" {
 		w.WriteHeader(204)
 		return
@@ -222,17 +225,10 @@ func (rt *Router) notFound(c *Ctx) {
 	c.Text(404, "404 page not found\n")
 }
 
-// allowHeader lists the methods of n (or, with deep, of every route
-// below n), adding HEAD where GET is and OPTIONS.
-func allowHeader(n *node, deep bool) string {
-	set := map[string]bool{"OPTIONS": true}
-	if deep {
-		n.allMethods(set)
-	} else {
-		for _, m := range n.methods {
-			set[m.method] = true
-		}
-	}
+// allowHeader lists the methods of set, adding HEAD where GET is and
+// OPTIONS.
+func allowHeader(set map[string]bool) string {
+	set["OPTIONS"] = true
 	if set["GET"] {
 		set["HEAD"] = true
 	}

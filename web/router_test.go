@@ -142,3 +142,76 @@ func TestRouterCustomErrors(t *testing.T) {
 		t.Errorf("405: %d %q", r.status, r.body)
 	}
 }
+
+// The Allow header of a 405 or an automatic OPTIONS lists every method
+// the path would be routed for, across all the routes that match it
+// (RFC 9110 §10.2.1, §15.5.6), not only those of the first route found.
+func TestRouterAllowAllMatches(t *testing.T) {
+	leakcheck.Check(t)
+	rt := web.New()
+	for _, r := range []struct{ method, pattern string }{
+		{"GET", "/users/new"},
+		{"POST", "/users/:id"},
+		{"GET", "/files/:name/raw"},
+		{"DELETE", "/files/*path"},
+	} {
+		if err := rt.Handle(r.method, r.pattern, echo(r.method+" "+r.pattern)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base, cl := serve(t, rt)
+	// Each method listed is indeed routed.
+	if r := do(t, cl, "POST", base+"/users/new", "x"); r.status != 200 {
+		t.Fatalf("POST /users/new: %d %q", r.status, r.body)
+	}
+	if r := do(t, cl, "DELETE", base+"/files/a/raw", ""); r.status != 200 {
+		t.Fatalf("DELETE /files/a/raw: %d %q", r.status, r.body)
+	}
+	cases := []struct{ method, path, allow string }{
+		{"PUT", "/users/new", "GET, HEAD, OPTIONS, POST"},
+		{"OPTIONS", "/users/new", "GET, HEAD, OPTIONS, POST"},
+		{"PUT", "/users/7", "OPTIONS, POST"},
+		{"PUT", "/files/a/raw", "DELETE, GET, HEAD, OPTIONS"},
+		{"OPTIONS", "/files/a/raw", "DELETE, GET, HEAD, OPTIONS"},
+		{"PUT", "/files/a/b", "DELETE, OPTIONS"},
+	}
+	for _, c := range cases {
+		r := do(t, cl, c.method, base+c.path, "")
+		want := 405
+		if c.method == "OPTIONS" {
+			want = 204
+		}
+		if r.status != want || r.header.Get("Allow") != c.allow {
+			t.Errorf("%s %s: %d Allow %q, want %d %q", c.method, c.path, r.status, r.header.Get("Allow"), want, c.allow)
+		}
+	}
+}
+
+// Virtual hosts match without regard to case, port or a final dot, on
+// both sides: the name given to Host as well as the request's.
+func TestRouterHostNormalised(t *testing.T) {
+	leakcheck.Check(t)
+	rt := web.New()
+	if err := rt.Host("API.Example.com:8443").Get("/", echo("api")); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Host("*.cdn.example.com.").Get("/", echo("cdn")); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Get("/", echo("default")); err != nil {
+		t.Fatal(err)
+	}
+	base, cl := serve(t, rt)
+	for host, want := range map[string]string{
+		"api.example.com":       "api",
+		"api.example.com:8443":  "api",
+		"API.EXAMPLE.COM.":      "api",
+		"a.cdn.example.com":     "cdn",
+		"a.cdn.example.com.:80": "cdn",
+		"example.com":           "default",
+	} {
+		if r := do(t, cl, "GET", base+"/", "", "Host: "+host); r.status != 200 || r.body != want {
+			t.Errorf("Host %s: %d %q, want %q", host, r.status, r.body, want)
+		}
+	}
+}

@@ -45,8 +45,9 @@ type StaticOptions struct {
 // requests of RFC 9110 §13 (If-Match, If-None-Match, If-Modified-Since,
 // If-Unmodified-Since, If-Range), byte ranges (one, or several as
 // multipart/byteranges; 416 with "Content-Range: bytes */size" when none
-// is satisfiable), precompressed siblings, gzip on the fly, a directory
-// index and an optional listing.
+// is satisfiable; several ranges of a precompressed sibling are
+// ignored, the sibling sent whole), precompressed siblings, gzip on the
+// fly, a directory index and an optional listing.
 //
 // Names are resolved through an os.Root: neither "..", percent-encoded
 // separators ("%2f") nor symbolic links lead outside the directory.
@@ -162,7 +163,7 @@ func (s *Static) serve(c *Ctx, rel string) {
 		// redirected to "/files/" so that relative links work.
 		isDir = false
 	}
-	accept := r.Header.Get("Accept-Encoding")
+	accept, _ := listField(&r.Header, "Accept-Encoding")
 	w.Async()
 	eddy.Work(r.Loop(), func() (*resolved, error) {
 		return s.resolve(name, isDir, accept)
@@ -193,7 +194,8 @@ func pathUnescape(seg string) (string, error) {
 	return d, nil
 }
 
-// cleanRedirect returns the path of r with a trailing slash added.
+// cleanRedirect returns the path p, cleaned, with a trailing slash
+// added (the caller appends the query).
 func cleanRedirect(p string) string {
 	if strings.HasPrefix(p, "//") {
 		// Never redirect to a scheme-relative URL.

@@ -7,11 +7,13 @@ import (
 	"mime"
 	"mime/multipart"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eddy-go/eddy/internal/leakcheck"
 	"github.com/eddy-go/eddy/web"
@@ -330,5 +332,119 @@ func TestStaticLargeFile(t *testing.T) {
 	c.Close()
 	if r := do(t, cl, "GET", base+"/big.bin", "", "Range: bytes=0-3"); r.body != string(data[:4]) {
 		t.Errorf("after abort: %q", r.body)
+	}
+}
+
+// The conditional fields take an HTTP-date in any of the three formats
+// a recipient must accept (RFC 9110 §5.6.7): IMF-fixdate, and the
+// obsolete RFC 850 and asctime forms.
+func TestStaticConditionalObsoleteDates(t *testing.T) {
+	leakcheck.Check(t)
+	st := newStatic(t, siteDir(t), web.StaticOptions{})
+	base, cl := serve(t, st)
+	u := base + "/digits.txt"
+	lm, err := http.ParseTime(do(t, cl, "GET", u, "").header.Get("Last-Modified"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, layout := range []string{time.RFC850, time.ANSIC} {
+		date := func(t time.Time) string { return t.UTC().Format(strings.Replace(layout, "MST", "GMT", 1)) }
+		cases := []struct {
+			hdr    []string
+			status int
+			body   string
+		}{
+			{[]string{"If-Modified-Since: " + date(lm)}, 304, ""},
+			{[]string{"If-Unmodified-Since: " + date(old)}, 412, "412 precondition failed\n"},
+			{[]string{"Range: bytes=1-2", "If-Range: " + date(lm)}, 206, "12"},
+		}
+		for _, c := range cases {
+			if r := do(t, cl, "GET", u, "", c.hdr...); r.status != c.status || r.body != c.body {
+				t.Errorf("%q: %d %q, want %d %q", c.hdr, r.status, r.body, c.status, c.body)
+			}
+		}
+	}
+}
+
+// The precompressed sibling is the one the client weighs highest
+// (RFC 9110 §12.5.3), br on a tie.
+func TestStaticPrecompressedPreference(t *testing.T) {
+	leakcheck.Check(t)
+	st := newStatic(t, siteDir(t), web.StaticOptions{Precompressed: true})
+	base, cl := serve(t, st)
+	cases := []struct{ accept, body, enc string }{
+		{"br;q=0.1, gzip", "gzip bytes", "gzip"},
+		{"gzip;q=0.9, br;q=0.8", "gzip bytes", "gzip"},
+		{"gzip;q=0.5, br;q=0.5", "brotli bytes", "br"},
+		{"gzip;q=0.5, *", "brotli bytes", "br"},
+		{"br;q=0.2, *;q=0.7", "gzip bytes", "gzip"},
+		{"gzip;q=0, br;q=0", "plain js", ""},
+	}
+	for _, c := range cases {
+		r := do(t, cl, "GET", base+"/app.js", "", "Accept-Encoding: "+c.accept)
+		if r.body != c.body || r.header.Get("Content-Encoding") != c.enc {
+			t.Errorf("%q: %q %q, want %q %q", c.accept, r.body, r.header.Get("Content-Encoding"), c.body, c.enc)
+		}
+	}
+}
+
+// The redirect that adds a directory's slash keeps the query string.
+func TestStaticRedirectKeepsQuery(t *testing.T) {
+	leakcheck.Check(t)
+	st := newStatic(t, siteDir(t), web.StaticOptions{})
+	rt := web.New()
+	if err := rt.Get("/files/*path", st.Serve); err != nil {
+		t.Fatal(err)
+	}
+	base, cl := serve(t, rt)
+	for path, want := range map[string]string{
+		"/files/sub?v=1&w=%20": "/files/sub/?v=1&w=%20",
+		"/files?v=2":           "/files/?v=2",
+		"/files/sub":           "/files/sub/",
+	} {
+		if r := do(t, cl, "GET", base+path, ""); r.status != 301 || r.header.Get("Location") != want {
+			t.Errorf("%s: %d %q, want 301 %q", path, r.status, r.header.Get("Location"), want)
+		}
+	}
+}
+
+// Several ranges of a precompressed sibling: a multipart/byteranges
+// body must not claim the sibling's Content-Encoding (which would tell
+// the client to decode the multipart body itself), so the ranges are
+// ignored and the sibling sent whole; a single range is sent as a
+// range of the encoded bytes.
+func TestStaticPrecompressedMultiRange(t *testing.T) {
+	leakcheck.Check(t)
+	st := newStatic(t, siteDir(t), web.StaticOptions{Precompressed: true})
+	base, cl := serve(t, st)
+	r := do(t, cl, "GET", base+"/app.js", "", "Accept-Encoding: br", "Range: bytes=0-1,4-5")
+	if r.status != 200 || r.body != "brotli bytes" || r.header.Get("Content-Encoding") != "br" {
+		t.Errorf("multi: %d %q %v", r.status, r.body, r.header)
+	}
+	r = do(t, cl, "GET", base+"/app.js", "", "Accept-Encoding: br", "Range: bytes=0-1")
+	if r.status != 206 || r.body != "br" || r.header.Get("Content-Encoding") != "br" || r.header.Get("Content-Range") != "bytes 0-1/12" {
+		t.Errorf("single: %d %q %v", r.status, r.body, r.header)
+	}
+	// The plain file keeps its multipart/byteranges.
+	r = do(t, cl, "GET", base+"/app.js", "", "Range: bytes=0-1,4-5")
+	if r.status != 206 || !strings.HasPrefix(r.header.Get("Content-Type"), "multipart/byteranges") {
+		t.Errorf("plain multi: %d %v", r.status, r.header)
+	}
+}
+
+// A list field sent as several lines is one list (RFC 9110 §5.3): an
+// entity tag on the second If-None-Match or If-Match line counts.
+func TestStaticConditionalFieldLines(t *testing.T) {
+	leakcheck.Check(t)
+	st := newStatic(t, siteDir(t), web.StaticOptions{})
+	base, cl := serve(t, st)
+	u := base + "/digits.txt"
+	etag := do(t, cl, "GET", u, "").header.Get("ETag")
+	if r := do(t, cl, "GET", u, "", `If-None-Match: "other"`, "If-None-Match: "+etag); r.status != 304 {
+		t.Errorf("If-None-Match lines: %d %q", r.status, r.body)
+	}
+	if r := do(t, cl, "GET", u, "", `If-Match: "other"`, "If-Match: "+etag); r.status != 200 || r.body != "0123456789" {
+		t.Errorf("If-Match lines: %d %q", r.status, r.body)
 	}
 }

@@ -184,6 +184,50 @@ func (n *node) step(tail string, more bool, method string, ps *[]Param) (*method
 	return n.walk(tail, method, ps)
 }
 
+// pathMethods adds to set the methods of every route that matches path
+// (which starts with "/"): the alternatives walk would try, so that an
+// Allow header lists each method the path is routed for.
+func (n *node) pathMethods(path string, set map[string]bool) {
+	n.collect(path[1:], set)
+}
+
+// collect is pathMethods for rest, the path after a '/', below n.
+func (n *node) collect(rest string, set map[string]bool) {
+	seg, tail, more := strings.Cut(rest, "/")
+	if c := n.static[seg]; c != nil {
+		c.collectStep(tail, more, set)
+	}
+	if seg != "" {
+		for _, pc := range n.params {
+			if pc.re == nil || pc.re.MatchString(seg) {
+				pc.node.collectStep(tail, more, set)
+			}
+		}
+	}
+	if n.wild != nil {
+		n.wild.addMethods(set)
+	}
+}
+
+// collectStep is step for collect.
+func (n *node) collectStep(tail string, more bool, set map[string]bool) {
+	switch {
+	case more:
+		n.collect(tail, set)
+	case len(n.methods) > 0:
+		n.addMethods(set)
+	case n.wild != nil:
+		n.wild.addMethods(set)
+	}
+}
+
+// addMethods adds the methods registered at n to set.
+func (n *node) addMethods(set map[string]bool) {
+	for _, m := range n.methods {
+		set[m.method] = true
+	}
+}
+
 // allMethods adds every method registered below n to set.
 func (n *node) allMethods(set map[string]bool) {
 	for _, m := range n.methods {

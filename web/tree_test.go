@@ -84,7 +84,9 @@ func TestMatchMethod(t *testing.T) {
 	if mh != nil || hit == nil {
 		t.Fatalf("DELETE: %v %v", mh, hit)
 	}
-	if got := allowHeader(hit, false); got != "GET, HEAD, OPTIONS, PUT" {
+	set := map[string]bool{}
+	root.pathMethods("/r/1", set)
+	if got := allowHeader(set); got != "GET, HEAD, OPTIONS, PUT" {
 		t.Errorf("Allow %q", got)
 	}
 	if len(ps) != 0 {
