@@ -29,6 +29,21 @@ type Codec[K, R any] interface {
 	Reset()
 }
 
+// PushCodec is implemented by a Codec whose protocol has messages the
+// server sends on its own, outside any reply (RESP3 push messages, such
+// as client-side caching invalidations). Without it, bytes that arrive
+// while no written request awaits a reply break the connection with
+// ErrUnsolicited; with it, the Conn hands them to DrainPushes.
+type PushCodec interface {
+	// DrainPushes consumes the complete out-of-band messages at the front
+	// of the bytes fed and not yet decoded. It returns nil when nothing
+	// is left, an error matching ErrNeedMore when what is left is the
+	// start of a message not complete yet, and ErrUnsolicited (or a
+	// *BrokenError) when a message other than an out-of-band one is at
+	// the front: the connection is then dropped.
+	DrainPushes() error
+}
+
 // Config configures a Conn. Codec and Addr are required; every other field
 // has a default.
 type Config[K, R any] struct {

@@ -475,8 +475,10 @@ func (l *link[K, R]) OnData(c *eddy.Conn, data []byte) int {
 	// Only written requests await replies: the unsent ones at the tail
 	// of pending (held back by the cork or a full write queue) cannot
 	// have been answered, so bytes beyond the written ones' replies are
-	// unsolicited.
-	if cn.pending.len() == cn.unsent {
+	// unsolicited, unless they are out-of-band messages a PushCodec
+	// knows.
+	push, _ := cn.codec.(PushCodec)
+	if cn.pending.len() == cn.unsent && push == nil {
 		l.fail(c, ErrUnsolicited)
 		return len(data)
 	}
@@ -499,8 +501,14 @@ func (l *link[K, R]) OnData(c *eddy.Conn, data []byte) int {
 		}
 	}
 	if cn.pending.len() == cn.unsent && cn.codec.Buffered() > 0 {
-		l.fail(c, ErrUnsolicited)
-		return len(data)
+		err := ErrUnsolicited
+		if push != nil {
+			err = push.DrainPushes()
+		}
+		if err != nil && !errors.Is(err, ErrNeedMore) {
+			l.fail(c, err)
+			return len(data)
+		}
 	}
 	if cn.unsent > 0 && !cn.flushing {
 		cn.flushing = true

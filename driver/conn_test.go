@@ -332,6 +332,50 @@ func TestUnsolicitedWhileUnsent(t *testing.T) {
 	}
 }
 
+// TestPushCodecOutOfBand: with a PushCodec, out-of-band messages that
+// arrive while no reply is awaited are consumed and the connection stays
+// up; any other unsolicited bytes still break it.
+func TestPushCodecOutOfBand(t *testing.T) {
+	leakcheck.Check(t)
+	srv := startServer(t)
+	l := startLoop(t)
+	pc := &pushCodec{}
+	cn := dial(t, l, srv.addr, func(c *driver.Config[struct{}, string]) { c.Codec = pc })
+	for i := range 3 {
+		if v, err := do(t, cn, fmt.Sprintf("NOTE 30 n%d", i)); err != nil || v != "ok" {
+			t.Fatalf("NOTE %d: %q, %v", i, v, err)
+		}
+	}
+	// The notes come while nothing is in flight; the next reply is read
+	// on the same connection once they have all come.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var n int
+		onLoop(l, func() { n = len(pc.notes) })
+		if n == 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	echo(t, cn, "after", "ECHO after the notes")
+	var notes []string
+	onLoop(l, func() { notes = append(notes, pc.notes...) })
+	if fmt.Sprint(notes) != "[n0 n1 n2]" {
+		t.Errorf("notes %q, want n0 n1 n2", notes)
+	}
+	if got := srv.conns.Load(); got != 1 {
+		t.Errorf("%d connections, want 1", got)
+	}
+	// An extra reply that is not out-of-band still breaks the connection.
+	if v, err := do(t, cn, "PUSH twice"); err != nil || v != "twice" {
+		t.Fatalf("PUSH: %q, %v", v, err)
+	}
+	echo(t, cn, "ok", "after the extra reply")
+	if got := srv.conns.Load(); got != 2 {
+		t.Errorf("%d connections, want 2 after an extra reply", got)
+	}
+}
+
 func TestBackpressure(t *testing.T) {
 	leakcheck.Check(t)
 	srv := startServer(t)

@@ -24,6 +24,8 @@ import (
 //	BAD          reply !bad (a reply the codec cannot trust)
 //	PUSH x       reply x twice (one reply nobody asked for)
 //	SLOWPUSH ms x  reply x twice after ms milliseconds
+//	NOTE ms x    reply ok, then, ms milliseconds later, the line >x (an
+//	             out-of-band message, which pushCodec knows)
 //	PAUSE ms     the server stops reading for ms milliseconds, then replies ok
 //
 // Replies are lines too.
@@ -56,6 +58,39 @@ func (c *lineCodec) Next(struct{}) (string, error) {
 }
 
 func cmd(s string) []byte { return []byte(s + "\n") }
+
+// pushCodec is lineCodec for a protocol where lines starting with '>'
+// are out-of-band messages, which it collects.
+type pushCodec struct {
+	lineCodec
+	notes []string
+}
+
+var _ driver.PushCodec = (*pushCodec)(nil)
+
+func (c *pushCodec) Next(k struct{}) (string, error) {
+	for {
+		line, err := c.lineCodec.Next(k)
+		if err != nil || !strings.HasPrefix(line, ">") {
+			return line, err
+		}
+		c.notes = append(c.notes, line[1:])
+	}
+}
+
+func (c *pushCodec) DrainPushes() error {
+	for len(c.buf) > 0 {
+		if c.buf[0] != '>' {
+			return driver.ErrUnsolicited
+		}
+		line, err := c.lineCodec.Next(struct{}{})
+		if err != nil {
+			return err
+		}
+		c.notes = append(c.notes, line[1:])
+	}
+	return nil
+}
 
 // lineServer serves the line protocol on its own loop.
 type lineServer struct {
@@ -156,6 +191,11 @@ func (h *serverConn) onData(c *eddy.Conn, data []byte) int {
 			ms, msg, _ := strings.Cut(rest, " ")
 			d, _ := strconv.Atoi(ms)
 			h.reply(c, time.Duration(d)*time.Millisecond, msg+"\n"+msg)
+		case "NOTE":
+			ms, msg, _ := strings.Cut(rest, " ")
+			d, _ := strconv.Atoi(ms)
+			h.reply(c, 0, "ok")
+			h.reply(c, time.Duration(d)*time.Millisecond, ">"+msg)
 		case "PAUSE":
 			d, _ := strconv.Atoi(rest)
 			c.PauseRead()

@@ -99,6 +99,27 @@ func (c *cache) setOn(on bool) {
 	c.mu.Unlock()
 }
 
+// wrote drops from the cache the keys that cmd, a command that may write,
+// names (all keys for a command naming none), as it is issued: a Get
+// issued after it on the same connection must not be served a value it
+// replaces, and the server's invalidation comes only after its reply.
+func (c *cache) wrote(cmd []byte) {
+	args, ok := splitCommand(cmd)
+	var keys [][]byte
+	if ok {
+		keys = commandKeys(args)
+	}
+	if len(keys) == 0 {
+		c.invalidate(nil, true)
+		return
+	}
+	ks := make([]string, len(keys))
+	for i, k := range keys {
+		ks[i] = string(k)
+	}
+	c.invalidate(ks, false)
+}
+
 // onPush handles a push message of the shared connection: an
 // "invalidate" carries the keys to drop, or null to drop all.
 func (c *cache) onPush(v resp.Value) {

@@ -69,3 +69,76 @@ func TestClientCache(t *testing.T) {
 		eq(t, fmt.Sprint("Get ", i), must[string](t)(s.Get(c, "a")), "a")
 	}
 }
+
+// A Get issued after a write on the same client sees the write, as it
+// would without the cache: the write drops the keys it names from the
+// cache as it is issued, before the server's invalidation comes.
+func TestClientCacheReadYourWrites(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Redis(t)
+	l := startLoop(t)
+	c := ctx(t)
+	cached := dialClient(t, l, srv, redis.Options{CacheSize: 10})
+	s := cached.Sync()
+	ok(t, s.Ping(c))
+	ok(t, errOf(s.Set(c, "k", "v1", redis.SetOptions{})))
+	eq(t, "first Get", must[string](t)(s.Get(c, "k")), "v1")
+	hits0, _ := cached.CacheStats()
+	eq(t, "cached Get", must[string](t)(s.Get(c, "k")), "v1")
+	hits1, _ := cached.CacheStats()
+	eq(t, "hits", hits1, hits0+1)
+
+	set := cached.Set("k", "v2", redis.SetOptions{})
+	get := cached.Get("k")
+	eq(t, "Set", must[bool](t)(set.Await(c)), true)
+	eq(t, "Get after Set", must[string](t)(get.Await(c)), "v2")
+
+	// The same through Do, and for a command naming no key.
+	eq(t, "cached again", must[string](t)(s.Get(c, "k")), "v2")
+	eq(t, "cached again", must[string](t)(s.Get(c, "k")), "v2")
+	del := cached.Do("DEL", "k")
+	get = cached.Get("k")
+	must[redisValue](t)(del.Await(c))
+	if _, err := get.Await(c); !errors.Is(err, redis.Nil) {
+		t.Fatalf("Get after DEL = %v, want Nil", err)
+	}
+	ok(t, errOf(s.Set(c, "k", "v3", redis.SetOptions{})))
+	eq(t, "cached again", must[string](t)(s.Get(c, "k")), "v3")
+	eq(t, "cached again", must[string](t)(s.Get(c, "k")), "v3")
+	flush := cached.Do("FLUSHDB")
+	get = cached.Get("k")
+	must[redisValue](t)(flush.Await(c))
+	if _, err := get.Await(c); !errors.Is(err, redis.Nil) {
+		t.Fatalf("Get after FLUSHDB = %v, want Nil", err)
+	}
+}
+
+// An invalidation that arrives while nothing is in flight is consumed,
+// not taken for a reply nobody asked for: the shared connection stays up
+// (its CLIENT ID does not change) and the cache drops the key.
+func TestClientCacheInvalidationKeepsConnection(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Redis(t)
+	l := startLoop(t)
+	c := ctx(t)
+	cached := dialClient(t, l, srv, redis.Options{CacheSize: 10})
+	other := dialClient(t, l, srv, redis.Options{}).Sync()
+	s := cached.Sync()
+	id0 := must[int64](t)(do(t, s, "CLIENT", "ID").Int())
+	ok(t, errOf(other.Set(c, "k", "v1", redis.SetOptions{})))
+	eq(t, "first Get", must[string](t)(s.Get(c, "k")), "v1")
+	eq(t, "cached Get", must[string](t)(s.Get(c, "k")), "v1")
+	for i := range 3 {
+		// The Set's reply comes to the other client; the invalidation
+		// comes to the idle cached one.
+		v := fmt.Sprint("v", i+2)
+		ok(t, errOf(other.Set(c, "k", v, redis.SetOptions{})))
+		eventually(t, "the new value", func() bool {
+			got, err := s.Get(c, "k")
+			return err == nil && got == v
+		})
+	}
+	if id1 := must[int64](t)(do(t, s, "CLIENT", "ID").Int()); id1 != id0 {
+		t.Fatalf("CLIENT ID %d, then %d: an invalidation dropped the connection", id0, id1)
+	}
+}

@@ -41,7 +41,10 @@ type Options struct {
 	// server's invalidation messages drop the keys that change. The cache
 	// is emptied, and bypassed, while the connection is down. It needs
 	// Protocol 3 (with RESP2, or a server refusing HELLO 3, Get is not
-	// cached). Only Get is cached; missing keys are not.
+	// cached). Only Get is cached; missing keys are not. A command that is
+	// not read-only, issued on the client, drops the keys it names from
+	// the cache (all keys if it names none) as it is issued, so that a
+	// Get issued after it sees what it wrote.
 	CacheSize int
 	// MinBackoff, MaxBackoff and DialTimeout tune reconnection; see
 	// driver.Config.
@@ -244,7 +247,16 @@ func (c *Client) Quit() *future.Future[struct{}] { return c.conn.Shutdown(nil) }
 
 // send sends an encoded command on the shared connection.
 func (c *Client) send(cmd []byte, flags driver.Flags) *future.Future[resp.Value] {
+	c.wrote(cmd, flags)
 	return c.conn.Call(struct{}{}, cmd, flags)
+}
+
+// wrote tells the cache, if any, of a command about to be sent that is not
+// read-only (Idempotent), so that it drops the keys the command may change.
+func (c *Client) wrote(cmd []byte, flags driver.Flags) {
+	if c.cache != nil && flags&driver.Idempotent == 0 {
+		c.cache.wrote(cmd)
+	}
 }
 
 // appendArgs encodes a command from mixed arguments.

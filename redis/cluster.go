@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -22,8 +23,8 @@ type ClusterOptions struct {
 	Options
 	// MaxRedirects bounds how many times one command is redirected (MOVED,
 	// ASK) or retried (TRYAGAIN, CLUSTERDOWN, a connection lost before
-	// the command was written) before it fails with ErrTooManyRedirects
-	// (default 5).
+	// the command was written, a node dropped from the map before it was
+	// written there) before it fails with ErrTooManyRedirects (default 5).
 	MaxRedirects int
 	// RefreshInterval is the period of the topology refresh done even
 	// when nothing went wrong (default one minute; negative: never).
@@ -356,7 +357,12 @@ func (c *ClusterClient) attempt(n *Client, r *clusterReq, asking bool) {
 		flags = 0                                                 // ASKING would not be sent again with it
 	}
 	f := n.send(r.cmd, flags)
-	r.cur = f
+	if !asking {
+		// Behind ASKING, the command is not exposed to cancellation: if
+		// it were dropped before being written, the ASKING would apply
+		// to the next command on n. Its reply is then dropped.
+		r.cur = f
+	}
 	f.OnSettle(func(v resp.Value, err error) {
 		r.cur = nil
 		if err == nil {
@@ -383,8 +389,11 @@ func (c *ClusterClient) failed(n *Client, r *clusterReq, err error) {
 	if lost {
 		c.refresh()
 	}
+	// A node dropped from the map by a refresh is closed: the commands
+	// that were waiting for its connection fail with ErrClosed, unsent.
+	dropped := errors.Is(err, ErrClosed) && c.nodes[n.addr] != n
 	retry := isRE && (re.Code == "MOVED" || re.Code == "ASK" || re.Code == "TRYAGAIN" || re.Code == "CLUSTERDOWN") ||
-		lost && !ce.Sent
+		lost && !ce.Sent || dropped
 	if !retry {
 		r.p.Reject(err)
 		return
@@ -411,8 +420,9 @@ func (c *ClusterClient) failed(n *Client, r *clusterReq, err error) {
 			return
 		}
 	}
-	// TRYAGAIN (a multi-key command during a migration), CLUSTERDOWN, or
-	// a connection that could not be made: wait a little, route again.
+	// TRYAGAIN (a multi-key command during a migration), CLUSTERDOWN, a
+	// connection that could not be made, or a node that left the map:
+	// wait a little, route again.
 	c.retries.Add(1)
 	c.loop.AfterFunc(time.Duration(r.redirects)*10*time.Millisecond, func() {
 		if c.closed {
@@ -423,13 +433,18 @@ func (c *ClusterClient) failed(n *Client, r *clusterReq, err error) {
 	})
 }
 
-// resolveAddr fills in the host of a redirection to ":port" (a node that
-// does not know its address) with the host of the node that sent it.
+// resolveAddr turns the address of a redirection, "host:port" as the
+// server prints it (an IPv6 host without brackets), into one to dial; a
+// node that does not know its endpoint ("" or "?" for the host) stands
+// for the host of the node that sent it.
 func (c *ClusterClient) resolveAddr(from *Client, addr string) string {
-	h, p, err := net.SplitHostPort(addr)
-	if err != nil || h != "" {
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
 		return addr
 	}
-	fh, _, _ := net.SplitHostPort(from.addr)
-	return net.JoinHostPort(fh, p)
+	h, p := strings.TrimSuffix(strings.TrimPrefix(addr[:i], "["), "]"), addr[i+1:]
+	if h == "" || h == "?" {
+		h, _, _ = net.SplitHostPort(from.addr)
+	}
+	return net.JoinHostPort(h, p)
 }

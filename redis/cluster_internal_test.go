@@ -79,6 +79,12 @@ func TestCommandKeys(t *testing.T) {
 		{[]string{"BITOP", "AND", "d", "a", "b"}, []string{"d", "a", "b"}},
 		{[]string{"HSET", "h", "f", "v"}, []string{"h"}},
 		{[]string{"CLUSTER", "SHARDS"}, nil},
+		{[]string{"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"}, []string{"s"}},
+		{[]string{"XGROUP", "HELP"}, nil},
+		{[]string{"XINFO", "GROUPS", "s"}, []string{"s"}},
+		{[]string{"OBJECT", "ENCODING", "k"}, []string{"k"}},
+		{[]string{"MEMORY", "USAGE", "k", "SAMPLES", "0"}, []string{"k"}},
+		{[]string{"MEMORY", "STATS"}, nil},
 	} {
 		args := make([][]byte, len(tc.cmd))
 		for i, a := range tc.cmd {
@@ -254,4 +260,31 @@ func FuzzTopology(f *testing.F) {
 		check(parseShards(v, "h", true))
 		check(parseSlots(v, "h"))
 	})
+}
+
+// The address of a MOVED or ASK redirection is "host:port" as the server
+// prints it: an IPv6 host without brackets, or "" or "?" for a node that
+// does not know its endpoint (the redirecting node's host stands in).
+func TestResolveAddr(t *testing.T) {
+	c := &ClusterClient{}
+	from := &Client{addr: "10.0.0.1:7000"}
+	from6 := &Client{addr: "[fd00::1]:7000"}
+	for _, tc := range []struct {
+		from *Client
+		addr string
+		want string
+	}{
+		{from, "10.0.0.2:7001", "10.0.0.2:7001"},
+		{from, "node-b.example:7001", "node-b.example:7001"},
+		{from, ":7001", "10.0.0.1:7001"},
+		{from, "?:7001", "10.0.0.1:7001"},
+		{from, "fd00::2:7001", "[fd00::2]:7001"},
+		{from, "[fd00::2]:7001", "[fd00::2]:7001"},
+		{from6, ":7001", "[fd00::1]:7001"},
+		{from6, "fd00::3:7002", "[fd00::3]:7002"},
+	} {
+		if got := c.resolveAddr(tc.from, tc.addr); got != tc.want {
+			t.Errorf("resolveAddr(%s, %q) = %q, want %q", tc.from.addr, tc.addr, got, tc.want)
+		}
+	}
 }

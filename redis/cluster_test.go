@@ -105,6 +105,12 @@ func TestClusterRouting(t *testing.T) {
 		total += k
 	}
 	eq(t, "keys on the masters", total, n)
+	// Commands whose key follows a subcommand go to the key's master too.
+	for i := range 10 {
+		k := fmt.Sprint("stream:", i)
+		ok(t, s.XGroupCreate(cx, k, "g", "$", true))
+		eq(t, "OBJECT ENCODING", must[string](t)(must[redisValue](t)(s.Do(cx, "OBJECT", "ENCODING", k)).Str()), "stream")
+	}
 	eq(t, "MOVED", c.Stats().Moved, 0)
 	// Slot agrees with the server's CLUSTER KEYSLOT, hash tags included.
 	a := admin(t, l, cl.Addrs()[1])

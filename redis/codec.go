@@ -9,8 +9,9 @@ import (
 
 // codec adapts resp.Decoder to driver.Codec. Replies are cloned, so that
 // they outlive the decoder's buffer; error replies become the request's
-// error (a *resp.RedisError); push messages are skipped (the shared
-// connection never subscribes).
+// error (a *resp.RedisError); push messages go to onPush or are
+// skipped, whether or not a reply is awaited (the shared connection
+// never subscribes).
 type codec struct {
 	dec resp.Decoder
 	// onPush, if set, receives push messages (cloned) instead of
@@ -22,6 +23,29 @@ type codec struct {
 func (c *codec) Feed(p []byte) { c.dec.Feed(p) }
 func (c *codec) Buffered() int { return c.dec.Buffered() }
 func (c *codec) Reset()        { c.dec.Reset() }
+
+var _ driver.PushCodec = (*codec)(nil)
+
+// DrainPushes consumes the push messages that arrive while no reply is
+// awaited (client-side caching invalidations come at any time).
+func (c *codec) DrainPushes() error {
+	for c.dec.Buffered() > 0 {
+		v, err := c.dec.Next()
+		if err != nil {
+			if errors.Is(err, resp.ErrNeedMore) {
+				return driver.ErrNeedMore
+			}
+			return driver.Broken(err)
+		}
+		if !v.IsPush() {
+			return driver.ErrUnsolicited
+		}
+		if c.onPush != nil {
+			c.onPush(v.Clone())
+		}
+	}
+	return nil
+}
 
 // Next returns the next reply, skipping push messages.
 func (c *codec) Next(struct{}) (resp.Value, error) {

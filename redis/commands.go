@@ -75,6 +75,7 @@ func (c *cmds) read(cmd []byte) *future.Future[resp.Value] {
 // is a future.Then step.
 func callAs[T any](c *cmds, cmd []byte, flags driver.Flags, conv func(resp.Value) (T, error)) *future.Future[T] {
 	if cl, ok := c.x.(*Client); ok {
+		cl.wrote(cmd, flags)
 		return driver.Map(cl.conn, struct{}{}, cmd, flags, conv)
 	}
 	return future.Then(c.x.send(cmd, flags), conv)

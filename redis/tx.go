@@ -1,6 +1,8 @@
 package redis
 
 import (
+	"errors"
+
 	"github.com/eddy-go/eddy/codec/resp"
 	"github.com/eddy-go/eddy/driver"
 	"github.com/eddy-go/eddy/future"
@@ -12,7 +14,8 @@ import (
 // connection is closed by Exec or Discard, one of which must be called.
 //
 // A Tx is for one caller at a time. Its connection is not re-made if it
-// drops: the futures fail with an error matching ErrConnLost.
+// drops (the WATCH would be lost): the futures, those issued later
+// included, fail with an error matching ErrConnLost.
 type Tx struct {
 	c      *Client
 	conn   *driver.Conn[struct{}, resp.Value]
@@ -22,19 +25,55 @@ type Tx struct {
 
 // Multi starts a transaction without WATCH. Safe for concurrent use.
 func (c *Client) Multi() *Tx {
-	return &Tx{c: c, conn: c.newConn(nil)}
+	return &Tx{c: c, conn: c.newOnceConn()}
+}
+
+// errConnOnce is why a connection that must not be made again (that of a
+// Tx, whose WATCH would be lost) refuses a new handshake.
+var errConnOnce = errors.New("redis: connection state lost; not reconnecting")
+
+// newOnceConn makes a connection whose session cannot be made again: once
+// a handshake has succeeded, every later one fails, so that the requests
+// that were waiting for a reconnect fail with a *driver.ConnError
+// (ErrConnLost) instead of running without the state (WATCH) of the
+// connection that dropped.
+func (c *Client) newOnceConn() *driver.Conn[struct{}, resp.Value] {
+	cfg := c.connConfig(nil)
+	used := false
+	cfg.Setup = func(h *driver.Handshake[struct{}, resp.Value]) *future.Future[struct{}] {
+		if used {
+			return future.Rejected[struct{}](c.loop, errConnOnce)
+		}
+		return future.Map(c.setup(h), func(struct{}) struct{} {
+			used = true
+			return struct{}{}
+		})
+	}
+	return driver.New(c.loop, cfg)
 }
 
 // Watch starts a transaction that EXEC runs only if none of keys changed
 // since WATCH. The future resolves once WATCH is done. Safe for concurrent
 // use.
+//
+// If WATCH fails, or the future is cancelled before it resolves, the
+// transaction's connection is closed.
 func (c *Client) Watch(keys ...string) *future.Future[*Tx] {
 	tx := c.Multi()
 	w := tx.conn.Call(struct{}{}, resp.NewCommand(nil).Str("WATCH").Strs(keys...).Finish(), 0)
-	return future.Then(w, func(resp.Value) (*Tx, error) { return tx, nil }).Catch(func(err error) (*Tx, error) {
-		tx.conn.Close()
-		return nil, err
+	f, p := future.New[*Tx](c.loop)
+	p.OnCancel(func(error) { tx.conn.Close() }) // the caller never gets tx
+	w.OnSettle(func(_ resp.Value, err error) {
+		if err != nil {
+			tx.conn.Close()
+			p.Reject(err)
+			return
+		}
+		if !p.Resolve(tx) {
+			tx.conn.Close()
+		}
 	})
+	return f
 }
 
 // Do sends a command on the transaction's connection now, before MULTI:

@@ -2,9 +2,13 @@ package redis_test
 
 import (
 	"errors"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/eddy-go/eddy/codec/resp"
+	"github.com/eddy-go/eddy/driver"
+	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/internal/leakcheck"
 	"github.com/eddy-go/eddy/internal/testenv"
 	"github.com/eddy-go/eddy/redis"
@@ -72,4 +76,67 @@ func TestWatchConflict(t *testing.T) {
 
 	tx = must[*redis.Tx](t)(cl.Watch("balance").Await(c))
 	tx.Discard()
+}
+
+// A WATCH lives on its connection: if that connection drops, EXEC must
+// not run on a new one, where nothing is watched any more.
+func TestWatchConnLostNotReplayed(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Redis(t)
+	l := startLoop(t)
+	var dropped atomic.Bool
+	cl := dialClient(t, l, srv, redis.Options{OnState: func(s driver.State, err error) {
+		if s == driver.StateDialing && err != nil {
+			dropped.Store(true)
+		}
+	}})
+	s := cl.Sync()
+	c := ctx(t)
+	ok(t, errOf(s.Set(c, "balance", "10", redis.SetOptions{})))
+	tx := must[*redis.Tx](t)(cl.Watch("balance").Await(c))
+	id := must[int64](t)(must[resp.Value](t)(tx.Do("CLIENT", "ID").Await(c)).Int())
+	do(t, s, "CLIENT", "KILL", "ID", id)
+	eventually(t, "the transaction's connection noticed the kill", dropped.Load)
+	ok(t, errOf(s.Set(c, "balance", "100", redis.SetOptions{})))
+	tx.Queue("SET", "balance", 0)
+	if _, err := tx.Exec().Await(c); !errors.Is(err, redis.ErrConnLost) {
+		t.Fatalf("Exec after the watching connection dropped = %v, want ErrConnLost", err)
+	}
+	eq(t, "balance kept", must[string](t)(s.Get(c, "balance")), "100")
+}
+
+// A Watch cancelled before it resolves closes the connection it opened:
+// the caller never gets the Tx, so it could not Discard it.
+func TestWatchCancelledClosesConn(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Redis(t)
+	l := startLoop(t)
+	var ready, closed atomic.Int32
+	cl := dialClient(t, l, srv, redis.Options{OnState: func(s driver.State, _ error) {
+		switch s {
+		case driver.StateReady:
+			ready.Add(1)
+		case driver.StateClosed:
+			closed.Add(1)
+		}
+	}})
+	s := cl.Sync()
+	c := ctx(t)
+	clients := func() int {
+		return strings.Count(must[string](t)(do(t, s, "CLIENT", "LIST").Str()), "\n")
+	}
+	base := clients()
+	got := make(chan *future.Future[*redis.Tx], 1)
+	ok(t, l.Post(func() {
+		w := cl.Watch("k")
+		w.Cancel(errors.New("gave up"))
+		got <- w
+	}))
+	if _, err := (<-got).Await(c); !errors.Is(err, future.ErrCanceled) {
+		t.Fatalf("cancelled Watch = %v", err)
+	}
+	eventually(t, "the transaction's connection settled", func() bool {
+		return ready.Load() >= 2 || closed.Load() >= 1
+	})
+	eventually(t, "the transaction's connection closed", func() bool { return clients() == base })
 }
