@@ -87,7 +87,49 @@ type connExt struct {
 	dial       *dialState
 	layer      Layer
 	layerReady bool
-	pending    [][]byte // plaintext written before the layer was ready
+	// held is output for the layer not yet given to it, in order: all of
+	// it until Ready, then what follows a file region being read into it
+	// a chunk at a time (see pumpLayer). heldLen counts its bytes, file
+	// regions included.
+	held       []heldOut
+	heldLen    int
+	closeLater bool // Close or CloseWrite waits for held to reach the layer
+}
+
+// heldOut is plaintext (b) or a file region (f, off, n) held for the
+// layer.
+type heldOut struct {
+	b      []byte
+	f      *os.File
+	off, n int64
+}
+
+// holding reports whether output for the layer must be held rather than
+// given to it now: before Ready, and behind a file region not yet read.
+func (e *connExt) holding() bool {
+	return e != nil && e.layer != nil && (!e.layerReady || len(e.held) > 0)
+}
+
+// hold appends plaintext, copied, to held.
+func (e *connExt) hold(p []byte) {
+	e.held = append(e.held, heldOut{b: append([]byte(nil), p...)})
+	e.heldLen += len(p)
+}
+
+// waitsForLayer reports whether an established layer still has output
+// held for it: closing must wait until it has all been given.
+func (c *Conn) waitsForLayer() bool {
+	e := c.ext
+	return e != nil && e.layerReady && len(e.held) > 0
+}
+
+// queued counts the bytes written and not yet on the wire: the socket's
+// queue and what is held for the layer.
+func (c *Conn) queued() int {
+	if c.ext != nil {
+		return c.outLen + c.ext.heldLen
+	}
+	return c.outLen
 }
 
 const (
@@ -258,13 +300,13 @@ func (c *Conn) Closed() bool { return c.flags&cClosed != 0 }
 
 // Buffered returns the number of bytes queued for writing, including
 // those being written.
-func (c *Conn) Buffered() int { return c.outLen }
+func (c *Conn) Buffered() int { return c.queued() }
 
 // Writable reports whether a write now would be accepted, that is whether
 // the queue is below its high water mark and the connection is open for
 // writing.
 func (c *Conn) Writable() bool {
-	return c.flags&(cClosed|cClosing|cShutWrite|cWriteShut) == 0 && c.outLen < c.highWater()
+	return c.flags&(cClosed|cClosing|cShutWrite|cWriteShut) == 0 && c.queued() < c.highWater()
 }
 
 func (c *Conn) ext0() *connExt {
@@ -518,7 +560,7 @@ func (c *Conn) deliver(p []byte) {
 
 func (c *Conn) peerClosed() {
 	c.flags |= cClosing
-	if c.outLen == 0 {
+	if c.outLen == 0 && !c.waitsForLayer() {
 		c.closeNow(nil)
 	}
 }
@@ -548,8 +590,8 @@ func (c *Conn) Write(p []byte) error {
 		return nil
 	}
 	if e := c.ext; e != nil && e.layer != nil {
-		if !e.layerReady {
-			e.pending = append(e.pending, append([]byte(nil), p...))
+		if e.holding() {
+			e.hold(p)
 			return nil
 		}
 		return e.layer.Output((*LayerConn)(c), p)
@@ -608,8 +650,8 @@ func (c *Conn) Writev(bufs ...[]byte) error {
 			if len(b) == 0 {
 				continue
 			}
-			if !e.layerReady {
-				e.pending = append(e.pending, append([]byte(nil), b...))
+			if e.holding() {
+				e.hold(b)
 				continue
 			}
 			if err := e.layer.Output((*LayerConn)(c), b); err != nil {
@@ -642,15 +684,29 @@ func (c *Conn) Writev(bufs ...[]byte) error {
 // SendFile queues n bytes of f, from offset off, to be copied to the
 // connection by the kernel (sendfile), in order with other writes. f must
 // stay open until the bytes are written: Buffered counts them until then.
-// Where the system has no sendfile, the bytes are read and written.
+// Where the system has no sendfile, the bytes are read and written. On a
+// connection with a Layer (TLS), which must see the bytes, the file is
+// read into the layer a chunk at a time as the socket drains (and not
+// before the layer is ready), so only about the high water mark of it is
+// in memory at once.
 func (c *Conn) SendFile(f *os.File, off, n int64) error {
 	if err := c.writable(); err != nil {
 		return err
 	}
-	if c.layer() != nil {
-		return c.copyFile(f, off, n)
-	}
 	if n <= 0 {
+		return nil
+	}
+	if e := c.ext; e != nil && e.layer != nil {
+		// The layer must see the bytes (sendfile would bypass it): they
+		// are read into it a chunk at a time as the socket drains.
+		e.held = append(e.held, heldOut{f: f, off: off, n: n})
+		e.heldLen += int(n)
+		if c.queued() > c.lowWater() {
+			c.flags |= cWantDrain
+		}
+		if e.layerReady && len(e.held) == 1 {
+			c.pumpLayer()
+		}
 		return nil
 	}
 	c.out = append(c.out, outItem{f: &fileSend{f: f, off: off, n: n}})
@@ -688,7 +744,7 @@ func (c *Conn) writable() error {
 	if c.flags&(cClosed|cClosing|cShutWrite|cWriteShut) != 0 {
 		return ErrClosed
 	}
-	if c.outLen >= c.highWater() {
+	if c.queued() >= c.highWater() {
 		c.flags |= cWantDrain
 		return ErrQueueFull
 	}
@@ -716,7 +772,7 @@ func (c *Conn) enqueue(p []byte) {
 }
 
 func (c *Conn) afterEnqueue() {
-	if c.outLen > c.lowWater() {
+	if c.queued() > c.lowWater() {
 		c.flags |= cWantDrain
 	}
 	if c.flight == 0 && c.flags&cOpen != 0 {
@@ -779,15 +835,25 @@ func (o *connOwner) WriteDone(err error) {
 	c.touch()
 	c.outLen -= c.flight
 	c.flight = 0
+	if c.waitsForLayer() {
+		c.pumpLayer() // may write, submit, or close
+		if c.flags&cClosed != 0 {
+			return
+		}
+	}
 	if len(c.out) > 0 {
-		c.submit()
+		if c.flight == 0 {
+			c.submit()
+		}
+	} else if c.waitsForLayer() || c.outLen > 0 {
+		// A file region for the layer is waiting for the queue to drain.
 	} else if c.flags&cClosing != 0 {
 		c.closeNow(nil)
 		return
 	} else if c.flags&cShutWrite != 0 {
 		c.shutWrite()
 	}
-	if c.flags&cWantDrain != 0 && c.outLen <= c.lowWater() && c.flags&cClosed == 0 {
+	if c.flags&cWantDrain != 0 && c.queued() <= c.lowWater() && c.flags&cClosed == 0 {
 		c.flags &^= cWantDrain
 		c.callDrain()
 	}
@@ -805,6 +871,10 @@ func (c *Conn) Close() error {
 	}
 	c.flags |= cClosing
 	c.PauseRead()
+	if c.waitsForLayer() {
+		c.ext.closeLater = true // the layer's goodbye follows the held output
+		return nil
+	}
 	if ly := c.layer(); ly != nil && c.flags&cOpen != 0 {
 		ly.Close((*LayerConn)(c))
 	}
@@ -834,6 +904,10 @@ func (c *Conn) CloseWrite() error {
 		return nil
 	}
 	c.flags |= cShutWrite
+	if c.waitsForLayer() {
+		c.ext.closeLater = true // the layer's goodbye follows the held output
+		return nil
+	}
 	if ly := c.layer(); ly != nil && c.flags&cOpen != 0 {
 		ly.Close((*LayerConn)(c)) // a TLS close_notify goes first
 	}
@@ -870,6 +944,9 @@ func (c *Conn) closeNow(err error) {
 	}
 	c.detach()
 	c.in, c.out, c.outLen, c.flight = nil, nil, 0, 0
+	if c.ext != nil {
+		c.ext.held, c.ext.heldLen = nil, 0
+	}
 	l.conns.remove(c)
 	l.refs--
 	h := c.handler

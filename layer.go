@@ -71,11 +71,9 @@ func (lc *LayerConn) Ready() {
 		return
 	}
 	e.layerReady = true
-	pending := e.pending
-	e.pending = nil
-	for _, p := range pending {
-		if err := e.layer.Output(lc, p); err != nil {
-			c.fail(err)
+	if len(e.held) > 0 {
+		c.pumpLayer()
+		if c.flags&cClosed != 0 {
 			return
 		}
 	}
@@ -125,31 +123,78 @@ func (c *Conn) layerEOF(ly Layer) {
 	c.peerClosed()
 }
 
-// copyFile writes a file region through the connection's layer, which
-// must see the bytes (sendfile would bypass it), in chunks.
-func (c *Conn) copyFile(f interface {
-	ReadAt([]byte, int64) (int, error)
-}, off, n int64) error {
-	buf := make([]byte, 32<<10)
-	for n > 0 {
-		k := int64(len(buf))
-		if k > n {
-			k = n
+// layerChunk is how much of a file region pumpLayer reads into the
+// layer at a time.
+const layerChunk = 32 << 10
+
+// pumpLayer gives the layer the output held for it, in order: plaintext
+// at once, and file regions a chunk at a time while the socket's queue is
+// below its high water mark (WriteDone calls it again as the queue
+// drains), so that a large file sent through TLS is never all in memory.
+// A Close or CloseWrite that waited for the held output goes on once it
+// has all been given.
+func (c *Conn) pumpLayer() {
+	e := c.ext
+	for len(e.held) > 0 && e.layerReady && c.flags&cClosed == 0 {
+		h := &e.held[0]
+		if h.f == nil {
+			p := h.b
+			e.held[0] = heldOut{}
+			e.held = e.held[1:]
+			e.heldLen -= len(p)
+			if err := e.layer.Output((*LayerConn)(c), p); err != nil {
+				c.fail(err)
+				return
+			}
+			continue
 		}
-		m, err := f.ReadAt(buf[:k], off)
+		if c.outLen >= c.highWater() {
+			return
+		}
+		if c.loop.layerBuf == nil {
+			c.loop.layerBuf = make([]byte, layerChunk) // the layer keeps no reference to it
+		}
+		buf := c.loop.layerBuf[:min(int64(layerChunk), h.n)]
+		m, err := h.f.ReadAt(buf, h.off)
+		h.off += int64(m)
+		h.n -= int64(m)
+		e.heldLen -= m
+		if err == io.EOF && m == len(buf) {
+			err = nil
+		} else if err == nil && m < len(buf) {
+			err = io.ErrNoProgress
+		}
 		if m > 0 {
-			if werr := c.ext.layer.Output((*LayerConn)(c), buf[:m]); werr != nil {
-				return werr
+			if werr := e.layer.Output((*LayerConn)(c), buf[:m]); werr != nil {
+				c.fail(werr)
+				return
 			}
 		}
 		if err != nil {
-			if err == io.EOF && int64(m) == k {
-				break
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF // the file is shorter than the region
 			}
-			return err
+			c.fail(opError("sendfile", c.netw.String(), c.RemoteAddr(), err))
+			return
 		}
-		off += int64(m)
-		n -= int64(m)
+		if h.n == 0 {
+			e.held[0] = heldOut{}
+			e.held = e.held[1:]
+		}
 	}
-	return nil
+	if len(e.held) > 0 || c.flags&cClosed != 0 {
+		return
+	}
+	e.held = nil
+	if e.closeLater {
+		e.closeLater = false
+		e.layer.Close((*LayerConn)(c))
+	}
+	if c.outLen == 0 && c.flags&cClosed == 0 {
+		if c.flags&cClosing != 0 {
+			c.closeNow(nil)
+		} else if c.flags&cShutWrite != 0 && c.flags&cOpen != 0 {
+			c.shutWrite()
+		}
+	}
 }

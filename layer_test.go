@@ -3,6 +3,7 @@ package eddy
 import (
 	"bytes"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -121,5 +122,92 @@ func TestLayerWritevAllOrNothing(t *testing.T) {
 	run(t, l)
 	if werr != nil || len(got) != 3*len(chunk) {
 		t.Fatalf("Writev: %v; peer got %d of %d bytes", werr, len(got), 3*len(chunk))
+	}
+}
+
+// peakLayer is xorLayer noting the largest socket queue its output made.
+type peakLayer struct {
+	xorLayer
+	peak int
+}
+
+func (p *peakLayer) Output(lc *LayerConn, b []byte) error {
+	err := p.xorLayer.Output(lc, b)
+	p.peak = max(p.peak, (*Conn)(lc).outLen)
+	return err
+}
+
+// SendFile through a layer reads the file into it a chunk at a time as
+// the socket drains, so the queue stays near its high water mark however
+// large the file; made before the handshake, it waits for it, in order
+// with the writes around it; the file counts against the high water mark
+// (a Write behind it is refused until OnDrain), and Close sends the
+// layer's goodbye only after everything held.
+func TestLayerSendFile(t *testing.T) {
+	leakcheck.Check(t)
+	const size = 8 << 20
+	content := make([]byte, size)
+	for i := range content {
+		content[i] = 'a' + byte(i%26) // never the goodbye once XORed
+	}
+	name := t.TempDir() + "/f"
+	if err := os.WriteFile(name, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+
+	l := newLoop(t)
+	var got []byte
+	serverErr := errors.New("unset")
+	ln, _ := l.Listen("tcp", "127.0.0.1:0", &funcHandler{
+		open: func(c *Conn) {
+			c.PauseRead() // the writer's queue fills meanwhile
+			l.AfterFunc(50*time.Millisecond, c.ResumeRead)
+		},
+		data:  func(c *Conn, d []byte) int { got = append(got, d...); return len(d) },
+		close: func(_ *Conn, err error) { serverErr = err },
+	}, WithLayer(func(*Conn) Layer { return &xorLayer{key: 9} }))
+	const low, high = 64 << 10, 256 << 10
+	var refused, tailErr, clientErr error
+	var drained int
+	c, _ := l.Dial("tcp", ln.Addr().String(), &funcHandler{
+		drain: func(c *Conn) {
+			if drained++; drained == 1 {
+				tailErr = c.Write([]byte(":tail"))
+				c.Close()
+			}
+		},
+		close: func(_ *Conn, err error) {
+			clientErr = err
+			l.AfterFunc(50*time.Millisecond, func() { ln.Close() })
+		},
+	})
+	ly := &peakLayer{xorLayer: xorLayer{key: 9}}
+	c.SetLayer(ly)
+	c.SetWriteBuffer(low, high)
+	// Before the handshake.
+	c.Write([]byte("head:"))
+	if err := c.SendFile(f, 0, size); err != nil {
+		t.Fatal(err)
+	}
+	buffered := c.Buffered()
+	refused = c.Write([]byte("too soon"))
+	run(t, l)
+	want := append(append([]byte("head:"), content...), ":tail"...)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("peer got %d bytes, want %d (head, the file, tail, in order); server %v, client %v", len(got), len(want), serverErr, clientErr)
+	}
+	if serverErr != nil || clientErr != nil || tailErr != nil {
+		t.Fatalf("errors: server %v (a goodbye before the end looks truncated), client %v, tail %v", serverErr, clientErr, tailErr)
+	}
+	if buffered != 5+size || !errors.Is(refused, ErrQueueFull) {
+		t.Errorf("after SendFile: Buffered %d (want %d), Write %v (want ErrQueueFull)", buffered, 5+size, refused)
+	}
+	if ly.peak > high+layerChunk {
+		t.Errorf("socket queue peaked at %d bytes, want at most %d", ly.peak, high+layerChunk)
 	}
 }

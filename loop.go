@@ -56,6 +56,7 @@ type Loop struct {
 	sigs       *signalSet
 	pool       *Pool
 	iov1       [1][]byte
+	layerBuf   []byte // pumpLayer's chunk of a file region, for the layer
 	stats      loopStats
 	shutdown   bool
 	stopping   bool // teardown has begun: no new handle may open
