@@ -143,7 +143,16 @@ func (ps *PubSub) change(kind int, sub bool, names []string) *future.Future[stru
 			name = subCmds[kind]
 		}
 		ps.waiting = append(ps.waiting, &subWait{n: len(names), p: p})
-		ps.conn.Write(resp.NewCommand(nil).Str(name).Strs(names...).Finish())
+		if err := ps.conn.Write(resp.NewCommand(nil).Str(name).Strs(names...).Finish()); err != nil {
+			// Not sent (the write queue is full, or the connection is
+			// going): its confirmations would be counted against the
+			// wrong command. Drop the connection instead; the
+			// resubscription after the reconnect carries this change and
+			// settles p.
+			ps.waiting = ps.waiting[:len(ps.waiting)-1]
+			ps.resumed = append(ps.resumed, p)
+			ps.conn.Abort()
+		}
 	})
 	if err != nil {
 		p.Reject(errors.Join(ErrClosed, err))

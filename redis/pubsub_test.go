@@ -2,10 +2,13 @@ package redis_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/internal/leakcheck"
+	"github.com/eddy-go/eddy/internal/looptest"
 	"github.com/eddy-go/eddy/internal/testenv"
 	"github.com/eddy-go/eddy/redis"
 )
@@ -93,4 +96,32 @@ func TestPubSubResubscribe(t *testing.T) {
 		eq(t, "new channel", recv(t, msgs).Payload, "bee")
 		ps.Close()
 	}
+}
+
+// TestPubSubWriteQueueFull: a subscription change made while the
+// subscriber's write queue is above its high water mark (behind a
+// command much larger than the socket buffers) is not lost: the
+// connection is made again with every subscription, and both futures
+// resolve.
+func TestPubSubWriteQueueFull(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Redis(t)
+	l := looptest.Start(t, eddy.WithWriteBuffer(16<<10, 64<<10))
+	cl := dialClient(t, l, srv, redis.Options{})
+	s := cl.Sync()
+	c := ctx(t)
+	msgs := make(chan redis.Message, 100)
+	ps := cl.PubSub(func(m redis.Message) { msgs <- m })
+	t.Cleanup(ps.Close)
+	ok(t, errOf(ps.Subscribe("warm").Await(c)))
+	many := make([]string, 100000)
+	for i := range many {
+		many[i] = fmt.Sprintf("bulk-%0110d", i) // 12 MiB in one command
+	}
+	first := ps.Subscribe(many...)
+	second := ps.Subscribe("late")
+	ok(t, errOf(first.Await(c)))
+	ok(t, errOf(second.Await(c)))
+	eq(t, "receivers", must[int64](t)(s.Publish(c, "late", "hi")), 1)
+	eq(t, "message", recv(t, msgs), redis.Message{Kind: "message", Channel: "late", Payload: "hi"})
 }
