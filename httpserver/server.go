@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"context"
-	"math"
 	"net"
 	"os"
 	"sync"
@@ -104,16 +103,10 @@ func (s *Server) start(g *eddy.Group, l *eddy.Loop) error {
 		return ErrServerRunning
 	}
 	s.group, s.loop = g, l
-	maxBody := s.MaxBodyBytes
-	if maxBody <= 0 {
-		// http1.WithMaxBodyBytes writes to its captured argument when it
-		// is not positive, so a shared option would race between loops.
-		maxBody = math.MaxInt64
-	}
 	s.opts = []http1.Option{
 		http1.WithMaxHeaderBytes(s.MaxHeaderBytes),
 		http1.WithMaxURIBytes(s.MaxURIBytes),
-		http1.WithMaxBodyBytes(maxBody),
+		http1.WithMaxBodyBytes(s.MaxBodyBytes), // <= 0: unbounded
 	}
 	if s.Handler == nil {
 		s.Handler = HandlerFunc(func(w *ResponseWriter, r *Request) { w.WriteHeader(404) })

@@ -38,7 +38,7 @@ const maxSizeDigits = 64
 type bodyDecoder struct {
 	state  uint8
 	remain int64 // bytes left in the body (bsLength) or chunk (bsData)
-	total  int64 // chunk sizes declared so far
+	total  int64 // chunk sizes declared, or bytes read until close, so far
 	digits int   // hex digits of the current chunk size
 	extLen int   // bytes of chunk extension on the current chunk line
 }
@@ -89,7 +89,13 @@ func (d *bodyDecoder) next(buf []byte, lim *limits, trl *section) (int, Event, e
 			if n == len(buf) {
 				return n, Event{}, ErrNeedMore
 			}
-			return len(buf), Event{Kind: EventBody, Data: buf[n:len(buf):len(buf)]}, nil
+			if d.total == lim.maxBodyBytes {
+				return n, Event{}, errBodyTooLarge
+			}
+			k := min(int64(len(buf)-n), lim.maxBodyBytes-d.total)
+			d.total += k
+			end := n + int(k)
+			return end, Event{Kind: EventBody, Data: buf[n:end:end]}, nil
 		case bsTrailer:
 			end, err := trl.scan(buf[n:], 0)
 			if err != nil {

@@ -15,9 +15,18 @@ import (
 // reaches the limit paths.
 func fuzzLimits(small bool) []Option {
 	if !small {
-		return []Option{WithMaxBodyBytes(1 << 20)}
+		return []Option{WithMaxBodyBytes(fuzzMaxBody(false))}
 	}
-	return []Option{WithMaxHeaderBytes(96), WithMaxFields(4), WithMaxURIBytes(16), WithMaxChunkExtBytes(8), WithMaxBodyBytes(64)}
+	return []Option{WithMaxHeaderBytes(96), WithMaxFields(4), WithMaxURIBytes(16), WithMaxChunkExtBytes(8), WithMaxBodyBytes(fuzzMaxBody(true))}
+}
+
+// fuzzMaxBody is the body limit fuzzLimits sets: no body may be reported
+// beyond it.
+func fuzzMaxBody(small bool) int64 {
+	if small {
+		return 64
+	}
+	return 1 << 20
 }
 
 // checkStream parses in whole and checks the invariants every stream must
@@ -140,11 +149,11 @@ func FuzzRequestParser(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, split uint16, small bool) {
 		opts := fuzzLimits(small)
 		newP := func() parser { return reqP{NewRequestParser(opts...)} }
-		_, _ = checkStream(t, newP(), in, 1<<20)
+		_, _ = checkStream(t, newP(), in, fuzzMaxBody(small))
 		fuzzSplit(t, newP, in, split)
 		checkHeads(t, in, opts)
 		p := NewRequestParser(opts...)
-		_, _ = checkStream(t, reqP{p}, in, 1<<20)
+		_, _ = checkStream(t, reqP{p}, in, fuzzMaxBody(small))
 		if err := p.EOF(); err != nil && !errors.Is(err, ErrUnexpectedEOF) && p.err != err {
 			t.Fatalf("EOF: %v", err)
 		}
@@ -205,7 +214,7 @@ func FuzzResponseParser(f *testing.F) {
 		fuzzSplit(t, newP, in, split)
 		p := NewResponseParser(opts...)
 		p.SetMethod(m)
-		_, _ = checkStream(t, respP{p}, in, 1<<20)
+		_, _ = checkStream(t, respP{p}, in, fuzzMaxBody(small))
 		ev, err := p.EOF()
 		if err != nil && !errors.Is(err, ErrUnexpectedEOF) && p.err != err {
 			t.Fatalf("EOF: %v", err)

@@ -68,7 +68,9 @@ func WithMaxChunkExtBytes(n int) Option {
 
 // WithMaxBodyBytes bounds the decoded body of each message to n bytes
 // (413 Content Too Large). A Content-Length above n fails as soon as the
-// header section ends; a chunked body fails at the chunk that crosses n.
+// header section ends; a chunked body fails at the chunk that crosses n;
+// a response body read until the connection closes fails once its first
+// n bytes have been reported and more arrive.
 // n <= 0 removes the bound, which is the default: the parsers never buffer
 // a body, so an unbounded one costs no memory here.
 func WithMaxBodyBytes(n int64) Option {

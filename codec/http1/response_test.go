@@ -77,6 +77,10 @@ var responseCases = []respCase{
 	{name: "bad chunk", want: []exp{head()}, in: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", err: ErrInvalidChunk},
 	{name: "header too large", in: "HTTP/1.1 200 OK\r\nX: 0123456789\r\n\r\n", opts: []Option{WithMaxHeaderBytes(20)}, err: ErrHeaderTooLarge},
 	{name: "body too large", in: "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", opts: []Option{WithMaxBodyBytes(9)}, err: ErrBodyTooLarge},
+	{name: "until close too large", in: "HTTP/1.1 200 OK\r\n\r\nabcdef", opts: []Option{WithMaxBodyBytes(3)},
+		want: []exp{head("framing", "UntilClose"), body("abc")}, err: ErrBodyTooLarge},
+	{name: "until close at limit", in: "HTTP/1.1 200 OK\r\n\r\nabc", opts: []Option{WithMaxBodyBytes(3)},
+		want: []exp{head("framing", "UntilClose"), body("abc")}},
 }
 
 func newResp(method string, opts []Option) parser {
