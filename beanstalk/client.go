@@ -21,7 +21,8 @@ type Options struct {
 	Watch []string
 	// MaxJobSize is the largest job body Put accepts before sending
 	// anything (ErrJobTooBig); 0 means beanstalkd's default, 65535 bytes.
-	// Set it to the server's -z value.
+	// Set it to the server's -z value. Replies carrying jobs of up to this
+	// size (and at least 1 MiB) are accepted.
 	MaxJobSize int
 	// MinBackoff, MaxBackoff and DialTimeout tune reconnection; see
 	// driver.Config.
@@ -43,7 +44,11 @@ type Options struct {
 // Commands that wait on the server (Reserve, ReserveWithTimeout with a
 // non-zero timeout) hold up every command sent after them on the same
 // connection until they return: reserve on a connection of its own, as
-// Worker does, not on one shared by producers.
+// Worker does, not on one shared by producers. Cancelling a reserve that
+// has been written does not stop the server waiting: the connection stays
+// held up until a job comes or the timeout ends, and a job that comes is
+// released (with its priority) rather than kept reserved for nobody until
+// its TTR runs out.
 //
 // After a reconnect, the used tube and the watch list are restored before
 // any other command is written. Commands in flight when the connection
@@ -51,7 +56,7 @@ type Options struct {
 // except the read-only ones (peek, stats, list).
 type Client struct {
 	loop *eddy.Loop
-	conn *driver.Conn[bs.Kind, bs.Reply]
+	conn *driver.Conn[op, bs.Reply]
 	enc  bs.Encoder
 
 	// Session state, restored on reconnect. Loop-only.
@@ -82,9 +87,12 @@ func Dial(loop *eddy.Loop, addr string, opts Options) (*Client, error) {
 			}
 		}
 	}
-	c.conn = driver.New(loop, driver.Config[bs.Kind, bs.Reply]{
-		Addr:        addr,
-		Codec:       &codec{},
+	c.conn = driver.New(loop, driver.Config[op, bs.Reply]{
+		Addr: addr,
+		Codec: &codec{
+			dec:    bs.Decoder{MaxBodySize: max(opts.MaxJobSize, bs.DefaultMaxBodySize)},
+			orphan: c.releaseOrphan,
+		},
 		Setup:       c.setup,
 		MinBackoff:  opts.MinBackoff,
 		MaxBackoff:  opts.MaxBackoff,
@@ -97,21 +105,21 @@ func Dial(loop *eddy.Loop, addr string, opts Options) (*Client, error) {
 
 // setup restores the session on a new connection: use, watch, and
 // ignore "default" when it is not watched.
-func (c *Client) setup(h *driver.Handshake[bs.Kind, bs.Reply]) *future.Future[struct{}] {
+func (c *Client) setup(h *driver.Handshake[op, bs.Reply]) *future.Future[struct{}] {
 	var fs []*future.Future[bs.Reply]
 	if c.used != "default" {
 		cmd, _ := c.enc.AppendUse(nil, c.used)
-		fs = append(fs, h.Send(bs.KindUse, cmd))
+		fs = append(fs, h.Send(op{kind: bs.KindUse}, cmd))
 	}
 	for _, t := range c.watched {
 		if t != "default" {
 			cmd, _ := c.enc.AppendWatch(nil, t)
-			fs = append(fs, h.Send(bs.KindWatch, cmd))
+			fs = append(fs, h.Send(op{kind: bs.KindWatch}, cmd))
 		}
 	}
 	if !slices.Contains(c.watched, "default") {
 		cmd, _ := c.enc.AppendIgnore(nil, "default")
-		fs = append(fs, h.Send(bs.KindIgnore, cmd))
+		fs = append(fs, h.Send(op{kind: bs.KindIgnore}, cmd))
 	}
 	return future.Map(future.All(fs...), func([]bs.Reply) struct{} { return struct{}{} })
 }
@@ -139,7 +147,34 @@ func (c *Client) call(k bs.Kind, cmd []byte, err error, flags driver.Flags) *fut
 	if err != nil {
 		return future.Rejected[bs.Reply](c.loop, err)
 	}
-	return c.conn.Call(k, cmd, flags)
+	return c.send(k, cmd, flags)
+}
+
+// send sends an encoded command.
+func (c *Client) send(k bs.Kind, cmd []byte, flags driver.Flags) *future.Future[bs.Reply] {
+	return c.conn.Call(op{kind: k}, cmd, flags)
+}
+
+// reserve sends a reserve command. A job reserved for it after its caller
+// gave up is released (see releaseOrphan).
+func (c *Client) reserve(k bs.Kind, cmd []byte) *future.Future[bs.Reply] {
+	res := &reservation{}
+	f := c.conn.Call(op{kind: k, res: res}, cmd, 0)
+	res.f.Store(f)
+	return f
+}
+
+// releaseOrphan puts a job reserved by a cancelled reserve back into the
+// ready queue with its priority, which stats-job tells. Loop-only.
+func (c *Client) releaseOrphan(id uint64) {
+	c.loop.NextTick(func() {
+		c.StatsJob(id).OnSettle(func(st JobStats, err error) {
+			if err != nil {
+				return // the connection dropped: the job went back with it
+			}
+			c.Release(id, st.Pri, 0).OnSettle(func(struct{}, error) {})
+		})
+	})
 }
 
 // seconds converts d to whole seconds for the wire, rounding up and

@@ -18,7 +18,7 @@ func decodeAll(kinds []bs.Kind, pieces ...[]byte) []string {
 	for _, p := range pieces {
 		c.Feed(p)
 		for i < len(kinds) {
-			r, err := c.Next(kinds[i])
+			r, err := c.Next(op{kind: kinds[i]})
 			if errors.Is(err, driver.ErrNeedMore) {
 				break
 			}
@@ -78,7 +78,7 @@ func TestCodecClassifiesErrors(t *testing.T) {
 	} {
 		var c codec
 		c.Feed([]byte(tc.reply))
-		_, err := c.Next(tc.kind)
+		_, err := c.Next(op{kind: tc.kind})
 		if !errors.Is(err, tc.want) || errors.Is(err, driver.ErrBroken) != tc.broken {
 			t.Errorf("%v %q: %v", tc.kind, tc.reply, err)
 		}
@@ -110,7 +110,7 @@ func FuzzCodec(f *testing.F) {
 		// The stats parsers must take whatever an OK reply carries.
 		var c codec
 		c.Feed(data)
-		if r, err := c.Next(bs.KindStats); err == nil {
+		if r, err := c.Next(op{kind: bs.KindStats}); err == nil {
 			bs.ParseServerStats(r.Body)
 			bs.ParseTubeStats(r.Body)
 			bs.ParseJobStats(r.Body)

@@ -1,6 +1,7 @@
 package beanstalk
 
 import (
+	"math"
 	"slices"
 	"time"
 
@@ -82,44 +83,44 @@ func (c *Client) Use(tube string) *future.Future[string] {
 // reserved by this connection is about to run out of time. It holds up the
 // connection until it returns (see Client). Safe for concurrent use.
 func (c *Client) Reserve() *future.Future[Job] {
-	return asJob(c.conn.Call(bs.KindReserve, c.enc.AppendReserve(nil), 0))
+	return asJob(c.reserve(bs.KindReserve, c.enc.AppendReserve(nil)))
 }
 
 // ReserveWithTimeout is Reserve giving up after d (rounded up to seconds;
 // 0 asks without waiting) with ErrTimedOut. Safe for concurrent use.
 func (c *Client) ReserveWithTimeout(d time.Duration) *future.Future[Job] {
-	return asJob(c.conn.Call(bs.KindReserveWithTimeout, c.enc.AppendReserveWithTimeout(nil, seconds(d)), 0))
+	return asJob(c.reserve(bs.KindReserveWithTimeout, c.enc.AppendReserveWithTimeout(nil, seconds(d))))
 }
 
 // ReserveJob reserves the job with the given id, ready, delayed or buried,
 // or fails with ErrNotFound. Safe for concurrent use.
 func (c *Client) ReserveJob(id uint64) *future.Future[Job] {
-	return asJob(c.conn.Call(bs.KindReserveJob, c.enc.AppendReserveJob(nil, id), 0))
+	return asJob(c.reserve(bs.KindReserveJob, c.enc.AppendReserveJob(nil, id)))
 }
 
 // Delete deletes a job reserved by this connection, or a ready, delayed or
 // buried one. Safe for concurrent use.
 func (c *Client) Delete(id uint64) *future.Future[struct{}] {
-	return asUnit(c.conn.Call(bs.KindDelete, c.enc.AppendDelete(nil, id), 0))
+	return asUnit(c.send(bs.KindDelete, c.enc.AppendDelete(nil, id), 0))
 }
 
 // Release puts a job reserved by this connection back into the ready queue
 // (or the delayed one, after delay rounded up to seconds) with a new
 // priority. Safe for concurrent use.
 func (c *Client) Release(id uint64, pri uint32, delay time.Duration) *future.Future[struct{}] {
-	return asUnit(c.conn.Call(bs.KindRelease, c.enc.AppendRelease(nil, id, pri, seconds(delay)), 0))
+	return asUnit(c.send(bs.KindRelease, c.enc.AppendRelease(nil, id, pri, seconds(delay)), 0))
 }
 
 // Bury buries a job reserved by this connection, with a new priority.
 // Safe for concurrent use.
 func (c *Client) Bury(id uint64, pri uint32) *future.Future[struct{}] {
-	return asUnit(c.conn.Call(bs.KindBury, c.enc.AppendBury(nil, id, pri), 0))
+	return asUnit(c.send(bs.KindBury, c.enc.AppendBury(nil, id, pri), 0))
 }
 
 // Touch gives a job reserved by this connection a fresh TTR. Safe for
 // concurrent use.
 func (c *Client) Touch(id uint64) *future.Future[struct{}] {
-	return asUnit(c.conn.Call(bs.KindTouch, c.enc.AppendTouch(nil, id), 0))
+	return asUnit(c.send(bs.KindTouch, c.enc.AppendTouch(nil, id), 0))
 }
 
 // Watch adds tube to the watch list, on this connection and after every
@@ -152,43 +153,44 @@ func (c *Client) Ignore(tube string) *future.Future[int] {
 
 // Peek returns the job with the given id. Safe for concurrent use.
 func (c *Client) Peek(id uint64) *future.Future[Job] {
-	return asJob(c.conn.Call(bs.KindPeek, c.enc.AppendPeek(nil, id), driver.Idempotent))
+	return asJob(c.send(bs.KindPeek, c.enc.AppendPeek(nil, id), driver.Idempotent))
 }
 
 // PeekReady returns the next ready job of the used tube. Safe for
 // concurrent use.
 func (c *Client) PeekReady() *future.Future[Job] {
-	return asJob(c.conn.Call(bs.KindPeekReady, c.enc.AppendPeekReady(nil), driver.Idempotent))
+	return asJob(c.send(bs.KindPeekReady, c.enc.AppendPeekReady(nil), driver.Idempotent))
 }
 
 // PeekDelayed returns the delayed job of the used tube with the shortest
 // delay left. Safe for concurrent use.
 func (c *Client) PeekDelayed() *future.Future[Job] {
-	return asJob(c.conn.Call(bs.KindPeekDelayed, c.enc.AppendPeekDelayed(nil), driver.Idempotent))
+	return asJob(c.send(bs.KindPeekDelayed, c.enc.AppendPeekDelayed(nil), driver.Idempotent))
 }
 
 // PeekBuried returns the next buried job of the used tube. Safe for
 // concurrent use.
 func (c *Client) PeekBuried() *future.Future[Job] {
-	return asJob(c.conn.Call(bs.KindPeekBuried, c.enc.AppendPeekBuried(nil), driver.Idempotent))
+	return asJob(c.send(bs.KindPeekBuried, c.enc.AppendPeekBuried(nil), driver.Idempotent))
 }
 
 // Kick moves up to bound buried jobs of the used tube (or, if it has none,
 // delayed ones) to the ready queue and returns how many moved. Safe for
 // concurrent use.
 func (c *Client) Kick(bound int) *future.Future[int] {
-	return asCount(c.conn.Call(bs.KindKick, c.enc.AppendKick(nil, uint32(min(max(bound, 0), 1<<32-1))), 0))
+	n := uint64(max(bound, 0)) // bound is an int: 32 bits wide on some platforms
+	return asCount(c.send(bs.KindKick, c.enc.AppendKick(nil, uint32(min(n, math.MaxUint32))), 0))
 }
 
 // KickJob moves a buried or delayed job to the ready queue. Safe for
 // concurrent use.
 func (c *Client) KickJob(id uint64) *future.Future[struct{}] {
-	return asUnit(c.conn.Call(bs.KindKickJob, c.enc.AppendKickJob(nil, id), 0))
+	return asUnit(c.send(bs.KindKickJob, c.enc.AppendKickJob(nil, id), 0))
 }
 
 // StatsJob returns a job's statistics. Safe for concurrent use.
 func (c *Client) StatsJob(id uint64) *future.Future[bs.JobStats] {
-	return future.Then(c.conn.Call(bs.KindStatsJob, c.enc.AppendStatsJob(nil, id), driver.Idempotent),
+	return future.Then(c.send(bs.KindStatsJob, c.enc.AppendStatsJob(nil, id), driver.Idempotent),
 		func(r bs.Reply) (bs.JobStats, error) { return bs.ParseJobStats(r.Body) })
 }
 
@@ -201,25 +203,25 @@ func (c *Client) StatsTube(tube string) *future.Future[bs.TubeStats] {
 
 // Stats returns the server's statistics. Safe for concurrent use.
 func (c *Client) Stats() *future.Future[bs.ServerStats] {
-	return future.Then(c.conn.Call(bs.KindStats, c.enc.AppendStats(nil), driver.Idempotent),
+	return future.Then(c.send(bs.KindStats, c.enc.AppendStats(nil), driver.Idempotent),
 		func(r bs.Reply) (bs.ServerStats, error) { return bs.ParseServerStats(r.Body) })
 }
 
 // ListTubes returns the names of every existing tube. Safe for concurrent
 // use.
 func (c *Client) ListTubes() *future.Future[[]string] {
-	return asList(c.conn.Call(bs.KindListTubes, c.enc.AppendListTubes(nil), driver.Idempotent))
+	return asList(c.send(bs.KindListTubes, c.enc.AppendListTubes(nil), driver.Idempotent))
 }
 
 // ListTubeUsed returns the tube puts go to. Safe for concurrent use.
 func (c *Client) ListTubeUsed() *future.Future[string] {
-	return future.Map(c.conn.Call(bs.KindListTubeUsed, c.enc.AppendListTubeUsed(nil), driver.Idempotent),
+	return future.Map(c.send(bs.KindListTubeUsed, c.enc.AppendListTubeUsed(nil), driver.Idempotent),
 		func(r bs.Reply) string { return r.Tube })
 }
 
 // ListTubesWatched returns the watch list. Safe for concurrent use.
 func (c *Client) ListTubesWatched() *future.Future[[]string] {
-	return asList(c.conn.Call(bs.KindListTubesWatched, c.enc.AppendListTubesWatched(nil), driver.Idempotent))
+	return asList(c.send(bs.KindListTubesWatched, c.enc.AppendListTubesWatched(nil), driver.Idempotent))
 }
 
 // PauseTube stops jobs being reserved from tube for d (rounded up to

@@ -1,6 +1,7 @@
 package beanstalk_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"sync/atomic"
@@ -224,5 +225,78 @@ func TestCancelConsumesReplySlot(t *testing.T) {
 	}
 	if j := must[beanstalk.Job](t)(s.Peek(ctx(t), id)); string(j.Body) != "x" {
 		t.Fatalf("peek %q", j.Body)
+	}
+}
+
+// TestLargeJobWithMaxJobSize checks that a client whose MaxJobSize is set
+// to a server -z above the decoder's default body limit can read back the
+// jobs it may put, instead of dropping the connection on them.
+func TestLargeJobWithMaxJobSize(t *testing.T) {
+	leakcheck.Check(t)
+	const size = 3 << 20
+	srv := testenv.Beanstalkd(t, testenv.MaxJobSize(size))
+	l := startLoop(t)
+	s := dial(t, l, srv, beanstalk.Options{MaxJobSize: size})
+	c := ctx(t)
+	body := make([]byte, size)
+	for i := range body {
+		body[i] = byte('a' + i%26)
+	}
+	id := must[uint64](t)(s.Put(c, body, beanstalk.PutOptions{}))
+	if j := must[beanstalk.Job](t)(s.Peek(c, id)); string(j.Body) != string(body) {
+		t.Fatalf("peek: %d bytes back", len(j.Body))
+	}
+	if j := must[beanstalk.Job](t)(s.Reserve(c)); j.ID != id || string(j.Body) != string(body) {
+		t.Fatalf("reserve: job %d, %d bytes", j.ID, len(j.Body))
+	}
+}
+
+// TestCancelledReserveReleasesJob gives up on reserves that the server is
+// already waiting on: the job that then arrives is reserved for nobody,
+// and must go back to the ready queue, with its priority, at once rather
+// than when its TTR (an hour here) runs out.
+func TestCancelledReserveReleasesJob(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t)
+	l := startLoop(t)
+	c := ctx(t)
+	for _, tc := range []struct {
+		name    string
+		reserve func(s *beanstalk.Sync, ctx context.Context) (beanstalk.Job, error)
+	}{
+		{"reserve", func(s *beanstalk.Sync, ctx context.Context) (beanstalk.Job, error) { return s.Reserve(ctx) }},
+		{"reserve-with-timeout", func(s *beanstalk.Sync, ctx context.Context) (beanstalk.Job, error) {
+			return s.ReserveWithTimeout(ctx, time.Hour)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tube := "orphans-" + tc.name
+			producer := dial(t, l, srv, beanstalk.Options{Tube: tube})
+			s := dial(t, l, srv, beanstalk.Options{Watch: []string{tube}})
+			rctx, cancel := context.WithCancel(c)
+			errc := make(chan error, 1)
+			go func() { _, err := tc.reserve(s, rctx); errc <- err }()
+			eventually(t, "reserve waiting", func() bool {
+				st, err := producer.StatsTube(c, tube)
+				return err == nil && st.CurrentWaiting == 1
+			})
+			cancel()
+			if err := <-errc; !errors.Is(err, context.Canceled) {
+				t.Fatalf("cancelled reserve: %v", err)
+			}
+			id := must[uint64](t)(producer.Put(c, []byte(tc.name), beanstalk.PutOptions{Priority: 77, TTR: time.Hour}))
+			eventually(t, "job released", func() bool {
+				st, err := producer.StatsJob(c, id)
+				return err == nil && st.State == bs.StateReady && st.Releases == 1
+			})
+			if st := must[beanstalk.JobStats](t)(producer.StatsJob(c, id)); st.Pri != 77 {
+				t.Fatalf("released with priority %d, want 77", st.Pri)
+			}
+			// The connection goes on: the next reserve gets the job.
+			if j := must[beanstalk.Job](t)(s.ReserveWithTimeout(c, 5*time.Second)); j.ID != id {
+				t.Fatalf("reserved %d, want %d", j.ID, id)
+			}
+			ok(t, s.Delete(c, id))
+		})
 	}
 }

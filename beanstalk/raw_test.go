@@ -43,7 +43,7 @@ func TestOutOfStepReplies(t *testing.T) {
 		{bs.KindDelete, "delete x\r\n", ErrBadFormat},
 		{bs.KindPut, "put 0 0 10 2\r\nabXX", ErrExpectedCRLF},
 	} {
-		_, err := c.conn.Do(ctx, tc.kind, []byte(tc.raw), 0)
+		_, err := c.conn.Do(ctx, op{kind: tc.kind}, []byte(tc.raw), 0)
 		var re *bs.ReplyError
 		if !errors.Is(err, tc.want) || !errors.Is(err, driver.ErrBroken) || !errors.As(err, &re) {
 			t.Errorf("%q: %v, want %v", tc.raw, err, tc.want)

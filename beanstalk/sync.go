@@ -11,7 +11,8 @@ import (
 // Sync is the blocking facade of a Client, for goroutine code. Every
 // method sends its command as the Client's method does, then waits for the
 // reply or for ctx to end (the command is then cancelled: dropped if not
-// yet written, its reply discarded otherwise). Any number of goroutines may
+// yet written, its reply discarded otherwise; a job reserved for a
+// cancelled reserve is released, see Client). Any number of goroutines may
 // share one Sync, and so one pipelined connection: safe for concurrent
 // use. Called on an event loop goroutine, the methods return
 // future.ErrAwaitOnLoop without sending anything.
@@ -41,7 +42,13 @@ func (s *Sync) do(ctx context.Context, k bs.Kind, cmd []byte, err error) (bs.Rep
 	if err != nil {
 		return bs.Reply{}, err
 	}
-	return s.c.conn.Do(ctx, k, cmd, 0)
+	if k == bs.KindReserve || k == bs.KindReserveWithTimeout {
+		if s.c.loop.OnLoop() {
+			return bs.Reply{}, future.ErrAwaitOnLoop
+		}
+		return s.c.reserve(k, cmd).Await(ctx)
+	}
+	return s.c.conn.Do(ctx, op{kind: k}, cmd, 0)
 }
 
 // Put is Client.Put, blocking.

@@ -33,7 +33,8 @@ type WorkerOptions struct {
 	// Concurrency bounds the jobs handled at once (default 1).
 	Concurrency int
 	// OnFailure decides the fate of a failed job. The default releases
-	// it with DefaultPriority after one second.
+	// it with DefaultPriority after one second, as is done, and the panic
+	// reported to OnError, if OnFailure panics.
 	OnFailure func(job Job, err error) Failure
 	// TouchEvery, if positive, touches each running job at this interval.
 	// Zero touches automatically: a job still running after half a second
@@ -96,7 +97,7 @@ func NewWorker(loop *eddy.Loop, addr string, h Handler, opts WorkerOptions) (*Wo
 		opts.PollInterval = 100 * time.Millisecond
 	}
 	if opts.OnFailure == nil {
-		opts.OnFailure = func(Job, error) Failure { return Failure{Priority: DefaultPriority, Delay: time.Second} }
+		opts.OnFailure = defaultFailure
 	}
 	w := &Worker{c: c, loop: loop, h: h, opts: opts, tasks: map[uint64]*task{}}
 	w.stopF, w.stopped = future.New[struct{}](loop)
@@ -187,15 +188,18 @@ func (w *Worker) reserved(j Job, err error) {
 	case errors.Is(err, ErrTimedOut) && w.running == 0:
 		w.pump()
 	case errors.Is(err, ErrDeadlineSoon):
+		// Touch the running jobs, then wait before asking again: a job
+		// with a TTR of one second stays within its deadline margin even
+		// after a touch, and every reserve would answer at once.
 		for _, t := range w.tasks {
 			w.touch(t)
 		}
-		w.pump()
-	default:
-		if !errors.Is(err, ErrTimedOut) {
-			w.report(err)
-		}
 		w.poll = w.loop.AfterFunc(w.opts.PollInterval, func() { w.poll = nil; w.pump() })
+	default:
+		w.poll = w.loop.AfterFunc(w.opts.PollInterval, func() { w.poll = nil; w.pump() })
+		if !errors.Is(err, ErrTimedOut) {
+			w.report(err) // last: a panic in OnError must not stop the worker
+		}
 	}
 }
 
@@ -252,17 +256,39 @@ func (w *Worker) finish(t *task, err error) {
 	}
 	delete(w.tasks, t.job.ID)
 	var ack *future.Future[struct{}]
+	var panicked error
 	if err == nil {
 		ack = w.c.Delete(t.job.ID)
-	} else if f := w.opts.OnFailure(t.job, err); f.Bury {
-		ack = w.c.Bury(t.job.ID, f.Priority)
+	} else if f, perr := w.failure(t.job, err); f.Bury {
+		ack, panicked = w.c.Bury(t.job.ID, f.Priority), perr
 	} else {
-		ack = w.c.Release(t.job.ID, f.Priority, f.Delay)
+		ack, panicked = w.c.Release(t.job.ID, f.Priority, f.Delay), perr
 	}
+	// The worker's own accounting comes before the user's OnError, so that
+	// a panic there cannot leave a job counted as running for ever.
 	ack.OnSettle(func(_ struct{}, err error) {
-		w.report(err)
 		w.running--
 		w.maybeStopped()
 		w.pump()
+		w.report(err)
 	})
+	w.report(panicked)
+}
+
+// defaultFailure is the default OnFailure: release the job with
+// DefaultPriority after one second.
+func defaultFailure(Job, error) Failure {
+	return Failure{Priority: DefaultPriority, Delay: time.Second}
+}
+
+// failure asks OnFailure what to do with a failed job. If OnFailure
+// panics, the job gets defaultFailure and the panic is returned as a
+// *future.PanicError.
+func (w *Worker) failure(j Job, err error) (f Failure, panicked error) {
+	defer func() {
+		if v := recover(); v != nil {
+			f, panicked = defaultFailure(j, err), &future.PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return w.opts.OnFailure(j, err), nil
 }

@@ -1,6 +1,7 @@
 package beanstalk_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -256,5 +257,71 @@ func TestSyncFrom100Goroutines(t *testing.T) {
 	<-ch
 	if !errors.Is(onLoopErr, future.ErrAwaitOnLoop) {
 		t.Fatalf("Sync on the loop: %v", onLoopErr)
+	}
+}
+
+// TestWorkerDeadlineSoonDoesNotSpin runs a job whose TTR is one second,
+// so that every reserve made while it runs answers DEADLINE_SOON at once
+// (a touch only gives it another second): the worker must wait its poll
+// interval before asking again, not reserve and touch in a tight loop.
+func TestWorkerDeadlineSoonDoesNotSpin(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t)
+	l := startLoop(t)
+	s := dial(t, l, srv, beanstalk.Options{})
+	c := ctx(t)
+	must[uint64](t)(s.Put(c, []byte("short ttr"), beanstalk.PutOptions{TTR: time.Second}))
+	release := make(chan struct{}, 1)
+	started := make(chan struct{})
+	startWorker(t, l, srv, func(j beanstalk.Job) *future.Future[struct{}] {
+		close(started)
+		return future.FromChan(l, release)
+	}, beanstalk.WorkerOptions{Concurrency: 2, PollInterval: 100 * time.Millisecond})
+	<-started
+	reserves := func() uint64 { return must[beanstalk.ServerStats](t)(s.Stats(c)).CmdReserveWithTimeout }
+	// Watch the worker for two seconds, or until it has sent far more
+	// reserves than twenty poll intervals allow.
+	const limit = 200
+	for end := time.Now().Add(2 * time.Second); time.Now().Before(end) && reserves() < limit; {
+		time.Sleep(20 * time.Millisecond)
+	}
+	n := reserves()
+	release <- struct{}{}
+	if n >= limit {
+		t.Fatalf("%d reserves in at most two seconds with a 100ms poll interval", n)
+	}
+}
+
+// TestWorkerCallbackPanics makes OnFailure and OnError panic: the failed
+// job must still be released (as by default) and the worker must still
+// account for it, so that Stop returns.
+func TestWorkerCallbackPanics(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t)
+	l := startLoop(t)
+	s := dial(t, l, srv, beanstalk.Options{})
+	c := ctx(t)
+	id := must[uint64](t)(s.Put(c, []byte("fails"), beanstalk.PutOptions{TTR: time.Hour}))
+	var failures, errs atomic.Int32
+	w := startWorker(t, l, srv, func(j beanstalk.Job) *future.Future[struct{}] {
+		return future.Rejected[struct{}](l, errors.New("handler failed"))
+	}, beanstalk.WorkerOptions{
+		OnFailure: func(beanstalk.Job, error) beanstalk.Failure { failures.Add(1); panic("OnFailure") },
+		OnError:   func(error) { errs.Add(1); panic("OnError") },
+	})
+	eventually(t, "job released", func() bool {
+		st, err := s.StatsJob(c, id)
+		return err == nil && st.Releases == 1 && st.State != bs.StateReserved
+	})
+	if st := must[beanstalk.JobStats](t)(s.StatsJob(c, id)); st.Pri != beanstalk.DefaultPriority {
+		t.Errorf("released with priority %d, want the default %d", st.Pri, beanstalk.DefaultPriority)
+	}
+	stopCtx, cancel := context.WithTimeout(c, 10*time.Second)
+	defer cancel()
+	if _, err := w.Stop().Await(stopCtx); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if failures.Load() != 1 || errs.Load() == 0 {
+		t.Fatalf("OnFailure called %d times, OnError %d", failures.Load(), errs.Load())
 	}
 }

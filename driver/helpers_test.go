@@ -3,6 +3,7 @@ package driver_test
 import (
 	"bytes"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -215,7 +216,7 @@ func startServer(t *testing.T, opts ...eddy.ListenOption) *lineServer {
 	t.Helper()
 	// A write queue that never refuses: the server must not drop replies
 	// when the client is slow to read.
-	l, err := eddy.New(eddy.WithKeepAlive(), eddy.WithWriteBuffer(1<<20, 1<<40))
+	l, err := eddy.New(eddy.WithKeepAlive(), eddy.WithWriteBuffer(1<<20, math.MaxInt))
 	if err != nil {
 		t.Fatal(err)
 	}

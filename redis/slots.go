@@ -2,6 +2,7 @@ package redis
 
 import (
 	"bytes"
+	"math"
 	"strings"
 )
 
@@ -83,7 +84,7 @@ func header(b []byte, prefix byte) (int, []byte, bool) {
 	}
 	n, i := 0, 1
 	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
-		if n > 1<<40 {
+		if n > (math.MaxInt-9)/10 {
 			return 0, nil, false
 		}
 		n = n*10 + int(b[i]-'0')
