@@ -277,3 +277,19 @@ func errOf[T any](f *future.Future[T]) error {
 	}
 	return err
 }
+
+// A step whose function returns the step's own future, which could never
+// settle, is rejected with ErrFollowSelf, as Follow is.
+func TestStepReturnsItsOwnFuture(t *testing.T) {
+	l := newLoop(t)
+	var g, h *future.Future[int]
+	l.Do(func() {
+		g = future.ThenFuture(future.Resolved(l, 1), func(int) *future.Future[int] { return g })
+		h = future.Rejected[int](l, errBoom).CatchFuture(func(error) *future.Future[int] { return h })
+	})
+	for _, f := range []*future.Future[int]{g, h} {
+		if _, err := get(t, f); !errors.Is(err, future.ErrFollowSelf) {
+			t.Fatalf("got %v", err)
+		}
+	}
+}

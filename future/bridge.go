@@ -50,7 +50,7 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 		default:
 		}
 		ce := &CancelError{Cause: context.Cause(ctx)}
-		releaseUp(dropInterest(&f.core, ce, nil), ce)
+		runList(releaseUp(dropInterest(&f.core, ce, nil), ce))
 		return zero, ctx.Err()
 	}
 }

@@ -3,6 +3,7 @@ package future_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 
 	"github.com/eddy-go/eddy/future"
@@ -302,5 +303,94 @@ func TestCancelMixedInterests(t *testing.T) {
 		if p.Resolve(1) {
 			t.Fatalf("order %v: Resolve after cancellation reported true", order)
 		}
+	}
+}
+
+// watchCtx counts the AfterFunc registrations still active on it.
+type watchCtx struct {
+	context.Context
+	active atomic.Int32
+}
+
+// Value hides the parent's values, so that the context package does not
+// find the parent's cancelCtx and does call AfterFunc.
+func (c *watchCtx) Value(any) any { return nil }
+
+func (c *watchCtx) AfterFunc(f func()) func() bool {
+	c.active.Add(1)
+	stop := context.AfterFunc(c.Context, f)
+	return func() bool {
+		if stop() {
+			c.active.Add(-1)
+			return true
+		}
+		return false
+	}
+}
+
+// Cancelling WithContext's result stops watching the context, even when
+// the input stays pending because another consumer wants it: the watch
+// would otherwise hold the result and the input until the context ended.
+func TestWithContextCancelStopsWatch(t *testing.T) {
+	l := newLoop(t)
+	f, p := future.New[int](l)
+	ch := f.Chan() // f stays wanted
+	parent, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ctx := &watchCtx{Context: parent}
+	g := f.WithContext(ctx)
+	if n := ctx.active.Load(); n != 1 {
+		t.Fatalf("%d watches, want 1", n)
+	}
+	g.Cancel(errBoom)
+	if n := ctx.active.Load(); n != 0 {
+		t.Fatalf("%d watches left after the cancel", n)
+	}
+	if _, err := get(t, g); !errors.Is(err, errBoom) {
+		t.Fatalf("got %v", err)
+	}
+	p.Resolve(1)
+	if r := <-ch; r.Value != 1 {
+		t.Fatalf("got %+v", r)
+	}
+}
+
+// A step whose result is cancelled while its function runs cancels the
+// future the function returns with the cause given, not a default one;
+// the same for the slice operations.
+func TestCancelDuringStepKeepsCause(t *testing.T) {
+	l := newLoop(t)
+	inner, _, canceled := producer(t, l)
+	var g *future.Future[int]
+	l.Do(func() {
+		g = future.ThenFuture(future.Resolved(l, 1), func(int) *future.Future[int] {
+			g.Cancel(errBoom)
+			return inner
+		})
+	})
+	if cause := <-canceled; cause != errBoom {
+		t.Errorf("ThenFuture: producer saw %v", cause)
+	}
+	item, _, itemCanceled := producer(t, l)
+	var each *future.Future[struct{}]
+	l.Do(func() {
+		each = future.Each(l, []int{1}, func(int) *future.Future[int] {
+			each.Cancel(errBoom)
+			return item
+		})
+	})
+	if cause := <-itemCanceled; cause != errBoom {
+		t.Errorf("Each: producer saw %v", cause)
+	}
+	slot, _, slotCanceled := producer(t, l)
+	var ml *future.Future[[]int]
+	l.Do(func() {
+		ml = future.MapLimit(l, []int{1}, 1, func(int) *future.Future[int] {
+			ml.Cancel(errBoom)
+			return slot
+		})
+	})
+	if cause := <-slotCanceled; cause != errBoom {
+		t.Fatalf("MapLimit: producer saw %v", cause)
 	}
 }

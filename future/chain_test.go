@@ -158,3 +158,35 @@ func settledChain(step func(*future.Future[int]) *future.Future[int]) (weak.Poin
 	p.Resolve(1)
 	return weak.Make(first), f
 }
+
+// Cancelling the first of a long chain of promises that follow each other
+// reaches the last one's producer without recursion: each follower's hook
+// hands the next cancellation back to the drain.
+func TestLongFollowChainCancel(t *testing.T) {
+	for _, exec := range []future.Executor{nil, newLoop(t)} {
+		first, p := future.New[int](exec)
+		for range manySteps {
+			next, np := future.New[int](exec)
+			p.Follow(next)
+			p = np
+		}
+		type hook struct {
+			cause error
+			depth int
+		}
+		ch := make(chan hook, 1)
+		p.OnCancel(func(cause error) {
+			ch <- hook{cause, runtime.Callers(0, make([]uintptr, 1000))}
+		})
+		var depth int
+		first.OnSettle(func(int, error) { depth = runtime.Callers(0, make([]uintptr, 1000)) })
+		first.Cancel(errBoom)
+		h := <-ch
+		if h.cause != errBoom {
+			t.Fatalf("cause %v", h.cause)
+		}
+		if h.depth >= 100 || depth >= 100 {
+			t.Fatalf("stack depth %d, %d: cancellation recursed along the chain", h.depth, depth)
+		}
+	}
+}

@@ -98,7 +98,7 @@ func (in *inputs[T]) releaseOthers(cause error) {
 		cause = context.Canceled
 	}
 	ce := &CancelError{Cause: cause}
-	releaseUp(in.release(ce, nil), ce)
+	runList(releaseUp(in.release(ce, nil), ce))
 }
 
 // startGather wires the inputs to a combinator whose output is out, and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -194,5 +195,61 @@ func TestTimeoutSettledInputWins(t *testing.T) {
 				t.Fatalf("got %d, want %d", v, i)
 			}
 		}
+	}
+}
+
+// delayLoop is a testLoop that counts its Delay timers still pending.
+type delayLoop struct {
+	*testLoop
+	pending atomic.Int32
+}
+
+func (l *delayLoop) Delay(d time.Duration, fn func()) func() {
+	l.pending.Add(1)
+	done := false // loop-only
+	stop := l.testLoop.Delay(d, func() {
+		done = true
+		l.pending.Add(-1)
+		fn()
+	})
+	return func() {
+		if !done {
+			done = true
+			l.pending.Add(-1)
+		}
+		stop()
+	}
+}
+
+// Cancelling a Timeout's result stops its timer, even when the input is
+// still wanted elsewhere and so stays pending: the timer would otherwise
+// hold the result, the input and the loop until it fired.
+func TestTimeoutCancelStopsTimer(t *testing.T) {
+	l := &delayLoop{testLoop: newLoop(t)}
+	f, p := future.New[int](l)
+	ch := f.Chan() // f stays wanted
+	g := future.Timeout(f, time.Hour)
+	l.Sync()
+	if n := l.pending.Load(); n != 1 {
+		t.Fatalf("%d timers pending, want 1", n)
+	}
+	g.Cancel(errBoom)
+	l.Sync()
+	if n := l.pending.Load(); n != 0 {
+		t.Fatalf("%d timers pending after the cancel", n)
+	}
+	// Cancelled before its setup ran on the loop: no timer at all.
+	var h *future.Future[int]
+	l.Do(func() {
+		h = future.Timeout(f, time.Hour)
+		h.Cancel(nil)
+	})
+	l.Sync()
+	if n := l.pending.Load(); n != 0 {
+		t.Fatalf("%d timers pending after an early cancel", n)
+	}
+	p.Resolve(1)
+	if r := <-ch; r.Value != 1 {
+		t.Fatalf("got %+v", r)
 	}
 }

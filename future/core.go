@@ -63,7 +63,8 @@ var settledMarker = node{flags: flagSettled}
 // cancelling that future withdraws their interest in what they wait on.
 type upstream interface {
 	// release drops the interest in every future it waits on; those whose
-	// interest falls to zero are cancelled with ce and appended to stack.
+	// interest falls to zero are claimed for cancellation with ce and
+	// appended to stack, for releaseUp to complete.
 	release(ce *CancelError, stack []*core) []*core
 }
 
@@ -252,7 +253,7 @@ type checkNode struct {
 
 func (k *checkNode) fire() *node {
 	if !k.handled.Load() {
-		reportUnhandled(k.err)
+		reportOn(k.n.s, k.err)
 	}
 	return nil
 }
@@ -270,17 +271,6 @@ func scheduleCheck(c *core, k *checkNode) {
 	c.s.push(&k.n)
 }
 
-// cancel claims and rejects c with ce, runs its consumers and reports
-// whether it did. It does not walk upstream.
-func (c *core) cancel(ce *CancelError) bool {
-	if !c.claimCancel() {
-		return false
-	}
-	c.err = ce
-	runList(c.complete(stCanceled))
-	return true
-}
-
 // cancelTree cancels c and, without recursion, every future upstream
 // whose interest falls to zero as a result. The upstream side goes first,
 // so producers hear of the cancellation before c's consumers see it.
@@ -293,28 +283,49 @@ func cancelTree(c *core, cause error) bool {
 	}
 	ce := &CancelError{Cause: cause}
 	c.err = ce
-	releaseUp([]*core{c}, ce)
-	runList(c.complete(stCanceled))
+	runList(releaseUp([]*core{c}, ce))
 	return true
 }
 
-func releaseUp(stack []*core, ce *CancelError) {
+// releaseUp completes the cancellation of the futures in stack (claimed
+// by claimCancel, with err set) and of every future upstream whose
+// interest falls to zero as a result, without recursion, and returns the
+// consumers of all of them as one list (LIFO) for the caller to run: the
+// most upstream run first. Nothing runs meanwhile, so that a consumer that
+// cancels in turn (a Follow's hook) hands its list back to the drain
+// instead of nesting.
+func releaseUp(stack []*core, ce *CancelError) *node {
+	var list, tail *node
 	for len(stack) > 0 {
 		x := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if x.up != nil {
 			stack = x.up.release(ce, stack)
 		}
+		l := x.complete(stCanceled)
+		if l == nil {
+			continue
+		}
+		if tail == nil {
+			list = l
+		} else {
+			tail.next = l
+		}
+		for tail = l; tail.next != nil; tail = tail.next {
+		}
 	}
+	return list
 }
 
-// dropInterest withdraws one consumer's interest in u, cancelling u when
-// nothing else wants it.
+// dropInterest withdraws one consumer's interest in u. When nothing else
+// wants u, it claims u for cancellation and appends it to stack, for
+// releaseUp to finish.
 func dropInterest(u *core, ce *CancelError, stack []*core) []*core {
 	if u == nil || u == &releasedCore {
 		return stack
 	}
-	if u.interest(u.want.Add(-1)) <= 0 && u.cancel(ce) {
+	if u.interest(u.want.Add(-1)) <= 0 && u.claimCancel() {
+		u.err = ce
 		stack = append(stack, u)
 	}
 	return stack
@@ -337,13 +348,21 @@ func (a *awaiting) load() *core { return (*core)(atomic.LoadPointer(&a.p)) }
 
 // move switches from the current future to next (whose interest the caller
 // has already taken). It reports false if the consumer was released
-// meanwhile; next's interest has then been dropped again.
-func (a *awaiting) move(next *core) bool {
+// meanwhile; next's interest has then been dropped again, with the cause
+// of the release: the error of out, the consumer's output, once published.
+func (a *awaiting) move(next, out *core) bool {
 	for {
 		old := atomic.LoadPointer(&a.p)
 		if old == unsafe.Pointer(&releasedCore) {
 			ce := &CancelError{Cause: context.Canceled}
-			releaseUp(dropInterest(next, ce, nil), ce)
+			if out.settled() {
+				if oce, ok := out.err.(*CancelError); ok {
+					ce = oce
+				} else if out.err != nil {
+					ce = &CancelError{Cause: out.err}
+				}
+			}
+			runList(releaseUp(dropInterest(next, ce, nil), ce))
 			return false
 		}
 		if atomic.CompareAndSwapPointer(&a.p, old, unsafe.Pointer(next)) {

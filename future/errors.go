@@ -41,8 +41,9 @@ var (
 	// neither could ever settle otherwise.
 	ErrNoFutures = errors.New("future: no futures given")
 
-	// ErrFollowSelf rejects a promise told to follow its own future, which
-	// could never settle.
+	// ErrFollowSelf rejects a promise told to follow its own future, and
+	// a step (ThenFuture, CatchFuture) whose function returns the step's
+	// own future: either could never settle.
 	ErrFollowSelf = errors.New("future: a promise cannot follow its own future")
 
 	// ErrChanClosed rejects a future made by FromChan when the channel is

@@ -2,6 +2,7 @@ package future
 
 import (
 	"context"
+	"sync/atomic"
 )
 
 // Future is the eventual result of an asynchronous operation: a value of
@@ -140,13 +141,36 @@ func (f *Future[T]) WithContext(ctx context.Context) *Future[T] {
 	if ctx.Done() == nil {
 		return f
 	}
-	st := newSameStep(f, modeMirror, nil)
+	m := &ctxMirror[T]{}
+	st := &m.st
+	initSameStep(st, f, modeMirror, nil)
 	st.n.s = nil
 	out := &st.out
+	out.up = m
 	f.want.Add(1)
-	st.fn = context.AfterFunc(ctx, func() { out.Cancel(context.Cause(ctx)) })
+	stop := context.AfterFunc(ctx, func() { out.Cancel(context.Cause(ctx)) })
+	st.fn = stop
+	m.stop = stop
+	m.set.Store(true)
 	if !f.attach(&st.n) {
 		runList(&st.n)
 	}
 	return out
+}
+
+// ctxMirror is the consumer behind WithContext: a mirror step whose
+// cancellation also stops watching the context, which would otherwise
+// hold the step until the context ended or f settled.
+type ctxMirror[T any] struct {
+	st   same[T] // first: the future starts the allocation
+	stop func() bool
+	set  atomic.Bool // stop is written (the watch may fire before)
+}
+
+func (m *ctxMirror[T]) release(ce *CancelError, stack []*core) []*core {
+	stack = m.st.wait.release(ce, stack)
+	if m.set.Load() {
+		m.stop()
+	}
+	return stack
 }

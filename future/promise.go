@@ -126,8 +126,7 @@ func (h *followHook[T]) fire() *node {
 	if ce == nil {
 		ce = &CancelError{}
 	}
-	releaseUp(h.wait.release(ce, nil), ce)
-	return nil
+	return releaseUp(h.wait.release(ce, nil), ce)
 }
 
 func (h *followHook[T]) abort(error) *node { return h.fire() }
@@ -173,7 +172,7 @@ func (h *cancelHook) fire() *node {
 		cause = ce.Cause
 	}
 	if err := callHook(h.fn, cause); err != nil {
-		reportUnhandled(err)
+		reportOn(h.n.s, err)
 	}
 	return nil
 }

@@ -96,7 +96,7 @@ func (op *seqOp[T, U, R]) fire() *node {
 			return op.fail(ErrNilFuture)
 		}
 		h.want.Add(1)
-		if !op.wait.move(&h.core) {
+		if !op.wait.move(&h.core, &op.out.core) {
 			return nil
 		}
 		op.cur = h
@@ -219,7 +219,7 @@ func (op *limitOp[T, U]) release(ce *CancelError, stack []*core) []*core {
 func (op *limitOp[T, U]) fail(err error) *node {
 	list := op.out.finish(nil, err)
 	ce := &CancelError{Cause: err}
-	releaseUp(op.release(ce, nil), ce)
+	runList(releaseUp(op.release(ce, nil), ce))
 	return list
 }
 
@@ -250,7 +250,7 @@ func (sl *limitSlot[T, U]) fire() *node {
 			return op.fail(ErrNilFuture)
 		}
 		h.want.Add(1)
-		if !sl.wait.move(&h.core) {
+		if !sl.wait.move(&h.core, &op.out.core) {
 			return nil
 		}
 		sl.idx, sl.cur = i, h

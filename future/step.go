@@ -33,8 +33,9 @@ func Map[T, U any](f *Future[T], fn func(T) U) *Future[U] {
 
 // ThenFuture is Then for a step that is itself asynchronous: the result
 // settles as the future fn returns does (it is flattened, never a future
-// of a future). A nil future from fn rejects the result with ErrNilFuture.
-// Safe for concurrent use.
+// of a future). A nil future from fn rejects the result with ErrNilFuture;
+// the result itself, which could never settle, with ErrFollowSelf. Safe
+// for concurrent use.
 func ThenFuture[T, U any](f *Future[T], fn func(T) *Future[U]) *Future[U] {
 	return newStep[T, U](f, modeThenFuture, fn)
 }
@@ -187,14 +188,20 @@ func newSame[T any](f *Future[T], mode uint8, fn any) *Future[T] {
 }
 
 func newSameStep[T any](f *Future[T], mode uint8, fn any) *same[T] {
-	st := &same[T]{fn: fn}
+	st := &same[T]{}
+	initSameStep(st, f, mode, fn)
+	return st
+}
+
+// initSameStep prepares st, not yet shared, to wait on f.
+func initSameStep[T any](st *same[T], f *Future[T], mode uint8, fn any) {
+	st.fn = fn
 	st.out.s = f.s
 	st.out.up = &st.wait
 	st.n.c = st
 	st.n.s = f.s
 	st.n.aux = mode
 	st.wait.init(&f.core)
-	return st
 }
 
 func (st *same[T]) fire() *node {
@@ -234,7 +241,10 @@ func (st *same[T]) fire() *node {
 		}
 	case modeFinally:
 		if perr := callFinally(fn.(func())); perr != nil {
-			v, err = zero, errors.Join(err, perr)
+			if err != nil {
+				perr = errors.Join(err, perr)
+			}
+			v, err = zero, perr
 		}
 	case modeTap:
 		if err == nil {
@@ -266,6 +276,9 @@ func forward[U any](out *Future[U], n *node, w *awaiting, h *Future[U]) *node {
 	if h == nil {
 		return settleStep(out, w, zero, ErrNilFuture)
 	}
+	if h == out {
+		return settleStep(out, w, zero, ErrFollowSelf) // it could never settle
+	}
 	if hd := h.head.Load(); hd != nil && hd.flags&flagSettled != 0 {
 		// Settled already (say, Resolved): copy it, without taking an
 		// interest in h or waiting on it.
@@ -273,7 +286,7 @@ func forward[U any](out *Future[U], n *node, w *awaiting, h *Future[U]) *node {
 		return settleStep(out, w, h.val, h.err)
 	}
 	h.want.Add(1)
-	if !w.move(&h.core) {
+	if !w.move(&h.core, &out.core) {
 		return nil
 	}
 	n.aux |= auxInner

@@ -173,6 +173,12 @@ func TestFinally(t *testing.T) {
 	if !errors.Is(err, errBoom) || !errors.As(err, &pe) {
 		t.Fatalf("finally panic: %v", err)
 	}
+	// After a resolution there is nothing to join: the rejection is the
+	// *PanicError itself, as documented.
+	_, err = get(t, future.Resolved(l, 1).Finally(func() { panic("finally") }))
+	if pe, ok := err.(*future.PanicError); !ok || pe.Value != "finally" || len(pe.Stack) == 0 {
+		t.Fatalf("finally panic after a resolution: %#v", err)
+	}
 }
 
 func TestPanicBecomesRejection(t *testing.T) {

@@ -16,7 +16,7 @@ func Timeout[T any](f *Future[T], d time.Duration) *Future[T] {
 	}
 	op := &timeoutOp[T]{src: f, d: d}
 	op.out.s = f.s
-	op.out.up = &op.wait
+	op.out.up = op
 	op.wait.init(&f.core)
 	op.n = node{c: op, s: f.s}
 	f.want.Add(1)
@@ -82,10 +82,41 @@ func (op *timeoutOp[T]) expire() {
 	// Tell the source's producer first, then the consumers.
 	terr := &TimeoutError{After: op.d}
 	ce := &CancelError{Cause: terr}
-	releaseUp(op.wait.release(ce, nil), ce)
+	runList(releaseUp(op.wait.release(ce, nil), ce))
 	op.out.err = terr
 	runList(op.out.complete(stRejected))
 }
+
+// release withdraws the interest in f when out is cancelled, and stops
+// the timer, which would otherwise hold out (and the executor) until it
+// fired: on an executor, through a node queued there, after the setup.
+func (op *timeoutOp[T]) release(ce *CancelError, stack []*core) []*core {
+	stack = op.wait.release(ce, stack)
+	if op.timer != nil {
+		op.timer.Stop()
+	} else if op.out.s != nil {
+		k := &timeoutStop[T]{op: op}
+		k.n = node{c: k, s: op.out.s}
+		op.out.s.push(&k.n)
+	}
+	return stack
+}
+
+// timeoutStop stops the executor timer of a cancelled Timeout.
+type timeoutStop[T any] struct {
+	n  node
+	op *timeoutOp[T]
+}
+
+func (k *timeoutStop[T]) fire() *node {
+	if op := k.op; op.stop != nil {
+		op.stop()
+		op.stop = nil
+	}
+	return nil
+}
+
+func (k *timeoutStop[T]) abort(error) *node { return nil }
 
 type timeoutSetup[T any] timeoutOp[T]
 

@@ -22,7 +22,9 @@ var unhandledHook atomic.Pointer[func(error)]
 // step hands the error on; cancellations are never reported.
 //
 // h runs on the executor's goroutine (or a runtime cleanup goroutine) and
-// must not block. Safe for concurrent use.
+// must not block. On an executor each report is a call posted there of
+// its own, so a panic in h meets the executor's panic handling and does
+// not disturb the futures. Safe for concurrent use.
 func SetUnhandledRejectionHandler(h func(err error)) (previous func(err error)) {
 	var p *func(error)
 	if h != nil {
@@ -40,4 +42,15 @@ func reportUnhandled(err error) {
 		return
 	}
 	slog.Error("future: unhandled rejection", "err", err)
+}
+
+// reportOn reports err from inside a drain of s. On an executor the
+// handler runs in a posted call of its own, so that a panicking handler
+// meets the executor's own panic handling instead of unwinding the drain,
+// which would strand the work queued behind it.
+func reportOn(s *sched, err error) {
+	if s != nil && s.exec.Post(func() { reportUnhandled(err) }) == nil {
+		return
+	}
+	reportUnhandled(err)
 }

@@ -147,3 +147,51 @@ func TestForwardSettledFuture(t *testing.T) {
 		t.Fatalf("reported %v", errs)
 	}
 }
+
+// recoverLoop is a testLoop that, like an eddy loop, recovers a panic in
+// a posted function and goes on.
+type recoverLoop struct {
+	*testLoop
+	panics chan any
+}
+
+func (l *recoverLoop) Post(fn func()) error {
+	return l.testLoop.Post(func() {
+		defer func() {
+			if v := recover(); v != nil {
+				l.panics <- v
+			}
+		}()
+		fn()
+	})
+}
+
+// A panicking unhandled-rejection handler meets the loop's own panic
+// handling; it does not strand the futures of that loop: their callbacks,
+// queued before or after the report, still run.
+func TestUnhandledHandlerPanicDoesNotWedgeLoop(t *testing.T) {
+	errMine := errors.New("handler panics")
+	prev := future.SetUnhandledRejectionHandler(func(err error) {
+		if errors.Is(err, errMine) {
+			panic("handler")
+		}
+	})
+	defer future.SetUnhandledRejectionHandler(prev)
+	l := &recoverLoop{testLoop: newLoop(t), panics: make(chan any, 10)}
+	var after *future.Future[int]
+	l.Do(func() {
+		future.Rejected[int](l, errMine) // reported in this turn's drain
+		f, p := future.New[int](l)
+		after = future.Map(f, func(v int) int { return v + 1 })
+		p.Resolve(1) // queued behind the report
+	})
+	if v := mustGet(t, after); v != 2 {
+		t.Fatalf("got %d", v)
+	}
+	if v := <-l.panics; v != "handler" {
+		t.Fatalf("loop saw panic %v", v)
+	}
+	if v := mustGet(t, future.Map(future.Resolved(l, 1), func(v int) int { return v * 3 })); v != 3 {
+		t.Fatalf("got %d", v)
+	}
+}
