@@ -52,9 +52,13 @@ uring:
 wine:
 	bash scripts/wine.sh
 
-## cross: go vet for the other systems eddy supports
+## cross: go vet for the other systems eddy supports, and for a 32-bit
+## target (int is 32 bits wide there)
 cross:
 	@status=0; for os in $(CROSS_GOOS); do \
 		echo "GOOS=$$os $(GO) vet ./..."; \
 		GOOS=$$os $(GO) vet ./... || status=1; \
-	done; exit $$status
+	done; \
+	echo "GOARCH=386 $(GO) vet ./..."; \
+	GOARCH=386 $(GO) vet ./... || status=1; \
+	exit $$status

@@ -14,6 +14,9 @@ import (
 // consumer wants f, f is cancelled with context.Cause(ctx) and its
 // producer told (see Cancel). So a blocking facade
 // `return op(...).Await(ctx)` drops the operation when its caller gives up.
+// If f's producer settles it at that very moment, before the cancel can,
+// Await returns the result rather than ctx.Err(), so that nothing
+// delivered is lost.
 //
 // Await never blocks an event loop: called on a loop goroutine (any eddy
 // loop, or f's executor), it returns ErrAwaitOnLoop at once, even if f has
@@ -51,6 +54,14 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 		}
 		ce := &CancelError{Cause: context.Cause(ctx)}
 		runList(releaseUp(dropInterest(&f.core, ce, nil), ce))
+		if st := f.state.Load(); st == stResolved || st == stRejected {
+			// Its producer settled it meanwhile, before this cancel
+			// could: the result is the caller's (a reply received, a job
+			// reserved), not to be dropped. The settler is running the
+			// consumers, this one among them.
+			<-w.done
+			return f.val, f.err
+		}
 		return zero, ctx.Err()
 	}
 }

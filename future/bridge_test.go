@@ -135,3 +135,45 @@ func TestWorkerPoolBridge(t *testing.T) {
 		t.Fatalf("sum %d", sum)
 	}
 }
+
+// settleOnErr is a done context whose Err first settles a future, as a
+// producer on another goroutine might between Await seeing the context
+// end and withdrawing its interest.
+type settleOnErr struct {
+	context.Context
+	done   chan struct{}
+	settle func()
+}
+
+func (c *settleOnErr) Done() <-chan struct{} { return c.done }
+func (c *settleOnErr) Err() error {
+	if c.settle != nil {
+		c.settle()
+		c.settle = nil
+	}
+	return context.Canceled
+}
+
+// TestAwaitKeepsResultSettledAtCancel: a result that arrives while Await
+// gives up on its context is returned, not dropped, since the producer
+// delivered it and nobody else will see it.
+func TestAwaitKeepsResultSettledAtCancel(t *testing.T) {
+	f, p := future.New[int](nil)
+	ctx := &settleOnErr{Context: context.Background(), done: make(chan struct{}), settle: func() { p.Resolve(7) }}
+	close(ctx.done)
+	v, err := f.Await(ctx)
+	if err != nil || v != 7 {
+		t.Fatalf("Await = %v, %v; want 7, nil", v, err)
+	}
+	// Without a concurrent settlement the context's error is returned and
+	// the future is cancelled.
+	g, _ := future.New[int](nil)
+	ctx2 := &settleOnErr{Context: context.Background(), done: make(chan struct{})}
+	close(ctx2.done)
+	if _, err := g.Await(ctx2); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Await = %v, want context.Canceled", err)
+	}
+	if r, ok := g.Peek(); !ok || !errors.Is(r.Err, future.ErrCanceled) {
+		t.Fatalf("future after Await gave up: %+v, %v; want cancelled", r, ok)
+	}
+}

@@ -102,12 +102,12 @@ func TestAppendChunks(t *testing.T) {
 	got = AppendChunk(got, []byte(strings.Repeat("x", 255)))
 	got = AppendChunkHeader(got, 0)
 	got = AppendChunkHeader(got, -1)
-	got = AppendChunkHeader(got, 1<<40)
+	got = AppendChunkHeader(got, 1<<30)
 	got, err := AppendLastChunk(got, hdr("Expires", "never"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "5\r\nhello\r\nff\r\n" + strings.Repeat("x", 255) + "\r\n10000000000\r\n0\r\nExpires: never\r\n\r\n"
+	want := "5\r\nhello\r\nff\r\n" + strings.Repeat("x", 255) + "\r\n40000000\r\n0\r\nExpires: never\r\n\r\n"
 	if string(got) != want {
 		t.Fatalf("got %q", got)
 	}
