@@ -150,15 +150,16 @@ func TestLayerSendFile(t *testing.T) {
 	for i := range content {
 		content[i] = 'a' + byte(i%26) // never the goodbye once XORed
 	}
-	name := t.TempDir() + "/f"
-	if err := os.WriteFile(name, content, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(name)
+	// Not t.TempDir: its cleanup fails under Wine 8, which lacks the
+	// FileDispositionInformationEx that os.RemoveAll uses.
+	f, err := os.CreateTemp("", "eddy-layer-*")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close(); os.Remove(f.Name()) })
+	if _, err := f.Write(content); err != nil {
+		t.Fatal(err)
+	}
 
 	l := newLoop(t)
 	var got []byte
