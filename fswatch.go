@@ -129,13 +129,17 @@ func (w *Watcher) Ref() {
 }
 
 // queue adds an event, merging it into the latest pending event for the
-// same path when both only create, write or change attributes. It
-// returns the index of the event in the pending list.
+// same path when both only create, write or change attributes and no
+// rename away from the path lies between them. It returns the index of
+// the event in the pending list.
 func (w *Watcher) queue(ev WatchEvent) int {
 	const mergeable = Create | Write | Chmod
 	if ev.Op&^mergeable == 0 {
 		for i := len(w.pending) - 1; i >= 0; i-- {
 			p := &w.pending[i]
+			if p.OldName == ev.Name {
+				break // renamed away since: ev is about a new file
+			}
 			if p.Name != ev.Name {
 				continue
 			}

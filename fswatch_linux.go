@@ -38,6 +38,7 @@ type sysWatch struct {
 	rootDir bool           // the watched path is a directory
 	dirs    map[int]string // watch descriptor → watched path
 	cookies map[uint32]int // rename cookie → index of its Rename in pending
+	again   map[int]bool   // watches added again since the last flush
 	dec     inotifyDecoder
 }
 
@@ -99,6 +100,14 @@ func (w *Watcher) add(path string) (int, error) {
 	wd, err := unix.InotifyAddWatch(w.fd.Sock(), path, watchMask)
 	if err != nil {
 		return -1, err
+	}
+	if _, ok := w.dirs[wd]; ok && len(w.cookies) > 0 {
+		// The same directory, back in the tree (moved out and in again
+		// before the events were flushed): beforeFlush must keep it.
+		if w.again == nil {
+			w.again = map[int]bool{}
+		}
+		w.again[wd] = true
 	}
 	w.dirs[wd] = path
 	return wd, nil
@@ -203,7 +212,7 @@ func (w *Watcher) record(r inotifyRecord) {
 		}
 	case r.Mask&unix.IN_MOVE_SELF != 0:
 		if self {
-			w.queue(WatchEvent{Op: Rename, Name: w.root})
+			w.queue(WatchEvent{Op: Rename, Name: w.root, IsDir: w.rootDir})
 		}
 	case r.Mask&unix.IN_MOVED_FROM != 0:
 		i := w.queue(WatchEvent{Op: Rename, Name: name, IsDir: isDir})
@@ -247,8 +256,10 @@ func (w *Watcher) moveDirs(old, new string) {
 }
 
 // beforeFlush settles renames left unpaired: the other end is outside
-// the tree, so a directory moved out stops being watched.
+// the tree, so a directory moved out stops being watched, unless it has
+// come back in since.
 func (w *Watcher) beforeFlush() {
+	defer clear(w.again)
 	for c, i := range w.cookies {
 		delete(w.cookies, c)
 		ev := w.pending[i]
@@ -256,6 +267,9 @@ func (w *Watcher) beforeFlush() {
 			continue
 		}
 		for wd, p := range w.dirs {
+			if w.again[wd] {
+				continue
+			}
 			if wd != w.rootWd && (p == ev.Name || strings.HasPrefix(p, ev.Name+string(filepath.Separator))) {
 				delete(w.dirs, wd)
 				_, _ = unix.InotifyRmWatch(w.fd.Sock(), uint32(wd))

@@ -438,3 +438,78 @@ func FuzzInotifyDecoder(f *testing.F) {
 		}
 	})
 }
+
+// A name created again after it was renamed away gets an event of its
+// own: it must not merge into the Create from before the rename.
+func TestWatchCreateAfterRenameNotMerged(t *testing.T) {
+	leakcheck.Check(t)
+	dir := t.TempDir()
+	x, y, end := filepath.Join(dir, "x"), filepath.Join(dir, "y"), filepath.Join(dir, "end")
+	l := newLoop(t)
+	_, wl := startWatch(t, l, dir, WatchOptions{}, func(_ *watchLog, ev WatchEvent) bool {
+		return ev.Name == end
+	})
+	l.NextTick(func() {
+		// One batch: nothing reads the descriptor before these return.
+		must(t, os.WriteFile(x, nil, 0o644))
+		must(t, os.Rename(x, y))
+		must(t, os.WriteFile(x, nil, 0o644))
+		must(t, os.WriteFile(end, nil, 0o644))
+	})
+	run(t, l)
+	var ops []string
+	for _, ev := range wl.evs {
+		if ev.Name == x || ev.Name == y {
+			ops = append(ops, ev.Op.String()+" "+filepath.Base(ev.OldName)+">"+filepath.Base(ev.Name))
+		}
+	}
+	want := []string{"CREATE .>x", "RENAME x>y", "CREATE .>x"}
+	if !reflect.DeepEqual(ops, want) {
+		t.Fatalf("events %q, want %q", ops, want)
+	}
+}
+
+// A directory moved out of the tree and back in before the watcher reads
+// the events stays watched.
+func TestWatchDirectoryMovedOutAndBack(t *testing.T) {
+	leakcheck.Check(t)
+	dir, out := t.TempDir(), t.TempDir()
+	sub, away := filepath.Join(dir, "sub"), filepath.Join(out, "sub")
+	x, end := filepath.Join(sub, "x"), filepath.Join(dir, "end")
+	must(t, os.Mkdir(sub, 0o755))
+	l := newLoop(t)
+	wrote := false
+	_, wl := startWatch(t, l, dir, WatchOptions{Recursive: true}, func(wl *watchLog, ev WatchEvent) bool {
+		if !wrote && ev.Name == sub && ev.Op.Has(Create) {
+			wrote = true
+			must(t, os.WriteFile(x, nil, 0o644))
+			must(t, os.WriteFile(end, nil, 0o644))
+		}
+		return ev.Name == end
+	})
+	l.NextTick(func() {
+		// One batch: nothing reads the descriptor before these return.
+		must(t, os.Rename(sub, away))
+		must(t, os.Rename(away, sub))
+	})
+	run(t, l)
+	if !wl.ops(x).Has(Create) {
+		t.Fatalf("no Create for a file in the directory moved back: %+v", wl.evs)
+	}
+}
+
+func TestWatchRootRenamedIsDir(t *testing.T) {
+	leakcheck.Check(t)
+	dir := filepath.Join(t.TempDir(), "d")
+	must(t, os.Mkdir(dir, 0o755))
+	l := newLoop(t)
+	_, wl := startWatch(t, l, dir, WatchOptions{}, func(_ *watchLog, ev WatchEvent) bool {
+		return ev.Op.Has(Rename)
+	})
+	l.NextTick(func() { must(t, os.Rename(dir, dir+"2")) })
+	run(t, l)
+	want := []WatchEvent{{Op: Rename, Name: dir, IsDir: true}}
+	if !reflect.DeepEqual(wl.evs, want) {
+		t.Fatalf("events %+v, want %+v", wl.evs, want)
+	}
+}

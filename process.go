@@ -41,7 +41,8 @@ type ProcessOptions struct {
 	// empty, it is []string{Path}.
 	Args []string
 	// Env is the environment, as "KEY=value" strings. Nil means the
-	// parent's environment; an empty non-nil slice means none.
+	// parent's environment; an empty non-nil slice means none. On Unix,
+	// as with os/exec, only the last value of a repeated KEY is kept.
 	Env []string
 	// Dir is the working directory; empty means the parent's.
 	Dir string

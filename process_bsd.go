@@ -107,10 +107,7 @@ func (l *Loop) Spawn(o ProcessOptions) (*Process, error) {
 	if len(args) == 0 {
 		args = []string{o.Path}
 	}
-	env := o.Env
-	if env == nil {
-		env = os.Environ()
-	}
+	env := childEnv(o.Env)
 	var st spawnStdio
 	if err := st.open([3]Stdio{o.Stdin, o.Stdout, o.Stderr}); err != nil {
 		return nil, err

@@ -119,10 +119,7 @@ func (l *Loop) Spawn(o ProcessOptions) (*Process, error) {
 	if len(args) == 0 {
 		args = []string{o.Path}
 	}
-	env := o.Env
-	if env == nil {
-		env = os.Environ()
-	}
+	env := childEnv(o.Env)
 	var (
 		files    [3]uintptr
 		child    []*os.File // closed once the child has started

@@ -319,3 +319,16 @@ func TestSpawnStdinClosedOnExit(t *testing.T) {
 		t.Fatalf("stdin closed %v, OnClose %v", p.Stdin().Closed(), cerr)
 	}
 }
+
+// As with os/exec, the last of several values of a variable wins, so
+// that append(os.Environ(), "KEY=value") overrides the parent's KEY.
+func TestSpawnEnvLastValueWins(t *testing.T) {
+	leakcheck.Check(t)
+	out, _, st := runOutput(t, ProcessOptions{
+		Path: "/usr/bin/env",
+		Env:  []string{"FOO=old", "BAR=1", "FOO=new"},
+	})
+	if want := "BAR=1\nFOO=new\n"; out != want || !st.Success() {
+		t.Fatalf("got %q (status %v), want %q", out, st, want)
+	}
+}

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -53,6 +55,27 @@ func (o *procOwner) WriteDone(error)                  {}
 func (o *procOwner) ConnectDone(error)                {}
 func (o *procOwner) AcceptDone(poll.Sock, error)      {}
 func (o *procOwner) RecvDone([]byte, net.Addr, error) {}
+
+// childEnv returns the environment for a child: the parent's when env is
+// nil, else env with only the last value of each variable kept, as
+// os/exec does, so that append(os.Environ(), "KEY=value") overrides KEY.
+func childEnv(env []string) []string {
+	if env == nil {
+		return os.Environ()
+	}
+	seen := make(map[string]bool, len(env))
+	out := make([]string, 0, len(env))
+	for i := len(env) - 1; i >= 0; i-- {
+		key, _, _ := strings.Cut(env[i], "=")
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, env[i])
+	}
+	slices.Reverse(out)
+	return out
+}
 
 // waitNoHang collects the exit status of child pid if it has exited,
 // without waiting. It reports whether it did; a child someone else reaped

@@ -59,7 +59,7 @@ func (ss *signalSet) add(s *Signal) {
 		go func(sig os.Signal) {
 			defer close(sub.done)
 			for range sub.ch {
-				if l.Post(func() { ss.deliver(sig) }) != nil {
+				if l.Post(func() { ss.deliver(sig, sub) }) != nil {
 					return
 				}
 			}
@@ -72,9 +72,11 @@ func (ss *signalSet) add(s *Signal) {
 	}
 }
 
-func (ss *signalSet) deliver(sig os.Signal) {
-	sub := ss.subs[sig]
-	if sub == nil {
+// deliver calls the handlers of sub, which received sig, unless sub has
+// been removed since: a signal that came while the handlers of that time
+// watched is not for handlers added later.
+func (ss *signalSet) deliver(sig os.Signal, sub *signalSub) {
+	if ss.subs[sig] != sub {
 		return
 	}
 	for _, h := range append([]*Signal(nil), sub.handlers...) {

@@ -31,9 +31,20 @@ func Create(l *eddy.Loop, name string) *future.Future[*File] {
 }
 
 // OpenFile opens name with the os package's flags and permissions.
-// Loop-only.
+// Cancelling the future before the file is open closes the file once it
+// is. Loop-only.
 func OpenFile(l *eddy.Loop, name string, flag int, perm fs.FileMode) *future.Future[*File] {
-	return future.Map(be.open(l, name, flag, perm), func(f *os.File) *File { return &File{loop: l, f: f} })
+	res, p := future.New[*File](l)
+	be.open(l, name, flag, perm).OnSettle(func(f *os.File, err error) {
+		if err != nil {
+			p.Reject(err)
+			return
+		}
+		if !p.Resolve(&File{loop: l, f: f}) {
+			f.Close() // cancelled: nobody else will close it
+		}
+	})
+	return res
 }
 
 // Name returns the name the file was opened with.

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -216,5 +217,80 @@ func TestInvalidArguments(t *testing.T) {
 	}
 	if len(errs) != 4 {
 		t.Fatalf("%d errors", len(errs))
+	}
+}
+
+func TestOpenCancelledClosesFile(t *testing.T) {
+	// An *os.File nobody closed is closed by its finalizer after a garbage
+	// collection, which would hide the leak: no collection until the leak
+	// check has run.
+	gc := debug.SetGCPercent(-1)
+	t.Cleanup(func() { debug.SetGCPercent(gc) })
+	leakcheck.Check(t)
+	name := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(name, []byte("data"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	var errs []error
+	runLoop(t, func(l *eddy.Loop) {
+		for i := 0; i < n; i++ {
+			f := Open(l, name)
+			f.Cancel(nil)
+			get(t, f, func(_ *File, err error) { errs = append(errs, err) })
+			r := ReadFile(l, name)
+			r.Cancel(nil)
+			get(t, r, func(_ []byte, err error) { errs = append(errs, err) })
+		}
+	})
+	if len(errs) != 2*n {
+		t.Fatalf("%d results, want %d", len(errs), 2*n)
+	}
+	for _, err := range errs {
+		if !errors.Is(err, future.ErrCanceled) {
+			t.Fatalf("got %v, want a cancellation", err)
+		}
+	}
+}
+
+// cancelOnRead is a backend that cancels a future once the first read
+// has been asked for.
+type cancelOnRead struct {
+	backend
+	read   *int64
+	cancel func()
+}
+
+func (c cancelOnRead) readAt(l *eddy.Loop, f *os.File, p []byte, off int64) *future.Future[int] {
+	if c.cancel != nil {
+		c.cancel()
+	}
+	return future.Map(c.backend.readAt(l, f, p, off), func(n int) int { *c.read += int64(n); return n })
+}
+
+func TestReadFileCancelledStopsReading(t *testing.T) {
+	gc := debug.SetGCPercent(-1) // see TestOpenCancelledClosesFile
+	t.Cleanup(func() { debug.SetGCPercent(gc) })
+	leakcheck.Check(t)
+	name := filepath.Join(t.TempDir(), "big")
+	const size = 16 << 20
+	if err := os.WriteFile(name, make([]byte, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var read int64
+	var rf *future.Future[[]byte]
+	var rerr error
+	old := be
+	be = cancelOnRead{backend: old, read: &read, cancel: func() { rf.Cancel(nil) }}
+	defer func() { be = old }()
+	runLoop(t, func(l *eddy.Loop) {
+		rf = ReadFile(l, name)
+		get(t, rf, func(_ []byte, err error) { rerr = err })
+	})
+	if !errors.Is(rerr, future.ErrCanceled) {
+		t.Fatalf("ReadFile: %v, want a cancellation", rerr)
+	}
+	if read >= size {
+		t.Fatalf("read all %d bytes of a cancelled ReadFile", read)
 	}
 }

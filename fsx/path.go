@@ -44,7 +44,8 @@ func MkdirAll(l *eddy.Loop, name string, perm fs.FileMode) *future.Future[struct
 }
 
 // ReadFile reads the whole of name: open, read and close, one operation
-// after another, each off the loop. Loop-only.
+// after another, each off the loop. Cancelling the future stops the
+// reading after the read in flight, and closes the file. Loop-only.
 func ReadFile(l *eddy.Loop, name string) *future.Future[[]byte] {
 	return future.ThenFuture(Open(l, name), func(f *File) *future.Future[[]byte] {
 		r := &fileReader{f: f}
@@ -69,6 +70,10 @@ func (r *fileReader) next() {
 		r.buf = grown
 	}
 	r.f.ReadAt(r.buf[len(r.buf):cap(r.buf)], int64(len(r.buf))).OnSettle(func(n int, err error) {
+		if r.p.Future().Done() { // cancelled: nobody wants the rest
+			r.finish(nil)
+			return
+		}
 		if err == io.EOF {
 			r.finish(nil)
 			return

@@ -46,11 +46,7 @@ const drainPoll = 5 * time.Millisecond
 // stalls. One Copy at a time per connection. Loop-only.
 func Copy(c *eddy.Conn, f *File, opts CopyOptions) *future.Future[int64] {
 	if c == nil || f == nil || opts.Offset < 0 {
-		var l future.Executor
-		if f != nil {
-			l = f.loop
-		}
-		return future.Rejected[int64](l, ErrInvalidArgument)
+		return future.Rejected[int64](loopOf(c, f), ErrInvalidArgument)
 	}
 	if opts.ChunkSize <= 0 {
 		opts.ChunkSize = 64 << 10
@@ -69,6 +65,18 @@ func Copy(c *eddy.Conn, f *File, opts CopyOptions) *future.Future[int64] {
 	p.OnCancel(func(err error) { cp.finish(err) })
 	cp.step()
 	return res
+}
+
+// loopOf returns the loop of f or else of c, for a future that must
+// settle on it; nil (callbacks inline) when both are nil.
+func loopOf(c *eddy.Conn, f *File) future.Executor {
+	switch {
+	case f != nil:
+		return f.loop
+	case c != nil:
+		return c.Loop()
+	}
+	return nil
 }
 
 type copier struct {
@@ -207,11 +215,7 @@ func (cp *copier) finish(err error) {
 // open until they are written (c.Buffered counts them). Loop-only.
 func SendFile(c *eddy.Conn, f *File, off, n int64) *future.Future[int64] {
 	if c == nil || f == nil || off < 0 {
-		var l future.Executor
-		if f != nil {
-			l = f.loop
-		}
-		return future.Rejected[int64](l, ErrInvalidArgument)
+		return future.Rejected[int64](loopOf(c, f), ErrInvalidArgument)
 	}
 	if n >= 0 {
 		return future.Resolved(f.loop, n).Tap(func(n int64) error { return c.SendFile(f.f, off, n) })

@@ -180,3 +180,29 @@ type closeHook struct {
 }
 
 func (h *closeHook) OnClose(c *eddy.Conn, err error) { h.fn() }
+
+// A Copy or SendFile without a file still settles on the connection's
+// loop, never inline in the caller.
+func TestCopyNilFileSettlesOnLoop(t *testing.T) {
+	var errs []error
+	runLoop(t, func(l *eddy.Loop) {
+		cs, cr := socketPair(t, l, &sink{}, &sink{})
+		for _, f := range []*future.Future[int64]{Copy(cs, nil, CopyOptions{}), SendFile(cs, nil, 0, 1)} {
+			if f.Executor() != future.Executor(l) {
+				t.Errorf("future owned by %v, want the loop", f.Executor())
+			}
+			inline := true
+			get(t, f, func(_ int64, err error) {
+				if inline {
+					t.Error("settled inline, not on the loop")
+				}
+				errs = append(errs, err)
+			})
+			inline = false
+		}
+		l.NextTick(func() { cs.Close(); cr.Close() })
+	})
+	if len(errs) != 2 || !errors.Is(errs[0], ErrInvalidArgument) || !errors.Is(errs[1], ErrInvalidArgument) {
+		t.Fatalf("errors %v", errs)
+	}
+}
