@@ -16,7 +16,10 @@ func Wait[T any](w *ResponseWriter, f *future.Future[T], fn func(v T, err error)
 	f.OnSettle(func(v T, err error) {
 		run := func() {
 			if !w.ended {
-				fn(v, err)
+				func() {
+					defer w.recoverPanic()
+					fn(v, err)
+				}()
 			}
 			w.release()
 		}

@@ -76,12 +76,13 @@ type serverConn struct {
 	ls  *loopState
 	p   http1.RequestParser
 
-	cur   *Request   // request whose body is being parsed, or nil
-	queue []*Request // requests whose responses are not fully sent, in order
-	out   []byte     // output of the front response not yet given to t
-	held  []segment  // output that goes before out: file regions
-	files []fileWait // file regions given to t, not yet written
-	sent  int64      // bytes given to t
+	cur     *Request   // request whose body is being parsed, or nil
+	serving *Request   // request whose handler ServeHTTP is running, or nil
+	queue   []*Request // requests whose responses are not fully sent, in order
+	out     []byte     // output of the front response not yet given to t
+	held    []segment  // output that goes before out: file regions
+	files   []fileWait // file regions given to t, not yet written
+	sent    int64      // bytes given to t
 
 	strs  []byte   // block request strings are carved from (see newRequest)
 	last  lastHead // the previous request's head and strings (see newRequest)
@@ -117,10 +118,10 @@ func (sc *serverConn) init(srv *Server, t transport, ls *loopState) {
 }
 
 // onData parses what it can of data and reports how much it consumed.
-func (sc *serverConn) onData(data []byte) int {
+func (sc *serverConn) onData(data []byte) (used int) {
+	defer sc.guard(&used, len(data))
 	sc.inData = true
 	sc.now = sc.t.Now()
-	used := 0
 	for !sc.closed && !sc.paused && !sc.closeSent {
 		if cur := sc.cur; cur == nil {
 			if sc.closing {
@@ -131,7 +132,7 @@ func (sc *serverConn) onData(data []byte) int {
 				sc.pause()
 				break
 			}
-		} else if cur.bstate == bodyWaiting || cur.bstate == bodyPaused {
+		} else if cur.bstate == bodyWaiting || cur.bstate == bodyPaused || cur.bstate == bodyFailed {
 			sc.pause()
 			break
 		}
@@ -216,9 +217,38 @@ func (sc *serverConn) dispatch(hd *http1.Request) {
 	}
 	sc.cur = r
 	r.w.holds = 1
+	sc.serving = r // onData's guard fails r's response if the handler panics
 	sc.srv.Handler.ServeHTTP(&r.w, r)
+	sc.serving = nil
 	r.w.release()
 	r.sync = r.w.ended && !r.w.async && r.w.ext == nil && r.onEnd == nil && !r.w.hooked
+}
+
+// guard, deferred by onData, handles a panic in a handler's ServeHTTP
+// (handlers run only from onData, through dispatch) once per read rather
+// than once per request, which pipelining would pay 16 times: the
+// response fails as ResponseWriter.recoverPanic fails it, the rest of the
+// read is dropped, the connection closes after what is queued, and the
+// loop reports the panic from a callback of its own. A panic outside a
+// handler closes the connection.
+func (sc *serverConn) guard(used *int, n int) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	sc.inData = false
+	*used = n
+	sc.closing = true
+	if r := sc.serving; r != nil {
+		sc.serving = nil
+		r.w.fail()
+		r.w.release()
+		sc.flush()
+		sc.updateDeadline(sc.now)
+	} else {
+		sc.closeConn()
+	}
+	sc.t.Defer(func() { panic(v) })
 }
 
 // recycle keeps r for the connection's next request if nothing can still
@@ -331,7 +361,7 @@ func (sc *serverConn) canRead() bool {
 		return false
 	}
 	if sc.cur != nil {
-		return sc.cur.bstate != bodyWaiting && sc.cur.bstate != bodyPaused
+		return sc.cur.bstate != bodyWaiting && sc.cur.bstate != bodyPaused && sc.cur.bstate != bodyFailed
 	}
 	return !sc.closing && len(sc.queue) < sc.srv.maxPipeline()
 }
@@ -483,7 +513,9 @@ func (sc *serverConn) gracefulClose() {
 	if sc.closed || sc.closeSent {
 		return
 	}
-	if sc.cur == nil && len(sc.queue) == 0 {
+	if len(sc.queue) == 0 && (sc.cur == nil || sc.cur.w.ended) {
+		// Nothing in flight: at most the rest of an unread body, which
+		// no longer needs to be read.
 		sc.closeConn()
 		return
 	}
@@ -507,12 +539,15 @@ func (sc *serverConn) updateDeadline(now time.Time) {
 		} else {
 			sc.setDeadline(dlNone, time.Time{})
 		}
+	case len(sc.queue) > 0:
+		// Responses in flight: a head that follows them is timed once
+		// they have gone (from its first byte still), so that its
+		// timeout does not cut them.
+		sc.setDeadline(dlNone, time.Time{})
 	case sc.leftover > 0 && !sc.headStart.IsZero():
 		sc.setDeadline(dlHeader, add(sc.headStart, sc.srv.readHeaderTimeout()))
-	case len(sc.queue) == 0:
-		sc.setDeadline(dlIdle, add(now, sc.srv.idleTimeout()))
 	default:
-		sc.setDeadline(dlNone, time.Time{})
+		sc.setDeadline(dlIdle, add(now, sc.srv.idleTimeout()))
 	}
 }
 

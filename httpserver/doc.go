@@ -18,6 +18,12 @@
 // ResponseWriter.Async (the handler calls End itself). Code written for
 // net/http runs through Std, in the worker pool.
 //
+// A handler that panics (in ServeHTTP, a body callback or a Wait
+// callback) gets a 500 if nothing of its response was sent, and
+// otherwise its connection closes without completing the response; the
+// loop reports the panic like any other (see eddy.WithPanicHandler) and
+// goes on.
+//
 // A handler that keeps its Request or ResponseWriter after ServeHTTP
 // returns must hold the response open with one of those: when a
 // response ends within ServeHTTP with no such hook, the connection
@@ -31,8 +37,9 @@
 // streams it piece by piece (PauseBody and ResumeBody pause the
 // connection, so TCP flow control holds the client back), ReadBody
 // buffers it up to a limit. Asking is also what sends "100 Continue" to a
-// client that expects it. A body the handler never reads is discarded
-// after the response (up to 256 KiB; beyond that the connection closes).
+// client that expects it. A body the handler never reads, or has not
+// finished reading when the response ends, is discarded after the
+// response (up to 256 KiB; beyond that the connection closes).
 //
 // Responses are buffered up to 16 KiB, so that a small one gets a
 // Content-Length; longer ones, or flushed ones, are sent chunked unless

@@ -107,7 +107,9 @@ func (r *Request) Trailers() *Header { return &r.trailers }
 // until end has returned. A request without a body calls end(nil) at
 // once. Reading is paused until OnBody is called, which is when a client
 // that sent "Expect: 100-continue" is told to go on. OnBody may be called
-// once; a second call gets end(ErrBodyRead). Loop-only.
+// once; a second call gets end(ErrBodyRead). If the response ends
+// before the body, end gets ErrResponseEnded and the rest of the body is
+// discarded (see the package documentation). Loop-only.
 func (r *Request) OnBody(data func(p []byte), end func(err error)) {
 	switch r.bstate {
 	case bodyNone:
@@ -155,9 +157,10 @@ func (r *Request) ResumeBody() {
 
 // ReadBody reads the whole body into memory, up to limit bytes (limit <=
 // 0 means no limit), and calls fn with it, or with the error that
-// stopped it: ErrBodyTooLarge past the limit, after which the connection
-// closes once the response is sent. The response stays open until fn
-// has returned and ends then unless fn called Async. Loop-only.
+// stopped it: ErrBodyTooLarge as soon as the body goes past the limit,
+// after which the rest is not read and the connection closes once the
+// response is sent. The response stays open until fn has returned and
+// ends then unless fn called Async. Loop-only.
 func (r *Request) ReadBody(limit int64, fn func(body []byte, err error)) {
 	if r.ContentLength > 0 && limit > 0 && r.ContentLength > limit && r.bstate == bodyWaiting {
 		r.w.closeAfter = true
@@ -170,22 +173,14 @@ func (r *Request) ReadBody(limit int64, fn func(body []byte, err error)) {
 	if r.ContentLength > 0 {
 		buf = make([]byte, 0, r.ContentLength)
 	}
-	tooLarge := false
 	r.OnBody(func(p []byte) {
-		if tooLarge {
-			return
-		}
 		if limit > 0 && int64(len(buf)+len(p)) > limit {
-			tooLarge = true
-			r.w.closeAfter = true
 			buf = nil
+			r.stopBody(ErrBodyTooLarge)
 			return
 		}
 		buf = append(buf, p...)
 	}, func(err error) {
-		if err == nil && tooLarge {
-			err = ErrBodyTooLarge
-		}
 		if err != nil {
 			buf = nil
 		}
@@ -193,11 +188,30 @@ func (r *Request) ReadBody(limit int64, fn func(body []byte, err error)) {
 	})
 }
 
+// stopBody cuts short the body being read, from within its data
+// callback: the end callback gets err now, the rest is left unread, and
+// the connection closes once the response is sent.
+func (r *Request) stopBody(err error) {
+	r.w.closeAfter = true
+	r.bstate = bodyFailed
+	r.onData = nil
+	r.bodyErr = err
+	r.callEnd(err)
+	r.w.release()
+}
+
+// deliver gives p to the handler's data callback, failing the response
+// if it panics.
+func (r *Request) deliver(p []byte) {
+	defer r.w.recoverPanic()
+	r.onData(p)
+}
+
 // bodyData delivers a piece of the body from the parser.
 func (r *Request) bodyData(p []byte) {
 	switch r.bstate {
 	case bodyReading, bodyPaused:
-		r.onData(p)
+		r.deliver(p)
 	case bodyDiscard:
 		r.dropped += int64(len(p))
 		if r.dropped > maxDiscard {
@@ -221,17 +235,34 @@ func (r *Request) bodyEnd(err error) {
 	r.bodyErr = err
 	r.onData = nil
 	if st == bodyReading || st == bodyPaused {
-		end := r.onEnd
-		end(err)
+		r.callEnd(err)
 		r.w.release()
 	}
+}
+
+// callEnd calls the handler's end callback, failing the response if it
+// panics.
+func (r *Request) callEnd(err error) {
+	defer r.w.recoverPanic()
+	r.onEnd(err)
 }
 
 // discardBody switches an unread body to being dropped, because the
 // response ended without reading it. It reports whether the connection
 // can stay open.
 func (r *Request) discardBody() bool {
-	if r.bstate != bodyWaiting {
+	switch r.bstate {
+	case bodyReading, bodyPaused:
+		// The handler ended the response before the body: it gets no
+		// more of it (its end callback, ErrResponseEnded, runs soon),
+		// and the rest is dropped as an unread body is.
+		r.bstate = bodyDiscard
+		r.onData = nil
+		end := r.onEnd
+		r.sc.t.Defer(func() { end(ErrResponseEnded) })
+		return true
+	case bodyWaiting:
+	default:
 		return true
 	}
 	if r.expect && !r.w.continued {

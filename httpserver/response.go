@@ -46,6 +46,7 @@ type ResponseWriter struct {
 	closeAfter bool
 	continued  bool // 100 Continue sent
 	dead       bool // connection gone
+	broken     bool // cut short: End must not complete the body's framing
 	hooked     bool // a callback that may outlive the response was given: never recycle
 }
 
@@ -319,8 +320,13 @@ func (w *ResponseWriter) End() {
 	}
 	if !w.committed {
 		w.commit(true)
-	} else if w.chunked && !w.isHEAD {
-		w.out(func(b []byte) []byte { return append(b, "0\r\n\r\n"...) })
+	} else if w.chunked && !w.isHEAD && !w.broken {
+		if w.ext != nil && w.ext.trailer != nil {
+			tr := w.ext.trailer
+			w.out(func(b []byte) []byte { return append(append(append(b, "0\r\n"...), tr...), "\r\n"...) })
+		} else {
+			w.out(func(b []byte) []byte { return append(b, "0\r\n\r\n"...) })
+		}
 	}
 	if w.clen >= 0 && w.written < w.clen && !w.noBody && !w.isHEAD {
 		w.closeAfter = true
@@ -546,10 +552,39 @@ func (w *ResponseWriter) abort(status int) {
 	text := http1.StatusText(status)
 	w.buf = append(w.buf, text...)
 	w.buf = append(w.buf, '\n')
-	w.written = int64(len(w.buf))
-	w.isHEAD = false
+	w.written = int64(len(w.buf)) // to HEAD, only its length is sent
 	w.async = false
 	w.End()
+}
+
+// fail ends a response its handler could not finish (it panicked): with
+// a 500 if nothing was sent, and otherwise by closing the connection
+// after what was sent, without the end of a chunked body, so that the
+// client sees the response cut short.
+func (w *ResponseWriter) fail() {
+	switch {
+	case w.dead:
+		w.End()
+	case w.ended:
+		w.sc.closing = true
+		w.sc.advance()
+	case !w.committed:
+		w.abort(500)
+	default:
+		w.broken = true
+		w.closeAfter = true
+		w.End()
+	}
+}
+
+// recoverPanic, deferred around a handler's code, fails the response
+// if that code panicked; the loop then reports the panic like one in any
+// loop callback, from a callback of its own.
+func (w *ResponseWriter) recoverPanic() {
+	if v := recover(); v != nil {
+		w.fail()
+		w.sc.t.Defer(func() { panic(v) })
+	}
 }
 
 // connGone marks the response as having lost its connection.
@@ -592,6 +627,7 @@ type respExt struct {
 	filter    BodyFilter
 	segs      []segment   // file regions queued behind earlier responses, before pending
 	upgradeFn UpgradeFunc // set by Upgrade until the switch
+	trailer   []byte      // trailer field lines, sent after a chunked body (Std)
 }
 
 // x returns the response's respExt, allocating it.

@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"net/textproto"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/codec/http1"
 )
 
 // stdBufferLimit bounds the bytes in flight each way between a net/http
@@ -23,7 +27,10 @@ const stdBufferLimit = 256 << 10
 // arrives. The http.ResponseWriter and Request.Body it gets are bridged
 // to the loop, with backpressure both ways: writes block while 256 KiB
 // are still unsent, and the body pauses when 256 KiB are unread. The
-// writer implements http.Flusher. The request's context ends when the
+// writer implements http.Flusher, not http.Hijacker; trailers, declared
+// in the Trailer field or named with http.TrailerPrefix, follow a
+// chunked body, and the request's are in its Trailer once its body has
+// been read to the end. The request's context ends when the
 // connection closes first. The worker pool bounds how many such requests
 // run at once; the others wait for a worker.
 func Std(h http.Handler) Handler { return stdHandler{h} }
@@ -44,6 +51,7 @@ func (s stdHandler) ServeHTTP(w *ResponseWriter, r *Request) {
 		hr.Body = (*stdBody)(b)
 	}
 	hr = hr.WithContext(ctx)
+	b.hr = hr
 	w.Async()
 	w.OnAbort(b.abort)
 	eddy.Work(l, func() (struct{}, error) {
@@ -91,6 +99,18 @@ func stdRequest(r *Request) (*http.Request, error) {
 		}
 		hr.Header.Add(name, value)
 	}
+	// Declared trailers get their keys now and their values at the
+	// body's end, as net/http does.
+	for _, v := range hr.Header["Trailer"] {
+		for k := range strings.SplitSeq(v, ",") {
+			if k = textproto.TrimString(k); k != "" {
+				if hr.Trailer == nil {
+					hr.Trailer = make(http.Header)
+				}
+				hr.Trailer[http.CanonicalHeaderKey(k)] = nil
+			}
+		}
+	}
 	return hr, nil
 }
 
@@ -115,6 +135,7 @@ type stdBridge struct {
 	l      *eddy.Loop
 	w      *ResponseWriter
 	r      *Request
+	hr     *http.Request // the handler's: its Trailer is filled on its goroutine
 	cancel context.CancelFunc
 
 	mu        sync.Mutex
@@ -127,12 +148,16 @@ type stdBridge struct {
 	// response state, goroutine side
 	header      http.Header
 	wroteHeader bool
-	status      int
+
+	// the response's status and header as of WriteHeader, under mu
+	status int
+	sent   http.Header
 
 	// body state, shared under mu
 	pieces  [][]byte
 	size    int
 	bodyErr error
+	trailer http.Header // the body's trailers, once it has ended
 	started bool
 	paused  bool
 	closed  bool
@@ -152,9 +177,37 @@ func (b *stdBridge) run(h http.Handler, hr *http.Request) {
 		if !b.wroteHeader {
 			(*stdWriter)(b).WriteHeader(200)
 		}
-		b.push(stdOp{kind: opEnd})
+		b.push(stdOp{kind: opEnd, data: b.trailers()})
 	}()
 	h.ServeHTTP((*stdWriter)(b), hr)
+}
+
+// trailers encodes the handler's trailer fields, those the Trailer
+// field declared and those named with http.TrailerPrefix, or returns nil.
+// Goroutine side, once the handler has returned.
+func (b *stdBridge) trailers() []byte {
+	var out []byte
+	add := func(name string, values []string) {
+		for _, v := range values {
+			if nb, err := http1.AppendField(out, name, v); err == nil {
+				out = nb
+			}
+		}
+	}
+	for _, v := range b.header["Trailer"] {
+		for k := range strings.SplitSeq(v, ",") {
+			if k = textproto.TrimString(k); k != "" {
+				k = http.CanonicalHeaderKey(k)
+				add(k, b.header[k])
+			}
+		}
+	}
+	for k, vs := range b.header {
+		if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok {
+			add(name, vs)
+		}
+	}
+	return out
 }
 
 // push queues op for the loop, posting a drain if none is pending.
@@ -229,16 +282,18 @@ func (b *stdBridge) drain() {
 			w.Flush()
 		case opEnd:
 			b.applyHeader()
+			if op.data != nil {
+				// Trailers need a chunked body, as with net/http.
+				if !w.committed {
+					w.Flush()
+				}
+				w.x().trailer = op.data
+			}
 			b.finish()
 			w.End()
 		case opAbort:
 			b.finish()
-			if !w.Committed() && !w.Ended() {
-				w.abort(500)
-			} else {
-				w.closeAfter = true
-				w.End()
-			}
+			w.fail()
 		case opStartBody:
 			b.startBody()
 		case opResumeBody:
@@ -261,15 +316,15 @@ func (b *stdBridge) finish() {
 // headerSent reports whether the header was applied to the response.
 func (b *stdBridge) headerSent() bool { return b.w.prepared || b.w.ended }
 
-// applyHeader copies the handler's header and status, once. The header
-// map is not touched by the goroutine after WriteHeader.
+// applyHeader copies the handler's header and status, as of
+// WriteHeader, once.
 func (b *stdBridge) applyHeader() {
 	w := b.w
 	if w.prepared || w.ended {
 		return
 	}
 	b.mu.Lock()
-	status, h := b.status, b.header
+	status, h := b.status, b.sent
 	b.mu.Unlock()
 	for name, values := range h {
 		for _, v := range values {
@@ -298,7 +353,17 @@ func (b *stdBridge) startBody() {
 			b.r.PauseBody()
 		}
 	}, func(err error) {
+		var trailer http.Header
+		if err == nil {
+			for name, value := range b.r.Trailers().All() {
+				if trailer == nil {
+					trailer = make(http.Header)
+				}
+				trailer.Add(name, value)
+			}
+		}
 		b.mu.Lock()
+		b.trailer = trailer
 		if err == nil {
 			err = io.EOF
 		}
@@ -326,7 +391,7 @@ func (sw *stdWriter) WriteHeader(code int) {
 	b.wroteHeader = true
 	b.mu.Lock()
 	b.status = code
-	b.header = b.header.Clone()
+	b.sent = b.header.Clone() // the handler's map is its own again
 	b.mu.Unlock()
 }
 
@@ -380,7 +445,17 @@ func (sb *stdBody) Read(p []byte) (int, error) {
 	}
 	if len(b.pieces) == 0 {
 		err := b.bodyErr
+		trailer := b.trailer
+		b.trailer = nil
 		b.mu.Unlock()
+		if err == io.EOF && trailer != nil {
+			// At the end of the body, on the handler's goroutine, as
+			// net/http fills it.
+			if b.hr.Trailer == nil {
+				b.hr.Trailer = make(http.Header, len(trailer))
+			}
+			maps.Copy(b.hr.Trailer, trailer)
+		}
 		return 0, err
 	}
 	n := copy(p, b.pieces[0])

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -147,4 +148,32 @@ func TestUsage(t *testing.T) {
 	if err := run([]string{"serve", "--tls-cert", "x"}, io.Discard, io.Discard, nil); err == nil {
 		t.Fatal("--tls-cert without --tls-key accepted")
 	}
+}
+
+// A connection that outlives the grace period is cut, and serve still
+// returns nil: the shutdown did what it should.
+func TestServeShutdownPastGrace(t *testing.T) {
+	leakcheck.Check(t)
+	var c net.Conn
+	t.Cleanup(func() { // after serve has returned
+		if c != nil {
+			c.Close()
+		}
+	})
+	addr, _, _ := startServe(t, options{loops: 1})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Pipelined requests whose responses are never read keep output
+	// queued on the connection.
+	req := strings.Repeat("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 256)
+	go func() {
+		for i := 0; i < 200; i++ {
+			if _, err := io.WriteString(c, req); err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -65,7 +66,9 @@ func serve(ctx context.Context, o options, out, logOut io.Writer, ready chan<- s
 	fmt.Fprintln(out, "eddy: shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), o.grace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && err != context.DeadlineExceeded {
+	// Past the grace period the connections left are cut, which is
+	// no failure (Shutdown joins the loops' errors: test with errors.Is).
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return nil
