@@ -114,17 +114,7 @@ func TestGzipWithoutBody(t *testing.T) {
 		"/204": "HTTP/1.1 204 No Content\r\nContent-Encoding: gzip\r\n\r\n",
 		"/0":   "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 0\r\n\r\n",
 	}
-	base := rawServer(t, func(c net.Conn, br *bufio.Reader) {
-		for {
-			req, err := readRequest(br)
-			if err != nil {
-				return
-			}
-			if _, err := io.WriteString(c, resps[req.URL.Path]); err != nil {
-				return
-			}
-		}
-	})
+	base := cannedServer(t, resps)
 	c := &httpclient.Client{Loop: startLoop(t)}
 	for path := range resps {
 		u, _ := url.Parse(base + path)
@@ -245,17 +235,7 @@ func TestDoBodilessContentLength(t *testing.T) {
 		"/304": "HTTP/1.1 304 Not Modified\r\nContent-Length: 50\r\n\r\n",
 		"/204": "HTTP/1.1 204 No Content\r\nContent-Length: 7\r\n\r\n",
 	}
-	base := rawServer(t, func(c net.Conn, br *bufio.Reader) {
-		for {
-			req, err := readRequest(br)
-			if err != nil {
-				return
-			}
-			if _, err := io.WriteString(c, resps[req.URL.Path]); err != nil {
-				return
-			}
-		}
-	})
+	base := cannedServer(t, resps)
 	c := &httpclient.Client{Loop: startLoop(t)}
 	for path, declared := range map[string]int64{"/304": 50, "/204": 7} {
 		for _, method := range []string{"GET", "HEAD"} {
@@ -306,4 +286,20 @@ func TestStreamBodyWaitsForHandshake(t *testing.T) {
 	if n := <-got; n*len(piece) > 1<<20 {
 		t.Fatalf("%d pieces (%d KiB) read before the handshake", n, n*len(piece)>>10)
 	}
+}
+
+// cannedServer answers each request with the response text resps holds
+// for its path, on keep-alive connections.
+func cannedServer(t *testing.T, resps map[string]string) string {
+	return rawServer(t, func(c net.Conn, br *bufio.Reader) {
+		for {
+			req, err := readRequest(br)
+			if err != nil {
+				return
+			}
+			if _, err := io.WriteString(c, resps[req.URL.Path]); err != nil {
+				return
+			}
+		}
+	})
 }

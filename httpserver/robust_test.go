@@ -61,17 +61,7 @@ func TestHandlerPanicAfterCommit(t *testing.T) {
 		w.Flush()
 		panic("boom")
 	})}, 1)
-	c, br := dial(t, addr)
-	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-	resp, err := http.ReadResponse(br, &http.Request{Method: "GET"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	b, err := io.ReadAll(resp.Body)
-	if err == nil {
-		t.Fatalf("truncated response read as complete: %q", b)
-	}
+	wantCutShort(t, addr)
 }
 
 func TestStdPanicAfterCommit(t *testing.T) {
@@ -81,17 +71,7 @@ func TestStdPanicAfterCommit(t *testing.T) {
 		w.(http.Flusher).Flush()
 		panic(http.ErrAbortHandler)
 	}))}, 1)
-	c, br := dial(t, addr)
-	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-	resp, err := http.ReadResponse(br, &http.Request{Method: "GET"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	b, err := io.ReadAll(resp.Body)
-	if err == nil {
-		t.Fatalf("truncated response read as complete: %q", b)
-	}
+	wantCutShort(t, addr)
 }
 
 func TestSlowlorisHeaderTimeout(t *testing.T) {
@@ -375,5 +355,22 @@ func TestBodyCallbackPanic(t *testing.T) {
 			t.Fatalf("%s: status %d close %v", path, resp.StatusCode, resp.Close)
 		}
 		expectEOF(t, c, br)
+	}
+}
+
+// wantCutShort sends a GET to addr and checks that its response, whose
+// head was sent, does not read as complete.
+func wantCutShort(t *testing.T, addr string) {
+	t.Helper()
+	c, br := dial(t, addr)
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(br, &http.Request{Method: "GET"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b, err := io.ReadAll(resp.Body)
+	if err == nil {
+		t.Fatalf("truncated response read as complete: %q", b)
 	}
 }

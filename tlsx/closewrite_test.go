@@ -37,74 +37,46 @@ func stdServer(t *testing.T, cfg *tls.Config, fn func(tc *tls.Conn) error) (stri
 	return nl.Addr().String(), res
 }
 
-// TestCloseWriteKeepsReading: after CloseWrite (close_notify, then a TCP
-// half close) the connection still reads: the peer's answer arrives, and
-// its close_notify ends the connection cleanly.
+// TestCloseWriteKeepsReading: after CloseWrite (with reading running, or
+// paused and resumed later) the connection goes on reading: the reply to
+// a "send, half-close, read" request arrives.
 func TestCloseWriteKeepsReading(t *testing.T) {
-	leakcheck.Check(t)
-	f := newFixture(t)
-	addr, srvErr := stdServer(t, f.server, func(tc *tls.Conn) error {
-		req, err := io.ReadAll(tc) // until the client's close_notify
-		if err != nil {
-			return err
-		}
-		if _, err := tc.Write(append([]byte("re: "), req...)); err != nil {
-			return err
-		}
-		return tc.Close()
-	})
-	l := newLoop(t)
-	cli := &handler{open: func(c *eddy.Conn) {
-		c.Write([]byte("ping"))
-		c.CloseWrite()
-	}}
-	got := collect(cli)
-	if _, err := tlsx.Dial(l, "tcp", addr, f.client, cli); err != nil {
-		t.Fatal(err)
-	}
-	run(t, l, 10*time.Second)
-	if err := <-srvErr; err != nil {
-		t.Errorf("server: %v", err)
-	}
-	wantOnce(t, "client", cli, 1)
-	if string(*got) != "re: ping" || cli.err != nil {
-		t.Errorf("client got %q, %v; want %q, nil", *got, cli.err, "re: ping")
-	}
-}
-
-// TestCloseWriteWhilePausedKeepsReading: CloseWrite made while reading
-// is paused is still a half close: once reading resumes, the reply comes.
-func TestCloseWriteWhilePausedKeepsReading(t *testing.T) {
-	leakcheck.Check(t)
-	f := newFixture(t)
-	addr, srvErr := stdServer(t, f.server, func(tc *tls.Conn) error {
-		req, err := io.ReadAll(tc) // until the client's close_notify
-		if err != nil {
-			return err
-		}
-		if _, err := tc.Write(append([]byte("re: "), req...)); err != nil {
-			return err
-		}
-		return tc.Close()
-	})
-	l := newLoop(t)
-	cli := &handler{open: func(c *eddy.Conn) {
-		c.PauseRead()
-		c.Write([]byte("ping"))
-		c.CloseWrite()
-		c.Loop().AfterFunc(20*time.Millisecond, c.ResumeRead)
-	}}
-	got := collect(cli)
-	if _, err := tlsx.Dial(l, "tcp", addr, f.client, cli); err != nil {
-		t.Fatal(err)
-	}
-	run(t, l, 10*time.Second)
-	if err := <-srvErr; err != nil {
-		t.Errorf("server: %v", err)
-	}
-	wantOnce(t, "client", cli, 1)
-	if string(*got) != "re: ping" || cli.err != nil {
-		t.Errorf("client got %q, %v; want %q, nil", *got, cli.err, "re: ping")
+	for _, paused := range []bool{false, true} {
+		t.Run(map[bool]string{false: "reading", true: "paused"}[paused], func(t *testing.T) {
+			leakcheck.Check(t)
+			f := newFixture(t)
+			addr, srvErr := stdServer(t, f.server, func(tc *tls.Conn) error {
+				req, err := io.ReadAll(tc) // until the client's close_notify
+				if err != nil {
+					return err
+				}
+				if _, err := tc.Write(append([]byte("re: "), req...)); err != nil {
+					return err
+				}
+				return tc.Close()
+			})
+			l := newLoop(t)
+			cli := &handler{open: func(c *eddy.Conn) {
+				if paused {
+					c.PauseRead()
+					c.Loop().AfterFunc(20*time.Millisecond, c.ResumeRead)
+				}
+				c.Write([]byte("ping"))
+				c.CloseWrite()
+			}}
+			got := collect(cli)
+			if _, err := tlsx.Dial(l, "tcp", addr, f.client, cli); err != nil {
+				t.Fatal(err)
+			}
+			run(t, l, 10*time.Second)
+			if err := <-srvErr; err != nil {
+				t.Errorf("server: %v", err)
+			}
+			wantOnce(t, "client", cli, 1)
+			if string(*got) != "re: ping" || cli.err != nil {
+				t.Errorf("client got %q, %v; want %q, nil", *got, cli.err, "re: ping")
+			}
+		})
 	}
 }
 
