@@ -241,12 +241,7 @@ func TestGzipMiddlewareOverStatic(t *testing.T) {
 // of the 200 it validates (RFC 9110 §15.4.5).
 func TestGzipMiddlewareRevalidate(t *testing.T) {
 	leakcheck.Check(t)
-	dir, _ := textSite(t)
-	st := newStatic(t, dir, web.StaticOptions{})
-	rt := web.New()
-	rt.Use(web.Gzip(web.GzipOptions{}))
-	rt.Get("/*path", st.Serve)
-	base, cl := serve(t, rt)
+	base, cl := gzipStaticSite(t)
 	first := do(t, cl, "GET", base+"/big.txt", "", "Accept-Encoding: gzip")
 	gzTag := first.header.Get("ETag")
 	if first.status != 200 || first.header.Get("Content-Encoding") != "gzip" || !strings.HasSuffix(gzTag, `-gzip"`) {
@@ -274,12 +269,7 @@ func TestGzipMiddlewareRevalidate(t *testing.T) {
 // handler writes no body for HEAD, as Static does.
 func TestGzipMiddlewareHead(t *testing.T) {
 	leakcheck.Check(t)
-	dir, _ := textSite(t)
-	st := newStatic(t, dir, web.StaticOptions{})
-	rt := web.New()
-	rt.Use(web.Gzip(web.GzipOptions{}))
-	rt.Get("/*path", st.Serve)
-	base, cl := serve(t, rt)
+	base, cl := gzipStaticSite(t)
 	for _, name := range []string{"/big.txt", "/small.txt", "/pic.png"} {
 		get := do(t, cl, "GET", base+name, "", "Accept-Encoding: gzip")
 		head := do(t, cl, "HEAD", base+name, "", "Accept-Encoding: gzip")
@@ -318,4 +308,15 @@ func TestAcceptEncodingFieldLines(t *testing.T) {
 			t.Errorf("%s: %v", p, r.header)
 		}
 	}
+}
+
+// gzipStaticSite serves textSite's files through Static behind the Gzip
+// middleware.
+func gzipStaticSite(t *testing.T) (string, *http.Client) {
+	dir, _ := textSite(t)
+	st := newStatic(t, dir, web.StaticOptions{})
+	rt := web.New()
+	rt.Use(web.Gzip(web.GzipOptions{}))
+	rt.Get("/*path", st.Serve)
+	return serve(t, rt)
 }
