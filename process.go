@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/eddy-go/eddy/future"
@@ -41,8 +43,9 @@ type ProcessOptions struct {
 	// empty, it is []string{Path}.
 	Args []string
 	// Env is the environment, as "KEY=value" strings. Nil means the
-	// parent's environment; an empty non-nil slice means none. On Unix,
-	// as with os/exec, only the last value of a repeated KEY is kept.
+	// parent's environment; an empty non-nil slice means none. As with
+	// os/exec, only the last value of a repeated KEY is kept (on Windows,
+	// whatever the KEY's case).
 	Env []string
 	// Dir is the working directory; empty means the parent's.
 	Dir string
@@ -220,4 +223,37 @@ func stdioHandler(h Handler) Handler {
 		return BaseHandler{}
 	}
 	return h
+}
+
+// lastEnv keeps the last value of each key of env, in the order of those
+// last values, as os/exec does; with fold, keys match without regard to
+// case (Windows). A key may start with '=' (Windows's per-drive current
+// directories, "=C:=C:\dir"): it ends at the next '='. An entry without
+// '=' is kept as it is.
+func lastEnv(env []string, fold bool) []string {
+	seen := make(map[string]bool, len(env))
+	out := make([]string, 0, len(env))
+	for i := len(env) - 1; i >= 0; i-- {
+		kv := env[i]
+		start := 0
+		if strings.HasPrefix(kv, "=") {
+			start = 1
+		}
+		j := strings.IndexByte(kv[start:], '=')
+		if j < 0 {
+			out = append(out, kv) // not KEY=value: passed on as is, as os/exec does
+			continue
+		}
+		key := kv[:start+j]
+		if fold {
+			key = strings.ToUpper(key)
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, kv)
+	}
+	slices.Reverse(out)
+	return out
 }

@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -63,18 +62,7 @@ func childEnv(env []string) []string {
 	if env == nil {
 		return os.Environ()
 	}
-	seen := make(map[string]bool, len(env))
-	out := make([]string, 0, len(env))
-	for i := len(env) - 1; i >= 0; i-- {
-		key, _, _ := strings.Cut(env[i], "=")
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		out = append(out, env[i])
-	}
-	slices.Reverse(out)
-	return out
+	return lastEnv(env, false)
 }
 
 // waitNoHang collects the exit status of child pid if it has exited,

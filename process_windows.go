@@ -303,7 +303,7 @@ func createProcess(path string, args, env []string, dir string, std [3]windows.H
 	var envBlock *uint16
 	flags := uint32(windows.CREATE_UNICODE_ENVIRONMENT)
 	if env != nil {
-		envBlock = makeEnvBlock(env)
+		envBlock = makeEnvBlock(lastEnv(env, true))
 	}
 	si := &windows.StartupInfo{Flags: windows.STARTF_USESTDHANDLES}
 	si.Cb = uint32(unsafe.Sizeof(*si))

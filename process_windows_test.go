@@ -23,6 +23,40 @@ func TestHelperCat(t *testing.T) {
 	os.Exit(5)
 }
 
+// TestHelperEnv is not a test: run as a child (EDDY_HELPER=env), it
+// prints the value of EDDY_DUP.
+func TestHelperEnv(t *testing.T) {
+	if os.Getenv("EDDY_HELPER") != "env" {
+		t.Skip("helper process for the Spawn tests")
+	}
+	os.Stdout.WriteString(os.Getenv("EDDY_DUP"))
+	os.Exit(0)
+}
+
+// A key given twice in Env, in any case, takes its last value, as with
+// os/exec.
+func TestSpawnEnvLastValueWins(t *testing.T) {
+	leakcheck.Check(t)
+	l := newLoop(t)
+	o := ProcessOptions{
+		Path: os.Args[0],
+		Args: []string{os.Args[0], "-test.run=^TestHelperEnv$"},
+		Env:  append(os.Environ(), "EDDY_HELPER=env", "EDDY_DUP=old", "eddy_dup=new"),
+	}
+	o.Stdout = StdioPipe
+	var out strings.Builder
+	o.StdoutHandler = &funcHandler{data: func(c *Conn, d []byte) int { out.Write(d); return len(d) }}
+	l.Post(func() {
+		if _, err := l.Spawn(o); err != nil {
+			t.Error(err)
+		}
+	})
+	run(t, l)
+	if got := out.String(); got != "new" {
+		t.Fatalf("child saw EDDY_DUP=%q, want new", got)
+	}
+}
+
 func helperCat() ProcessOptions {
 	return ProcessOptions{
 		Path: os.Args[0],
