@@ -34,6 +34,7 @@ type Conn[K, R any] struct {
 	loop  *eddy.Loop
 	cfg   Config[K, R]
 	codec Codec[K, R]
+	push  PushCodec // codec, if it knows out-of-band messages
 
 	state    State
 	link     *link[K, R] // the current socket, or nil
@@ -68,6 +69,7 @@ func New[K, R any](loop *eddy.Loop, cfg Config[K, R]) *Conn[K, R] {
 		cfg.TLSConfig = tlsx.ClientConfig(cfg.TLSConfig, cfg.Addr)
 	}
 	cn := &Conn[K, R]{loop: loop, cfg: cfg, codec: cfg.Codec}
+	cn.push, _ = cfg.Codec.(PushCodec)
 	cn.flushFn, cn.nowFn = cn.flush, cn.flushNow
 	cn.onLoop(func() {
 		loop.OnExit(func() { cn.closeAll(eddy.ErrLoopStopped) })
@@ -477,8 +479,7 @@ func (l *link[K, R]) OnData(c *eddy.Conn, data []byte) int {
 	// have been answered, so bytes beyond the written ones' replies are
 	// unsolicited, unless they are out-of-band messages a PushCodec
 	// knows.
-	push, _ := cn.codec.(PushCodec)
-	if cn.pending.len() == cn.unsent && push == nil {
+	if cn.pending.len() == cn.unsent && cn.push == nil {
 		l.fail(c, ErrUnsolicited)
 		return len(data)
 	}
@@ -502,8 +503,8 @@ func (l *link[K, R]) OnData(c *eddy.Conn, data []byte) int {
 	}
 	if cn.pending.len() == cn.unsent && cn.codec.Buffered() > 0 {
 		err := ErrUnsolicited
-		if push != nil {
-			err = push.DrainPushes()
+		if cn.push != nil {
+			err = cn.push.DrainPushes()
 		}
 		if err != nil && !errors.Is(err, ErrNeedMore) {
 			l.fail(c, err)

@@ -239,16 +239,17 @@ func (sc *serverConn) guard(used *int, n int) {
 	sc.inData = false
 	*used = n
 	sc.closing = true
-	if r := sc.serving; r != nil {
-		sc.serving = nil
-		r.w.fail()
-		r.w.release()
-		sc.flush()
-		sc.updateDeadline(sc.now)
-	} else {
+	r := sc.serving
+	if r == nil {
 		sc.closeConn()
+		sc.t.Defer(func() { panic(v) })
+		return
 	}
-	sc.t.Defer(func() { panic(v) })
+	sc.serving = nil
+	r.w.panicked(v)
+	r.w.release()
+	sc.flush()
+	sc.updateDeadline(sc.now)
 }
 
 // recycle keeps r for the connection's next request if nothing can still

@@ -582,9 +582,16 @@ func (w *ResponseWriter) fail() {
 // loop callback, from a callback of its own.
 func (w *ResponseWriter) recoverPanic() {
 	if v := recover(); v != nil {
-		w.fail()
-		w.sc.t.Defer(func() { panic(v) })
+		w.panicked(v)
 	}
+}
+
+// panicked fails the response whose handler code panicked with v and
+// hands the panic to the loop, from a callback of its own, to be
+// reported like one in any loop callback.
+func (w *ResponseWriter) panicked(v any) {
+	w.fail()
+	w.sc.t.Defer(func() { panic(v) })
 }
 
 // connGone marks the response as having lost its connection.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -101,17 +102,27 @@ func stdRequest(r *Request) (*http.Request, error) {
 	}
 	// Declared trailers get their keys now and their values at the
 	// body's end, as net/http does.
-	for _, v := range hr.Header["Trailer"] {
-		for k := range strings.SplitSeq(v, ",") {
-			if k = textproto.TrimString(k); k != "" {
-				if hr.Trailer == nil {
-					hr.Trailer = make(http.Header)
+	for k := range declaredTrailers(hr.Header) {
+		if hr.Trailer == nil {
+			hr.Trailer = make(http.Header)
+		}
+		hr.Trailer[k] = nil
+	}
+	return hr, nil
+}
+
+// declaredTrailers yields the field names the Trailer fields of h
+// declare, canonical.
+func declaredTrailers(h http.Header) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for _, v := range h["Trailer"] {
+			for k := range strings.SplitSeq(v, ",") {
+				if k = textproto.TrimString(k); k != "" && !yield(http.CanonicalHeaderKey(k)) {
+					return
 				}
-				hr.Trailer[http.CanonicalHeaderKey(k)] = nil
 			}
 		}
 	}
-	return hr, nil
 }
 
 // Operation kinds from the handler's goroutine to the loop.
@@ -194,13 +205,8 @@ func (b *stdBridge) trailers() []byte {
 			}
 		}
 	}
-	for _, v := range b.header["Trailer"] {
-		for k := range strings.SplitSeq(v, ",") {
-			if k = textproto.TrimString(k); k != "" {
-				k = http.CanonicalHeaderKey(k)
-				add(k, b.header[k])
-			}
-		}
+	for k := range declaredTrailers(b.header) {
+		add(k, b.header[k])
 	}
 	for k, vs := range b.header {
 		if name, ok := strings.CutPrefix(k, http.TrailerPrefix); ok {

@@ -26,29 +26,9 @@ func (c *codec) Reset()        { c.dec.Reset() }
 
 var _ driver.PushCodec = (*codec)(nil)
 
-// DrainPushes consumes the push messages that arrive while no reply is
-// awaited (client-side caching invalidations come at any time).
-func (c *codec) DrainPushes() error {
-	for c.dec.Buffered() > 0 {
-		v, err := c.dec.Next()
-		if err != nil {
-			if errors.Is(err, resp.ErrNeedMore) {
-				return driver.ErrNeedMore
-			}
-			return driver.Broken(err)
-		}
-		if !v.IsPush() {
-			return driver.ErrUnsolicited
-		}
-		if c.onPush != nil {
-			c.onPush(v.Clone())
-		}
-	}
-	return nil
-}
-
-// Next returns the next reply, skipping push messages.
-func (c *codec) Next(struct{}) (resp.Value, error) {
+// next decodes the next value that is not a push message, handing the
+// push messages before it to onPush.
+func (c *codec) next() (resp.Value, error) {
 	for {
 		v, err := c.dec.Next()
 		if err != nil {
@@ -57,15 +37,36 @@ func (c *codec) Next(struct{}) (resp.Value, error) {
 			}
 			return resp.Value{}, driver.Broken(err)
 		}
-		if v.IsPush() {
-			if c.onPush != nil {
-				c.onPush(v.Clone())
-			}
-			continue
+		if !v.IsPush() {
+			return v, nil
 		}
-		if v.IsError() {
-			return resp.Value{}, v.Err()
+		if c.onPush != nil {
+			c.onPush(v.Clone())
 		}
-		return v.Clone(), nil
 	}
+}
+
+// DrainPushes consumes the push messages that arrive while no reply is
+// awaited (client-side caching invalidations come at any time).
+func (c *codec) DrainPushes() error {
+	_, err := c.next()
+	switch {
+	case err == nil:
+		return driver.ErrUnsolicited // a reply nobody asked for
+	case errors.Is(err, driver.ErrNeedMore) && c.dec.Buffered() == 0:
+		return nil
+	}
+	return err
+}
+
+// Next returns the next reply, skipping push messages.
+func (c *codec) Next(struct{}) (resp.Value, error) {
+	v, err := c.next()
+	if err != nil {
+		return resp.Value{}, err
+	}
+	if v.IsError() {
+		return resp.Value{}, v.Err()
+	}
+	return v.Clone(), nil
 }
