@@ -143,7 +143,7 @@ func (sc *serverConn) onData(data []byte) (used int) {
 		n, ev, err := sc.p.Parse(data[used:])
 		used += n
 		if err != nil {
-			if errors.Is(err, http1.ErrNeedMore) {
+			if err == http1.ErrNeedMore { // never wrapped: cheaper than errors.Is
 				break
 			}
 			sc.parseError(err)
@@ -407,7 +407,7 @@ func (sc *serverConn) flush() {
 		return
 	}
 	err := sc.t.Write(sc.out)
-	if errors.Is(err, eddy.ErrQueueFull) {
+	if err != nil && errors.Is(err, eddy.ErrQueueFull) {
 		sc.blocked = true
 		return
 	}

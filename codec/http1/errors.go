@@ -8,8 +8,18 @@ import (
 // ErrNeedMore is returned by the parsers when the bytes given so far end
 // inside a message element. It is not a failure: the caller consumes the
 // reported byte count, reads more input and calls again with the unconsumed
-// bytes followed by the new ones. Test with errors.Is.
-var ErrNeedMore = errors.New("http1: need more input")
+// bytes followed by the new ones. It is never wrapped, so err ==
+// ErrNeedMore is exact (and cheaper than errors.Is, which also works).
+var ErrNeedMore error = errNeedMore
+
+// errNeedMore is ErrNeedMore with its concrete type: comparing an error
+// with it is a word compare, where comparing two interface values calls
+// into the runtime (the parsers test for it on every call).
+var errNeedMore = &needMoreError{}
+
+type needMoreError struct{}
+
+func (*needMoreError) Error() string { return "http1: need more input" }
 
 // ErrProtocolSwitched is returned by [ResponseParser.Parse] after a
 // 101 (Switching Protocols) response, or a 2xx response to CONNECT, has

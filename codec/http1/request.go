@@ -229,7 +229,7 @@ func (p *RequestParser) Parse(buf []byte) (n int, ev Event, err error) {
 			p.pending = true
 			return n, Event{Kind: EventHead}, nil
 		}
-		if err == ErrNeedMore {
+		if err == errNeedMore {
 			p.pending = n < len(buf)
 			return n, Event{}, err
 		}
@@ -237,7 +237,7 @@ func (p *RequestParser) Parse(buf []byte) (n int, ev Event, err error) {
 		return 0, Event{}, err
 	}
 	n, ev, err = p.body.next(buf, &p.lim, &p.trl)
-	if err != nil && err != ErrNeedMore {
+	if err != nil && err != errNeedMore {
 		p.err = err
 		return 0, Event{}, err
 	}
@@ -296,7 +296,7 @@ func (p *RequestParser) parseHead(buf []byte) (int, error) {
 		}
 	}
 	n, err := p.head(b)
-	if err == ErrNeedMore {
+	if err == errNeedMore {
 		p.scan = w
 		return skip, err
 	}

@@ -137,7 +137,7 @@ func (p *ResponseParser) Parse(buf []byte) (n int, ev Event, err error) {
 			p.pending = true
 			return n, Event{Kind: EventHead}, nil
 		}
-		if err == ErrNeedMore {
+		if err == errNeedMore {
 			p.pending = len(buf) > 0
 			return 0, Event{}, err
 		}
@@ -145,7 +145,7 @@ func (p *ResponseParser) Parse(buf []byte) (n int, ev Event, err error) {
 		return 0, Event{}, p.err
 	}
 	n, ev, err = p.body.next(buf, &p.lim, &p.trl)
-	if err != nil && err != ErrNeedMore {
+	if err != nil && err != errNeedMore {
 		p.err = asResponseErr(err)
 		return 0, Event{}, p.err
 	}
@@ -189,7 +189,7 @@ func (p *ResponseParser) parseHead(buf []byte) (int, error) {
 		}
 	}
 	n, err := p.head(buf)
-	if err == ErrNeedMore {
+	if err == errNeedMore {
 		p.scan = w
 		return 0, err
 	}
