@@ -21,14 +21,19 @@
 // Like the C library's stub resolver, a lookup reads the hosts file
 // (re-read when its modification time changes, checked at most every few
 // seconds), answers "localhost" and names under it with loopback
-// addresses (RFC 6761), expands the name with the search list according
+// addresses, and with NODATA for other record types, without asking DNS
+// (RFC 6761), expands the name with the search list according
 // to ndots (a name with a trailing dot is absolute), and asks the
 // nameservers in order (or rotated), attempts × servers tries, each with
 // its own timeout and a fresh random ID. A truncated UDP answer is asked
-// again over TCP. A response is accepted only when its source address and
-// port, ID and question (name compared case-insensitively, type, class)
-// all match the try; anything else is ignored and the try keeps waiting,
-// so a spoofed datagram cannot fail a lookup. A SERVFAIL, REFUSED or
+// again over TCP. With [Config.EDNS0], a server that refuses the OPT
+// record (FORMERR or NOTIMP) is asked again without it and remembered as
+// such for a while (RFC 6891 §7). A response is accepted only when its
+// source address and port, ID and question (name compared
+// case-insensitively, type, class) all match the try; anything else is
+// ignored and the try keeps waiting, so a spoofed datagram cannot fail a
+// lookup (the one exception, a FORMERR without a question in reply to an
+// OPT record, can only make the try ask again without EDNS0). A SERVFAIL, REFUSED or
 // malformed answer moves on to the next server.
 //
 // Answers follow CNAME chains within the response (at most 16 links) and

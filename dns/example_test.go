@@ -104,7 +104,7 @@ func Example() {
 	// Output:
 	// dial order: [2001:db8::10 192.0.2.10]
 	// not found: true true
-	// {Lookups:2 CacheHits:0 Coalesced:0 Queries:3 UDPTries:3 TCPTries:0 Truncated:0 Timeouts:0 Ignored:0}
+	// {Lookups:2 CacheHits:0 Coalesced:0 Queries:3 UDPTries:3 TCPTries:0 Truncated:0 Timeouts:0 Ignored:0 EDNSFallbacks:0}
 }
 
 func ExampleParseResolvConf() {

@@ -164,7 +164,9 @@ func (r *Resolver) staticAddrs(op *lookupOp, host string, types []dnsmessage.Typ
 // addresses but no CNAME. It asks for A and AAAA records, as the standard
 // library does, and honours the hosts file (the canonical name there is
 // the first name of the line). A canonical name that is not a valid
-// domain name (a hostile CNAME record) fails with ErrMalformed. Loop-only.
+// domain name (a hostile CNAME record) fails with ErrMalformed.
+// "localhost" and names under it are their own canonical names (RFC 6761),
+// without a query. Loop-only.
 func (r *Resolver) LookupCNAME(host string, cb func(cname string, err error)) (cancel func()) {
 	types := []dnsmessage.Type{dnsmessage.TypeA, dnsmessage.TypeAAAA}
 	op := r.newOp(host, nil, types, nil)
@@ -185,6 +187,10 @@ func (r *Resolver) LookupCNAME(host string, cb func(cname string, err error)) (c
 			op.finishNow([]*answer{{canonical: canon}}, nil)
 			return op.cancel
 		}
+		if validName(host) && isLocalhost(host) { // as LookupNetIP answers it
+			op.finishNow([]*answer{{canonical: absolute(host)}}, nil)
+			return op.cancel
+		}
 	}
 	op.names = r.searchNames(host)
 	op.run()
@@ -193,7 +199,9 @@ func (r *Resolver) LookupCNAME(host string, cb func(cname string, err error)) (c
 
 // lookupOne starts a single-type lookup of name through the search list
 // and converts the records with conv, which returns nil when none is
-// usable.
+// usable. "localhost" and names under it have no records of these types
+// and are never asked about (RFC 6761 §6.3: negative answers for all but
+// address queries, and no query to DNS).
 func lookupOne[T any](r *Resolver, name string, t dnsmessage.Type, names []string, conv func(a *answer) []T, cb func([]T, error)) func() {
 	op := r.newOp(name, names, []dnsmessage.Type{t}, nil)
 	op.result = func(ans []*answer, err error) {
@@ -207,6 +215,10 @@ func lookupOne[T any](r *Resolver, name string, t dnsmessage.Type, names []strin
 			return
 		}
 		cb(out, nil)
+	}
+	if !r.closed && validName(name) && isLocalhost(name) {
+		op.finishNow(nil, op.error(nil, ErrNoData))
+		return op.cancel
 	}
 	op.run()
 	return op.cancel

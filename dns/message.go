@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
 )
@@ -15,6 +16,12 @@ const maxCNAMEChain = 16
 // ednsPayload is the UDP payload size advertised with EDNS0 (the 2020 DNS
 // flag day value, which avoids IP fragmentation).
 const ednsPayload = 1232
+
+// ednsFallbackTTL is how long a server that refused EDNS0 is asked
+// without it before the resolver tries EDNS0 on it again (the server may
+// have been upgraded, or the refusal may have come from a middlebox that
+// went away).
+const ednsFallbackTTL = 10 * time.Minute
 
 // buildQuery appends a recursive query for q with the given ID to buf.
 func buildQuery(buf []byte, id uint16, q dnsmessage.Question, edns bool) ([]byte, error) {
@@ -51,13 +58,31 @@ func matchResponse(msg []byte, id uint16, q dnsmessage.Question) (p dnsmessage.P
 		return p, h, false
 	}
 	rq, err := p.Question()
-	if err != nil || rq.Type != q.Type || rq.Class != q.Class || !equalFold(rq.Name.String(), q.Name.String()) {
+	if err != nil || rq.Type != q.Type || rq.Class != q.Class || !sameName(&rq.Name, &q.Name) {
 		return p, h, false
 	}
 	if _, err := p.Question(); !errors.Is(err, dnsmessage.ErrSectionDone) {
 		return p, h, false
 	}
 	return p, h, true
+}
+
+// ednsRefused reports whether msg is the bare header some servers from
+// before EDNS0 send back, with no question section, when a query carries
+// an OPT record they do not understand: a response to the query with this
+// id, opcode QUERY, rcode FORMERR or NOTIMP. matchResponse ignores such a
+// message (it has no question to check), but ignoring it would leave the
+// try to time out. Accepting it is safe: all it can cause is the same
+// query asked again without EDNS0, under a new ID.
+func ednsRefused(msg []byte, id uint16) bool {
+	var p dnsmessage.Parser
+	h, err := p.Start(msg)
+	if err != nil || !h.Response || h.ID != id || h.OpCode != 0 ||
+		(h.RCode != dnsmessage.RCodeFormatError && h.RCode != dnsmessage.RCodeNotImplemented) {
+		return false
+	}
+	_, err = p.Question()
+	return errors.Is(err, dnsmessage.ErrSectionDone)
 }
 
 // answer is what one (name, type) query established, as cached. err is nil
@@ -105,10 +130,12 @@ func parseAnswer(p *dnsmessage.Parser, h dnsmessage.Header, q dnsmessage.Questio
 		recs = append(recs, record{rh, body})
 	}
 
-	a := &answer{canonical: q.Name.String(), ttl: ^uint32(0), rcode: h.RCode}
+	a := &answer{ttl: ^uint32(0), rcode: h.RCode}
+	canonical := &q.Name // names compared in wire form: no String per record
 	for depth := 0; ; depth++ {
-		for _, r := range recs {
-			if r.hdr.Type == q.Type && equalFold(r.hdr.Name.String(), a.canonical) {
+		for i := range recs {
+			r := &recs[i]
+			if r.hdr.Type == q.Type && sameName(&r.hdr.Name, canonical) {
 				a.records = append(a.records, r.body)
 				a.ttl = min(a.ttl, recvTTL(r.hdr.TTL))
 			}
@@ -116,22 +143,24 @@ func parseAnswer(p *dnsmessage.Parser, h dnsmessage.Header, q dnsmessage.Questio
 		if len(a.records) > 0 || q.Type == dnsmessage.TypeCNAME {
 			break
 		}
-		next := ""
-		for _, r := range recs {
-			if r.hdr.Type == dnsmessage.TypeCNAME && equalFold(r.hdr.Name.String(), a.canonical) {
-				next = r.body.(*dnsmessage.CNAMEResource).CNAME.String()
+		var next *dnsmessage.Name
+		for i := range recs {
+			r := &recs[i]
+			if r.hdr.Type == dnsmessage.TypeCNAME && sameName(&r.hdr.Name, canonical) {
+				next = &r.body.(*dnsmessage.CNAMEResource).CNAME
 				a.ttl = min(a.ttl, recvTTL(r.hdr.TTL))
 				break
 			}
 		}
-		if next == "" {
+		if next == nil {
 			break
 		}
 		if depth == maxCNAMEChain {
 			return nil, fmt.Errorf("CNAME chain longer than %d", maxCNAMEChain)
 		}
-		a.canonical = next
+		canonical = next
 	}
+	a.canonical = canonical.String()
 	if len(a.records) > 0 {
 		a.cacheable = true
 		return a, nil
@@ -192,9 +221,35 @@ func inZone(name, zone string) bool {
 	return len(name) == len(zone) || name[len(name)-len(zone)-1] == '.'
 }
 
+// sameName compares two names ASCII-case-insensitively, as received.
+func sameName(a, b *dnsmessage.Name) bool {
+	return equalFold(a.Data[:a.Length], b.Data[:b.Length])
+}
+
+// errRDataLength reports a record whose RDATA is not the length its
+// RDLENGTH says.
+var errRDataLength = errors.New("record data does not fill its length")
+
 // parseBody parses the body of an answer record of a type the resolver
-// asks for, checking fixed-size bodies against the record's length.
+// asks for, checking the body against the record's length: fixed-size
+// bodies by size, and bodies holding a name by walking the name's wire
+// form, since dnsmessage would read a name past the record's end (from
+// the next record) or stop short of it.
 func parseBody(p *dnsmessage.Parser, rh dnsmessage.ResourceHeader) (dnsmessage.ResourceBody, error) {
+	switch rh.Type {
+	case dnsmessage.TypeCNAME, dnsmessage.TypeNS, dnsmessage.TypePTR:
+		if err := checkNameRData(p, 0); err != nil {
+			return nil, err
+		}
+	case dnsmessage.TypeMX:
+		if err := checkNameRData(p, 2); err != nil {
+			return nil, err
+		}
+	case dnsmessage.TypeSRV:
+		if err := checkNameRData(p, 6); err != nil {
+			return nil, err
+		}
+	}
 	switch rh.Type {
 	case dnsmessage.TypeA:
 		if rh.Length != 4 {
@@ -229,6 +284,37 @@ func parseBody(p *dnsmessage.Parser, rh dnsmessage.ResourceHeader) (dnsmessage.R
 	}
 	r, err := p.UnknownResource()
 	return &r, err
+}
+
+// checkNameRData checks that the RDATA of the record p is positioned at
+// is fixed bytes followed by exactly one name (RFC 1035 §3.3), the name
+// ending inside it with a zero label or a compression pointer. It reads
+// through a copy of p, which stays where it was.
+func checkNameRData(p *dnsmessage.Parser, fixed int) error {
+	c := *p
+	raw, err := c.UnknownResource() // a copy of the RDATA: one small allocation
+	if err != nil {
+		return err
+	}
+	b := raw.Data
+	for i := fixed; i < len(b); {
+		switch l := b[i]; {
+		case l == 0:
+			i++
+		case l&0xC0 == 0xC0:
+			i += 2
+		case l&0xC0 != 0:
+			return errors.New("reserved label type in record data")
+		default:
+			i += 1 + int(l)
+			continue
+		}
+		if i != len(b) {
+			return errRDataLength
+		}
+		return nil
+	}
+	return errRDataLength
 }
 
 // hostName converts a name found in a record to the form lookups return:

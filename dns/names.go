@@ -69,7 +69,7 @@ func lowerASCII(s string) string {
 }
 
 // equalFold compares two names ASCII-case-insensitively.
-func equalFold(a, b string) bool {
+func equalFold[T string | []byte](a, b T) bool {
 	if len(a) != len(b) {
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
 )
@@ -24,6 +25,7 @@ type query struct {
 	server     netip.AddrPort   // server of the current try
 	id         uint16
 	msg        []byte
+	edns       bool // msg carries an OPT record
 	stopIO     func()
 	stopTmr    func()
 	lastErr    error
@@ -63,28 +65,56 @@ func (q *query) next() {
 	for q.try < len(q.servers)*q.r.cfg.attempts {
 		q.server = q.servers[q.try%len(q.servers)]
 		q.try++
-		q.id = q.r.newID()
-		msg, err := buildQuery(nil, q.id, q.q, q.r.cfg.edns0 && !q.r.cfg.useTCP)
-		if err != nil { // unreachable: names are validated before
-			q.fail(fmt.Errorf("%w: %v", ErrInvalidName, err), true)
+		edns := q.r.cfg.edns0 && !q.r.cfg.useTCP && q.r.ednsOK(q.server)
+		if err := q.send(edns); err != nil {
+			q.fail(err, true)
 			continue
 		}
-		q.msg = msg
-		if q.r.cfg.useTCP {
-			err = q.startTCP()
-		} else {
-			err = q.startUDP()
-		}
-		if err == nil {
-			return
-		}
-		q.fail(fmt.Errorf("%w: %w", ErrUnreachable, err), true)
+		return
 	}
 	err := q.lastErr
 	if err == nil {
 		err = ErrTimeout
 	}
 	q.finish(&answer{err: err, server: q.lastServer, rcode: q.rcode})
+}
+
+// send starts the current try's exchange with q.server under a fresh ID,
+// with an OPT record if edns. The error, if any, is the try's failure.
+func (q *query) send(edns bool) error {
+	q.id = q.r.newID()
+	msg, err := buildQuery(nil, q.id, q.q, edns)
+	if err != nil { // unreachable: names are validated before
+		return fmt.Errorf("%w: %v", ErrInvalidName, err)
+	}
+	q.msg, q.edns = msg, edns
+	if q.r.cfg.useTCP {
+		err = q.startTCP()
+	} else {
+		err = q.startUDP()
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnreachable, err)
+	}
+	return nil
+}
+
+// dropEDNS handles a server's refusal of the OPT record (FORMERR or
+// NOTIMP to a query that carried one): the server is asked again, within
+// the same try, without it, and is remembered as not speaking EDNS0 for
+// ednsFallbackTTL, as RFC 6891 §7 suggests. Some servers refuse OPT even
+// though they echo it back, so the refusal alone decides, as in c-ares.
+func (q *query) dropEDNS() {
+	q.stopTry()
+	q.r.stats.EDNSFallbacks++
+	if q.r.noEDNS == nil {
+		q.r.noEDNS = make(map[netip.AddrPort]time.Time)
+	}
+	q.r.noEDNS[q.server] = q.r.clock.Now().Add(ednsFallbackTTL)
+	if err := q.send(false); err != nil {
+		q.fail(err, true)
+		q.next()
+	}
 }
 
 // fail records the failure of the current try. A timeout or unreachable
@@ -133,12 +163,28 @@ func (q *query) startUDP() error {
 		}
 		p, h, ok := matchResponse(resp, id, q.q)
 		if !ok {
+			if q.edns && ednsRefused(resp, id) {
+				q.dropEDNS()
+				return
+			}
 			q.r.stats.Ignored++
 			return
 		}
 		q.stopTry()
 		if h.Truncated {
 			q.r.stats.Truncated++
+			if q.edns {
+				// Over TCP the payload size an OPT record advertises means
+				// nothing, and a server that ignored it over UDP (its
+				// truncated answer carries none) might refuse it here.
+				msg, err := buildQuery(nil, q.id, q.q, false)
+				if err != nil { // unreachable: the same question was built before
+					q.fail(fmt.Errorf("%w: %v", ErrInvalidName, err), true)
+					q.next()
+					return
+				}
+				q.msg, q.edns = msg, false
+			}
 			if err := q.startTCP(); err != nil {
 				q.fail(fmt.Errorf("%w: %w", ErrUnreachable, err), true)
 				q.next()
@@ -188,6 +234,10 @@ func (q *query) startTCP() error {
 
 // handle acts on a response that matched the current try.
 func (q *query) handle(p *dnsmessage.Parser, h dnsmessage.Header) {
+	if q.edns && (h.RCode == dnsmessage.RCodeFormatError || h.RCode == dnsmessage.RCodeNotImplemented) {
+		q.dropEDNS()
+		return
+	}
 	q.rcode = h.RCode
 	switch h.RCode {
 	case dnsmessage.RCodeSuccess, dnsmessage.RCodeNameError:

@@ -3,6 +3,8 @@ package dns
 import (
 	crand "crypto/rand"
 	"math/rand/v2"
+	"net/netip"
+	"time"
 
 	"golang.org/x/net/dns/dnsmessage"
 )
@@ -24,6 +26,7 @@ type Resolver struct {
 	inflight map[cacheKey]*query
 	ops      map[*lookupOp]struct{}
 	rotate   int
+	noEDNS   map[netip.AddrPort]time.Time // servers that refused EDNS0, until when
 	closed   bool
 	stats    Stats
 }
@@ -40,6 +43,9 @@ type Stats struct {
 	Truncated uint64 // truncated UDP answers that were retried over TCP
 	Timeouts  uint64 // tries that got no answer in time
 	Ignored   uint64 // datagrams dropped: wrong source, ID or question
+	// EDNSFallbacks counts queries asked again without EDNS0 because the
+	// server answered FORMERR or NOTIMP to the OPT record (RFC 6891 §7).
+	EDNSFallbacks uint64
 }
 
 // NewResolver returns a resolver that uses cfg (nil means DefaultConfig),
@@ -68,6 +74,20 @@ func NewResolver(cfg *Config, tr Transport, clock Clock) *Resolver {
 		r.hosts = &hostsFile{path: s.hostsPath, interval: s.hostsInterval}
 	}
 	return r
+}
+
+// ednsOK reports whether a query to server may carry an OPT record: it
+// has not refused one within the last ednsFallbackTTL.
+func (r *Resolver) ednsOK(server netip.AddrPort) bool {
+	until, ok := r.noEDNS[server]
+	if !ok {
+		return true
+	}
+	if r.clock.Now().Before(until) {
+		return false
+	}
+	delete(r.noEDNS, server)
+	return true
 }
 
 // newID returns a random query ID from a ChaCha8 stream seeded by
