@@ -18,6 +18,9 @@ import (
 // Await returns the result rather than ctx.Err(), so that nothing
 // delivered is lost.
 //
+// A nil ctx is a programming error: Await returns ErrNilContext at once
+// rather than panicking when f is still pending.
+//
 // Await never blocks an event loop: called on a loop goroutine (any eddy
 // loop, or f's executor), it returns ErrAwaitOnLoop at once, even if f has
 // settled. Use Then and friends there. Safe for concurrent use.
@@ -25,6 +28,9 @@ func (f *Future[T]) Await(ctx context.Context) (T, error) {
 	var zero T
 	if f == nil {
 		return zero, ErrNilFuture
+	}
+	if ctx == nil {
+		return zero, ErrNilContext
 	}
 	if loopthread.OnLoop() || (f.s != nil && f.s.exec.OnLoop()) {
 		return zero, ErrAwaitOnLoop

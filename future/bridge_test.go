@@ -177,3 +177,44 @@ func TestAwaitKeepsResultSettledAtCancel(t *testing.T) {
 		t.Fatalf("future after Await gave up: %+v, %v; want cancelled", r, ok)
 	}
 }
+
+// noPanic runs fn and fails the test, rather than crash the test binary,
+// if it panics.
+func noPanic(t *testing.T, what string, fn func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("%s panicked: %v", what, r)
+		}
+	}()
+	fn()
+}
+
+// A nil context is bad input: Await and WithContext say so with
+// ErrNilContext instead of a nil pointer panic (which Await used to hit
+// only when the future was still pending).
+func TestNilContext(t *testing.T) {
+	var nilCtx context.Context
+	l := newLoop(t)
+	f, p := future.New[int](l)
+	noPanic(t, "Await(nil)", func() {
+		if _, err := f.Await(nilCtx); !errors.Is(err, future.ErrNilContext) {
+			t.Fatalf("Await(nil) on a pending future: %v", err)
+		}
+	})
+	var g *future.Future[int]
+	noPanic(t, "WithContext(nil)", func() { g = f.WithContext(nilCtx) })
+	if _, err := get(t, g); !errors.Is(err, future.ErrNilContext) {
+		t.Fatalf("WithContext(nil): %v", err)
+	}
+	if g.Executor() != future.Executor(l) {
+		t.Fatal("WithContext(nil)'s future is not owned by f's executor")
+	}
+	// f is left alone: still pending, still the producer's.
+	if !p.Resolve(1) {
+		t.Fatal("f was settled by WithContext(nil)")
+	}
+	if _, err := f.Await(nilCtx); !errors.Is(err, future.ErrNilContext) {
+		t.Fatalf("Await(nil) on a settled future: %v", err)
+	}
+}

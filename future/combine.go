@@ -5,8 +5,9 @@ import (
 	"sync/atomic"
 )
 
-// The combinators' result belongs to the executor of the first non-nil
-// input; with no inputs it has no executor. Their input nodes run inline,
+// The combinators' result belongs to the executor of the first input
+// that has one (nil inputs and inputs without executor are skipped);
+// with no such input it has no executor. Their input nodes run inline,
 // wherever an input settles, and only touch atomics and per-input slots.
 // A nil input counts as a future rejected with ErrNilFuture.
 

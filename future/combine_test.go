@@ -253,3 +253,26 @@ func TestTimeoutCancelStopsTimer(t *testing.T) {
 		t.Fatalf("got %+v", r)
 	}
 }
+
+// A duration of zero or less is a deadline already past, as with
+// context.WithTimeout: a pending input times out (and is cancelled) at
+// once, on a loop or without executor, while a settled one still wins.
+func TestTimeoutNonPositive(t *testing.T) {
+	l := newLoop(t)
+	for _, d := range []time.Duration{0, -time.Hour} {
+		f, _, canceled := producer(t, l)
+		if _, err := get(t, future.Timeout(f, d)); !errors.Is(err, future.ErrTimeout) {
+			t.Fatalf("Timeout(pending, %v): %v", d, err)
+		}
+		if cause := <-canceled; !errors.Is(cause, future.ErrTimeout) {
+			t.Fatalf("Timeout(pending, %v): producer saw %v", d, cause)
+		}
+		g, _ := future.New[int](nil)
+		if _, err := get(t, future.Timeout(g, d)); !errors.Is(err, future.ErrTimeout) {
+			t.Fatalf("Timeout(pending without executor, %v): %v", d, err)
+		}
+		if v := mustGet(t, future.Timeout(future.Resolved(l, 5), d)); v != 5 {
+			t.Fatalf("Timeout(settled, %v): got %d", d, v)
+		}
+	}
+}

@@ -166,8 +166,11 @@ func (c *core) interest(left int32) int32 {
 // complete publishes a settlement in state final (the claimer has written
 // err and the value) and returns the detached consumer list, LIFO. A
 // rejection without a handler gets a check marker instead of
-// settledMarker, and a check is scheduled. Hooks are dropped unless the
-// future was cancelled.
+// settledMarker, and a check is scheduled, unless its error is a
+// *CancelError handed down a chain (a cancellation, never reported: the
+// type assertion spares the check's allocation in the common case; the
+// check itself recognises wrapped cancellations). Hooks are dropped
+// unless the future was cancelled.
 func (c *core) complete(final uint32) *node {
 	if final != stRejected {
 		h := c.head.Swap(&settledMarker)
@@ -181,7 +184,7 @@ func (c *core) complete(final uint32) *node {
 		h := c.head.Load()
 		handled, hooks := scan(h)
 		m := &settledMarker
-		if final == stRejected && !handled {
+		if !handled && !isCancelError(c.err) {
 			if chk == nil {
 				chk = &checkNode{err: c.err}
 				chk.n = node{c: chk, s: c.s, flags: flagSettled}
@@ -199,6 +202,14 @@ func (c *core) complete(final uint32) *node {
 		}
 		return h
 	}
+}
+
+// isCancelError reports whether err is a *CancelError itself: the
+// cheapest test for the common cancellation, which is handed down a chain
+// untouched.
+func isCancelError(err error) bool {
+	_, ok := err.(*CancelError)
+	return ok
 }
 
 // scan reports whether list holds a handler (a node that is not a hook)
@@ -252,7 +263,7 @@ type checkNode struct {
 }
 
 func (k *checkNode) fire() *node {
-	if !k.handled.Load() {
+	if !k.handled.Load() && !isCancellation(k.err) {
 		reportOn(k.n.s, k.err)
 	}
 	return nil

@@ -21,8 +21,8 @@
 // # Threading
 //
 // A future belongs to the Executor given to New (normally an *eddy.Loop);
-// steps inherit it, and a combinator's result belongs to its first input's
-// executor. Every callback given to this package (step functions, OnSettle,
+// steps inherit it, and a combinator's result belongs to the executor of
+// its first input that has one. Every callback given to this package (step functions, OnSettle,
 // OnCancel hooks, the functions of Each and MapLimit) runs on the owning
 // executor's goroutine, one at a time, and must not block.
 //
@@ -69,8 +69,21 @@
 // unhandled if the rejected future has no consumer when it is rejected and
 // still has none when the executor has run the work queued before it, so a
 // handler attached in the same loop turn counts. Only the end of a chain is
-// reported, since every step hands its error on. Cancellations are never
-// reported.
+// reported, since every step hands its error on.
+//
+// Cancellations are never reported, neither where they happen nor in the
+// steps below that nobody consumes: like context.Canceled in Go, or
+// Bluebird's cancellation, which does not reject at all, a cancellation is
+// what its caller asked for, not an error that went astray. A rejection
+// counts as a cancellation if its error matches ErrCanceled or
+// context.Canceled, whatever the cause given to Cancel, and holds no
+// *PanicError; a multiple error (errors.Join, *AggregateError) counts only
+// if each of its errors does. A real error is still reported after a
+// cancel: a Catch that turns the cancellation into another error, a
+// Finally that panics on a cancelled chain, an Any with one input
+// cancelled and the other failed. A Timeout that expires rejects with a
+// *TimeoutError, which is a failure and is reported if unhandled; the
+// input it abandons is cancelled, silently.
 //
 // # Cancellation
 //

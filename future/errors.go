@@ -46,6 +46,12 @@ var (
 	// own future: either could never settle.
 	ErrFollowSelf = errors.New("future: a promise cannot follow its own future")
 
+	// ErrNilContext is returned by Await, and rejects the future of
+	// WithContext, when they are given a nil context.Context: a nil
+	// context has no Done channel to wait on, and the standard library
+	// treats one as a programming error (use context.Background).
+	ErrNilContext = errors.New("future: nil context")
+
 	// ErrChanClosed rejects a future made by FromChan when the channel is
 	// closed before it delivers a value.
 	ErrChanClosed = errors.New("future: channel closed without a value")

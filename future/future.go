@@ -53,9 +53,10 @@ func Resolved[T any](exec Executor, v T) *Future[T] {
 }
 
 // Rejected returns a future owned by exec, already rejected with err (or
-// ErrNilError if err is nil). Like any rejection, it is reported as
-// unhandled unless a consumer is attached before the check runs (see the
-// package documentation). Safe for concurrent use.
+// ErrNilError if err is nil). Like any rejection other than a
+// cancellation, it is reported as unhandled unless a consumer is attached
+// before the check runs (see the package documentation). Safe for
+// concurrent use.
 func Rejected[T any](exec Executor, err error) *Future[T] {
 	f := &Future[T]{}
 	f.s = schedOf(exec)
@@ -114,7 +115,9 @@ func (f *Future[T]) Peek() (Result[T], bool) {
 // OnCancel hooks then run on its executor. The upstream side is told
 // before f's own consumers run. Cancel reports whether it
 // cancelled f; it does nothing to a settled future. Cancellation is never
-// reported as an unhandled rejection. Safe for concurrent use.
+// reported as an unhandled rejection, neither on f nor on the steps below
+// it that receive it and that nobody consumes (see
+// SetUnhandledRejectionHandler). Safe for concurrent use.
 func (f *Future[T]) Cancel(cause error) bool {
 	if f == nil {
 		return false
@@ -133,10 +136,15 @@ func (f *Future[T]) take(n *node) {
 // WithContext returns a future that settles as f does, and is cancelled,
 // with context.Cause(ctx) as its cause, if ctx is done first; the
 // cancellation then travels upstream as for Cancel. If ctx can never be
-// done, WithContext returns f itself. Safe for concurrent use.
+// done, WithContext returns f itself. A nil ctx gives a future, owned by
+// f's executor, rejected with ErrNilContext, and f is left alone. Safe
+// for concurrent use.
 func (f *Future[T]) WithContext(ctx context.Context) *Future[T] {
 	if f == nil {
 		return rejectedOn[T](nil, ErrNilFuture)
+	}
+	if ctx == nil {
+		return rejectedOn[T](f.s, ErrNilContext)
 	}
 	if ctx.Done() == nil {
 		return f

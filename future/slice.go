@@ -159,12 +159,14 @@ func callReduce[T, A any](fn func(A, T) *Future[A], acc A, item T) (h *Future[A]
 
 // MapLimit calls fn on the items with at most limit futures in flight at
 // once (no bound if limit <= 0), and resolves with the values in item
-// order. Items start in order. Safe for concurrent use.
+// order (an empty slice, not nil, for no items). Items start in order.
+// Safe for concurrent use.
 func MapLimit[T, U any](exec Executor, items []T, limit int, fn func(T) *Future[U]) *Future[[]U] {
 	op := &limitOp[T, U]{items: items, fn: fn, vals: make([]U, len(items)), left: len(items)}
 	op.out.s = schedOf(exec)
 	op.out.up = op
 	if len(items) == 0 {
+		op.out.val = op.vals // empty, not nil, as MapSlice and All give
 		op.out.state.Store(stResolved)
 		op.out.head.Store(&settledMarker)
 		return &op.out

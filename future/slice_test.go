@@ -207,3 +207,17 @@ func TestSliceOpsCancel(t *testing.T) {
 	g.Cancel(nil)
 	<-canceled2
 }
+
+// MapLimit over no items resolves with an empty slice, not nil, as
+// MapSlice and All do: a caller that encodes the values (JSON's [] versus
+// null) or tells "no items" from "not computed" by nil sees the same
+// answer whichever of them it used.
+func TestMapLimitEmptyIsNotNil(t *testing.T) {
+	l := newLoop(t)
+	for _, limit := range []int{-1, 0, 3} {
+		v := mustGet(t, future.MapLimit(l, nil, limit, func(int) *future.Future[int] { return nil }))
+		if v == nil || len(v) != 0 {
+			t.Fatalf("MapLimit(limit %d) over no items: %#v, want an empty slice", limit, v)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/eddy-go/eddy/future"
 )
@@ -147,6 +148,77 @@ func TestConcurrentInterests(t *testing.T) {
 		outs[racers-1].Cancel(nil)
 		if !canceled.Load() {
 			t.Fatal("producer not cancelled after every consumer withdrew")
+		}
+	}
+}
+
+// Cancelling a combinator's result races with its inputs settling, on two
+// loops and from several goroutines: each input is either settled by its
+// producer or cancelled (its OnCancel hook runs), never both and never
+// neither, and the result settles once, with an error that tells which
+// way it went. Run with -race -count=50.
+func TestCombinatorCancelRacesSettle(t *testing.T) {
+	l1, l2 := newLoop(t), newLoop(t)
+	loops := []*testLoop{l1, l2}
+	for r := range 200 {
+		const n = 4
+		fs := make([]*future.Future[int], n)
+		ps := make([]*future.Promise[int], n)
+		hooks := make([]atomic.Int32, n)
+		for i := range n {
+			fs[i], ps[i] = future.New[int](loops[i%2])
+			ps[i].OnCancel(func(error) { hooks[i].Add(1) })
+		}
+		var out interface{ Cancel(error) bool }
+		var wait func() error
+		var consumed atomic.Int32
+		switch r % 4 {
+		case 0:
+			o := future.All(fs...)
+			o.OnSettle(func([]int, error) { consumed.Add(1) })
+			out, wait = o, func() error { _, err := get(t, o); return err }
+		case 1:
+			o := future.Any(fs...)
+			o.OnSettle(func(int, error) { consumed.Add(1) })
+			out, wait = o, func() error { _, err := get(t, o); return err }
+		case 2:
+			o := future.Race(fs...)
+			o.OnSettle(func(int, error) { consumed.Add(1) })
+			out, wait = o, func() error { _, err := get(t, o); return err }
+		default:
+			o := future.Timeout(future.Map(fs[0], func(v int) int { return v }), time.Microsecond)
+			o.OnSettle(func(int, error) { consumed.Add(1) })
+			out, wait = o, func() error { _, err := get(t, o); return err }
+		}
+		settled := make([]bool, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				if i%2 == 0 {
+					settled[i] = ps[i].Resolve(i)
+				} else {
+					settled[i] = ps[i].Reject(errBoom)
+				}
+			})
+		}
+		wg.Go(func() { <-start; out.Cancel(nil) })
+		close(start)
+		wg.Wait()
+		err := wait()
+		if err != nil && !errors.Is(err, future.ErrCanceled) && !errors.Is(err, errBoom) && !errors.Is(err, future.ErrTimeout) {
+			t.Fatalf("round %d: %v", r, err)
+		}
+		l1.Sync()
+		l2.Sync()
+		if c := consumed.Load(); c != 1 {
+			t.Fatalf("round %d: result consumed %d times", r, c)
+		}
+		for i := range n {
+			if h := hooks[i].Load(); settled[i] == (h == 1) || h > 1 {
+				t.Fatalf("round %d: input %d settled %v, cancel hook ran %d times", r, i, settled[i], h)
+			}
 		}
 	}
 }

@@ -9,7 +9,9 @@ import "time"
 // The timer runs on f's executor (Executor.Delay) and is stopped when f
 // settles first; an f that has settled already starts no timer and always
 // wins; a future without executor uses time.AfterFunc, and the
-// timeout then settles on the timer's goroutine. Safe for concurrent use.
+// timeout then settles on the timer's goroutine. A d of zero or less is a
+// deadline already past, as with context.WithTimeout: a pending f times
+// out as soon as the timer can run. Safe for concurrent use.
 func Timeout[T any](f *Future[T], d time.Duration) *Future[T] {
 	if f == nil {
 		return rejectedOn[T](nil, ErrNilFuture)

@@ -1,6 +1,7 @@
 package future
 
 import (
+	"context"
 	"log/slog"
 	"sync/atomic"
 )
@@ -19,7 +20,22 @@ var unhandledHook atomic.Pointer[func(error)]
 // there, so handlers attached in the same callback, or the same loop turn,
 // count. For a future without executor the check runs when the future is
 // garbage collected. Only the end of a chain is reported, once, since each
-// step hands the error on; cancellations are never reported.
+// step hands the error on.
+//
+// Cancellations are never reported: neither the cancelled future nor the
+// steps below it that nobody consumes, which receive its *CancelError. A
+// cancellation is what its caller asked for (a request nobody waits for
+// any more), as context.Canceled is in Go, so reporting it would only
+// spam the log. The rule looks at the error: one that matches ErrCanceled
+// or context.Canceled (through %w wrapping) is a cancellation, whatever
+// cause was given to Cancel, unless it holds a *PanicError, and a
+// multiple error (errors.Join, *AggregateError) is one only if each of its
+// errors is one. So a real error is still reported even if a cancel came
+// first: a Catch that turns a cancellation into another error, a Finally
+// that panics on a cancelled chain, an Any whose other inputs were
+// cancelled. A Timeout that expires is not a cancellation: its
+// *TimeoutError is a failure like any other and is reported if nobody
+// handles it; only the input it abandons is cancelled, silently.
 //
 // h runs on the executor's goroutine (or a runtime cleanup goroutine) and
 // must not block. On an executor each report is a call posted there of
@@ -53,4 +69,35 @@ func reportOn(s *sched, err error) {
 		return
 	}
 	reportUnhandled(err)
+}
+
+// isCancellation reports whether err only says that something was
+// cancelled (see SetUnhandledRejectionHandler): it matches ErrCanceled or
+// context.Canceled, holds no *PanicError, and each error of a multiple
+// error is a cancellation too. It runs only for rejections nobody
+// handled, never on a hot path.
+func isCancellation(err error) bool {
+	switch e := err.(type) {
+	case nil:
+		return false
+	case *CancelError:
+		return true
+	case *PanicError:
+		return false
+	case interface{ Unwrap() []error }:
+		errs := e.Unwrap()
+		for _, x := range errs {
+			if !isCancellation(x) {
+				return false
+			}
+		}
+		return len(errs) > 0
+	}
+	if x, ok := err.(interface{ Is(error) bool }); ok && (x.Is(ErrCanceled) || x.Is(context.Canceled)) {
+		return true
+	}
+	if x, ok := err.(interface{ Unwrap() error }); ok {
+		return isCancellation(x.Unwrap())
+	}
+	return err == context.Canceled || err == ErrCanceled
 }
