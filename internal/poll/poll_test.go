@@ -65,7 +65,7 @@ func newPoller(t *testing.T) Poller {
 }
 
 // waitFor polls until cond holds or a generous limit passes.
-func waitFor(t *testing.T, p Poller, cond func() bool) {
+func waitFor(t testing.TB, p Poller, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond() {
@@ -102,7 +102,7 @@ func send(t *testing.T, p Poller, fd *FD, bufs ...[]byte) {
 }
 
 // pair returns two connected TCP sockets registered with p.
-func pair(t *testing.T, p Poller) (a, b *FD, ra, rb *recorder) {
+func pair(t testing.TB, p Poller) (a, b *FD, ra, rb *recorder) {
 	ls, err := Listen("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)}, ListenConfig{})
 	if err != nil {
 		t.Fatal(err)

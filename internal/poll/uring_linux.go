@@ -5,6 +5,7 @@ package poll
 import (
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -61,10 +62,11 @@ type uslot struct {
 	pollOut bool // a POLLOUT request is in flight
 	held    []byte
 	heldErr error
-	hasHeld bool  // a read completed while reading was stopped
-	multi   bool  // the read in flight is a multishot receive
-	cancel  bool  // its cancellation has been submitted
-	kind    uint8 // kindUnknown, kindSock or kindOther
+	hasHeld bool   // a read completed while reading was stopped
+	multi   bool   // the read in flight is a multishot receive
+	cancel  bool   // its cancellation has been submitted
+	armedAt uint32 // the submission queue position of the multishot receive
+	kind    uint8  // kindUnknown, kindSock or kindOther
 }
 
 // Kinds of descriptor: sockets read with IORING_OP_READ; other
@@ -229,24 +231,26 @@ func (p *uring) Close(fd *FD) error {
 	}
 	// Requests in flight hold the socket open: cancel them, by their
 	// user_data, and submit that (with anything queued that names the
-	// socket) before the descriptor is closed and its number reused.
+	// socket) before the descriptor is closed and its number reused. A
+	// receive that StopRead cancelled (as the loop's Close does first)
+	// needs nothing more: its cancel is already submitted, so a close
+	// after a pause costs no second enter.
+	queued := false
 	for _, op := range [...]struct {
 		on bool
 		op uint64
-	}{{st.reading, uopRead}, {st.writing, uopWrite}, {st.pollIn, uopPollIn}, {st.pollOut, uopPollOut}} {
+	}{{st.reading && !st.cancel, uopRead}, {st.writing, uopWrite}, {st.pollIn, uopPollIn}, {st.pollOut, uopPollOut}} {
 		if op.on {
 			e := p.r.sqe()
 			e.opcode = uOpAsyncCancel
 			e.fd = -1
 			e.addr = userData(op.op, idx, st.gen)
 			e.userData = uopIgnore << 56
+			queued = true
 		}
 	}
-	for {
-		err := p.r.enter(p.r.unsubmitted(), 0, 0, false)
-		if err != unix.EINTR {
-			break
-		}
+	if queued || p.r.unsubmitted() > 0 {
+		p.submit()
 	}
 	return wrapErr("close", unix.Close(s))
 }
@@ -321,14 +325,55 @@ func (p *uring) StopRead(fd *FD) {
 	if st == nil || !st.reading || !st.multi || st.cancel {
 		return
 	}
-	// A multishot receive would go on receiving: cancel it. What it
-	// brings meanwhile is held for the next StartRead.
+	if p.unqueueRead(st) {
+		return
+	}
+	// A multishot receive would go on receiving: cancel it, and submit
+	// the cancel now rather than with the next turn's enter. Until the
+	// kernel has it, every system call this thread makes (a write to
+	// another socket, the peer's write in a test) runs the kernel's
+	// pending task work on its way out, and in it the receive takes all
+	// that arrives into the ring's buffers, up to the whole ring: the
+	// peer's window would never close. Once the cancel is in, the
+	// receive takes nothing more; completions it had already posted are
+	// held for the next StartRead. This costs one io_uring_enter per
+	// pause of a socket being read, none on a busy socket's reads.
 	st.cancel = true
 	e := p.r.sqe()
 	e.opcode = uOpAsyncCancel
 	e.fd = -1
 	e.addr = userData(uopRead, p.bySock[st.sock], st.gen)
 	e.userData = uopIgnore << 56
+	p.submit()
+}
+
+// unqueueRead turns st's multishot receive into a no-op if the kernel
+// has not taken it yet (StartRead and StopRead in one turn), and reports
+// whether it did. Submitted with the cancel, the receive would run
+// first, and take what waits in the socket.
+func (p *uring) unqueueRead(st *uslot) bool {
+	r := p.r
+	head := atomic.LoadUint32(r.sqHead)
+	if st.armedAt-head >= r.tail-head {
+		return false
+	}
+	e := &r.sqes[st.armedAt&r.sqMask]
+	if e.opcode != uOpRecv || e.userData != userData(uopRead, p.bySock[st.sock], st.gen) {
+		return false
+	}
+	*e = uSQE{opcode: uOpNop, userData: uopIgnore << 56}
+	st.reading, st.multi = false, false
+	return true
+}
+
+// submit hands the kernel what is queued, without waiting for anything.
+func (p *uring) submit() {
+	for {
+		err := p.r.enter(p.r.unsubmitted(), 0, 0, false)
+		if err != unix.EINTR {
+			return
+		}
+	}
 }
 
 func (p *uring) armRead(st *uslot) {
@@ -341,6 +386,7 @@ func (p *uring) armRead(st *uslot) {
 		e.flags = uSQEBufferSelect
 		e.bufIndex = uBufGroup
 		e.userData = userData(uopRead, p.bySock[st.sock], st.gen)
+		st.armedAt = p.r.tail - 1
 		return
 	}
 	st.multi = false

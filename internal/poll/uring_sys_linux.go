@@ -74,6 +74,7 @@ type uGetEventsArg struct {
 }
 
 const (
+	uOpNop         = 0
 	uOpWritev      = 2
 	uOpPollAdd     = 6
 	uOpAsyncCancel = 14

@@ -74,12 +74,19 @@ func (p *uring) redo(fd *FD) {
 		if len(data) > 0 {
 			fd.owner.ReadDone(data, nil)
 		}
-		if fd.flags&(fReading|fClosed) == fReading {
+		switch {
+		case fd.flags&fClosed != 0:
+		case fd.flags&fReading == 0:
+			// ReadDone stopped reading: the end the held bytes led to
+			// waits for the next StartRead with them (the kernel
+			// reports an error such as a reset only once).
 			if err != nil {
-				endRead(fd, err)
-			} else if !st.reading {
-				p.armRead(st)
+				st.heldErr, st.hasHeld = err, true
 			}
+		case err != nil:
+			endRead(fd, err)
+		case !st.reading:
+			p.armRead(st)
 		}
 	}
 	if fd.flags&(fWriting|fClosed) == fWriting && fd.file == nil && !st.writing && fd.flags&fConnecting == 0 {
