@@ -57,6 +57,12 @@ func (s *Static) answer(c *Ctx, res *resolved, err error) {
 		if st == 412 {
 			c.Text(412, "412 precondition failed\n")
 		} else {
+			if g := c.gzip; g != nil && g.Compressible(res.ctype) {
+				// The Gzip middleware gave the 200 this 304
+				// validates "Vary: Accept-Encoding", by its type,
+				// which a 304 does not carry.
+				addVary(h, "Accept-Encoding")
+			}
 			w.WriteHeader(st)
 		}
 		res.f.Close()

@@ -32,6 +32,7 @@ type Ctx struct {
 	cookies  []Param
 	parsedCk bool
 	afters   []Hook
+	gzip     *GzipOptions // of the Gzip middleware the request went through
 }
 
 // newCtx returns the context of a request: the spare one of an earlier
@@ -46,6 +47,11 @@ func newCtx(w *httpserver.ResponseWriter, r *httpserver.Request) *Ctx {
 		*c = Ctx{W: w, R: r}
 	} else {
 		c = &Ctx{W: w, R: r}
+		if outer, ok := r.Attached().(*Ctx); ok && nested {
+			// The middleware the request went through still
+			// applies to the nested handler's response.
+			c.gzip = outer.gzip
+		}
 	}
 	c.params = c.paramBuf[:0]
 	if !nested {

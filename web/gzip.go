@@ -73,11 +73,17 @@ func (e emitWriter) Write(p []byte) (int, error) {
 // "Content-Encoding: gzip", its strong ETag suffixed with "-gzip" (so
 // that caches keep the encodings apart), no Accept-Ranges, and a
 // Content-Length only when the whole compressed body fits the server's
-// buffer (chunked otherwise). Every response whose type is compressible
-// gets "Vary: Accept-Encoding". So that conditional requests still
-// work, a "-gzip" tag in the If-None-Match of a client that accepts gzip
-// is shown to the handler together with the tag it was made from, and a
-// 304 that validates it gets the "-gzip" tag and Vary back.
+// buffer (chunked otherwise). Every response of status 200 to 203 whose
+// type is compressible gets "Vary: Accept-Encoding", whether or not this
+// one was compressed, and so does the 304 of such a response (RFC 9110
+// §15.4.5): one that has a compressible Content-Type, or that Static
+// sends for a file of such a type.
+//
+// So that conditional requests still work, a "-gzip" tag in the
+// If-None-Match of a client that accepts gzip is shown to the handler
+// together with the tag it was made from, and a 304 that validates it
+// gets the "-gzip" tag back; so is one in the If-Match of any request,
+// so that a change guarded by the tag a GET returned is not refused.
 //
 // Compression runs on the loop, streaming, with pooled writers: a
 // handler's Write is compressed as it comes, and Flush sends what has
@@ -87,6 +93,16 @@ func Gzip(opt GzipOptions) Middleware {
 	opt.fill()
 	return func(next Handler) Handler {
 		return func(c *Ctx) {
+			// Static answers its 304s without a Content-Type: it
+			// looks here to give them the Vary of their 200s.
+			c.gzip = &opt
+			// An If-Match guards the resource's state, which the
+			// "-gzip" tag names as well as the handler's own: a
+			// PUT with the tag its client got from a GET must not
+			// fail, whatever Accept-Encoding it sends.
+			if c.R.Header.Has("If-Match") {
+				addBaseTags(c.R, "If-Match")
+			}
 			ae, ok := listField(&c.R.Header, "Accept-Encoding")
 			may, must := wantGzip(ae, ok)
 			if may && c.R.Method != "OPTIONS" && c.R.Method != "CONNECT" {
@@ -127,11 +143,19 @@ func (f *gzipFilter) revalidate(r *httpserver.Request) {
 	if r.Method != "GET" && r.Method != "HEAD" {
 		return
 	}
-	var vals []string
-	for v := range r.Header.Values("If-None-Match") {
-		vals = append(vals, v)
+	if v, ok := addBaseTags(r, "If-None-Match"); ok {
+		f.inm = v
 	}
-	v := strings.Join(vals, ", ")
+}
+
+// addBaseTags follows each "-gzip" tag in the list field name of r with
+// the tag it was made from, and returns the field's original value and
+// whether it changed it.
+func addBaseTags(r *httpserver.Request, name string) (string, bool) {
+	v, ok := listField(&r.Header, name)
+	if !ok {
+		return "", false
+	}
 	var extra []string
 	for item := range strings.SplitSeq(v, ",") {
 		item = strings.TrimSpace(item)
@@ -144,10 +168,10 @@ func (f *gzipFilter) revalidate(r *httpserver.Request) {
 		}
 	}
 	if len(extra) == 0 {
-		return
+		return "", false
 	}
-	f.inm = v
-	r.Header.Set("If-None-Match", v+", "+strings.Join(extra, ", "))
+	r.Header.Set(name, v+", "+strings.Join(extra, ", "))
+	return v, true
 }
 
 // decide chooses, before the first byte goes out, between compressing
@@ -208,16 +232,14 @@ func (f *gzipFilter) decide(final bool) {
 }
 
 // eligible applies the rules that do not depend on size, and adds Vary
-// to a response whose type is compressible.
+// to a response whose type is compressible (see varies).
 func (f *gzipFilter) eligible(h *httpserver.Header) bool {
-	st := f.w.Status()
-	if st < 200 || st > 203 {
+	if !varies(f.opt, f.w.Status(), h) {
 		return false
 	}
-	if !f.opt.Compressible(h.Get("Content-Type")) {
+	if f.w.Status() == 304 {
 		return false
 	}
-	addVary(h, "Accept-Encoding")
 	if f.hasRange || h.Has("Content-Encoding") || h.Has("Content-Range") {
 		return false
 	}
@@ -275,11 +297,24 @@ type varyFilter struct {
 }
 
 func (f *varyFilter) pass() {
-	h := f.w.Header()
-	if f.opt.Compressible(h.Get("Content-Type")) {
-		addVary(h, "Accept-Encoding")
-	}
+	varies(f.opt, f.w.Status(), f.w.Header())
 	f.w.SetBodyFilter(nil)
+}
+
+// varies adds "Vary: Accept-Encoding" to a response the middleware
+// would compress for some client, and reports whether it did: a status
+// it compresses (200 to 203) with a compressible Content-Type, or a 304
+// that carries such a type (the 304 of such a 200). Both filters judge
+// by it, so that a response varies alike whatever this client accepts.
+func varies(opt *GzipOptions, st int, h *httpserver.Header) bool {
+	if (st < 200 || st > 203) && st != 304 {
+		return false
+	}
+	if !opt.Compressible(h.Get("Content-Type")) {
+		return false
+	}
+	addVary(h, "Accept-Encoding")
+	return true
 }
 
 func (f *varyFilter) Write(p []byte, emit func([]byte)) { f.pass(); emit(p) }

@@ -320,3 +320,135 @@ func gzipStaticSite(t *testing.T) (string, *http.Client) {
 	rt.Get("/*path", st.Serve)
 	return serve(t, rt)
 }
+
+// Every 304 behind the Gzip middleware carries the Vary its 200 would
+// have carried (RFC 9110 §15.4.5), whether or not a "-gzip" tag
+// validated it: a client revalidating the identity response, by tag or
+// by date, with or without gzip accepted, for a file too small to
+// compress; and only for a type the middleware would compress, so that
+// a PNG's 304 gains no Vary. Static sends its 304s without a
+// Content-Type; a handler that sets one on its 304 is judged by it.
+func TestGzipMiddleware304Vary(t *testing.T) {
+	leakcheck.Check(t)
+	dir, _ := textSite(t)
+	st := newStatic(t, dir, web.StaticOptions{})
+	rt := web.New()
+	rt.Use(web.Gzip(web.GzipOptions{}))
+	rt.Get("/files/*path", st.Serve)
+	for _, ct := range []string{"text/plain", "image/png"} {
+		rt.Get("/dyn/"+strings.ReplaceAll(ct, "/", "-"), func(c *web.Ctx) {
+			h := c.W.Header()
+			h.Set("Content-Type", ct)
+			h.Set("ETag", `"d1"`)
+			if c.R.Header.Get("If-None-Match") == `"d1"` {
+				c.W.WriteHeader(304)
+				return
+			}
+			c.W.WriteString(strings.Repeat("x", 2000))
+		})
+	}
+	base, cl := serve(t, rt)
+	// A nested Ctx (Static as an httpserver.Handler behind the router)
+	// is judged as the route's.
+	nrt := web.New()
+	nrt.Use(web.Gzip(web.GzipOptions{}))
+	nrt.Get("/*path", web.Adapt(st))
+	nbase, ncl := serve(t, nrt)
+
+	type site struct {
+		base string
+		cl   *http.Client
+	}
+	for _, s := range []site{{base + "/files", cl}, {nbase, ncl}} {
+		for _, name := range []string{"/big.txt", "/small.txt", "/pic.png"} {
+			for _, ae := range [][]string{nil, {"Accept-Encoding: gzip"}, {"Accept-Encoding: gzip;q=0"}} {
+				first := do(t, s.cl, "GET", s.base+name, "", ae...)
+				if first.status != 200 {
+					t.Fatalf("%s %v: %d", name, ae, first.status)
+				}
+				want := first.header.Get("Vary")
+				if (want != "") != strings.HasSuffix(name, ".txt") {
+					t.Fatalf("%s %v: 200 with Vary %q", name, ae, want)
+				}
+				conds := []string{"If-None-Match: " + first.header.Get("ETag"), "If-Modified-Since: " + first.header.Get("Last-Modified")}
+				for _, cond := range conds {
+					r := do(t, s.cl, "GET", s.base+name, "", append([]string{cond}, ae...)...)
+					if r.status != 304 || r.header.Get("Vary") != want {
+						t.Errorf("%s %v %s: %d Vary %q, the 200 had %q", name, ae, cond, r.status, r.header.Get("Vary"), want)
+					}
+				}
+			}
+		}
+	}
+	// A status the middleware never compresses varies for no client.
+	for _, ae := range [][]string{nil, {"Accept-Encoding: gzip"}} {
+		if r := do(t, cl, "GET", base+"/nowhere", "", ae...); r.status != 404 || r.header.Get("Vary") != "" {
+			t.Errorf("404 %v: %d Vary %q", ae, r.status, r.header.Get("Vary"))
+		}
+	}
+	for _, tc := range []struct{ path, vary string }{{"/dyn/text-plain", "Accept-Encoding"}, {"/dyn/image-png", ""}} {
+		for _, ae := range [][]string{nil, {"Accept-Encoding: gzip"}} {
+			first := do(t, cl, "GET", base+tc.path, "", ae...)
+			r := do(t, cl, "GET", base+tc.path, "", append([]string{`If-None-Match: "d1"`}, ae...)...)
+			if first.header.Get("Vary") != tc.vary || r.status != 304 || r.header.Get("Vary") != tc.vary {
+				t.Errorf("%s %v: 200 Vary %q, %d Vary %q, want %q", tc.path, ae, first.header.Get("Vary"), r.status, r.header.Get("Vary"), tc.vary)
+			}
+		}
+	}
+}
+
+// The "-gzip" tag a client got from the Gzip middleware guards a change
+// as well as a revalidation: in an If-Match it is shown to the handler
+// with the tag it was made from, so that a PUT with the tag of the GET
+// before it, or a GET that asks for that very representation, is not
+// refused with 412. A tag that was never given out still fails.
+func TestGzipMiddlewareIfMatch(t *testing.T) {
+	leakcheck.Check(t)
+	dir, big := textSite(t)
+	st := newStatic(t, dir, web.StaticOptions{})
+	rt := web.New()
+	rt.Use(web.Gzip(web.GzipOptions{}))
+	rt.Get("/files/*path", st.Serve)
+	doc := strings.Repeat("state ", 500)
+	rt.Get("/doc", func(c *web.Ctx) {
+		c.W.Header().Set("ETag", `"v7"`)
+		c.Text(200, doc)
+	})
+	rt.Put("/doc", func(c *web.Ctx) {
+		for item := range strings.SplitSeq(c.R.Header.Get("If-Match"), ",") {
+			if strings.TrimSpace(item) == `"v7"` {
+				c.Text(200, "updated")
+				return
+			}
+		}
+		c.Text(412, "stale")
+	})
+	base, cl := serve(t, rt)
+
+	first := do(t, cl, "GET", base+"/files/big.txt", "", "Accept-Encoding: gzip")
+	gzTag := first.header.Get("ETag")
+	if first.header.Get("Content-Encoding") != "gzip" || !strings.HasSuffix(gzTag, `-gzip"`) {
+		t.Fatalf("first: %v", first.header)
+	}
+	r := do(t, cl, "GET", base+"/files/big.txt", "", "Accept-Encoding: gzip", "If-Match: "+gzTag)
+	if r.status != 200 || r.header.Get("ETag") != gzTag || !bytes.Equal(gunzip(t, []byte(r.body)), big) {
+		t.Errorf("GET If-Match gzip tag: %d %v", r.status, r.header)
+	}
+	if r := do(t, cl, "GET", base+"/files/big.txt", "", "Accept-Encoding: gzip", `If-Match: "other-gzip"`); r.status != 412 {
+		t.Errorf("GET If-Match unknown tag: %d", r.status)
+	}
+
+	get := do(t, cl, "GET", base+"/doc", "", "Accept-Encoding: gzip")
+	if get.header.Get("ETag") != `"v7-gzip"` {
+		t.Fatalf("doc: %v", get.header)
+	}
+	for _, ae := range [][]string{nil, {"Accept-Encoding: gzip"}} {
+		r := do(t, cl, "PUT", base+"/doc", "new", append([]string{"If-Match: " + get.header.Get("ETag")}, ae...)...)
+		if r.status != 200 || r.body != "updated" {
+			t.Errorf("PUT If-Match %v: %d %q", ae, r.status, r.body)
+		}
+	}
+	if r := do(t, cl, "PUT", base+"/doc", "new", `If-Match: "v6-gzip"`); r.status != 412 {
+		t.Errorf("PUT stale If-Match: %d %q", r.status, r.body)
+	}
+}

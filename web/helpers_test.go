@@ -21,7 +21,13 @@ import (
 // URL and a client that does not follow redirects.
 func serve(t *testing.T, h httpserver.Handler) (string, *http.Client) {
 	t.Helper()
-	g, err := eddy.NewGroup(eddy.WithLoops(1))
+	return serveWith(t, h)
+}
+
+// serveWith is serve with more options for the group's loop.
+func serveWith(t *testing.T, h httpserver.Handler, opts ...eddy.GroupOption) (string, *http.Client) {
+	t.Helper()
+	g, err := eddy.NewGroup(append([]eddy.GroupOption{eddy.WithLoops(1)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

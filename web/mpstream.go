@@ -65,15 +65,20 @@ type MultipartReader struct {
 // error that stopped it: ErrContentType (415) for another media type,
 // httpserver.ErrBodyTooLarge or an *HTTPError 413 past opt.MaxBytes or
 // opt.MaxParts, an *HTTPError 400 matching ErrMultipart for a malformed
-// body, the body's own error (such as httpserver.ErrConnClosed), or the
-// error a callback returned. opt.MemoryBytes and opt.TempDir are not
-// used here. The response stays open until done has returned. It
-// returns the reader, for Pause and Resume, or nil if done has been
-// called already. Loop-only.
+// body or a missing or invalid boundary, the body's own error (such as
+// httpserver.ErrConnClosed), or the error a callback returned.
+// opt.MemoryBytes and opt.TempDir are not used here. The response stays
+// open until done has returned. It returns the reader, for Pause and
+// Resume, or nil if done has been called already. Loop-only.
 func (c *Ctx) StreamMultipart(opt MultipartOptions, s MultipartStream, done func(err error)) *MultipartReader {
 	mt, params, err := mime.ParseMediaType(c.R.Header.Get("Content-Type"))
-	if err != nil || len(mt) < 10 || mt[:10] != "multipart/" || !validBoundary(params["boundary"]) {
+	if len(mt) < 10 || mt[:10] != "multipart/" {
 		done(&HTTPError{Code: 415, Err: ErrContentType})
+		return nil
+	}
+	if err != nil || !validBoundary(params["boundary"]) {
+		// The media type is one we read: the request is malformed.
+		done(mpError("missing or invalid boundary"))
 		return nil
 	}
 	opt.fill()

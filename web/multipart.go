@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"github.com/eddy-go/eddy"
+	"github.com/eddy-go/eddy/future"
+	"github.com/eddy-go/eddy/httpserver"
 )
 
 // MultipartOptions bounds ReadMultipart. Zero fields select the
@@ -164,7 +166,10 @@ func (fr *formReader) partEnd(p *Part) error {
 
 // spill writes the gathered chunk to the part's temporary file in the
 // worker pool (creating it first, and closing it with last), with the
-// body paused meanwhile.
+// body paused meanwhile. The result is taken through httpserver.Wait,
+// which holds the response open and runs what follows (the rest of the
+// body, and so the callbacks and ReadMultipart's fn) under the
+// response's panic guard, as handler code.
 func (fr *formReader) spill(last bool) {
 	fp, f, chunk, dir := fr.fp, fr.file, fr.chunk, fr.opt.TempDir
 	fr.chunk = nil
@@ -175,11 +180,13 @@ func (fr *formReader) spill(last bool) {
 		fr.fp, fr.file = nil, nil
 	}
 	fr.mr.Pause()
-	eddy.Work(fr.c.R.Loop(), func() (*os.File, error) {
+	loop := fr.c.R.Loop()
+	done, p := future.New[spillResult](loop)
+	eddy.Work(loop, func() (spillResult, error) {
 		var err error
 		if f == nil {
 			if f, err = os.CreateTemp(dir, "eddy-upload-"); err != nil {
-				return nil, err
+				return spillResult{err: err}, nil
 			}
 		}
 		if _, err = f.Write(chunk); err == nil && last {
@@ -187,31 +194,56 @@ func (fr *formReader) spill(last bool) {
 		}
 		if err != nil {
 			f.Close()
-			return f, err
 		}
-		return f, nil
-	}, func(nf *os.File, err error) {
+		return spillResult{f, err}, nil
+	}, func(r spillResult, _ error) {
+		if !p.Resolve(r) && r.f != nil {
+			// The wait was cancelled (the connection went away):
+			// nothing will take the file.
+			dropFile(loop, r.f)
+		}
+	})
+	httpserver.Wait(fr.c.W, done, func(r spillResult, err error) {
+		if err != nil {
+			// Cancelled: the connection went away. The reader
+			// fails, and the form's files go with it.
+			fr.mr.finish(err)
+			return
+		}
 		if fr.dead {
 			// The form was given up meanwhile.
-			if nf != nil {
-				eddy.Work(fr.c.R.Loop(), func() (struct{}, error) {
-					nf.Close()
-					return struct{}{}, os.Remove(nf.Name())
-				}, func(struct{}, error) {})
+			if r.f != nil {
+				dropFile(loop, r.f)
 			}
 			return
 		}
-		if nf != nil {
-			fp.path = nf.Name()
+		if r.f != nil {
+			fp.path = r.f.Name()
 			if !last {
-				fr.file = nf
+				fr.file = r.f
 			}
 		}
-		if err != nil && fr.err == nil {
-			fr.err = &HTTPError{Code: 500, Message: "cannot store upload", Err: err}
+		if r.err != nil && fr.err == nil {
+			fr.err = &HTTPError{Code: 500, Message: "cannot store upload", Err: r.err}
 		}
 		fr.mr.Resume()
 	})
+}
+
+// spillResult is the outcome of one spill: the file, once created, and
+// the error that stopped it.
+type spillResult struct {
+	f   *os.File
+	err error
+}
+
+// dropFile closes and removes a spill file nobody will take, in the
+// worker pool.
+func dropFile(loop *eddy.Loop, f *os.File) {
+	eddy.Work(loop, func() (struct{}, error) {
+		f.Close()
+		return struct{}{}, os.Remove(f.Name())
+	}, func(struct{}, error) {})
 }
 
 // discard removes the spilled files of a form that failed.

@@ -215,3 +215,34 @@ func TestRouterHostNormalised(t *testing.T) {
 		}
 	}
 }
+
+// "/static" matches "/static/*path" with an empty rest, as documented,
+// also when "/static" itself has a route of another method: that route
+// must not turn GET /static into a 405, and Allow lists both.
+func TestRouterWildcardEmptyRestBesideRoute(t *testing.T) {
+	leakcheck.Check(t)
+	rt := web.New()
+	if err := rt.Post("/static", echo("post")); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Get("/static/*path", echo("files")); err != nil {
+		t.Fatal(err)
+	}
+	base, cl := serve(t, rt)
+	for _, tc := range []struct{ method, path, body string }{
+		{"GET", "/static", "files path="},
+		{"GET", "/static/a", "files path=a"},
+		{"POST", "/static", "post"},
+	} {
+		if r := do(t, cl, tc.method, base+tc.path, ""); r.status != 200 || r.body != tc.body {
+			t.Errorf("%s %s: %d %q, want %q", tc.method, tc.path, r.status, r.body, tc.body)
+		}
+	}
+	if r := do(t, cl, "HEAD", base+"/static", ""); r.status != 200 {
+		t.Errorf("HEAD /static: %d", r.status)
+	}
+	r := do(t, cl, "DELETE", base+"/static", "")
+	if r.status != 405 || r.header.Get("Allow") != "GET, HEAD, OPTIONS, POST" {
+		t.Errorf("DELETE /static: %d Allow %q", r.status, r.header.Get("Allow"))
+	}
+}

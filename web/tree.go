@@ -163,21 +163,23 @@ func (n *node) walk(rest, method string, ps *[]Param) (*methodHandler, *node) {
 // step continues below n after one segment matched.
 func (n *node) step(tail string, more bool, method string, ps *[]Param) (*methodHandler, *node) {
 	if !more {
-		if len(n.methods) == 0 {
-			// "/static" still matches "/static/*path" with an
-			// empty rest.
-			if n.wild != nil && len(n.wild.methods) > 0 {
-				*ps = append(*ps, Param{Name: n.wildName})
-				if mh := n.wild.lookupMethod(method); mh != nil {
-					return mh, n.wild
-				}
-				*ps = (*ps)[:len(*ps)-1]
-				return nil, n.wild
-			}
-			return nil, nil
-		}
 		if mh := n.lookupMethod(method); mh != nil {
 			return mh, n
+		}
+		// "/static" still matches "/static/*path" with an empty
+		// rest, also when "/static" has routes of other methods.
+		if n.wild != nil && len(n.wild.methods) > 0 {
+			*ps = append(*ps, Param{Name: n.wildName})
+			if mh := n.wild.lookupMethod(method); mh != nil {
+				return mh, n.wild
+			}
+			*ps = (*ps)[:len(*ps)-1]
+			if len(n.methods) == 0 {
+				return nil, n.wild
+			}
+		}
+		if len(n.methods) == 0 {
+			return nil, nil
 		}
 		return nil, n
 	}
@@ -211,12 +213,12 @@ func (n *node) collect(rest string, set map[string]bool) {
 
 // collectStep is step for collect.
 func (n *node) collectStep(tail string, more bool, set map[string]bool) {
-	switch {
-	case more:
+	if more {
 		n.collect(tail, set)
-	case len(n.methods) > 0:
-		n.addMethods(set)
-	case n.wild != nil:
+		return
+	}
+	n.addMethods(set)
+	if n.wild != nil {
 		n.wild.addMethods(set)
 	}
 }
