@@ -17,7 +17,7 @@ type hostsFile struct {
 	checked time.Time // clock time of the last stat
 	mtime   time.Time
 	size    int64
-	table   *Hosts // nil when the file is missing or unreadable
+	table   *Hosts // nil when the file is missing or was never readable
 }
 
 // get returns the current table, reloading it if due and changed. now
@@ -38,8 +38,12 @@ func (f *hostsFile) get(now time.Time) *Hosts {
 	}
 	file, err := os.Open(f.path)
 	if err != nil {
-		f.loaded, f.table = true, nil
-		return nil
+		// There but unreadable for now (out of descriptors, permissions
+		// being changed): as for a parse failure, keep the previous
+		// table and try again at the next check. Only a file that is gone
+		// (the stat above) empties the table.
+		f.loaded, f.mtime = true, time.Time{}
+		return f.table
 	}
 	defer file.Close()
 	h, err := ParseHosts(file)
