@@ -30,7 +30,8 @@
 // queue is bounded by a high water mark (ErrQueueFull) and announces with
 // OnDrain when it has fallen to its low water mark. Deadlines and idle
 // timeouts run on the loop's timers. NetConn and Loop.DialNet present a
-// loop connection as a net.Conn to goroutine code.
+// loop connection as a net.Conn to goroutine code, and Loop.ListenNet a
+// loop listener as a net.Listener (for net/http's Server.Serve, say).
 //
 // # Errors
 //

@@ -95,6 +95,15 @@ func (e *OpError) Unwrap() []error {
 // Timeout reports whether the error is a timeout.
 func (e *OpError) Timeout() bool { return errors.Is(e, ErrTimeout) }
 
+// Temporary reports whether the error is a timeout. It exists so that
+// *OpError implements net.Error, which code written for the net package
+// asserts directly (err.(net.Error)) rather than with errors.As.
+//
+// Deprecated: as for net.Error, use Timeout or errors.Is.
+func (e *OpError) Temporary() bool { return e.Timeout() }
+
+var _ net.Error = (*OpError)(nil)
+
 func kindOf(err error) error {
 	var errno syscall.Errno
 	if !errors.As(err, &errno) {

@@ -22,10 +22,54 @@ func (l *Loop) Sleep(d time.Duration) *future.Future[struct{}] {
 // Submit runs fn in the loop's worker pool and returns a future of its
 // result, settled on the loop. A panic in fn becomes a rejection matching
 // ErrPanic. Cancelling the future does not interrupt fn, which cannot be
-// stopped from outside, but its result is dropped. Loop-only.
+// stopped from outside, but its result is dropped. If the loop closes
+// before the result can be delivered, the future is rejected with
+// ErrLoopClosed (so that Await returns) and the result is dropped: use
+// SubmitOwned when it holds something that must be released. Loop-only.
 func Submit[T any](l *Loop, fn func() (T, error)) *future.Future[T] {
+	return submit(l, fn, nil)
+}
+
+// SubmitOwned is Submit for a result that owns a resource, such as an
+// open file: release is called with a result that nobody can receive
+// instead of it being dropped. That is when the future was cancelled
+// before fn returned (release then runs on the loop), and when the loop
+// has stopped (on the loop while it tears down, or on the worker
+// goroutine once it has closed; the future is then rejected with
+// ErrLoopStopped or ErrLoopClosed). release is not called for a result
+// that came with an error. Loop-only.
+func SubmitOwned[T any](l *Loop, fn func() (T, error), release func(T)) *future.Future[T] {
+	return submit(l, fn, release)
+}
+
+func submit[T any](l *Loop, fn func() (T, error), release func(T)) *future.Future[T] {
 	f, p := future.New[T](l)
-	Work(l, fn, func(v T, err error) { p.Settle(v, err) })
+	done := func(v T, err error) { p.Settle(v, err) }
+	if release != nil {
+		done = func(v T, err error) {
+			if err != nil {
+				p.Reject(err)
+				return
+			}
+			if l.state.Load() == stateClosed {
+				// The loop is running what raced with its closing: the
+				// future's callbacks can no longer run on it.
+				release(v)
+				p.Reject(ErrLoopStopped)
+				return
+			}
+			if !p.Resolve(v) {
+				release(v) // cancelled
+			}
+		}
+	}
+	lost := func(v T, err error) {
+		if err == nil && release != nil {
+			release(v)
+		}
+		p.Reject(ErrLoopClosed)
+	}
+	work(l, fn, done, lost)
 	return f
 }
 

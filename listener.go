@@ -49,6 +49,8 @@ type Listener struct {
 	closed   bool
 	unref    bool
 	group    bool
+	held     bool   // holdAccept paused accepting
+	onClose  func() // run by Close, for the net.Listener adapter
 }
 
 type listenerOwner Listener
@@ -127,6 +129,9 @@ func (ln *Listener) Close() error {
 	if !ln.unref {
 		l.refs--
 	}
+	if ln.onClose != nil {
+		ln.onClose()
+	}
 	return err
 }
 
@@ -146,6 +151,25 @@ func (ln *Listener) Ref() {
 	ln.unref = false
 }
 
+// holdAccept stops accepting until resumeAccept: new connections wait in
+// the kernel's backlog.
+func (ln *Listener) holdAccept() {
+	if !ln.closed && !ln.held {
+		ln.held = true
+		ln.loop.poller.StopAccept(&ln.fd)
+	}
+}
+
+// resumeAccept undoes holdAccept.
+func (ln *Listener) resumeAccept() {
+	if !ln.closed && ln.held {
+		ln.held = false
+		if ln.retry == nil || !ln.retry.Pending() {
+			_ = ln.loop.poller.StartAccept(&ln.fd)
+		}
+	}
+}
+
 func (o *listenerOwner) AcceptDone(s poll.Sock, err error) {
 	ln := (*Listener)(o)
 	l := ln.loop
@@ -156,7 +180,7 @@ func (o *listenerOwner) AcceptDone(s poll.Sock, err error) {
 		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) {
 			l.poller.StopAccept(&ln.fd)
 			ln.retry = l.AfterFunc(100*time.Millisecond, func() {
-				if !ln.closed {
+				if !ln.closed && !ln.held {
 					_ = l.poller.StartAccept(&ln.fd)
 				}
 			})

@@ -2,9 +2,11 @@ package eddy
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -12,24 +14,40 @@ import (
 // before it pauses reading from the socket.
 const netConnReadLimit = 256 << 10
 
+// netConnWriteChunk is the most a net.Conn adapter's Write hands to the
+// loop at once: a large Write goes into the write queue a piece at a
+// time, as the queue drains, rather than being copied into it whole, and
+// a deadline that passes half way reports how much was written.
+const netConnWriteChunk = 128 << 10
+
 // netConn presents a loop connection as a net.Conn to goroutine code. The
 // loop side is its Handler; the goroutine side waits on channels.
+//
+// Waiting goroutines are woken by closing a channel, not by sending on
+// one, so that an event (data, drain, close) wakes all of them: any
+// number of goroutines may block in Read or Write at once. The channel
+// is made only when someone waits.
 type netConn struct {
-	c     *Conn // loop-only
-	loop  *Loop
-	laddr net.Addr
-	raddr net.Addr
+	c    *Conn // loop-only, but set before the adapter is shared
+	loop *Loop
 
-	mu      sync.Mutex
-	rbuf    []byte
-	roff    int
-	rerr    error // the reason reads end: io.EOF or the close error
-	closed  bool  // Close was called
-	paused  bool
-	rdl     time.Time
-	wdl     time.Time
-	rsignal chan struct{} // data, an error, or a deadline change
-	wsignal chan struct{} // drain, close, or a deadline change
+	// wmu makes each Write's bytes contiguous on the wire, as the net
+	// package's fd lock does, though a Write goes to the loop in pieces.
+	wmu sync.Mutex
+
+	mu     sync.Mutex
+	laddr  net.Addr
+	raddr  net.Addr
+	rbuf   []byte
+	roff   int
+	rerr   error         // the reason reads end: io.EOF or the close error
+	closed bool          // Close was called
+	paused bool          // the adapter paused reading: the buffer is full
+	rwake  chan struct{} // closed on data or close; nil when no reader waits
+	wwake  chan struct{} // closed on drain or close; nil when no writer waits
+
+	rdl, wdl deadline
+
 	opened  chan struct{} // closed when the dial has an outcome
 	openErr error
 }
@@ -38,7 +56,10 @@ type netConn struct {
 // safe for concurrent use and block as net.Conn's do, while the
 // connection stays on its loop. It replaces c's handler. Reads are
 // buffered up to 256 KiB, beyond which the socket is paused; writes wait
-// for room in the write queue. Loop-only.
+// for room in the write queue. Deadlines are the net package's: a Read or
+// Write that passes one fails with an error matching
+// os.ErrDeadlineExceeded, and the connection stays usable; Close unblocks
+// every Read and Write with an error matching net.ErrClosed. Loop-only.
 func NetConn(c *Conn) net.Conn {
 	nc := newNetConn(c.loop)
 	nc.c = c
@@ -54,12 +75,10 @@ func NetConn(c *Conn) net.Conn {
 }
 
 func newNetConn(l *Loop) *netConn {
-	return &netConn{
-		loop:    l,
-		rsignal: make(chan struct{}, 1),
-		wsignal: make(chan struct{}, 1),
-		opened:  make(chan struct{}),
-	}
+	nc := &netConn{loop: l, opened: make(chan struct{})}
+	nc.rdl.init()
+	nc.wdl.init()
+	return nc
 }
 
 // DialNet dials address on the loop and returns the connection as a
@@ -96,17 +115,30 @@ func (l *Loop) DialNet(ctx context.Context, network, address string) (net.Conn, 
 	return nc, nil
 }
 
-func notify(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
+// wake closes *ch, if a goroutine waits on it, waking every such
+// goroutine. nc.mu must be held.
+func wake(ch *chan struct{}) {
+	if *ch != nil {
+		close(*ch)
+		*ch = nil
 	}
+}
+
+// waitOn returns the channel that the next wake of *ch closes. nc.mu
+// must be held.
+func waitOn(ch *chan struct{}) chan struct{} {
+	if *ch == nil {
+		*ch = make(chan struct{})
+	}
+	return *ch
 }
 
 // Handler side, on the loop.
 
 func (nc *netConn) OnOpen(c *Conn) {
+	nc.mu.Lock()
 	nc.laddr, nc.raddr = c.LocalAddr(), c.RemoteAddr()
+	nc.mu.Unlock()
 	close(nc.opened)
 }
 
@@ -120,12 +152,16 @@ func (nc *netConn) OnData(c *Conn, data []byte) int {
 		nc.paused = true
 		c.PauseRead()
 	}
+	wake(&nc.rwake)
 	nc.mu.Unlock()
-	notify(nc.rsignal)
 	return len(data)
 }
 
-func (nc *netConn) OnDrain(*Conn) { notify(nc.wsignal) }
+func (nc *netConn) OnDrain(*Conn) {
+	nc.mu.Lock()
+	wake(&nc.wwake)
+	nc.mu.Unlock()
+}
 
 func (nc *netConn) OnClose(c *Conn, err error) {
 	nc.mu.Lock()
@@ -134,6 +170,8 @@ func (nc *netConn) OnClose(c *Conn, err error) {
 	} else {
 		nc.rerr = err
 	}
+	wake(&nc.rwake)
+	wake(&nc.wwake)
 	nc.mu.Unlock()
 	select {
 	case <-nc.opened:
@@ -144,38 +182,25 @@ func (nc *netConn) OnClose(c *Conn, err error) {
 		}
 		close(nc.opened)
 	}
-	notify(nc.rsignal)
-	notify(nc.wsignal)
 }
 
 // Goroutine side.
 
-// wait blocks until ch signals or the deadline passes.
-func wait(ch chan struct{}, dl time.Time) bool {
-	if dl.IsZero() {
-		<-ch
-		return true
-	}
-	d := time.Until(dl)
-	if d <= 0 {
-		return false
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ch:
-		return true
-	case <-t.C:
-		return false
-	}
-}
-
+// Read reads as net.Conn's Read does. A zero-length Read returns at once.
 func (nc *netConn) Read(p []byte) (int, error) {
 	for {
 		nc.mu.Lock()
 		if nc.closed {
 			nc.mu.Unlock()
 			return 0, nc.opErr("read", ErrClosed)
+		}
+		if len(p) == 0 {
+			nc.mu.Unlock()
+			return 0, nil
+		}
+		if nc.rdl.expired() {
+			nc.mu.Unlock()
+			return 0, nc.opErr("read", ErrTimeout)
 		}
 		if n := len(nc.rbuf) - nc.roff; n > 0 {
 			k := copy(p, nc.rbuf[nc.roff:])
@@ -187,7 +212,7 @@ func (nc *netConn) Read(p []byte) (int, error) {
 			nc.mu.Unlock()
 			if resume {
 				c := nc.c
-				nc.loop.Post(func() { c.ResumeRead() })
+				_ = nc.loop.Post(func() { c.ResumeRead() })
 			}
 			return k, nil
 		}
@@ -199,49 +224,107 @@ func (nc *netConn) Read(p []byte) (int, error) {
 			}
 			return 0, nc.opErr("read", err)
 		}
-		dl := nc.rdl
+		ch := waitOn(&nc.rwake)
 		nc.mu.Unlock()
-		if !dl.IsZero() && !time.Now().Before(dl) {
-			return 0, nc.opErr("read", ErrTimeout)
-		}
-		if !wait(nc.rsignal, dl) {
-			return 0, nc.opErr("read", ErrTimeout)
+		select {
+		case <-ch:
+		case <-nc.rdl.wait():
 		}
 	}
 }
 
+// writeResult is what the loop tells a Write: the error of Conn.Write
+// and, when the queue was full, the channel that its drain will close.
+type writeResult struct {
+	err  error
+	wait chan struct{}
+}
+
+// Write writes as net.Conn's Write does: it returns once all of p is in
+// the connection's write queue, or with the count queued and the error
+// that stopped it. It waits for the queue to drain when it is full.
+// Concurrent Writes do not interleave: each one's bytes go out together.
 func (nc *netConn) Write(p []byte) (int, error) {
-	buf := append([]byte(nil), p...)
-	result := make(chan error, 1)
+	nc.wmu.Lock()
+	defer nc.wmu.Unlock()
+	var result chan writeResult
+	written := 0
 	for {
+		if written == len(p) && written > 0 {
+			return written, nil
+		}
 		nc.mu.Lock()
-		closed, rerr, dl := nc.closed, nc.rerr, nc.wdl
+		closed := nc.closed
 		nc.mu.Unlock()
-		if closed || (rerr != nil && rerr != io.EOF) {
-			return 0, nc.opErr("write", ErrClosed)
+		if closed {
+			return written, nc.opErr("write", ErrClosed)
 		}
-		if !dl.IsZero() && !time.Now().Before(dl) {
-			return 0, nc.opErr("write", ErrTimeout)
+		if nc.wdl.expired() {
+			return written, nc.opErr("write", ErrTimeout)
 		}
+		if len(p) == 0 {
+			return 0, nil
+		}
+		chunk := p[written:]
+		if len(chunk) > netConnWriteChunk {
+			chunk = chunk[:netConnWriteChunk]
+		}
+		if result == nil {
+			result = make(chan writeResult, 1)
+		}
+		// The goroutine waits for the loop's answer, so the loop may read
+		// chunk directly: Conn.Write copies what it keeps.
 		c := nc.c
-		if err := nc.loop.Post(func() { result <- c.Write(buf) }); err != nil {
-			return 0, nc.opErr("write", ErrClosed)
+		if err := nc.loop.Post(func() { result <- nc.loopWrite(c, chunk) }); err != nil {
+			return written, nc.opErr("write", ErrClosed)
 		}
-		err := <-result
-		if err == nil {
-			return len(p), nil
-		}
-		if err != ErrQueueFull {
-			return 0, nc.opErr("write", err)
-		}
-		if !wait(nc.wsignal, dl) {
-			return 0, nc.opErr("write", ErrTimeout)
+		r := <-result
+		switch {
+		case r.err == nil:
+			written += len(chunk)
+		case r.wait != nil:
+			select {
+			case <-r.wait:
+			case <-nc.wdl.wait():
+			}
+		default:
+			return written, nc.opErr("write", r.err)
 		}
 	}
 }
 
+// loopWrite writes p on the loop for Write.
+func (nc *netConn) loopWrite(c *Conn, p []byte) writeResult {
+	err := c.Write(p)
+	if err == nil {
+		return writeResult{}
+	}
+	nc.mu.Lock()
+	defer nc.mu.Unlock()
+	switch {
+	case nc.closed:
+		return writeResult{err: ErrClosed}
+	case err == ErrQueueFull:
+		// OnDrain runs on the loop, after this: it closes the channel.
+		return writeResult{err: err, wait: waitOn(&nc.wwake)}
+	case err == ErrClosed && nc.rerr == io.EOF:
+		// The peer closed the connection, and it closed after its last
+		// output: as a socket would, say so rather than claim that this
+		// side closed it.
+		return writeResult{err: syscall.EPIPE}
+	case err == ErrClosed && nc.rerr != nil:
+		return writeResult{err: nc.rerr}
+	}
+	return writeResult{err: err}
+}
+
+// opErr wraps err for op, unless it already is an *OpError.
 func (nc *netConn) opErr(op string, err error) error {
-	return &OpError{Op: op, Net: nc.netName(), Addr: nc.raddr, Err: err, kind: kindOf(err)}
+	var oe *OpError
+	if errors.As(err, &oe) {
+		return err
+	}
+	return &OpError{Op: op, Net: nc.netName(), Addr: nc.RemoteAddr(), Err: err, kind: kindOf(err)}
 }
 
 func (nc *netConn) netName() string {
@@ -251,6 +334,10 @@ func (nc *netConn) netName() string {
 	return ""
 }
 
+// Close closes the connection once what Write queued is written (or the
+// write deadline, if one is set, has passed), and at once unblocks every
+// Read and Write with an error matching net.ErrClosed. A second Close
+// returns such an error too.
 func (nc *netConn) Close() error {
 	nc.mu.Lock()
 	if nc.closed {
@@ -258,40 +345,140 @@ func (nc *netConn) Close() error {
 		return nc.opErr("close", ErrClosed)
 	}
 	nc.closed = true
+	wake(&nc.rwake)
+	wake(&nc.wwake)
+	nc.rbuf, nc.roff = nil, 0
 	nc.mu.Unlock()
-	notify(nc.rsignal)
-	notify(nc.wsignal)
-	c := nc.c
-	if c != nil {
-		nc.loop.Post(func() { c.Close() })
+	nc.rdl.stop()
+	nc.wdl.stop()
+	if c := nc.c; c != nil {
+		// Close flushes what Write queued. A write deadline bounds that
+		// flush too, or a peer that stops reading would hold the
+		// connection, and its queue, open on the loop for ever.
+		dl := nc.wdl.time()
+		_ = nc.loop.Post(func() {
+			if !dl.IsZero() {
+				c.SetWriteDeadline(dl)
+			}
+			c.Close()
+		})
 	}
 	return nil
 }
 
-func (nc *netConn) LocalAddr() net.Addr  { return nc.laddr }
-func (nc *netConn) RemoteAddr() net.Addr { return nc.raddr }
+func (nc *netConn) LocalAddr() net.Addr {
+	nc.mu.Lock()
+	defer nc.mu.Unlock()
+	return nc.laddr
+}
+
+func (nc *netConn) RemoteAddr() net.Addr {
+	nc.mu.Lock()
+	defer nc.mu.Unlock()
+	return nc.raddr
+}
 
 func (nc *netConn) SetDeadline(t time.Time) error {
-	nc.mu.Lock()
-	nc.rdl, nc.wdl = t, t
-	nc.mu.Unlock()
-	notify(nc.rsignal)
-	notify(nc.wsignal)
-	return nil
+	if err := nc.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return nc.SetWriteDeadline(t)
 }
 
 func (nc *netConn) SetReadDeadline(t time.Time) error {
-	nc.mu.Lock()
-	nc.rdl = t
-	nc.mu.Unlock()
-	notify(nc.rsignal)
+	if nc.isClosed() {
+		return nc.opErr("set", ErrClosed)
+	}
+	nc.rdl.set(t)
 	return nil
 }
 
 func (nc *netConn) SetWriteDeadline(t time.Time) error {
-	nc.mu.Lock()
-	nc.wdl = t
-	nc.mu.Unlock()
-	notify(nc.wsignal)
+	if nc.isClosed() {
+		return nc.opErr("set", ErrClosed)
+	}
+	nc.wdl.set(t)
 	return nil
+}
+
+func (nc *netConn) isClosed() bool {
+	nc.mu.Lock()
+	defer nc.mu.Unlock()
+	return nc.closed
+}
+
+// deadline is a net.Conn deadline for goroutines: a channel closed when
+// it passes, by a runtime timer, so that any number of blocked calls see
+// it, and see it move. (net.Pipe's deadlines work the same way.)
+type deadline struct {
+	mu     sync.Mutex
+	t      time.Time
+	timer  *time.Timer
+	passed chan struct{} // closed when the deadline has passed
+}
+
+func (d *deadline) init() { d.passed = make(chan struct{}) }
+
+// set moves the deadline to t; the zero time removes it.
+func (d *deadline) set(t time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.timer != nil && !d.timer.Stop() {
+		<-d.passed // the timer fired: wait until it has closed the channel
+	}
+	d.timer = nil
+	d.t = t
+	closed := isClosedChan(d.passed)
+	if t.IsZero() {
+		if closed {
+			d.passed = make(chan struct{})
+		}
+		return
+	}
+	if dur := time.Until(t); dur > 0 {
+		if closed {
+			d.passed = make(chan struct{})
+		}
+		ch := d.passed
+		d.timer = time.AfterFunc(dur, func() { close(ch) })
+		return
+	}
+	if !closed {
+		close(d.passed)
+	}
+}
+
+// stop releases the timer of a deadline that no call will wait for.
+func (d *deadline) stop() {
+	d.mu.Lock()
+	if d.timer != nil && d.timer.Stop() {
+		d.timer = nil
+	}
+	d.mu.Unlock()
+}
+
+// time returns the deadline; zero if there is none.
+func (d *deadline) time() time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.t
+}
+
+// wait returns a channel closed once the deadline has passed.
+func (d *deadline) wait() chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.passed
+}
+
+// expired reports whether the deadline has passed.
+func (d *deadline) expired() bool { return isClosedChan(d.wait()) }
+
+func isClosedChan(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
 }

@@ -102,17 +102,42 @@ func (l *Loop) workPool() *Pool {
 // Work runs fn in the loop's worker pool and then done, with fn's result,
 // on the loop. A panic in fn becomes an error matching ErrPanic. Pending
 // work keeps the loop alive. If the loop has stopped by the time fn
-// returns, done does not run. Loop-only.
+// returns, done does not run, and the result is dropped: use WorkOwned
+// when it holds something that must be released. Loop-only.
 func Work[T any](l *Loop, fn func() (T, error), done func(T, error)) {
+	work(l, fn, done, nil)
+}
+
+// WorkOwned is Work for a result that owns a resource, such as an open
+// file: if the loop has stopped by the time fn returns, so that done
+// cannot run, release is called with the result instead, on the worker
+// goroutine (only when fn returned no error). Loop-only.
+func WorkOwned[T any](l *Loop, fn func() (T, error), done func(T, error), release func(T)) {
+	if release == nil {
+		work(l, fn, done, nil)
+		return
+	}
+	work(l, fn, done, func(v T, err error) {
+		if err == nil {
+			release(v)
+		}
+	})
+}
+
+// work runs fn in the pool and done on the loop, or lost on the worker
+// when the loop has closed and done cannot run.
+func work[T any](l *Loop, fn func() (T, error), done, lost func(T, error)) {
 	l.refs++
 	l.stats.pendingWork.Add(1)
 	ok := l.workPool().Go(func() {
 		v, err := runGuarded(fn)
-		l.Post(func() {
+		if l.Post(func() {
 			l.refs--
 			l.stats.pendingWork.Add(-1)
 			done(v, err)
-		})
+		}) != nil && lost != nil {
+			lost(v, err)
+		}
 	})
 	if !ok {
 		l.refs--

@@ -14,7 +14,10 @@ import (
 // the same operations as SQEs and settle the futures from its
 // completions, with no worker thread; the package's API does not change.
 type backend interface {
-	open(l *eddy.Loop, name string, flag int, perm fs.FileMode) *future.Future[*os.File]
+	// open opens name. It closes the file itself when nobody can receive
+	// it: the future was cancelled, or the loop stopped, before the open
+	// completed.
+	open(l *eddy.Loop, name string, flag int, perm fs.FileMode) *future.Future[*File]
 	// readAt reads at off, or at the file's offset when off < 0. It
 	// resolves with n > 0 even if the read stopped early, and is rejected
 	// (io.EOF at the end) only when nothing was read.
@@ -39,8 +42,14 @@ type poolBackend struct{}
 
 func done(err error) (struct{}, error) { return struct{}{}, err }
 
-func (poolBackend) open(l *eddy.Loop, name string, flag int, perm fs.FileMode) *future.Future[*os.File] {
-	return eddy.Submit(l, func() (*os.File, error) { return os.OpenFile(name, flag, perm) })
+func (poolBackend) open(l *eddy.Loop, name string, flag int, perm fs.FileMode) *future.Future[*File] {
+	return eddy.SubmitOwned(l, func() (*File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		if err != nil {
+			return nil, err
+		}
+		return &File{loop: l, f: f}, nil
+	}, closeFile)
 }
 
 func (poolBackend) readAt(l *eddy.Loop, f *os.File, p []byte, off int64) *future.Future[int] {
@@ -114,3 +123,6 @@ func (poolBackend) mkdir(l *eddy.Loop, name string, perm fs.FileMode, all bool) 
 		return done(os.Mkdir(name, perm))
 	})
 }
+
+// closeFile closes a file opened for a future that nobody can receive.
+func closeFile(f *File) { f.f.Close() }

@@ -32,19 +32,10 @@ func Create(l *eddy.Loop, name string) *future.Future[*File] {
 
 // OpenFile opens name with the os package's flags and permissions.
 // Cancelling the future before the file is open closes the file once it
-// is. Loop-only.
+// is, and so does the loop stopping before the future can settle.
+// Loop-only.
 func OpenFile(l *eddy.Loop, name string, flag int, perm fs.FileMode) *future.Future[*File] {
-	res, p := future.New[*File](l)
-	be.open(l, name, flag, perm).OnSettle(func(f *os.File, err error) {
-		if err != nil {
-			p.Reject(err)
-			return
-		}
-		if !p.Resolve(&File{loop: l, f: f}) {
-			f.Close() // cancelled: nobody else will close it
-		}
-	})
-	return res
+	return be.open(l, name, flag, perm)
 }
 
 // Name returns the name the file was opened with.
