@@ -182,7 +182,7 @@ func (fr *formReader) spill(last bool) {
 	fr.mr.Pause()
 	loop := fr.c.R.Loop()
 	done, p := future.New[spillResult](loop)
-	eddy.Work(loop, func() (spillResult, error) {
+	eddy.WorkOwned(loop, func() (spillResult, error) {
 		var err error
 		if f == nil {
 			if f, err = os.CreateTemp(dir, "eddy-upload-"); err != nil {
@@ -201,6 +201,11 @@ func (fr *formReader) spill(last bool) {
 			// The wait was cancelled (the connection went away):
 			// nothing will take the file.
 			dropFile(loop, r.f)
+		}
+	}, func(r spillResult) { // the loop stopped meanwhile
+		if r.f != nil {
+			r.f.Close()
+			os.Remove(r.f.Name())
 		}
 	})
 	httpserver.Wait(fr.c.W, done, func(r spillResult, err error) {

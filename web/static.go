@@ -165,18 +165,23 @@ func (s *Static) serve(c *Ctx, rel string) {
 	}
 	accept, _ := listField(&r.Header, "Accept-Encoding")
 	w.Async()
-	eddy.Work(r.Loop(), func() (*resolved, error) {
+	eddy.WorkOwned(r.Loop(), func() (*resolved, error) {
 		return s.resolve(name, isDir, accept)
 	}, func(res *resolved, err error) {
 		if w.Ended() { // the connection went away meanwhile
-			if res != nil && res.f != nil {
-				res.f.Close()
-			}
+			closeResolved(res)
 			w.End()
 			return
 		}
 		s.answer(c, res, err)
-	})
+	}, closeResolved) // the loop stopped meanwhile
+}
+
+// closeResolved closes the file of a resolved request nobody will answer.
+func closeResolved(res *resolved) {
+	if res != nil && res.f != nil {
+		res.f.Close()
+	}
 }
 
 // pathUnescape decodes one path segment.
