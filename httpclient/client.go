@@ -76,6 +76,16 @@ type Client struct {
 	TLSConfig *tls.Config
 	// DisableCompression stops the client from asking for gzip.
 	DisableCompression bool
+	// MaxResponseBody bounds, in bytes, the body that Send gathers, as
+	// delivered (after decompression): a longer one fails the request
+	// with a *ResponseError matching ErrBodyTooLarge (and a body still
+	// arriving then is not read further: its connection is dropped). It
+	// guards memory against a huge body, and against a small gzip body
+	// that decompresses to a huge one (a decompression bomb), which a
+	// client that asks for gzip itself would otherwise inflate whole.
+	// Zero means no bound. Stream and Do hand the body over piece by
+	// piece, for the caller to bound.
+	MaxResponseBody int64
 
 	mu    sync.Mutex
 	loops map[*eddy.Loop]*loopState

@@ -134,7 +134,7 @@ func (pc *pconn) OnData(c *eddy.Conn, data []byte) int {
 				continue
 			}
 			pc.carry(nil)
-			keep := pc.keep && t.bodyDone && n == len(data)
+			keep := pc.keep && t.bodyDone && n == len(data) && !t.closeConn
 			pc.pool.release(pc, keep)
 			t.end()
 			return len(data)

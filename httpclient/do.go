@@ -75,6 +75,15 @@ func (c *Client) Do(hreq *http.Request) (*http.Response, error) {
 		Header:  hreq.Header,
 		Context: hreq.Context(),
 	}
+	if hreq.Close {
+		// As net/http: "Connection: close", and the connection is not
+		// used again. The caller's header is left as it is.
+		req.Header = hreq.Header.Clone()
+		if req.Header == nil {
+			req.Header = make(http.Header, 1)
+		}
+		req.Header.Set("Connection", "close")
+	}
 	var closeBody func()
 	switch {
 	case hreq.Body == nil || hreq.Body == http.NoBody:

@@ -16,6 +16,13 @@
 // IdleTimeout) and at most MaxConnsPerHost are open, the requests beyond
 // waiting in line. A pooled connection that the server closed while it was
 // idle is retried once on a new connection, for idempotent requests only.
+// A connection that is closing (a TLS close_notify read with the last
+// response, or the idle timer's) is never handed out: a connection freed
+// while requests wait in line, or for the next hop of a redirect, is given
+// out on the next tick, once its layer has acted on everything read with
+// the response. A request
+// with "Connection: close" (with Do, http.Request.Close) is the last on its
+// connection.
 // Names are resolved by the loop's resolver and dialled the Happy Eyeballs
 // way (eddy's Loop.Dial); https runs over tlsx, which verifies certificates
 // by default (a failure matches tlsx.ErrHandshake and unwraps to the
@@ -38,7 +45,9 @@
 // with a *ResponseError matching ErrMalformedResponse, and a response cut
 // short with one matching ErrTruncated; the connection is dropped, never
 // pooled. When the client asked for gzip itself, a gzip body is
-// decompressed transparently.
+// decompressed transparently. Client.MaxResponseBody bounds the body Send
+// gathers, decompressed (ErrBodyTooLarge): without it, a small gzip body
+// can inflate to gigabytes.
 //
 // # Redirects and cookies
 //
@@ -54,7 +63,9 @@
 // unknown, one piece at a time as the connection's write queue drains, and
 // held back after "Expect: 100-continue" until the server's 100 arrives
 // (or Timeouts.ExpectContinue passes); a final status instead means the
-// body is never sent and the connection is not reused. Send delivers the
+// body is never sent and the connection is not reused. When the server
+// answers before taking the whole body and closes the connection, what is
+// left of the body is not sent. Send delivers the
 // whole response body; Stream hands the head and each piece of the body to
 // callbacks on the loop, which can pause the connection; Do streams it
 // through a pipe that stops reading from the socket while the reader lags.

@@ -15,6 +15,10 @@ var (
 	// ErrTruncated means the connection closed before the response was
 	// complete: inside its head or its body.
 	ErrTruncated = errors.New("httpclient: response cut short")
+	// ErrBodyTooLarge is matched by a *ResponseError: the body Send
+	// gathers, once decompressed, went beyond Client.MaxResponseBody. A
+	// connection whose body was still arriving is dropped.
+	ErrBodyTooLarge = errors.New("httpclient: response body too large")
 	// ErrTooManyRedirects is returned when a request is redirected more
 	// often than Client.MaxRedirects allows.
 	ErrTooManyRedirects = errors.New("httpclient: too many redirects")
@@ -42,11 +46,12 @@ var (
 )
 
 // ResponseError is the error of a response that could not be read: a
-// malformed response (matching ErrMalformedResponse) or one cut short
-// (matching ErrTruncated). It unwraps to the codec's error too, so
-// errors.Is finds the http1 sentinel (http1.ErrBareLF…).
+// malformed response (matching ErrMalformedResponse), one cut short
+// (matching ErrTruncated) or one too large (matching ErrBodyTooLarge). It
+// unwraps to the codec's error too, so errors.Is finds the http1 sentinel
+// (http1.ErrBareLF…).
 type ResponseError struct {
-	Kind error // ErrMalformedResponse or ErrTruncated
+	Kind error // ErrMalformedResponse, ErrTruncated or ErrBodyTooLarge
 	Err  error // the codec's or the socket's error, may be nil
 }
 

@@ -66,13 +66,22 @@ func (t *trip) appendHead(dst []byte) ([]byte, error) {
 			dst, err = http1.AppendField(dst, name, value)
 		}
 	}
+	t.closeConn = false
 	for name, vs := range r.Header {
-		if hopHeaders[http.CanonicalHeaderKey(name)] {
+		if k := http.CanonicalHeaderKey(name); hopHeaders[k] {
+			if k == "Connection" && hasClose(vs) {
+				// The one connection option a caller can ask for: the
+				// connection is not used again (RFC 9112 §9.6).
+				t.closeConn = true
+			}
 			continue
 		}
 		for _, v := range vs {
 			add(name, v)
 		}
+	}
+	if t.closeConn {
+		dst = append(dst, "Connection: close\r\n"...)
 	}
 	if proxied && t.pc.pool.proxyAuth != "" {
 		add("Proxy-Authorization", t.pc.pool.proxyAuth)
@@ -100,6 +109,18 @@ func (t *trip) appendHead(dst []byte) ([]byte, error) {
 		return dst[:orig], fmt.Errorf("%w: %w", ErrInvalidRequest, err)
 	}
 	return append(dst, '\r', '\n'), nil
+}
+
+// hasClose reports whether Connection field values list "close".
+func hasClose(vs []string) bool {
+	for _, v := range vs {
+		for o := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(o), "close") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // needsLength reports methods whose empty body is announced with

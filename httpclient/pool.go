@@ -24,6 +24,11 @@ type hostPool struct {
 	idle      []*pconn
 	total     int // open connections, idle ones included
 	waiters   []*trip
+	// handoff holds connections released while requests wait in line,
+	// until handOff, run as a next tick (handOffFn, made once), gives
+	// them out: see release.
+	handoff   []*pconn
+	handOffFn func()
 	head      headCache // the last request line and Host field sent
 }
 
@@ -45,7 +50,7 @@ func (p *hostPool) acquire(t *trip) {
 		pc := p.idle[len(p.idle)-1]
 		p.idle = p.idle[:len(p.idle)-1]
 		pc.idle = false // its idle timer, if it fires, finds it busy
-		if pc.conn.Closed() {
+		if !pc.reusable() {
 			continue
 		}
 		t.attach(pc)
@@ -95,6 +100,15 @@ func (p *hostPool) dial(t *trip) {
 // another request.
 func (p *hostPool) release(pc *pconn, keep bool) {
 	if !keep || pc.conn.Closed() {
+		if pc.conn.Buffered() > 0 {
+			// The rest of a request body that the server answered
+			// without reading, and will not read: it closes the
+			// connection. Close would send it all first; the client
+			// stops sending instead (RFC 9112 §9.5), as the whole
+			// response is in.
+			pc.conn.Abort()
+			return
+		}
 		pc.conn.Close()
 		return
 	}
@@ -103,12 +117,62 @@ func (p *hostPool) release(pc *pconn, keep bool) {
 		pc.conn.ResumeRead()
 	}
 	if len(p.waiters) > 0 {
-		t := p.waiters[0]
-		p.waiters = p.waiters[1:]
-		t.waiting = nil
-		t.attach(pc)
+		// Not at once: release runs within OnData, and the server's
+		// goodbye may have been read with the response (a TLS
+		// close_notify, which the layer acts on when OnData returns). A
+		// request written now would go to a server that has said it
+		// reads no more, and one that cannot be sent again would fail.
+		p.handoff = append(p.handoff, pc)
+		if len(p.handoff) == 1 {
+			if p.handOffFn == nil {
+				p.handOffFn = p.handOff
+			}
+			p.ls.loop.NextTick(p.handOffFn)
+		}
 		return
 	}
+	p.park(pc)
+}
+
+// handOff gives the connections released while requests waited to the
+// first in line, or parks them when none waits any more.
+func (p *hostPool) handOff() {
+	// By index: a trip attached here may release a connection again,
+	// which appends to the list.
+	for i := 0; i < len(p.handoff); i++ {
+		pc := p.handoff[i]
+		switch {
+		case !pc.reusable():
+			// Its OnClose lets the first in line dial.
+		case len(p.waiters) > 0:
+			t := p.waiters[0]
+			p.waiters = p.waiters[1:]
+			t.waiting = nil
+			t.attach(pc)
+		default:
+			p.park(pc)
+		}
+	}
+	clear(p.handoff)
+	p.handoff = p.handoff[:0]
+}
+
+// reusable reports whether pc, out of the idle list or the hand-off
+// list, can carry a request; if not, it is closed. Closed is not enough:
+// a connection may be closing (its close_notify, in answer to the
+// server's or for the idle timer, still queued), or the body of the last
+// request, which the server answered before reading it all, may still
+// fill its queue. A request written to it would be refused, and lost.
+func (pc *pconn) reusable() bool {
+	if pc.conn.Writable() {
+		return true
+	}
+	pc.conn.Close()
+	return false
+}
+
+// park puts pc in the idle list, or closes it when the list is full.
+func (p *hostPool) park(pc *pconn) {
 	if len(p.idle) >= p.ls.c.maxIdle() {
 		pc.conn.Close()
 		return

@@ -17,7 +17,9 @@ type Request struct {
 	// Host, when set, overrides the Host field (not the address dialled).
 	Host string
 	// Header holds the fields to send. The client adds Host, the framing
-	// fields, and Accept-Encoding: gzip unless the caller set one.
+	// fields, and Accept-Encoding: gzip unless the caller set one. It sets
+	// the connection fields itself too: of Connection, it keeps only
+	// "close", after which the connection is not used again.
 	Header http.Header
 	// Body is a fixed body, sent with Content-Length. It can be sent again,
 	// so requests with it are retried and follow 307/308 redirects.

@@ -3,6 +3,7 @@ package httpclient
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 
 	"github.com/eddy-go/eddy/future"
@@ -18,21 +19,46 @@ type bufferSink struct {
 const maxPresize = 1 << 20
 
 // head sizes the buffer for the declared length, so that the body is
-// gathered with one allocation and no copy.
-func (s *bufferSink) head(_ *trip, r *Response) {
+// gathered with one allocation and no copy, or fails a body declared
+// longer than Client.MaxResponseBody without reading it.
+func (s *bufferSink) head(t *trip, r *Response) {
+	if max := t.c.MaxResponseBody; max > 0 && r.ContentLength > max {
+		t.fail(tooLarge(max))
+		return
+	}
 	if r.ContentLength > 0 && r.ContentLength <= maxPresize {
 		s.buf = make([]byte, 0, r.ContentLength)
 	}
 }
 
-func (s *bufferSink) body(_ *trip, p []byte) { s.buf = append(s.buf, p...) }
+func (s *bufferSink) body(t *trip, p []byte) {
+	if max := t.c.MaxResponseBody; max > 0 && int64(len(s.buf))+int64(len(p)) > max {
+		// A gzip body is bounded here too: it does not shrink when
+		// decompressed, or not by much.
+		t.fail(tooLarge(max))
+		return
+	}
+	s.buf = append(s.buf, p...)
+}
 
-func (s *bufferSink) end(_ *trip, r *Response) {
+func (s *bufferSink) end(t *trip, r *Response) {
 	r.Body = s.buf
 	if r.Uncompressed {
+		max := t.c.MaxResponseBody
 		zr, err := gzip.NewReader(bytes.NewReader(s.buf))
 		if err == nil {
-			r.Body, err = io.ReadAll(zr)
+			if max > 0 {
+				// One byte more than allowed tells a body too large
+				// from one just large enough, without inflating more.
+				r.Body, err = io.ReadAll(io.LimitReader(zr, max+1))
+				if err == nil && int64(len(r.Body)) > max {
+					r.Body = nil
+					s.p.Reject(tooLarge(max))
+					return
+				}
+			} else {
+				r.Body, err = io.ReadAll(zr)
+			}
 		}
 		if err != nil {
 			s.p.Reject(&ResponseError{Kind: ErrMalformedResponse, Err: err})
@@ -40,6 +66,10 @@ func (s *bufferSink) end(_ *trip, r *Response) {
 		}
 	}
 	s.p.Resolve(r)
+}
+
+func tooLarge(max int64) error {
+	return &ResponseError{Kind: ErrBodyTooLarge, Err: fmt.Errorf("more than MaxResponseBody (%d bytes)", max)}
 }
 
 func (s *bufferSink) fail(err error) { s.p.Reject(err) }

@@ -42,6 +42,10 @@ type trip struct {
 	follow   *Request // the next hop when the current response redirects
 	respBuf  Response // the storage of resp, to save an allocation
 
+	// closeConn is set when the request asked, with "Connection: close",
+	// that its connection end with its response.
+	closeConn bool
+
 	// hdrT is the connection's header timer (pconn.headerTimer), the
 	// others the trip's own.
 	reqT, hdrT, connT, expT *eddy.Timer
@@ -197,10 +201,17 @@ func (t *trip) attach(pc *pconn) {
 		t.fail(err)
 		return
 	}
+	// pc was checked writable (hostPool.reusable) or is still dialling,
+	// which queues everything; but a write can still fail at once (a
+	// reset), and a refused head, unnoticed, would leave the trip
+	// waiting for the answer to a request never sent.
 	switch {
 	case t.req.BodyStream != nil:
-		pc.conn.Write(head)
+		err = pc.conn.Write(head)
 		t.ls.putBuf(head)
+		if err != nil {
+			break
+		}
 		t.holdBody = t.expectContinue()
 		if !t.holdBody {
 			t.pump()
@@ -208,8 +219,11 @@ func (t *trip) attach(pc *pconn) {
 			t.holdTimer()
 		}
 	case len(t.req.Body) > 0 && t.expectContinue():
-		pc.conn.Write(head)
+		err = pc.conn.Write(head)
 		t.ls.putBuf(head)
+		if err != nil {
+			break
+		}
 		t.holdBody = true
 		t.holdTimer()
 	default:
@@ -217,9 +231,21 @@ func (t *trip) attach(pc *pconn) {
 		if len(t.req.Body) > 0 {
 			head = append(head, t.req.Body...)
 		}
-		pc.conn.Write(head)
+		err = pc.conn.Write(head)
 		t.ls.putBuf(head)
 		t.bodyDone = true
+	}
+	if err != nil {
+		// Nothing of the request was written: it may go on a new
+		// connection, whatever its method.
+		pc.carry(nil)
+		t.pc = nil
+		pc.conn.Close()
+		if t.retried {
+			t.fail(fmt.Errorf("httpclient: writing the request: %w", err))
+			return
+		}
+		t.retry()
 	}
 }
 
@@ -406,7 +432,10 @@ func (t *trip) end() {
 		t.req = t.follow
 		t.hops++
 		t.retried = false
-		t.hop()
+		// On the next tick, as hostPool.release hands connections to
+		// waiting requests: the one just released, which this hop may
+		// take, may have come with the server's goodbye.
+		t.loop().NextTick(t.nextHop)
 		return
 	}
 	if t.resp == nil {
@@ -422,6 +451,14 @@ func (t *trip) end() {
 	}
 	t.finish()
 	t.sink.end(t, t.resp)
+}
+
+// nextHop sends the next hop of a redirect, unless the trip ended
+// meanwhile.
+func (t *trip) nextHop() {
+	if !t.done {
+		t.hop()
+	}
 }
 
 func (t *trip) retryable() bool {

@@ -1,0 +1,62 @@
+package httpclient_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"testing"
+
+	"github.com/eddy-go/eddy/httpclient"
+	"github.com/eddy-go/eddy/internal/leakcheck"
+)
+
+// TestMaxResponseBody: Send fails a body beyond MaxResponseBody with
+// ErrBodyTooLarge, whether its Content-Length says so, it is chunked, or
+// it is a small gzip body that inflates beyond the bound (a decompression
+// bomb: 8 MiB of zeros, 8 KiB on the wire); a body within the bound
+// arrives whole, and the client goes on working.
+func TestMaxResponseBody(t *testing.T) {
+	leakcheck.Check(t)
+	const max = 1 << 20
+	var bomb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&bomb, gzip.BestCompression)
+	zw.Write(make([]byte, 8<<20))
+	zw.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		switch r.URL.Path {
+		case "/bomb":
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write(bomb.Bytes())
+		case "/chunked":
+			for i := 0; i < n; i += 16 << 10 {
+				w.Write(make([]byte, 16<<10))
+				w.(http.Flusher).Flush()
+			}
+		default:
+			w.Header().Set("Content-Length", strconv.Itoa(n))
+			w.Write(make([]byte, n))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := &httpclient.Client{Loop: startLoop(t), MaxResponseBody: max}
+	for _, path := range []string{"/bomb", "/length?n=2000000", "/chunked?n=2000000", "/length?n=1048577"} {
+		u, _ := url.Parse(srv.URL + path)
+		_, err := send(c, &httpclient.Request{URL: u})
+		var re *httpclient.ResponseError
+		if !errors.Is(err, httpclient.ErrBodyTooLarge) || !errors.As(err, &re) {
+			t.Fatalf("%s: got %v, want ErrBodyTooLarge", path, err)
+		}
+	}
+	for _, path := range []string{"/length?n=1048576", "/chunked?n=1048576"} {
+		u, _ := url.Parse(srv.URL + path)
+		r, err := send(c, &httpclient.Request{URL: u})
+		if err != nil || len(r.Body) != max {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+}
