@@ -367,9 +367,10 @@ func (c *Conn) PauseRead() {
 }
 
 // ResumeRead undoes PauseRead. Unconsumed bytes kept from earlier reads
-// are offered to OnData again on the next loop turn.
+// are offered to OnData again on the next loop turn. It does nothing once
+// the connection is closing: Close stops reading for good.
 func (c *Conn) ResumeRead() {
-	if c.flags&cPaused == 0 || c.flags&cClosed != 0 {
+	if c.flags&cPaused == 0 || c.flags&(cClosed|cClosing) != 0 {
 		return
 	}
 	c.flags &^= cPaused

@@ -751,3 +751,38 @@ func TestTCPDualStack(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// ResumeRead after Close does not read again: Close stops reading at
+// once, even while its queued output is still going out.
+func TestResumeAfterCloseReadsNothing(t *testing.T) {
+	leakcheck.Check(t)
+	l := newLoop(t)
+	var got []byte
+	ln, _ := l.Listen("tcp", "127.0.0.1:0", &funcHandler{
+		data: func(c *Conn, d []byte) int {
+			got = append(got, d...)
+			if c.flags&cClosing == 0 {
+				// More than the socket buffers hold, so that Close
+				// waits while the client does not read.
+				c.SetWriteBuffer(64<<20, 32<<20)
+				c.Write(make([]byte, 32<<20))
+				c.Close()
+				c.ResumeRead()
+			}
+			return len(d)
+		},
+	})
+	l.Dial("tcp", ln.Addr().String(), &funcHandler{
+		open: func(c *Conn) {
+			c.PauseRead()
+			c.Write([]byte("a"))
+			l.AfterFunc(20*time.Millisecond, func() { c.Write([]byte("b")) })
+			l.AfterFunc(60*time.Millisecond, c.ResumeRead)
+		},
+		close: func(*Conn, error) { ln.Close() },
+	})
+	run(t, l)
+	if string(got) != "a" {
+		t.Fatalf("the closed connection read %q, want only %q", got, "a")
+	}
+}
