@@ -43,7 +43,7 @@ func startServe(t *testing.T, o options) (addr string, out, logs *syncBuffer) {
 	out, logs = new(syncBuffer), new(syncBuffer)
 	done := make(chan error, 1)
 	o.listen, o.grace = "127.0.0.1:0", time.Second
-	go func() { done <- serve(ctx, o, out, logs, ready) }()
+	go func() { done <- serve(ctx, o, out, logs, ready, nil) }()
 	select {
 	case addr = <-ready:
 	case err := <-done:
@@ -73,7 +73,7 @@ func TestServeDemoAndShutsDown(t *testing.T) {
 	leakcheck.Check(t)
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	addr, out, logs := startServe(t, options{loops: 2, accessLog: true})
+	addr, out, logs := startServe(t, options{loops: 2, accessLog: "stderr"})
 	client := &http.Client{Transport: tr}
 	resp, body := get(t, client, "http://"+addr+"/")
 	if resp.StatusCode != 200 || !strings.Contains(body, "eddy is running") {

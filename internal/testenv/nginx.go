@@ -72,13 +72,9 @@ func Nginx(t testing.TB, cfg NginxConfig) *NginxServer {
 		name:       "nginx",
 		debPackage: "nginx",
 		opts:       o,
+		prepare:    func(port int, dir string) error { return ns.prepare(cfg, port, dir) },
 		args: func(port int, dir string) []string {
-			conf, err := ns.prepare(cfg, port, dir)
-			if err != nil {
-				// Start reports the exit with the log.
-				return []string{"-t", "-c", filepath.Join(dir, "missing.conf")}
-			}
-			return append([]string{"-p", dir + "/", "-c", conf, "-e", "stderr"}, o.args...)
+			return append([]string{"-p", dir + "/", "-c", filepath.Join(dir, nginxConfName), "-e", "stderr"}, o.args...)
 		},
 		probe: func(s *Server, pid int) error { return nginxReady(s, pid, cfg.TLS) },
 	}
@@ -91,22 +87,25 @@ func Nginx(t testing.TB, cfg NginxConfig) *NginxServer {
 	return ns
 }
 
+// nginxConfName is the configuration's name in the server's directory.
+const nginxConfName = "nginx.conf"
+
 // prepare writes the certificate, the document root and the configuration
-// for port into dir, and returns the configuration's path.
-func (ns *NginxServer) prepare(cfg NginxConfig, port int, dir string) (string, error) {
+// (nginxConfName) for port into dir.
+func (ns *NginxServer) prepare(cfg NginxConfig, port int, dir string) error {
 	ns.Root = filepath.Join(dir, "www")
 	for _, d := range []string{"www", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
-			return "", err
+			return err
 		}
 	}
 	for name, body := range cfg.Files {
 		p := filepath.Join(ns.Root, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return "", err
+			return err
 		}
 		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			return "", err
+			return err
 		}
 	}
 	listen := "127.0.0.1:" + strconv.Itoa(port)
@@ -114,7 +113,7 @@ func (ns *NginxServer) prepare(cfg NginxConfig, port int, dir string) (string, e
 	if cfg.TLS {
 		if ns.CertPool == nil {
 			if err := ns.makeCert(dir); err != nil {
-				return "", err
+				return err
 			}
 		}
 		listen += " ssl"
@@ -128,8 +127,7 @@ func (ns *NginxServer) prepare(cfg NginxConfig, port int, dir string) (string, e
 		"{{dir}}", dir, "{{listen}}", listen, "{{root}}", ns.Root,
 		"{{tls}}", tlsConf, "{{gzip}}", gzip, "{{server}}", cfg.Server,
 	).Replace(nginxConf)
-	name := filepath.Join(dir, "nginx.conf")
-	return name, os.WriteFile(name, []byte(conf), 0o644)
+	return os.WriteFile(filepath.Join(dir, nginxConfName), []byte(conf), 0o644)
 }
 
 // nginxConf is the configuration template.

@@ -38,3 +38,19 @@ func TestNginx(t *testing.T) {
 		tr.CloseIdleConnections()
 	}
 }
+
+// A configuration that cannot be written (a file where a directory must
+// go) fails the start with that cause, not with nginx's complaint about a
+// configuration file that is not there.
+func TestNginxPrepareFailureShowsCause(t *testing.T) {
+	if _, err := testenv.LookPath("nginx"); err != nil {
+		t.Skip(err)
+	}
+	f := &fakeTB{TB: t}
+	f.run(func() {
+		testenv.Nginx(f, testenv.NginxConfig{Files: map[string]string{"a": "file", "a/b": "under a file"}})
+	})
+	if !strings.Contains(f.fatal, "preparing") || !strings.Contains(f.fatal, "directory") || strings.Contains(f.fatal, "missing.conf") {
+		t.Fatalf("Fatalf message lacks the cause:\n%s", f.fatal)
+	}
+}

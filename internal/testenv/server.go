@@ -42,6 +42,7 @@ type Server struct {
 	t            testing.TB
 	path         string
 	args         func(port int, dir string) []string
+	prepare      func(port int, dir string) error
 	probe        func(s *Server, pid int) error
 	readyTimeout time.Duration
 	logPath      string
@@ -61,8 +62,9 @@ type spec struct {
 	name       string // binary
 	debPackage string // Debian package holding it, for the install hint
 	args       func(port int, dir string) []string
-	probe      func(s *Server, pid int) error // nil if ready
-	portOK     func(port int) bool            // extra port condition, may be nil
+	prepare    func(port int, dir string) error // writes files the server needs; may be nil
+	probe      func(s *Server, pid int) error   // nil if ready
+	portOK     func(port int) bool              // extra port condition, may be nil
 	opts       options
 }
 
@@ -123,6 +125,7 @@ func newServer(t testing.TB, sp spec) *Server {
 		t:            t,
 		path:         path,
 		args:         sp.args,
+		prepare:      sp.prepare,
 		probe:        sp.probe,
 		readyTimeout: sp.opts.readyTimeout,
 		logPath:      filepath.Join(dir, sp.name+".log"),
@@ -182,6 +185,13 @@ func (s *Server) start() error {
 // spawn starts the process with its output appended to the log file, and
 // returns it with the log offset where its output begins. s.mu is held.
 func (s *Server) spawn() (*process, int64, error) {
+	if s.prepare != nil {
+		// Its error is the cause: the server would only complain
+		// about a file that is not there.
+		if err := s.prepare(s.Port, s.Dir); err != nil {
+			return nil, 0, fmt.Errorf("testenv: preparing %s: %w", s.Name, err)
+		}
+	}
 	log, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, 0, err
