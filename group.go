@@ -117,6 +117,12 @@ func (g *Group) onEach(fn func(i int, l *Loop) error) error {
 // which the loops share: h must only touch per-connection state or state
 // guarded for concurrent use. It returns the bound address (useful with
 // port 0). Do not call it from a loop of the group.
+//
+// Unless the group hands connections off (WithHandoff), each loop has its
+// own listening socket with SO_REUSEPORT, so the port is also shared with
+// any other process of the same user that listens on it with
+// SO_REUSEPORT: a server that must be alone on its port should check
+// first, with a plain listener (as eddy serve does).
 func (g *Group) Listen(network, address string, h Handler, opts ...ListenOption) (net.Addr, error) {
 	if g.handoff {
 		return g.listenHandoff(network, address, h, opts)
@@ -124,16 +130,22 @@ func (g *Group) Listen(network, address string, h Handler, opts ...ListenOption)
 	opts = append(opts, WithReusePort())
 	var bound net.Addr
 	var created []*Listener
+	failed := false
 	err := g.onEach(func(i int, l *Loop) error {
+		if failed {
+			return nil // the other loops would only repeat the error
+		}
 		a := address
 		if bound != nil {
 			a = bound.String()
 			if network == "unix" {
+				failed = true
 				return errors.New("eddy: unix listeners cannot be shared with SO_REUSEPORT; use WithHandoff")
 			}
 		}
 		ln, err := l.Listen(network, a, h, opts...)
 		if err != nil {
+			failed = true
 			return err
 		}
 		ln.group = true

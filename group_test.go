@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -175,5 +176,28 @@ func TestGroupShutdownGraceful(t *testing.T) {
 	}
 	if _, err := c2.Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("cut connection read %v, want EOF", err)
+	}
+}
+
+// A Listen that fails fails once, not once per loop: the other loops
+// would only repeat the first one's error.
+func TestGroupListenErrorOnce(t *testing.T) {
+	leakcheck.Check(t)
+	taken, err := net.Listen("tcp", "127.0.0.1:0") // no SO_REUSEPORT: the port is refused
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	g, err := NewGroup(WithLoops(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { g.Stop(); g.Run() }()
+	_, err = g.Listen("tcp", taken.Addr().String(), echo{})
+	if !errors.Is(err, ErrAddrInUse) {
+		t.Fatalf("Listen on a taken port: %v", err)
+	}
+	if n := strings.Count(err.Error(), "in use"); n != 1 {
+		t.Fatalf("the error is repeated %d times: %v", n, err)
 	}
 }
