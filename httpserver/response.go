@@ -577,6 +577,31 @@ func (w *ResponseWriter) fail() {
 	}
 }
 
+// drop ends a response its handler abandoned (a net/http handler that
+// panicked with http.ErrAbortHandler): what of it was not sent is
+// dropped, nothing more is sent, and the connection closes after the
+// responses before it, so that the client sees no response or one cut
+// short, as net/http's server does it.
+func (w *ResponseWriter) drop() {
+	if w.ended || w.dead {
+		w.fail()
+		return
+	}
+	if f := w.filter(); f != nil {
+		w.ext.filter = nil
+		f.Close(func([]byte) {})
+	}
+	if !w.committed {
+		w.prepare()
+		w.committed = true
+		w.sc.putBuf(w.buf)
+		w.buf = nil
+	}
+	w.broken = true
+	w.closeAfter = true
+	w.End()
+}
+
 // recoverPanic, deferred around a handler's code, fails the response
 // if that code panicked; the loop then reports the panic like one in any
 // loop callback, from a callback of its own.

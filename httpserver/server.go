@@ -197,7 +197,17 @@ type connGlue struct {
 	timer    *eddy.Timer
 	sc       serverConn
 	watching bool
-	low      int // the write buffer's low water mark before WatchDrain
+	low      int      // the write buffer's low water mark before WatchDrain
+	laddr    net.Addr // the local address, once asked for (localAddr)
+}
+
+// localAddr returns the connection's local address, asking the kernel
+// once per connection (Std puts it in the request's context).
+func (g *connGlue) localAddr() net.Addr {
+	if g.laddr == nil {
+		g.laddr = g.c.LocalAddr()
+	}
+	return g.laddr
 }
 
 func (g *connGlue) OnOpen(c *eddy.Conn)                  {}

@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -11,8 +12,13 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/codec/http1"
@@ -28,17 +34,67 @@ const stdBufferLimit = 256 << 10
 // arrives. The http.ResponseWriter and Request.Body it gets are bridged
 // to the loop, with backpressure both ways: writes block while 256 KiB
 // are still unsent, and the body pauses when 256 KiB are unread. The
-// writer implements http.Flusher, not http.Hijacker; trailers, declared
-// in the Trailer field or named with http.TrailerPrefix, follow a
-// chunked body, and the request's are in its Trailer once its body has
-// been read to the end. The request's context ends when the
-// connection closes first. The worker pool bounds how many such requests
-// run at once; the others wait for a worker.
+// worker pool bounds how many such requests run at once; the others wait
+// for a worker.
+//
+// What a handler and its client see is what net/http's server gives
+// them: the writer gathers writes as net/http's does (2 KiB) and sniffs
+// a Content-Type from them when the handler set none (not with a
+// Content-Encoding, nor when the key is present with no value); writes
+// past the Content-Length the handler set fail with http.ErrContentLength,
+// and writes to a 204 or 304 with http.ErrBodyNotAllowed; WriteHeader
+// with a 1xx code other than 101 sends an interim response carrying the
+// header as it is then, and a second final WriteHeader is logged
+// (log/slog) and ignored. The writer implements http.Flusher, and through
+// http.ResponseController, Flush, SetReadDeadline, SetWriteDeadline (a
+// body read or a write that would wait past it fails with an error
+// matching os.ErrDeadlineExceeded, and a response whose write failed so
+// is cut short) and EnableFullDuplex. Trailers, declared in the Trailer
+// field or named with http.TrailerPrefix, follow a chunked body, and the
+// request's are in its Trailer once its body has been read to the end.
+// The request has net/http's Host, RequestURI, URL (absolute-form
+// targets and "*" included), Close, ContentLength (-1 when chunked) and
+// TransferEncoding, with Host, Transfer-Encoding and a chunked body's
+// Trailer taken out of its Header; its context holds
+// http.LocalAddrContextKey and ends when the connection closes first or
+// the handler returns. Reads of the body after Close, or once the handler
+// has returned, fail with http.ErrBodyReadAfterClose. "OPTIONS *" is
+// answered 200 without calling h, as net/http's server does. A handler
+// that panics with http.ErrAbortHandler has its connection closed with
+// nothing more sent, and nothing logged.
+//
+// Deliberate differences from net/http's server:
+//   - The writer is not an http.Hijacker (ResponseController.Hijack
+//     reports http.ErrNotSupported): the connection belongs to the loop.
+//     Upgrades go through ResponseWriter.Upgrade, in a native Handler.
+//     Nor is it an io.ReaderFrom: io.Copy goes through Write.
+//   - A handler that panics with anything else is logged and gets a 500,
+//     if nothing of its response was sent, where net/http closes the
+//     connection without a response.
+//   - Std is always full duplex: the body stays readable after the
+//     response has begun, where net/http drops it unless the handler
+//     calls EnableFullDuplex.
+//   - Responses up to 16 KiB that end unflushed get a Content-Length
+//     (net/http: up to 2 KiB); longer ones are chunked, and so is a HEAD
+//     response whose handler wrote more than that, with no chunk sent.
+//   - A trailer named with http.TrailerPrefix makes the body chunked, so
+//     that it is sent; net/http drops it from a body it had already
+//     given a Content-Length.
+//   - http.MaxBytesReader cannot tell Std that its limit was hit, so
+//     the connection closes only if the rest of the body is too long to
+//     discard (see the package documentation), not always.
+//   - An HTTP/1.0 client gets no interim (1xx) responses; the context
+//     holds no http.ServerContextKey, there being no http.Server.
 func Std(h http.Handler) Handler { return stdHandler{h} }
 
 type stdHandler struct{ h http.Handler }
 
 func (s stdHandler) ServeHTTP(w *ResponseWriter, r *Request) {
+	if r.Method == "OPTIONS" && r.Target == "*" {
+		// net/http's server answers these itself, without the handler.
+		w.Header().Set("Content-Length", "0")
+		return
+	}
 	hr, err := stdRequest(r)
 	if err != nil {
 		w.WriteHeader(400)
@@ -46,7 +102,12 @@ func (s stdHandler) ServeHTTP(w *ResponseWriter, r *Request) {
 	}
 	l := r.Loop()
 	ctx, cancel := context.WithCancel(context.Background())
-	b := &stdBridge{l: l, w: w, r: r, header: make(http.Header), cancel: cancel}
+	if g, ok := r.sc.t.(*connGlue); ok {
+		if la := g.localAddr(); la != nil {
+			ctx = context.WithValue(ctx, http.LocalAddrContextKey, la)
+		}
+	}
+	b := &stdBridge{l: l, w: w, r: r, header: make(http.Header), cancel: cancel, clen: -1}
 	b.cond.L = &b.mu
 	if r.HasBody() {
 		hr.Body = (*stdBody)(b)
@@ -95,20 +156,55 @@ func stdRequest(r *Request) (*http.Request, error) {
 		hr.TransferEncoding = []string{"chunked"}
 	}
 	for name, value := range r.Header.All() {
-		if http.CanonicalHeaderKey(name) == "Host" {
+		switch http.CanonicalHeaderKey(name) {
+		case "Host", "Transfer-Encoding":
+			// net/http moves these to Host and TransferEncoding.
 			continue
 		}
 		hr.Header.Add(name, value)
 	}
+	hr.Close = stdShouldClose(r.ProtoMinor, hr.Header["Connection"])
+	if !r.Chunked {
+		// A Trailer field without a chunked body stays a plain field.
+		return hr, nil
+	}
 	// Declared trailers get their keys now and their values at the
-	// body's end, as net/http does.
+	// body's end, as net/http does, which also takes the Trailer field
+	// out of the header and refuses framing fields as trailers.
 	for k := range declaredTrailers(hr.Header) {
+		switch k {
+		case "Transfer-Encoding", "Trailer", "Content-Length":
+			return nil, fmt.Errorf("httpserver: bad trailer key %q", k)
+		}
 		if hr.Trailer == nil {
 			hr.Trailer = make(http.Header)
 		}
 		hr.Trailer[k] = nil
 	}
+	delete(hr.Header, "Trailer")
 	return hr, nil
+}
+
+// stdShouldClose reports whether a request asks for its connection to
+// close after the response, as net/http sets Request.Close: HTTP/1.0
+// without "keep-alive", or the "close" option.
+func stdShouldClose(minor int, conn []string) bool {
+	hasClose := hasListTokens(conn, "close")
+	if minor == 0 {
+		return hasClose || !hasListTokens(conn, "keep-alive")
+	}
+	return hasClose
+}
+
+// hasListTokens reports whether one of the comma-separated lists vs
+// holds token, ignoring case.
+func hasListTokens(vs []string, token string) bool {
+	for _, v := range vs {
+		if hasListToken(v, token) {
+			return true
+		}
+	}
+	return false
 }
 
 // declaredTrailers yields the field names the Trailer fields of h
@@ -131,14 +227,26 @@ const (
 	opFlush
 	opEnd
 	opAbort
+	opDrop
+	opInterim
 	opStartBody
 	opResumeBody
 )
 
 type stdOp struct {
-	kind int
-	data []byte
+	kind   int
+	status int         // opInterim
+	header http.Header // opInterim
+	data   []byte
 }
+
+// stdBufferSize is how much of a response a net/http handler's writes
+// gather before they go to the loop: net/http's own buffer, so that
+// Content-Type is sniffed from the same bytes.
+const stdBufferSize = 2048
+
+// stdBufPool recycles the writers that gather a handler's writes.
+var stdBufPool sync.Pool
 
 // stdBridge joins a net/http handler's goroutine to the loop. Fields
 // under mu are shared; the others belong to the loop.
@@ -159,10 +267,19 @@ type stdBridge struct {
 	// response state, goroutine side
 	header      http.Header
 	wroteHeader bool
+	code        int   // the status, once WriteHeader has run
+	clen        int64 // the Content-Length the handler set, or -1
+	written     int64 // body bytes the handler wrote, as net/http counts them
+	bw          *bufio.Writer
+	headerDone  bool // the header is final: Content-Type was sniffed
+	writeFailed bool // a write passed the write deadline
 
 	// the response's status and header as of WriteHeader, under mu
 	status int
 	sent   http.Header
+
+	// deadlines set through http.ResponseController, under mu
+	readDL, writeDL stdDeadline
 
 	// body state, shared under mu
 	pieces  [][]byte
@@ -171,26 +288,64 @@ type stdBridge struct {
 	trailer http.Header // the body's trailers, once it has ended
 	started bool
 	paused  bool
-	closed  bool
+	closed  bool // the handler closed the body or returned: reads fail
 }
 
 // run runs the handler on a worker goroutine.
 func (b *stdBridge) run(h http.Handler, hr *http.Request) {
 	defer b.cancel()
 	defer func() {
+		b.readDL.stop(b)
+		b.writeDL.stop(b)
 		if v := recover(); v != nil {
-			if v != http.ErrAbortHandler {
-				slog.Error("httpserver: panic in net/http handler", "panic", v)
+			b.releaseBuffer()
+			b.closeBody()
+			if v == http.ErrAbortHandler {
+				// net/http drops the connection without a word.
+				b.push(stdOp{kind: opDrop})
+				return
 			}
+			slog.Error("httpserver: panic in net/http handler", "panic", v)
 			b.push(stdOp{kind: opAbort})
 			return
 		}
+		sw := (*stdWriter)(b)
 		if !b.wroteHeader {
-			(*stdWriter)(b).WriteHeader(200)
+			sw.WriteHeader(200)
+		}
+		if b.bw != nil {
+			b.bw.Flush()
+			b.releaseBuffer()
+		}
+		b.finishHeader(nil)
+		b.closeBody()
+		if b.writeFailed {
+			b.push(stdOp{kind: opDrop})
+			return
 		}
 		b.push(stdOp{kind: opEnd, data: b.trailers()})
 	}()
 	h.ServeHTTP((*stdWriter)(b), hr)
+}
+
+// releaseBuffer returns the write buffer to its pool.
+func (b *stdBridge) releaseBuffer() {
+	if b.bw != nil {
+		b.bw.Reset(nil)
+		stdBufPool.Put(b.bw)
+		b.bw = nil
+	}
+}
+
+// closeBody makes the request body unreadable, as net/http does once
+// the handler has returned.
+func (b *stdBridge) closeBody() {
+	b.mu.Lock()
+	b.closed = true
+	b.pieces = nil
+	b.size = 0
+	b.cond.Broadcast()
+	b.mu.Unlock()
 }
 
 // trailers encodes the handler's trailer fields, those the Trailer
@@ -219,7 +374,7 @@ func (b *stdBridge) trailers() []byte {
 // push queues op for the loop, posting a drain if none is pending.
 func (b *stdBridge) push(op stdOp) bool {
 	b.mu.Lock()
-	if b.dead && op.kind != opEnd && op.kind != opAbort {
+	if b.dead && op.kind != opEnd && op.kind != opAbort && op.kind != opDrop {
 		b.mu.Unlock()
 		return false
 	}
@@ -228,20 +383,13 @@ func (b *stdBridge) push(op stdOp) bool {
 	b.scheduled = true
 	b.mu.Unlock()
 	if post && b.l.Post(b.drain) != nil {
-		b.abortLocked()
+		b.abort() // the loop has stopped
 	}
 	return true
 }
 
-func (b *stdBridge) abortLocked() {
-	b.mu.Lock()
-	b.dead = true
-	b.cond.Broadcast()
-	b.mu.Unlock()
-	b.cancel()
-}
-
-// abort runs on the loop when the connection closes first.
+// abort runs on the loop when the connection closes first, or on the
+// handler's goroutine when the loop has stopped.
 func (b *stdBridge) abort() {
 	b.mu.Lock()
 	b.dead = true
@@ -286,6 +434,16 @@ func (b *stdBridge) drain() {
 		case opFlush:
 			b.applyHeader()
 			w.Flush()
+		case opInterim:
+			if !w.ended && !w.dead {
+				var h Header
+				for _, name := range slices.Sorted(maps.Keys(op.header)) {
+					for _, v := range op.header[name] {
+						h.Add(name, v)
+					}
+				}
+				w.WriteInterim(op.status, &h)
+			}
 		case opEnd:
 			b.applyHeader()
 			if op.data != nil {
@@ -300,6 +458,9 @@ func (b *stdBridge) drain() {
 		case opAbort:
 			b.finish()
 			w.fail()
+		case opDrop:
+			b.finish()
+			w.drop()
 		case opStartBody:
 			b.startBody()
 		case opResumeBody:
@@ -386,36 +547,182 @@ type stdWriter stdBridge
 
 func (sw *stdWriter) Header() http.Header { return sw.header }
 
+// WriteHeader follows net/http: a code outside 100-999 panics, a second
+// call is logged and ignored, and 1xx codes other than 101 send an
+// interim response with the header as it is now.
 func (sw *stdWriter) WriteHeader(code int) {
 	b := (*stdBridge)(sw)
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
+	}
 	if b.wroteHeader {
+		if _, file, line, ok := runtime.Caller(1); ok {
+			slog.Warn("httpserver: superfluous response.WriteHeader call", "from", file+":"+strconv.Itoa(line))
+		} else {
+			slog.Warn("httpserver: superfluous response.WriteHeader call")
+		}
 		return
 	}
-	if code >= 100 && code < 200 {
-		return // informational responses are not relayed
+	if code >= 100 && code <= 199 && code != 101 {
+		h := b.header.Clone()
+		delete(h, "Content-Length")
+		delete(h, "Transfer-Encoding")
+		b.push(stdOp{kind: opInterim, status: code, header: h})
+		return
 	}
 	b.wroteHeader = true
+	b.code = code
+	if cl := b.header.Get("Content-Length"); cl != "" {
+		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
+			b.clen = n
+		} else {
+			b.header.Del("Content-Length")
+		}
+	}
 	b.mu.Lock()
 	b.status = code
 	b.sent = b.header.Clone() // the handler's map is its own again
 	b.mu.Unlock()
 }
 
+// bodyAllowed reports whether the status allows a body.
+func (b *stdBridge) bodyAllowed() bool { return b.code != 204 && b.code != 304 }
+
+// check does what net/http does before taking n body bytes: it counts
+// them, and refuses them with http.ErrBodyNotAllowed or
+// http.ErrContentLength.
+func (b *stdBridge) check(n int) error {
+	if !b.wroteHeader {
+		(*stdWriter)(b).WriteHeader(200)
+	}
+	if !b.bodyAllowed() {
+		return http.ErrBodyNotAllowed
+	}
+	b.written += int64(n)
+	if b.clen >= 0 && b.written > b.clen {
+		return http.ErrContentLength
+	}
+	if b.bw == nil {
+		if v := stdBufPool.Get(); v != nil {
+			b.bw = v.(*bufio.Writer)
+			b.bw.Reset((*stdSink)(b))
+		} else {
+			b.bw = bufio.NewWriterSize((*stdSink)(b), stdBufferSize)
+		}
+	}
+	return nil
+}
+
 func (sw *stdWriter) Write(p []byte) (int, error) {
+	b := (*stdBridge)(sw)
+	if len(p) == 0 {
+		if !b.wroteHeader {
+			sw.WriteHeader(200)
+		}
+		return 0, nil
+	}
+	if err := b.check(len(p)); err != nil {
+		return 0, err
+	}
+	return b.bw.Write(p)
+}
+
+// WriteString is Write for a string, as net/http's writer has it.
+func (sw *stdWriter) WriteString(s string) (int, error) {
+	b := (*stdBridge)(sw)
+	if len(s) == 0 {
+		if !b.wroteHeader {
+			sw.WriteHeader(200)
+		}
+		return 0, nil
+	}
+	if err := b.check(len(s)); err != nil {
+		return 0, err
+	}
+	return b.bw.WriteString(s)
+}
+
+// Flush sends what was written so far.
+func (sw *stdWriter) Flush() { sw.FlushError() }
+
+// FlushError is Flush that reports a connection that has gone; it is
+// what http.ResponseController.Flush calls.
+func (sw *stdWriter) FlushError() error {
 	b := (*stdBridge)(sw)
 	if !b.wroteHeader {
 		sw.WriteHeader(200)
 	}
-	if len(p) == 0 {
-		return 0, nil
+	if b.bw != nil {
+		if err := b.bw.Flush(); err != nil {
+			return err
+		}
 	}
+	b.finishHeader(nil)
+	if !b.push(stdOp{kind: opFlush}) {
+		return ErrConnClosed
+	}
+	return nil
+}
+
+// EnableFullDuplex is for http.ResponseController: Std always lets a
+// handler read the request body while it writes the response.
+func (sw *stdWriter) EnableFullDuplex() error { return nil }
+
+// SetReadDeadline is for http.ResponseController: a read of the request
+// body that would wait past t fails with an error matching
+// os.ErrDeadlineExceeded. The zero time means no deadline.
+func (sw *stdWriter) SetReadDeadline(t time.Time) error {
+	b := (*stdBridge)(sw)
+	b.readDL.set(b, t)
+	return nil
+}
+
+// SetWriteDeadline is for http.ResponseController: a write that would
+// wait for the client past t fails with an error matching
+// os.ErrDeadlineExceeded. The zero time means no deadline.
+func (sw *stdWriter) SetWriteDeadline(t time.Time) error {
+	b := (*stdBridge)(sw)
+	b.writeDL.set(b, t)
+	return nil
+}
+
+// finishHeader fixes the header at the first body bytes to go out, or
+// at a flush or the end: like net/http, it sniffs a Content-Type from
+// those bytes when the handler set none. Goroutine side.
+func (b *stdBridge) finishHeader(p []byte) {
+	if b.headerDone {
+		return
+	}
+	b.headerDone = true
 	b.mu.Lock()
-	for b.inflight >= stdBufferLimit && !b.dead {
+	h := b.sent
+	if _, ok := h["Content-Type"]; !ok && len(p) > 0 && b.bodyAllowed() &&
+		h.Get("Content-Encoding") == "" && h.Get("Transfer-Encoding") == "" {
+		h.Set("Content-Type", http.DetectContentType(p))
+	}
+	b.mu.Unlock()
+}
+
+// stdSink takes the handler's gathered writes to the loop.
+type stdSink stdBridge
+
+func (sk *stdSink) Write(p []byte) (int, error) {
+	b := (*stdBridge)(sk)
+	b.finishHeader(p)
+	b.mu.Lock()
+	for b.inflight >= stdBufferLimit && !b.dead && !b.writeDL.passed {
 		b.cond.Wait()
 	}
 	if b.dead {
 		b.mu.Unlock()
 		return 0, ErrConnClosed
+	}
+	if b.writeDL.passed {
+		b.mu.Unlock()
+		// As when net/http's connection times out, the response is
+		// cut short: the client must not take it for a whole one.
+		b.writeFailed = true
+		return 0, errStdDeadline
 	}
 	b.inflight += len(p)
 	b.mu.Unlock()
@@ -425,29 +732,32 @@ func (sw *stdWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Flush sends what was written so far.
-func (sw *stdWriter) Flush() {
-	b := (*stdBridge)(sw)
-	if !b.wroteHeader {
-		sw.WriteHeader(200)
-	}
-	b.push(stdOp{kind: opFlush})
-}
-
 // stdBody is the request body a net/http handler reads.
 type stdBody stdBridge
 
 func (sb *stdBody) Read(p []byte) (int, error) {
 	b := (*stdBridge)(sb)
 	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return 0, http.ErrBodyReadAfterClose
+	}
 	if !b.started {
 		b.started = true
 		b.mu.Unlock()
 		b.push(stdOp{kind: opStartBody})
 		b.mu.Lock()
 	}
-	for len(b.pieces) == 0 && b.bodyErr == nil {
+	for len(b.pieces) == 0 && b.bodyErr == nil && !b.closed && !b.readDL.passed {
 		b.cond.Wait()
+	}
+	if b.closed {
+		b.mu.Unlock()
+		return 0, http.ErrBodyReadAfterClose
+	}
+	if len(b.pieces) == 0 && b.bodyErr == nil {
+		b.mu.Unlock()
+		return 0, errStdDeadline
 	}
 	if len(b.pieces) == 0 {
 		err := b.bodyErr
@@ -483,15 +793,72 @@ func (sb *stdBody) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// Close makes later reads fail with http.ErrBodyReadAfterClose; the
+// rest of the body is dropped.
 func (sb *stdBody) Close() error {
-	b := (*stdBridge)(sb)
+	(*stdBridge)(sb).closeBody()
+	return nil
+}
+
+// errStdDeadline is what a body read or a write past a deadline set
+// through http.ResponseController returns.
+var errStdDeadline error = &stdDeadlineError{}
+
+// stdDeadlineError matches os.ErrDeadlineExceeded, as the net package's
+// timeouts do.
+type stdDeadlineError struct{}
+
+func (*stdDeadlineError) Error() string   { return "httpserver: i/o timeout" }
+func (*stdDeadlineError) Timeout() bool   { return true }
+func (*stdDeadlineError) Temporary() bool { return true }
+func (*stdDeadlineError) Is(target error) bool {
+	return target == os.ErrDeadlineExceeded
+}
+
+// stdDeadline is a read or write deadline of a net/http handler: a timer
+// that wakes the waiters when it passes. Fields under the bridge's mu.
+type stdDeadline struct {
+	timer  *time.Timer
+	passed bool
+}
+
+// set moves the deadline to t (zero: none). Goroutine side.
+func (d *stdDeadline) set(b *stdBridge, t time.Time) {
 	b.mu.Lock()
-	b.closed = true
-	b.pieces = nil
-	b.size = 0
-	if b.bodyErr == nil {
-		b.bodyErr = errors.New("httpserver: read on closed body")
+	defer b.mu.Unlock()
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+	d.passed = false
+	if t.IsZero() {
+		return
+	}
+	dur := time.Until(t)
+	if dur <= 0 {
+		d.passed = true
+		b.cond.Broadcast()
+		return
+	}
+	var timer *time.Timer
+	timer = time.AfterFunc(dur, func() {
+		b.mu.Lock()
+		if d.timer == timer {
+			d.passed = true
+			d.timer = nil
+			b.cond.Broadcast()
+		}
+		b.mu.Unlock()
+	})
+	d.timer = timer
+}
+
+// stop ends the deadline's timer, once the handler has returned.
+func (d *stdDeadline) stop(b *stdBridge) {
+	b.mu.Lock()
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
 	}
 	b.mu.Unlock()
-	return nil
 }
