@@ -42,7 +42,8 @@
 // connection of their own, closed when the reply comes or the future is
 // cancelled, so that they never stall the shared connection. Transactions
 // (Multi, Watch, then Tx.Exec) run on one too, since WATCH and MULTI are
-// connection state.
+// connection state; that connection is never made again: once it drops,
+// the Tx's commands fail with ErrConnLost.
 //
 // # Pub/sub
 //

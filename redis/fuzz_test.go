@@ -22,6 +22,7 @@ func FuzzReplies(f *testing.F) {
 	f.Add([]byte("*3\r\n$1\r\na\r\n$-1\r\n:3\r\n"))
 	f.Add([]byte(">4\r\n$8\r\npmessage\r\n$1\r\np\r\n$1\r\nc\r\n$1\r\nm\r\n"))
 	f.Add([]byte("*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n"))
+	f.Add([]byte("-NOPERM this user has no permissions to access one of the channels used as arguments\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		whole := runCodec(data, len(data))
 		half := runCodec(data, len(data)/2)
@@ -64,7 +65,8 @@ func runCodec(data []byte, cut int) []string {
 func convertAll(v resp.Value) {
 	// The subscriber's message handling, on a PubSub with no connection.
 	ps := &PubSub{handler: func(Message) {}, ready: true}
-	ps.waiting = []*subWait{{n: 1}}
+	ps.subs[subChannel] = map[string]bool{"a": true}
+	ps.waiting = []*subWait{{n: 1, sub: true, names: []string{"a"}}, {n: 0}}
 	if err := ps.onValue(v); err != nil {
 		panic(err) // only the handshake returns errors
 	}

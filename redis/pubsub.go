@@ -28,7 +28,10 @@ type Message struct {
 // The subscriptions are the PubSub's state: after the connection drops,
 // it is made again with backoff and every channel, pattern and shard
 // channel is subscribed again before anything else; messages published
-// meanwhile are lost, as pub/sub does not keep them.
+// meanwhile are lost, as pub/sub does not keep them. A subscription the
+// server refuses (an ACL without the channel) fails its future and is not
+// kept, so that it is not sent again after a reconnect, where the server
+// would refuse the command carrying it and the channels beside it.
 //
 // Its methods are safe for concurrent use.
 type PubSub struct {
@@ -43,16 +46,25 @@ type PubSub struct {
 	hsWait   int  // handshake replies still expected
 	closed   bool
 	attempts int
-	timer    *eddy.Timer
+	timer    *eddy.Timer        // the next connection attempt
+	hsTimer  *eddy.Timer        // the handshake's deadline
 	subs     [3]map[string]bool // desired channels, patterns, shard channels
 	waiting  []*subWait         // commands written, in order
-	resumed  []*future.Promise[struct{}]
+	resumed  []*subWait         // changes waiting for the connection
 }
 
-// subWait is a (un)subscribe command waiting for its n confirmations.
+// subWait is a (un)subscribe command waiting for its n confirmations, or
+// a change made while the connection was down, waiting to be sent.
 type subWait struct {
-	n int
-	p *future.Promise[struct{}] // nil for the resubscription
+	n    int
+	p    *future.Promise[struct{}] // nil for the resubscription
+	kind int
+	sub  bool
+	// names are, for a subscribe, the names it added to subs (those it
+	// sends again after a reconnect), and for a resubscription the names
+	// it sent: if the server refuses the command, they are dropped from
+	// subs, so that they do not make the next resubscription fail too.
+	names []string
 }
 
 // The three kinds of subscription.
@@ -126,23 +138,25 @@ func (ps *PubSub) change(kind int, sub bool, names []string) *future.Future[stru
 			p.Reject(ErrClosed)
 			return
 		}
+		w := &subWait{n: len(names), p: p, kind: kind, sub: sub}
 		for _, n := range names {
-			if sub {
-				ps.subs[kind][n] = true
-			} else {
+			if !sub {
 				delete(ps.subs[kind], n)
+			} else if !ps.subs[kind][n] {
+				ps.subs[kind][n] = true
+				w.names = append(w.names, n)
 			}
 		}
 		if !ps.ready {
 			// Restored with every other subscription once connected.
-			ps.resumed = append(ps.resumed, p)
+			ps.resumed = append(ps.resumed, w)
 			return
 		}
 		name := unsubCmds[kind]
 		if sub {
 			name = subCmds[kind]
 		}
-		ps.waiting = append(ps.waiting, &subWait{n: len(names), p: p})
+		ps.waiting = append(ps.waiting, w)
 		if err := ps.conn.Write(resp.NewCommand(nil).Str(name).Strs(names...).Finish()); err != nil {
 			// Not sent (the write queue is full, or the connection is
 			// going): its confirmations would be counted against the
@@ -150,7 +164,7 @@ func (ps *PubSub) change(kind int, sub bool, names []string) *future.Future[stru
 			// resubscription after the reconnect carries this change and
 			// settles p.
 			ps.waiting = ps.waiting[:len(ps.waiting)-1]
-			ps.resumed = append(ps.resumed, p)
+			ps.resumed = append(ps.resumed, w)
 			ps.conn.Abort()
 		}
 	})
@@ -171,6 +185,7 @@ func (ps *PubSub) Close() {
 		if ps.timer != nil {
 			ps.timer.Stop()
 		}
+		ps.stopHandshakeTimer()
 		if ps.conn != nil {
 			ps.conn.Close()
 		}
@@ -184,8 +199,8 @@ func (ps *PubSub) failAll(err error) {
 			w.p.Reject(err)
 		}
 	}
-	for _, p := range ps.resumed {
-		p.Reject(err)
+	for _, w := range ps.resumed {
+		w.p.Reject(err)
 	}
 	ps.waiting, ps.resumed = nil, nil
 }

@@ -18,19 +18,38 @@ func (ps *PubSub) dial() {
 		return
 	}
 	h := &psHandler{ps: ps}
-	conn, err := ps.c.loop.Dial("tcp", ps.c.addr, h)
+	d := ps.dialTimeout()
+	conn, err := ps.c.loop.Dial("tcp", ps.c.addr, h, eddy.WithDialTimeout(d))
 	if err != nil {
 		ps.retry()
 		return
 	}
 	if cfg := ps.c.opts.TLSConfig; cfg != nil {
-		conn.SetLayer(tlsx.ClientLayer(tlsx.ClientConfig(cfg, ps.c.addr)))
+		conn.SetLayer(tlsx.ClientLayer(tlsx.ClientConfig(cfg, ps.c.addr), tlsx.WithHandshakeTimeout(d)))
 	}
 	ps.conn = conn
 	ps.dec.Reset()
 	ps.ready = false
 	ps.proto = ps.c.opts.Protocol
 	ps.hello()
+}
+
+// dialTimeout bounds the connect and, separately, the handshake, as
+// Options.DialTimeout does for the other connections (see
+// driver.Config.DialTimeout).
+func (ps *PubSub) dialTimeout() time.Duration {
+	if d := ps.c.opts.DialTimeout; d > 0 {
+		return d
+	}
+	return 10 * time.Second
+}
+
+// stopHandshakeTimer stops the timer of the handshake, if it runs.
+func (ps *PubSub) stopHandshakeTimer() {
+	if ps.hsTimer != nil {
+		ps.hsTimer.Stop()
+		ps.hsTimer = nil
+	}
 }
 
 // hello writes the handshake for ps.proto and counts its replies.
@@ -69,36 +88,59 @@ func (ps *PubSub) hello() {
 	ps.conn.Write(out)
 }
 
-// resume restores the subscriptions once the handshake is done.
+// resume restores the subscriptions once the handshake is done. The
+// subscriptions made before the connection dropped go in one command per
+// kind, and each change made since (or not confirmed when it dropped)
+// sends the names it added in a command of its own, each command with
+// its waiter: a refusal (an ACL changed meanwhile) then fails only the
+// command refused, and drops only its names.
 func (ps *PubSub) resume() {
 	ps.ready = true
-	var out []byte
-	total := 0
-	for kind, set := range ps.subs {
-		if len(set) == 0 {
-			continue
-		}
-		cmd := resp.NewCommand(out).Str(subCmds[kind])
-		for n := range set {
-			cmd.Str(n)
-		}
-		total += len(set)
-		out = cmd.Finish()
-	}
+	ps.stopHandshakeTimer()
 	resumed := ps.resumed
 	ps.resumed = nil
-	if total == 0 {
-		for _, p := range resumed {
-			p.Resolve(struct{}{})
+	var own [len(subCmds)]map[string]bool // names the changes send themselves
+	for _, w := range resumed {
+		if !w.sub {
+			continue
 		}
-		return
+		if own[w.kind] == nil {
+			own[w.kind] = map[string]bool{}
+		}
+		kept := w.names[:0]
+		for _, n := range w.names {
+			if ps.subs[w.kind][n] && !own[w.kind][n] { // not unsubscribed since
+				own[w.kind][n] = true
+				kept = append(kept, n)
+			}
+		}
+		w.names = kept
 	}
-	// One waiter per command would do as well; confirmations of all the
-	// kinds arrive in order, so one waiter counts them all, and the
-	// futures waiting for the connection resolve after the last.
-	ps.waiting = append(ps.waiting, &subWait{n: total})
-	for _, p := range resumed {
-		ps.waiting = append(ps.waiting, &subWait{n: 0, p: p})
+	var out []byte
+	for kind, set := range ps.subs {
+		w := &subWait{kind: kind, sub: true}
+		for n := range set {
+			if !own[kind][n] {
+				w.names = append(w.names, n)
+			}
+		}
+		if len(w.names) > 0 {
+			w.n = len(w.names)
+			out = resp.NewCommand(out).Str(subCmds[kind]).Strs(w.names...).Finish()
+			ps.waiting = append(ps.waiting, w)
+		}
+	}
+	for _, w := range resumed {
+		w.n = 0 // an unsubscribe, or nothing new: settles in turn
+		if w.sub && len(w.names) > 0 {
+			w.n = len(w.names)
+			out = resp.NewCommand(out).Str(subCmds[w.kind]).Strs(w.names...).Finish()
+		}
+		ps.waiting = append(ps.waiting, w)
+	}
+	if len(out) == 0 {
+		ps.settle()
+		return
 	}
 	ps.conn.Write(out)
 }
@@ -140,13 +182,7 @@ func (ps *PubSub) onValue(v resp.Value) error {
 		return nil
 	}
 	if v.IsError() {
-		if len(ps.waiting) > 0 {
-			w := ps.waiting[0]
-			ps.waiting = ps.waiting[1:]
-			if w.p != nil {
-				w.p.Reject(v.Err())
-			}
-		}
+		ps.refused(v.Err())
 		return nil
 	}
 	kind := string(v.PushKind())
@@ -175,6 +211,33 @@ func (ps *PubSub) confirm() {
 	if len(ps.waiting) > 0 {
 		ps.waiting[0].n--
 	}
+	ps.settle()
+}
+
+// refused fails the oldest waiting command, which the server refused as a
+// whole (an ACL denying a channel...): the names it subscribed are
+// dropped, since the server has not subscribed them, and a resubscription
+// carrying them would be refused again, losing the others.
+func (ps *PubSub) refused(err error) {
+	if len(ps.waiting) == 0 {
+		return
+	}
+	w := ps.waiting[0]
+	ps.waiting = ps.waiting[1:]
+	if w.sub {
+		for _, n := range w.names {
+			delete(ps.subs[w.kind], n)
+		}
+	}
+	if w.p != nil {
+		w.p.Reject(err)
+	}
+	ps.settle()
+}
+
+// settle settles the commands at the front that expect no more
+// confirmations.
+func (ps *PubSub) settle() {
 	for len(ps.waiting) > 0 && ps.waiting[0].n <= 0 {
 		w := ps.waiting[0]
 		ps.waiting = ps.waiting[1:]
@@ -188,6 +251,23 @@ func (ps *PubSub) confirm() {
 type psHandler struct {
 	eddy.BaseHandler
 	ps *PubSub
+}
+
+// OnOpen bounds the handshake (HELLO, or AUTH and CLIENT SETNAME) by
+// the dial timeout: a server that accepted the connection but does not
+// answer must not hold the subscriptions for ever.
+func (h *psHandler) OnOpen(c *eddy.Conn) {
+	ps := h.ps
+	if c != ps.conn || ps.ready {
+		return
+	}
+	ps.stopHandshakeTimer()
+	ps.hsTimer = ps.c.loop.AfterFunc(ps.dialTimeout(), func() {
+		ps.hsTimer = nil
+		if c == ps.conn && !ps.ready {
+			c.Abort()
+		}
+	})
 }
 
 // OnData decodes and handles what the server sent.
@@ -220,13 +300,14 @@ func (h *psHandler) OnClose(c *eddy.Conn, _ error) {
 		return
 	}
 	ps.conn = nil
+	ps.stopHandshakeTimer()
 	wasReady := ps.ready
 	ps.ready = false
 	// Commands in flight are restored with the rest on the next
 	// connection; their futures resolve then.
 	for _, w := range ps.waiting {
 		if w.p != nil {
-			ps.resumed = append(ps.resumed, w.p)
+			ps.resumed = append(ps.resumed, w)
 		}
 	}
 	ps.waiting = nil

@@ -3,6 +3,9 @@ package redis_test
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,4 +127,138 @@ func TestPubSubWriteQueueFull(t *testing.T) {
 	ok(t, errOf(second.Await(c)))
 	eq(t, "receivers", must[int64](t)(s.Publish(c, "late", "hi")), 1)
 	eq(t, "message", recv(t, msgs), redis.Message{Kind: "message", Channel: "late", Payload: "hi"})
+}
+
+// A subscription the server refuses (here an ACL without the channel) is
+// not kept: after a reconnect, the resubscription must not carry it, or
+// the server would refuse the whole command and every other channel
+// would be lost too. A refused subscription made while the connection is
+// down fails alone, too.
+func TestPubSubRefusedNotRestored(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Redis(t, testenv.Args("--user", "sub", "on", ">pw", "~*", "+@all", "resetchannels", "&ok*", "&ok.*"))
+	l := startLoop(t)
+	admin := dialClient(t, l, srv, redis.Options{}).Sync()
+	c := ctx(t)
+	for _, p := range []int{2, 3} {
+		t.Run(fmt.Sprint("resp", p), func(t *testing.T) {
+			cl := dialClient(t, l, srv, redis.Options{Protocol: p, Username: "sub", Password: "pw"})
+			msgs := make(chan redis.Message, 100)
+			ps := cl.PubSub(func(m redis.Message) { msgs <- m })
+			t.Cleanup(ps.Close)
+			published := func(ch string) func() bool {
+				return func() bool {
+					n, err := admin.Publish(c, ch, "x")
+					return err == nil && n == 1
+				}
+			}
+			refused := func(err error) bool {
+				var re *redis.Error
+				return errors.As(err, &re) && re.Code == "NOPERM"
+			}
+			ok(t, errOf(ps.Subscribe("ok1").Await(c)))
+			if _, err := ps.Subscribe("bad").Await(c); !refused(err) {
+				t.Fatalf("Subscribe(bad) = %v, want NOPERM", err)
+			}
+			ok(t, errOf(ps.PSubscribe("ok.*").Await(c)))
+			do(t, admin, "CLIENT", "KILL", "TYPE", "pubsub")
+			eventually(t, "ok1 subscribed again", published("ok1"))
+			eventually(t, "ok.* subscribed again", published("ok.x"))
+
+			// Changes made while the server is away are sent after the
+			// resubscription, each on its own.
+			srv.Stop()
+			bad, ok2 := ps.Subscribe("ok2", "bad2"), ps.Subscribe("ok3")
+			srv.Start()
+			if _, err := bad.Await(c); !refused(err) {
+				t.Fatalf("Subscribe(ok2, bad2) while down = %v, want NOPERM", err)
+			}
+			ok(t, errOf(ok2.Await(c)))
+			eventually(t, "ok1 subscribed after the restart", published("ok1"))
+			eventually(t, "ok.* subscribed after the restart", published("ok.y"))
+			eq(t, "ok3 subscribed", must[int64](t)(admin.Publish(c, "ok3", "x")), 1)
+			eq(t, "ok2 not subscribed", must[int64](t)(admin.Publish(c, "ok2", "x")), 0)
+			ok(t, errOf(ps.Unsubscribe("ok1").Await(c)))
+			eq(t, "after unsubscribe", must[int64](t)(admin.Publish(c, "ok1", "gone")), 0)
+		})
+	}
+}
+
+// silentFirst listens on loopback and relays connections to addr, except
+// the first n, which it accepts and never answers: a server that hangs
+// after the connect.
+func silentFirst(t *testing.T, addr string, n int) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ok(t, err)
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	track := func(c net.Conn) {
+		mu.Lock()
+		conns = append(conns, c)
+		mu.Unlock()
+	}
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			track(c)
+			if i < n {
+				continue
+			}
+			s, err := net.Dial("tcp", addr)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			track(s)
+			// Plain copies: net's splice keeps pipes in a pool, which
+			// leakcheck would count.
+			relay := func(dst, src net.Conn) {
+				io.Copy(struct{ io.Writer }{dst}, struct{ io.Reader }{src})
+				dst.Close()
+			}
+			wg.Go(func() { relay(s, c) })
+			wg.Go(func() { relay(c, s) })
+		}
+	})
+	return ln.Addr().String()
+}
+
+// The subscriber's handshake is bounded by Options.DialTimeout, like that
+// of every other connection: a server that accepts the connection but
+// never answers does not hold the subscriptions for ever.
+func TestPubSubHandshakeTimeout(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Redis(t)
+	l := startLoop(t)
+	admin := dialClient(t, l, srv, redis.Options{}).Sync()
+	c := ctx(t)
+	addr := silentFirst(t, srv.Addr, 2) // the shared connection's and the subscriber's
+	for _, p := range []int{2, 3} {
+		cl, err := redis.Dial(l, addr, redis.Options{Protocol: p, ClientName: "sub",
+			DialTimeout: 200 * time.Millisecond, MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+		ok(t, err)
+		t.Cleanup(cl.Close)
+		msgs := make(chan redis.Message, 10)
+		ps := cl.PubSub(func(m redis.Message) { msgs <- m })
+		t.Cleanup(ps.Close)
+		ok(t, errOf(ps.Subscribe("a").Await(c)))
+		must[int64](t)(admin.Publish(c, "a", "hi"))
+		eq(t, "message", recv(t, msgs).Payload, "hi")
+		ps.Close()
+	}
 }

@@ -27,7 +27,7 @@ type ScanOptions struct {
 type Scanner struct {
 	c    *cmds
 	name string // SCAN, HSCAN, SSCAN or ZSCAN
-	key  string // "" for SCAN
+	key  string // unused for SCAN
 	opts ScanOptions
 	// cursor is the next cursor; done is set once the server returned 0.
 	// Written by the page's callback, read by the next call, which comes
@@ -68,7 +68,7 @@ func (s *Scanner) Next() *future.Future[[]string] {
 		return future.Resolved(s.c.loop, []string{})
 	}
 	cmd := resp.NewCommand(nil).Str(s.name)
-	if s.key != "" {
+	if s.name != "SCAN" { // "" is a valid key
 		cmd.Str(s.key)
 	}
 	cmd.Str(s.cursor)

@@ -80,3 +80,23 @@ func TestScanFamily(t *testing.T) {
 	}
 	eq(t, "early stop", n, 3)
 }
+
+// The empty string is a valid key: HSCAN, SSCAN and ZSCAN must still send
+// it, or the cursor would be taken for the key.
+func TestScanEmptyKey(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Redis(t)
+	l := startLoop(t)
+	cl := dialClient(t, l, srv, redis.Options{})
+	s := cl.Sync()
+	c := ctx(t)
+	ok(t, errOf(s.HSet(c, "", "f", "v")))
+	var got []string
+	for e, err := range cl.HScan("", redis.ScanOptions{}).All(c) {
+		ok(t, err)
+		got = append(got, e)
+	}
+	if !slices.Equal(got, []string{"f", "v"}) {
+		t.Fatalf(`HScan("") = %q, want [f v]`, got)
+	}
+}

@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -139,4 +140,54 @@ func TestWatchCancelledClosesConn(t *testing.T) {
 		return ready.Load() >= 2 || closed.Load() >= 1
 	})
 	eventually(t, "the transaction's connection closed", func() bool { return clients() == base })
+}
+
+// A Tx's connection that dropped is closed for good once the one attempt
+// the driver makes at once is refused: it does not go on dialling until
+// Exec or Discard (or for ever, for a Tx nobody ends), and the commands
+// issued on the Tx after the drop fail at once without a connection.
+func TestTxConnLostStaysClosed(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Redis(t)
+	l := startLoop(t)
+	var closed atomic.Int32
+	cl := dialClient(t, l, srv, redis.Options{OnState: func(s driver.State, _ error) {
+		if s == driver.StateClosed {
+			closed.Add(1)
+		}
+	}})
+	s := cl.Sync()
+	c := ctx(t)
+	conns := func() int64 {
+		info := must[string](t)(do(t, s, "INFO", "stats").Str())
+		for _, line := range strings.Split(info, "\n") {
+			if v, found := strings.CutPrefix(line, "total_connections_received:"); found {
+				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				ok(t, err)
+				return n
+			}
+		}
+		t.Fatal("no total_connections_received in INFO stats")
+		return 0
+	}
+	tx := must[*redis.Tx](t)(cl.Watch("k").Await(c))
+	id := must[int64](t)(must[resp.Value](t)(tx.Do("CLIENT", "ID").Await(c)).Int())
+	before := conns()
+	do(t, s, "CLIENT", "KILL", "ID", id)
+	eventually(t, "the transaction's connection closed after the drop", func() bool { return closed.Load() >= 1 })
+	if n := conns() - before; n > 1 {
+		t.Fatalf("%d connections made after the drop, want at most 1", n)
+	}
+	after := conns()
+	if _, err := tx.Do("PING").Await(c); !errors.Is(err, redis.ErrConnLost) {
+		t.Fatalf("Do after the drop = %v, want ErrConnLost", err)
+	}
+	tx.Queue("SET", "k", "v")
+	if _, err := tx.Exec().Await(c); !errors.Is(err, redis.ErrConnLost) {
+		t.Fatalf("Exec after the drop = %v, want ErrConnLost", err)
+	}
+	eq(t, "connections made by commands after the drop", conns()-after, 0)
+	if _, err := s.Get(c, "k"); !errors.Is(err, redis.Nil) {
+		t.Fatalf("the lost transaction ran: %v", err)
+	}
 }
