@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"syscall"
+
+	"github.com/eddy-go/eddy/internal/poll"
 )
 
 // Sentinel errors. Test for them with errors.Is: operation failures are
@@ -49,6 +51,13 @@ var (
 	// ErrPanic is matched by the error a connection is closed with when
 	// its handler panicked.
 	ErrPanic = errors.New("eddy: handler panicked")
+	// ErrTruncated is matched by the error a PacketHandler's OnError gets
+	// for a datagram larger than the socket's receive buffer (64 KiB):
+	// the system cut it short, so it is dropped rather than handed to
+	// OnPacket as if it were whole, and the socket keeps receiving. The
+	// error's Addr is the datagram's source. Over IPv4 no UDP datagram is
+	// that large; unixgram and IPv6 jumbograms can be.
+	ErrTruncated = errors.New("eddy: datagram truncated")
 )
 
 type timeoutError struct{}
@@ -112,6 +121,8 @@ func kindOf(err error) error {
 			return ErrTimeout
 		case errors.Is(err, io.EOF):
 			return nil
+		case errors.Is(err, poll.ErrTruncated):
+			return ErrTruncated
 		}
 		return nil
 	}

@@ -14,7 +14,9 @@ type PacketHandler interface {
 	// during the call.
 	OnPacket(pc *PacketConn, p []byte, from net.Addr)
 	// OnError reports a receive error, such as ECONNREFUSED on a
-	// connected socket whose peer has no listener. The socket stays open.
+	// connected socket whose peer has no listener, or a datagram too
+	// large for the receive buffer (ErrTruncated), which is dropped. The
+	// socket stays open.
 	OnError(pc *PacketConn, err error)
 }
 
@@ -178,7 +180,15 @@ func (o *packetOwner) RecvDone(p []byte, from net.Addr, err error) {
 	pc := (*PacketConn)(o)
 	l := pc.loop
 	if err != nil {
-		l.call(func() { pc.handler.OnError(pc, opError("read", pc.network, pc.raddr, err)) })
+		// A truncated datagram (poll.ErrTruncated, which kindOf makes
+		// ErrTruncated) is dropped: its first bytes, handed on as if
+		// they were all, would be parsed as a whole message. The error
+		// names its source, which a handler may want to tell.
+		addr := pc.raddr
+		if from != nil {
+			addr = from
+		}
+		l.call(func() { pc.handler.OnError(pc, opError("read", pc.network, addr, err)) })
 		return
 	}
 	pc.callPacket(p, from)

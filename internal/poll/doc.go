@@ -16,7 +16,9 @@
 //   - StartAccept arms a multishot accept; Owner.AcceptDone gets each new
 //     socket.
 //   - Connect starts a connect; Owner.ConnectDone reports its outcome.
-//   - StartRecv arms multishot datagram receives; Owner.RecvDone gets each.
+//   - StartRecv arms multishot datagram receives; Owner.RecvDone gets each
+//     (one too large for the read buffer with ErrTruncated, not as if it
+//     were whole).
 //
 // A readiness system (epoll, kqueue) performs the system call when the
 // kernel says the socket is ready, and reports the completion. A completion

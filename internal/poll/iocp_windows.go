@@ -262,6 +262,11 @@ func (p *iocp) submit(o *op) {
 		return
 	}
 	o.ready, o.qty, o.err = true, 0, err
+	if err == windows.WSAEMSGSIZE || err == windows.ERROR_MORE_DATA {
+		// A datagram cut to fit, received at once: the count of its
+		// bytes in the buffer is where a completion would have put it.
+		o.qty = uint32(o.ov.InternalHigh)
+	}
 	p.queue(o)
 }
 
@@ -539,18 +544,28 @@ func (p *iocp) readDone(fd *FD, o *op) {
 }
 
 func (p *iocp) recvDone(fd *FD, o *op) {
-	if o.err != nil && o.err != windows.ERROR_MORE_DATA {
-		// Errors (a port unreachable after a send on a connected
-		// socket) are reported but leave the receive armed.
-		fd.owner.RecvDone(nil, nil, os.NewSyscallError("wsarecvfrom", mapRecvErr(o.err)))
-	} else {
+	switch o.err {
+	case nil, windows.ERROR_MORE_DATA, windows.WSAEMSGSIZE:
+		// A datagram larger than the buffer completes with
+		// ERROR_MORE_DATA (STATUS_BUFFER_OVERFLOW) through the port,
+		// or fails at once with WSAEMSGSIZE: either way it was taken
+		// off the socket, cut to fit.
 		var from net.Addr
 		if o.fromLen > 0 {
 			if sa, err := o.from.Sockaddr(); err == nil {
 				from = FromSockaddr("udp", sa)
 			}
 		}
-		fd.owner.RecvDone(o.buf[:o.qty], from, nil)
+		qty := min(int(o.qty), len(o.buf))
+		if o.err != nil {
+			fd.owner.RecvDone(o.buf[:qty], from, ErrTruncated)
+		} else {
+			fd.owner.RecvDone(o.buf[:qty], from, nil)
+		}
+	default:
+		// Errors (a port unreachable after a send on a connected
+		// socket) are reported but leave the receive armed.
+		fd.owner.RecvDone(nil, nil, os.NewSyscallError("wsarecvfrom", mapRecvErr(o.err)))
 	}
 	if fd.flags&(fRecving|fClosed) == fRecving && !o.busy && !o.ready {
 		p.submit(o)

@@ -77,11 +77,15 @@ type op struct {
 	waitH   windows.Handle // Notify: the RegisterWaitForSingleObject handle
 }
 
+// dgramBufSize is the receive buffer of a datagram socket, large enough
+// for any UDP datagram over IPv4 or IPv6 without jumbograms. A variable
+// so that a test can make one arrive truncated.
+var dgramBufSize = 64 << 10
+
 // Read buffer sizes: each FD reading has its own, since the kernel
 // fills it while the loop does other work.
 const (
 	streamBufSize = 32 << 10
-	dgramBufSize  = 64 << 10
 	dirBufSize    = 64 << 10
 	fileChunk     = 64 << 10
 	// acceptAddrLen is the room AcceptEx wants for each address.

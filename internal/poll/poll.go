@@ -23,7 +23,9 @@ type Owner interface {
 	// AcceptDone delivers one accepted socket, or an accept error.
 	AcceptDone(s Sock, err error)
 	// RecvDone delivers one datagram and its source. p is valid only
-	// during the call.
+	// during the call. A datagram larger than the read buffer comes with
+	// ErrTruncated, p holding the bytes that fitted; other errors come
+	// with no datagram. The receive stays armed after either.
 	RecvDone(p []byte, from net.Addr, err error)
 	// NotifyDone reports that a handle given to Notify became ready (a
 	// process exited, a watch has events), or err.
@@ -36,6 +38,7 @@ type FD struct {
 	sock  Sock
 	gen   uint32
 	flags uint16
+	fam   uint8 // the socket's address family, once SendTo has asked; 0 before
 	owner Owner
 	wbufs [][]byte // pending asynchronous write (or a sendfile's head), owned by the poller
 	file  *fileOp  // pending sendfile, if any: sent after wbufs
@@ -229,6 +232,11 @@ var ErrBusy = errors.New("poll: operation already in flight")
 
 // ErrFDClosed is returned for operations on a closed FD.
 var ErrFDClosed = errors.New("poll: use of closed socket")
+
+// ErrTruncated is the error RecvDone reports with a datagram larger than
+// the read buffer, which the system cut to fit (MSG_TRUNC; on Windows,
+// WSAEMSGSIZE): the bytes delivered with it are not the whole datagram.
+var ErrTruncated = errors.New("poll: datagram truncated: larger than the read buffer")
 
 // ReadBufferSize is the size of the poller's shared read buffer.
 const ReadBufferSize = 64 << 10

@@ -128,7 +128,7 @@ func (r *readyFDs) recv(fd *FD) {
 	buf := r.readBuf()
 	network := "udp"
 	for i := 0; i < recvBatch; i++ {
-		n, sa, err := unix.Recvfrom(fd.sock, buf, 0)
+		n, sa, trunc, err := recvDgram(fd.sock, buf)
 		switch err {
 		case nil:
 			var from net.Addr
@@ -138,7 +138,11 @@ func (r *readyFDs) recv(fd *FD) {
 				}
 				from = FromSockaddr(network, sa)
 			}
-			fd.owner.RecvDone(buf[:n], from, nil)
+			if trunc {
+				fd.owner.RecvDone(buf[:n], from, ErrTruncated)
+			} else {
+				fd.owner.RecvDone(buf[:n], from, nil)
+			}
 			if fd.flags&(fRecving|fClosed) != fRecving {
 				return
 			}

@@ -90,3 +90,12 @@ func somaxconn() int {
 // opening /dev/fd/N duplicates the descriptor, so AdoptFile shares the
 // caller's open file.
 func reopen(fd uintptr) (Sock, bool) { return InvalidSock, false }
+
+// recvDgram receives one datagram into buf and reports whether it was
+// larger, and so cut to fit: recvmsg returns MSG_TRUNC in its flags then.
+// (MSG_TRUNC as an input flag, which makes Linux return the real length,
+// is Linux's alone.)
+func recvDgram(s int, buf []byte) (n int, sa unix.Sockaddr, trunc bool, err error) {
+	n, _, flags, sa, err := unix.Recvmsg(s, buf, nil, 0)
+	return n, sa, flags&unix.MSG_TRUNC != 0, err
+}

@@ -106,3 +106,16 @@ func reopen(fd uintptr) (Sock, bool) {
 	}
 	return s, true
 }
+
+// recvDgram receives one datagram into buf and reports whether it was
+// larger, and so cut to fit. MSG_TRUNC in the flags makes Linux return
+// the datagram's real length (for UDP and unixgram alike), which costs
+// nothing over a plain recvfrom: recvmsg would be needed for the flag
+// elsewhere.
+func recvDgram(s int, buf []byte) (n int, sa unix.Sockaddr, trunc bool, err error) {
+	n, sa, err = unix.Recvfrom(s, buf, unix.MSG_TRUNC)
+	if n > len(buf) {
+		return len(buf), sa, true, err
+	}
+	return n, sa, false, err
+}

@@ -265,16 +265,7 @@ func SendTo(fd *FD, network string, p []byte, addr net.Addr) (int, error) {
 		n, err := unix.Write(fd.sock, p)
 		return n, wrapErr("write", err)
 	}
-	fam, _ := family(network, addrIP(addr))
-	if sa, err := unix.Getsockname(fd.sock); err == nil {
-		switch sa.(type) {
-		case *unix.SockaddrInet4:
-			fam = unix.AF_INET
-		case *unix.SockaddrInet6:
-			fam = unix.AF_INET6
-		}
-	}
-	sa, err := ToSockaddr(fam, addr)
+	sa, err := ToSockaddr(sendFamily(fd, network, addr), addr)
 	if err != nil {
 		return 0, err
 	}
@@ -282,6 +273,36 @@ func SendTo(fd *FD, network string, p []byte, addr net.Addr) (int, error) {
 		return 0, os.NewSyscallError("sendto", err)
 	}
 	return len(p), nil
+}
+
+// sendGetsockname is unix.Getsockname; tests replace it to count the
+// calls sendFamily makes.
+var sendGetsockname = unix.Getsockname
+
+// sendFamily returns the address family to put addr in for a datagram
+// sent on fd: the socket's own. It is asked once (getsockname) and kept
+// in the FD, since a socket's family never changes: every datagram paid
+// for that system call before. Until the socket answers, the family is
+// guessed from network and addr.
+func sendFamily(fd *FD, network string, addr net.Addr) int {
+	if fd.fam != 0 {
+		return int(fd.fam)
+	}
+	if sa, err := sendGetsockname(fd.sock); err == nil {
+		switch sa.(type) {
+		case *unix.SockaddrInet4:
+			fd.fam = unix.AF_INET
+		case *unix.SockaddrInet6:
+			fd.fam = unix.AF_INET6
+		case *unix.SockaddrUnix:
+			fd.fam = unix.AF_UNIX
+		}
+		if fd.fam != 0 {
+			return int(fd.fam)
+		}
+	}
+	fam, _ := family(network, addrIP(addr))
+	return fam
 }
 
 // SendFile copies up to n bytes of the file f, starting at offset off,

@@ -294,7 +294,13 @@ func SendTo(fd *FD, network string, p []byte, addr net.Addr) (int, error) {
 		err := windows.WSASend(fd.sock, &b, 1, &sent, 0, nil, nil)
 		return int(sent), wrapErr("wsasend", err)
 	}
-	sa, err := ToSockaddr(sockFamily(fd.sock), addr)
+	// The socket's family never changes: it is asked once (a
+	// getsockname, or the protocol information) and kept in the FD,
+	// rather than for every datagram.
+	if fd.fam == 0 {
+		fd.fam = uint8(sockFamily(fd.sock))
+	}
+	sa, err := ToSockaddr(int(fd.fam), addr)
 	if err != nil {
 		return 0, err
 	}

@@ -236,6 +236,7 @@ func TestURingCommonTests(t *testing.T) {
 		"AdoptFileLeavesCallerBlocking": TestAdoptFileLeavesCallerBlocking,
 		"CloseDropsCompletions":         TestCloseDropsCompletions,
 		"MoveRehomesRegistration":       TestMoveRehomesRegistration,
+		"RecvTruncated":                 TestRecvTruncated,
 	} {
 		t.Run(name, func(t *testing.T) {
 			fn(t)

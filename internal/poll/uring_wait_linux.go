@@ -304,7 +304,7 @@ func (p *uring) recv(fd *FD, st *uslot) {
 	buf := st.buf
 	network := "udp"
 	for i := 0; i < recvBatch; i++ {
-		n, sa, err := unix.Recvfrom(fd.sock, buf, 0)
+		n, sa, trunc, err := recvDgram(fd.sock, buf)
 		switch err {
 		case nil:
 			var from net.Addr
@@ -314,7 +314,11 @@ func (p *uring) recv(fd *FD, st *uslot) {
 				}
 				from = FromSockaddr(network, sa)
 			}
-			fd.owner.RecvDone(buf[:n], from, nil)
+			if trunc {
+				fd.owner.RecvDone(buf[:n], from, ErrTruncated)
+			} else {
+				fd.owner.RecvDone(buf[:n], from, nil)
+			}
 		case unix.EAGAIN:
 			p.armPoll(st, false)
 			return
