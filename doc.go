@@ -18,8 +18,9 @@
 // be called from callbacks running on the loop, or before Run from the
 // goroutine that created the loop; "Safe for concurrent use" methods may be
 // called from anywhere. Callbacks must not block: run blocking work with
-// Work, which uses a bounded worker pool and delivers the result on the
-// loop.
+// Work or Submit, which use a bounded worker pool and deliver the result
+// on the loop (WorkOwned and SubmitOwned release a result, such as an
+// open file, that can no longer be delivered).
 //
 // # Connections
 //
@@ -41,8 +42,9 @@
 //
 // # Portability
 //
-// Backends: epoll on Linux, kqueue on macOS and the BSDs, IOCP on Windows,
-// all behind the completion-shaped interface of internal/poll; the API is
+// Backends: epoll on Linux (io_uring with EDDY_POLLER=uring), kqueue on
+// macOS and the BSDs, IOCP on Windows, all behind the completion-shaped
+// interface of internal/poll; the API is
 // the same everywhere. Unix sockets are not available on Windows yet. See
 // docs/architecture.md and the README's platform table.
 package eddy

@@ -14,6 +14,11 @@
 // The operations sit behind one internal interface, so that an io_uring
 // backend can later submit them to the kernel directly, with the same API.
 //
+// Cancelling a future does not interrupt its system call, which cannot be
+// stopped from outside. A file opened for a future that was cancelled, or
+// whose loop stopped, before the open finished is closed, not leaked
+// (eddy.SubmitOwned).
+//
 // # Errors
 //
 // Errors are those of the os package: *fs.PathError values for which

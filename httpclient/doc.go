@@ -20,9 +20,9 @@
 // response, or the idle timer's) is never handed out: a connection freed
 // while requests wait in line, or for the next hop of a redirect, is given
 // out on the next tick, once its layer has acted on everything read with
-// the response. A request
-// with "Connection: close" (with Do, http.Request.Close) is the last on its
-// connection.
+// the response. A request with "Connection: close" (with Do,
+// http.Request.Close) is the last on its connection.
+//
 // Names are resolved by the loop's resolver and dialled the Happy Eyeballs
 // way (eddy's Loop.Dial); https runs over tlsx, which verifies certificates
 // by default (a failure matches tlsx.ErrHandshake and unwraps to the

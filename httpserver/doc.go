@@ -16,7 +16,9 @@
 // it open: Wait (a future, such as a Redis reply, settles later),
 // Request.ReadBody and Request.OnBody (the body arrives later), or
 // ResponseWriter.Async (the handler calls End itself). Code written for
-// net/http runs through Std, in the worker pool.
+// net/http runs through Std, in the worker pool, and sees what net/http's
+// own server would give it (Std's documentation lists the few
+// deliberate differences).
 //
 // A handler that panics (in ServeHTTP, a body callback or a Wait
 // callback) gets a 500 if nothing of its response was sent, and
@@ -102,6 +104,6 @@
 //
 // # Concurrency
 //
-// Server.Serve and Server.Shutdown are safe for concurrent use; Request
-// and ResponseWriter are loop-only.
+// Server.Serve and Server.Shutdown are safe for concurrent use;
+// Server.ServeLoop, Request and ResponseWriter are loop-only.
 package httpserver

@@ -42,9 +42,11 @@
 // Gzip is middleware that compresses dynamic responses on the fly, by
 // Accept-Encoding (q-values, "identity;q=0", "*"), for compressible
 // types above a size, streaming with pooled writers; StaticOptions.Gzip
-// does the same for files, in the worker pool. Compressed responses get
-// "Vary: Accept-Encoding" and a strong ETag suffixed with "-gzip", and
-// Range requests are never compressed.
+// does the same for files, in the worker pool. Range requests are never
+// compressed. Compressed responses get a strong ETag suffixed with
+// "-gzip". Under the Gzip middleware, every response that could have been
+// compressed (status 200 to 203 with a compressible type, whether or not
+// it was) and the 304 that revalidates it get "Vary: Accept-Encoding".
 //
 // # Uploads
 //

@@ -15,8 +15,8 @@
 //	}
 //
 // Closing is often asynchronous (a reader goroutine notices the close a
-// moment later), so the check retries for up to two seconds ([Timeout])
-// before it reports the leftover goroutines' stacks and the new descriptors.
+// moment later), so the check retries for up to two seconds
+// ([DefaultTimeout]; the [Timeout] option changes it) before it reports the leftover goroutines' stacks and the new descriptors.
 //
 // [Main] does the same for a whole test binary from TestMain, and [Take]
 // with [Snapshot.Verify] is the building block both use.

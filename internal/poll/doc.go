@@ -34,8 +34,17 @@
 // # Files
 //
 // poll.go holds the interface and the shared types, epoll_linux.go the
-// Linux backend, sock_unix.go the socket system calls shared by the Unix
-// backends, and poll_other.go the stub for systems without a backend yet.
+// Linux backend, ready_unix.go what the readiness backends (epoll and
+// kqueue) share (registrations, the retry list, the shared read buffer,
+// the completions made from readiness), sock_unix.go the socket system
+// calls shared by the Unix backends, and poll_other.go the stub for
+// systems without a backend yet.
+//
+// The opt-in io_uring backend of Linux (EDDY_POLLER=uring) is
+// uring_linux.go (slots, the Poller methods), uring_wait_linux.go (Wait
+// and dispatch), uring_sys_linux.go (the ring's system calls and memory)
+// and uring_bufring_linux.go (the provided-buffer ring of multishot
+// receives); sendfile_linux.go serves it and epoll alike.
 //
 // The kqueue backend of macOS and the BSDs is kqueue.go (registration and
 // the Poller methods), kqueue_wait.go (Wait and dispatch), kqueue_io.go

@@ -1,12 +1,13 @@
 // Package testenv starts real servers for eddy's tests: redis-server (alone
-// or as a cluster), beanstalkd and dnsmasq, with more to come. eddy's tests
+// or as a cluster, plain or over TLS), beanstalkd, dnsmasq and nginx, with
+// throwaway TLS certificates ([NewCerts]) for the TLS ones. eddy's tests
 // run against real servers, never mocks.
 //
 // Each server is a direct child of the test process, listening on an
 // ephemeral port of 127.0.0.1, with its data and log in a fresh t.TempDir.
 // The start functions return once the server answers a protocol-level
-// request (redis PING, beanstalkd stats, a DNS query), and register a
-// cleanup that stops the server and reaps it:
+// request (redis PING, beanstalkd stats, a DNS query, an HTTP request),
+// and register a cleanup that stops the server and reaps it:
 //
 //	func TestGet(t *testing.T) {
 //		srv := testenv.Redis(t)
