@@ -259,7 +259,7 @@ func TestHelp(t *testing.T) {
 		if code != 0 || stderr != "" {
 			t.Errorf("eddy %s: status %d, stderr %q", strings.Join(args, " "), code, stderr)
 		}
-		for _, want := range []string{"usage: eddy serve", "--listen", "--loops", "--root", "--grace", "--access-log", "--tls-cert", "--tls-key", "127.0.0.1:8080", "method=", "status="} {
+		for _, want := range []string{"usage: eddy serve", "  --access-log[=DEST]", "--listen", "--loops", "--root", "--grace", "--access-log", "--tls-cert", "--tls-key", "127.0.0.1:8080", "method=", "status="} {
 			if !strings.Contains(stdout, want) {
 				t.Errorf("eddy %s: help lacks %q:\n%s", strings.Join(args, " "), want, stdout)
 			}

@@ -134,7 +134,7 @@ Flags:
 		fmt.Fprintf(w, "  --%s", f.Name)
 		if name != "" {
 			if f.Name == "access-log" {
-				fmt.Fprintf(w, "[%s]", name)
+				fmt.Fprintf(w, "[=%s]", name)
 			} else {
 				fmt.Fprintf(w, " %s", name)
 			}
