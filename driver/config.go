@@ -75,6 +75,18 @@ type Config[K, R any] struct {
 	// 50ms and 5s). After a ready connection drops, the first new attempt
 	// is made at once.
 	MinBackoff, MaxBackoff time.Duration
+	// NoReconnect, if set, makes the Conn give up instead of reconnecting
+	// once a connection that was ready drops: for a session whose state
+	// on the server cannot be rebuilt by Setup (a Redis WATCH, a
+	// transaction), where silently carrying on over a new connection
+	// would be wrong. The Conn then goes to StateClosed (OnState gets the
+	// cause); every request in flight, idempotent or not, fails with a
+	// *ConnError wrapping the cause, and so does every later one, at
+	// once and without dialling. Until the connection has first been
+	// ready, attempts follow the usual rules (backoff and retry): none
+	// of the caller's requests has been written yet, so no state can
+	// have been lost.
+	NoReconnect bool
 	// DialTimeout bounds a connect and, separately, the handshake
 	// (default 10s).
 	DialTimeout time.Duration

@@ -24,9 +24,10 @@ type request[K, R any] struct {
 }
 
 // Conn is a pipelined client connection to one server, for any protocol
-// given by a Codec. It dials on its loop, reconnects with backoff, runs a
-// handshake after each connect, writes the requests of each loop turn with
-// one Write, and matches replies to requests in order.
+// given by a Codec. It dials on its loop, reconnects with backoff (unless
+// Config.NoReconnect), runs a handshake after each connect, writes the
+// requests of each loop turn with one Write, and matches replies to
+// requests in order.
 //
 // Call and Do are safe for concurrent use; so are Close and Shutdown.
 // Other methods are loop-only. Every callback runs on the loop.
@@ -46,6 +47,7 @@ type Conn[K, R any] struct {
 	awaiting bool // told the loop that replies are due (ExpectReplies)
 	attempts int
 	timer    *eddy.Timer
+	lost     error                     // why a NoReconnect Conn closed, for later requests
 	final    []byte                    // Shutdown's last bytes
 	quit     *future.Promise[struct{}] // Shutdown's promise
 	flushFn  func()                    // cn.flush, bound once (a method value allocates)
@@ -112,7 +114,9 @@ func (cn *Conn[K, R]) InFlight() (pending, waiting int) { return cn.pending.len(
 //     or if the connection attempt the request waited for fails; Sent says
 //     whether it was written. Requests never written wait for the next
 //     connection; written ones are never sent again unless Idempotent;
-//   - ErrClosed after Close or Shutdown, ErrBacklogFull past MaxQueued.
+//   - ErrClosed after Close or Shutdown, ErrBacklogFull past MaxQueued;
+//   - a *ConnError (ErrConnLost, Sent false), at once, once a
+//     Config.NoReconnect connection has dropped.
 //
 // Cancelling the future (Cancel, WithContext, Timeout, Await's context)
 // drops a request that is not yet written; once written, its reply is read
@@ -153,6 +157,10 @@ func (cn *Conn[K, R]) Do(ctx context.Context, k K, cmd []byte, flags Flags) (R, 
 func (cn *Conn[K, R]) submit(req *request[K, R]) {
 	switch cn.state {
 	case StateClosed, StateClosing:
+		if cn.lost != nil {
+			req.fail(&ConnError{Err: cn.lost})
+			return
+		}
 		req.fail(ErrClosed)
 	case StateReady:
 		if cn.unsent >= cn.cfg.MaxQueued {
@@ -336,8 +344,9 @@ func (cn *Conn[K, R]) setState(s State, err error) {
 }
 
 // Close closes the connection at once. Requests in flight or waiting fail
-// with ErrClosed, and so do later ones; no reconnect follows. Safe for
-// concurrent use.
+// with ErrClosed, and so do later ones; no reconnect follows. A
+// Config.NoReconnect Conn whose connection dropped is closed already: its
+// later requests keep failing with a *ConnError. Safe for concurrent use.
 func (cn *Conn[K, R]) Close() {
 	cn.onLoop(func() { cn.closeAll(ErrClosed) })
 }
@@ -371,7 +380,7 @@ func (cn *Conn[K, R]) closeAll(cause error) {
 	}
 	cn.unsent, cn.out = 0, nil
 	cn.expect()
-	cn.setState(StateClosed, nil)
+	cn.setState(StateClosed, cn.lost) // lost: nil unless NoReconnect gave up
 	if cn.quit != nil {
 		cn.quit.Resolve(struct{}{})
 	}
@@ -532,7 +541,8 @@ func (l *link[K, R]) OnDrain(*eddy.Conn) {
 	}
 }
 
-// OnClose fails what was in flight and reconnects.
+// OnClose fails what was in flight and reconnects, or, for a
+// Config.NoReconnect Conn that was ready, closes the Conn.
 func (l *link[K, R]) OnClose(_ *eddy.Conn, err error) {
 	cn := l.cn
 	if cn.link != l {
@@ -549,6 +559,14 @@ func (l *link[K, R]) OnClose(_ *eddy.Conn, err error) {
 		return
 	}
 	wasReady := cn.state == StateReady
+	if wasReady && cn.cfg.NoReconnect {
+		// The session's state on the server went with the connection:
+		// retry nothing (not even unsent or idempotent requests, which
+		// would run without it), and refuse later requests at once.
+		cn.lost = err
+		cn.closeAll(err)
+		return
+	}
 	// Requests never written, and idempotent ones, go back in front of
 	// those waiting; the others fail.
 	var again ring[*request[K, R]]

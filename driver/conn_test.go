@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -563,4 +564,103 @@ func TestAwaitingReplies(t *testing.T) {
 	cn.Close()
 	slow.Await(ctx(t))
 	awaiting(0)
+}
+
+// A NoReconnect Conn that was ready and dropped closes for good: every
+// request in flight fails, the idempotent one and the unsent one too (a
+// new connection would lack the session's state), later requests fail at
+// once, and no new connection is made.
+func TestNoReconnect(t *testing.T) {
+	leakcheck.Check(t)
+	srv := startServer(t)
+	l := startLoop(t)
+	var mu sync.Mutex
+	var states []driver.State
+	var closedErr error
+	cn := dial(t, l, srv.addr, func(c *driver.Config[struct{}, string]) {
+		c.NoReconnect = true
+		c.OnState = func(s driver.State, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			states = append(states, s)
+			if s == driver.StateClosed {
+				closedErr = err
+			}
+		}
+	})
+	echo(t, cn, "warm", "ECHO warm")
+	var plain, idem, closer, held *future.Future[string]
+	onLoop(l, func() {
+		plain = cn.Call(struct{}{}, cmd("SLOW 50 plain"), 0)
+		idem = cn.Call(struct{}{}, cmd("SLOW 50 idem"), driver.Idempotent)
+		closer = cn.Call(struct{}{}, cmd("CLOSE"), 0)
+	})
+	// Held back while replies are due, or refused if the drop was seen
+	// already: never written either way.
+	onLoop(l, func() { held = cn.Call(struct{}{}, cmd("ECHO held"), driver.Idempotent) })
+	connLost := func(what string, f *future.Future[string], sent bool) {
+		t.Helper()
+		_, err := f.Await(ctx(t))
+		var ce *driver.ConnError
+		if !errors.Is(err, driver.ErrConnLost) || !errors.As(err, &ce) || ce.Sent != sent || ce.Err == nil {
+			t.Fatalf("%s: %v, want a *ConnError with Sent %v and a cause", what, err, sent)
+		}
+	}
+	connLost("plain", plain, true)
+	connLost("idempotent", idem, true)
+	connLost("CLOSE", closer, true)
+	connLost("held", held, false)
+	later := cn.Call(struct{}{}, cmd("ECHO later"), 0)
+	connLost("later", later, false)
+	if _, err := do(t, cn, "ECHO later"); !errors.Is(err, driver.ErrConnLost) {
+		t.Fatalf("Do after the drop: %v", err)
+	}
+	cn.Close() // changes nothing: the Conn is closed already
+	connLost("after Close", cn.Call(struct{}{}, cmd("ECHO x"), 0), false)
+	if n := srv.conns.Load(); n != 1 {
+		t.Errorf("%d connections made, want 1", n)
+	}
+	if got, want := srv.lines(), []string{"ECHO warm", "SLOW 50 plain", "SLOW 50 idem", "CLOSE"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("server saw %q, want %q", got, want)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []driver.State{driver.StateDialing, driver.StateReady, driver.StateClosed}
+	if fmt.Sprint(states) != fmt.Sprint(want) || closedErr == nil {
+		t.Errorf("states %v (closed with %v), want %v with the cause", states, closedErr, want)
+	}
+}
+
+// Until its connection has been ready, a NoReconnect Conn retries as
+// usual: nothing of the caller's was written, so nothing was lost.
+func TestNoReconnectRetriesFirstConnection(t *testing.T) {
+	leakcheck.Check(t)
+	srv := startServer(t)
+	l := startLoop(t)
+	var handshakes atomic.Int32
+	ready := make(chan struct{})
+	cn := dial(t, l, srv.addr, func(c *driver.Config[struct{}, string]) {
+		c.NoReconnect = true
+		c.Setup = func(h *driver.Handshake[struct{}, string]) *future.Future[struct{}] {
+			line := "ECHO hello"
+			if handshakes.Add(1) == 1 {
+				line = "ERR not yet"
+			}
+			return future.Then(h.Send(struct{}{}, cmd(line)), func(string) (struct{}, error) { return struct{}{}, nil })
+		}
+		c.OnState = func(s driver.State, _ error) {
+			if s == driver.StateReady {
+				close(ready)
+			}
+		}
+	})
+	select {
+	case <-ready:
+	case <-ctx(t).Done():
+		t.Fatal("never ready after a refused first handshake")
+	}
+	echo(t, cn, "a", "after the retried handshake")
+	if n := srv.conns.Load(); n != 2 {
+		t.Errorf("%d connections made, want 2", n)
+	}
 }

@@ -8,7 +8,10 @@
 // bytes. The Conn:
 //
 //   - dials without blocking, and reconnects with capped, jittered
-//     exponential backoff (Config.MinBackoff, Config.MaxBackoff);
+//     exponential backoff (Config.MinBackoff, Config.MaxBackoff); or, with
+//     Config.NoReconnect, closes for good once a ready connection drops,
+//     for a session whose server-side state (a Redis WATCH) a new
+//     connection would silently lack;
 //   - runs TLS when Config.TLSConfig is set: a tlsx client layer goes on
 //     each socket at dial, verifying the server's certificate by default,
 //     and the codec and handshake see plaintext;
@@ -36,8 +39,8 @@
 //     there), one allocation per request fewer.
 //
 // Everything runs on the loop: no goroutine per request or connection, no
-// locks. Call, Do, Close and Shutdown are safe for concurrent use; the
-// other methods are loop-only.
+// locks. Call, Map, Do, Close and Shutdown are safe for concurrent use;
+// the other methods are loop-only.
 //
 // A driver wraps a Conn in its own client type:
 //
@@ -45,7 +48,8 @@
 //		Addr:  addr,
 //		Codec: &codec{},
 //		Setup: func(h *driver.Handshake[proto.Kind, proto.Reply]) *future.Future[struct{}] {
-//			return ignoreValue(h.Send(proto.KindAuth, proto.AppendAuth(nil, pw)))
+//			ok := h.Send(proto.KindAuth, proto.AppendAuth(nil, pw))
+//			return future.Map(ok, func(proto.Reply) struct{} { return struct{}{} })
 //		},
 //	})
 //	reply := conn.Call(proto.KindGet, proto.AppendGet(nil, key), driver.Idempotent)

@@ -1,11 +1,6 @@
 package redis
 
 import (
-	"errors"
-	"fmt"
-	"io"
-	"sync/atomic"
-
 	"github.com/eddy-go/eddy/codec/resp"
 	"github.com/eddy-go/eddy/driver"
 	"github.com/eddy-go/eddy/future"
@@ -23,81 +18,19 @@ import (
 type Tx struct {
 	c      *Client
 	conn   *driver.Conn[struct{}, resp.Value]
-	lost   atomic.Pointer[driver.ConnError] // set, on the loop, once the connection dropped
 	queued [][]byte
 	err    error // the first encoding error of Queue
 }
 
 // Multi starts a transaction without WATCH. Safe for concurrent use.
 func (c *Client) Multi() *Tx {
-	tx := &Tx{c: c}
-	tx.conn = c.newOnceConn(func(err error) {
-		tx.lost.CompareAndSwap(nil, &driver.ConnError{Err: fmt.Errorf("%w: %w", errConnOnce, err)})
-	})
-	return tx
-}
-
-// errConnOnce is why a connection that must not be made again (that of a
-// Tx, whose WATCH would be lost) refuses a new handshake, and what the
-// commands issued on it after it dropped fail with (in a *driver.ConnError).
-var errConnOnce = errors.New("redis: transaction's connection lost, not reconnecting")
-
-// newOnceConn makes a connection whose session cannot be made again: once
-// a handshake has succeeded, every later one fails, so that the requests
-// that were waiting for a reconnect fail with a *driver.ConnError
-// (ErrConnLost) instead of running without the state (WATCH) of the
-// connection that dropped. lost is told, on the loop, why the connection
-// dropped.
-//
-// The driver makes one new attempt at once after a drop, and the refused
-// handshake ends it; the connection is closed as soon as that attempt has
-// failed (StateBackoff after StateReady), so that it does not go on
-// dialling, refused every time, until the Tx is discarded (or for ever, if
-// it never is).
-func (c *Client) newOnceConn(lost func(error)) *driver.Conn[struct{}, resp.Value] {
+	// The driver gives up once the connection that was ready drops (its
+	// WATCH, and any MULTI under way, went with it), failing what was in
+	// flight and everything later with a *driver.ConnError. A first
+	// connection that fails is tried again as usual: nothing was lost.
 	cfg := c.connConfig(nil)
-	used := false
-	cfg.Setup = func(h *driver.Handshake[struct{}, resp.Value]) *future.Future[struct{}] {
-		if used {
-			return future.Rejected[struct{}](c.loop, errConnOnce)
-		}
-		return future.Map(c.setup(h), func(struct{}) struct{} {
-			used = true
-			return struct{}{}
-		})
-	}
-	var conn *driver.Conn[struct{}, resp.Value]
-	user := cfg.OnState
-	cfg.OnState = func(s driver.State, err error) {
-		if used {
-			switch s {
-			case driver.StateDialing, driver.StateHandshaking, driver.StateBackoff:
-				if err == nil {
-					err = io.EOF
-				}
-				lost(err)
-			}
-			if s == driver.StateBackoff {
-				// Closed after this state change has been made in full
-				// (the backoff's timer is set after it): Close stops it.
-				c.loop.NextTick(conn.Close)
-			}
-		}
-		if user != nil {
-			user(s, err)
-		}
-	}
-	conn = driver.New(c.loop, cfg)
-	return conn
-}
-
-// lostErr returns the error of a command issued after the connection
-// dropped, or nil.
-func (tx *Tx) lostErr() error {
-	if e := tx.lost.Load(); e != nil {
-		return e
-	}
-	return nil
+	cfg.NoReconnect = true
+	return &Tx{c: c, conn: driver.New(c.loop, cfg)}
 }
 
 // Watch starts a transaction that EXEC runs only if none of keys changed
@@ -127,9 +60,6 @@ func (c *Client) Watch(keys ...string) *future.Future[*Tx] {
 // Do sends a command on the transaction's connection now, before MULTI:
 // use it to read the watched keys. Safe for concurrent use.
 func (tx *Tx) Do(args ...any) *future.Future[resp.Value] {
-	if err := tx.lostErr(); err != nil {
-		return future.Rejected[resp.Value](tx.c.loop, err)
-	}
 	cmd, err := appendArgs(nil, args)
 	if err != nil {
 		return future.Rejected[resp.Value](tx.c.loop, err)
@@ -159,14 +89,12 @@ func (tx *Tx) Queue(args ...any) {
 // the connection dropped since Multi or Watch. The connection is closed
 // afterwards.
 func (tx *Tx) Exec() *future.Future[[]resp.Value] {
-	err := tx.err
-	if err == nil {
-		err = tx.lostErr()
-	}
-	if err != nil {
+	if err := tx.err; err != nil {
 		tx.conn.Close()
 		return future.Rejected[[]resp.Value](tx.c.loop, err)
 	}
+	// After a drop, the Conn refuses these at once (NoReconnect): EXEC
+	// fails with the *driver.ConnError, and nothing is sent.
 	call := func(cmd []byte) *future.Future[resp.Value] { return tx.conn.Call(struct{}{}, cmd, 0) }
 	// MULTI's and the QUEUED replies are discarded: a command refused
 	// at queueing time makes EXEC fail with EXECABORT, which says why.
