@@ -76,7 +76,10 @@
 // Temporary error, so Read returns without blocking. A KeyUpdate's answer,
 // like every record crypto/tls writes after the handshake, goes to the
 // socket's write queue when the call into crypto/tls returns (or every 64
-// KiB within a large write), as one write.
+// KiB within a large write), as one write. A TLS 1.2 renegotiation is
+// refused, whatever tls.Config.Renegotiation says (crypto/tls would run
+// it within Read, on the loop): the connection fails with crypto/tls's
+// error, after a no_renegotiation alert from a client.
 //
 // # Writing and backpressure
 //
@@ -94,7 +97,9 @@
 // Conn.Close sends close_notify, then closes once the queue is written. A
 // close_notify from the peer closes the connection the same way (eddy
 // connections have no half-open state for handlers: a peer's end of stream
-// closes them after the queued output), answering with close_notify. The end
+// closes them after the queued output), answering with close_notify;
+// PeerClosed tells a handler, as early as the OnData call that delivers
+// the data read with it, that the peer's close_notify has come. The end
 // of the peer's stream without close_notify is accepted as a clean end when
 // it falls between records, as crypto/tls accepts it (many peers close that
 // way); in the middle of a record it is ErrTruncated, and
@@ -117,10 +122,14 @@
 // # Concurrency
 //
 // The layers, like the connections they belong to, are loop-only, and so
-// are ConnectionState, Listen and Dial. ServerLayer, ClientLayer and
-// ClientConfig are safe for concurrent use. The tls.Config callbacks run on
+// are ConnectionState, PeerClosed, Listen and Dial. ServerLayer,
+// ClientLayer and ClientConfig are safe for concurrent use, and so is
+// ListenGroup, except from a loop of its group. The tls.Config callbacks run on
 // the handshake goroutines, never on a loop, and must be safe for
-// concurrent use, as crypto/tls requires anyway. During the handshake, the
+// concurrent use, as crypto/tls requires anyway; the exception is
+// ClientSessionCache.Put for a TLS 1.3 session ticket, which crypto/tls
+// calls within Read, after the handshake, so on the loop: it must not
+// block. During the handshake, the
 // connection's Handler method returns an internal handler that stands in
 // front of the connection's own, to learn of a close; the connection's own
 // is back by OnOpen. Replacing the handler before OnOpen is not supported.

@@ -30,10 +30,24 @@ func ServerLayer(cfg *tls.Config, opts ...Option) func(*eddy.Conn) eddy.Layer {
 // must name the server (ServerName) unless InsecureSkipVerify is set;
 // a nil cfg is an empty one. The peer's certificate is verified as
 // crypto/tls does: against cfg.RootCAs, or the system's roots when that is
-// nil. Safe for concurrent use; the layer itself is loop-only.
+// nil. A server's request to renegotiate (TLS 1.2) is refused whatever
+// cfg.Renegotiation says, as crypto/tls refuses it by default: the client
+// sends a no_renegotiation alert and the connection fails with
+// crypto/tls's error. Safe for concurrent use; the layer itself is
+// loop-only.
 func ClientLayer(cfg *tls.Config, opts ...Option) eddy.Layer {
 	if cfg == nil {
 		cfg = &tls.Config{}
+	}
+	if cfg.Renegotiation != tls.RenegotiateNever {
+		// crypto/tls renegotiates within Read, which tlsx calls on the
+		// loop, where the transport cannot block: the new handshake
+		// would fail half way with errWouldBlock, which crypto/tls keeps
+		// as the handshake's error and every later Read returns, and
+		// which pump takes for "no more input", so the connection would
+		// hang. Its public-key work does not belong on a loop either.
+		cfg = cfg.Clone()
+		cfg.Renegotiation = tls.RenegotiateNever
 	}
 	return &session{cfg: cfg, client: true, opts: newOptions(opts)}
 }
@@ -109,6 +123,22 @@ func ConnectionState(c *eddy.Conn) (state tls.ConnectionState, ok bool) {
 		return tls.ConnectionState{}, false
 	}
 	return s.tc.ConnectionState(), true
+}
+
+// PeerClosed reports whether the peer of c has sent its close_notify: it
+// will send nothing more, and c closes (answering with its own) once the
+// handler has had what came before. A peer often sends its last data and
+// its goodbye together (an HTTP server's last response), and tlsx
+// decrypts every record that one read of the socket brought before it
+// delivers any of their data; so when the goodbye came in the same read,
+// PeerClosed is already true in the OnData call that delivers the last
+// data, and the handler can tell there that the connection will carry
+// nothing more, instead of learning it after OnData returns, when the
+// connection closes. It is false for a connection without a tlsx layer.
+// Loop-only.
+func PeerClosed(c *eddy.Conn) bool {
+	s, isTLS := c.Layer().(*session)
+	return isTLS && s.gotCloseNotify
 }
 
 // checkServerConfig rejects a server config that cannot complete a
