@@ -274,11 +274,20 @@ func (g *Group) Shutdown(ctx context.Context) error {
 	if !started {
 		g.Start()
 	}
-	var errs []error
-	for _, l := range g.loops {
-		errs = append(errs, l.Shutdown(ctx))
+	// Every loop at once: one loop's connections taking their time must
+	// not keep the others' listeners open and their hooks waiting.
+	errs := make([]error, len(g.loops)+1)
+	var wg sync.WaitGroup
+	for i, l := range g.loops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = l.Shutdown(ctx)
+		}()
 	}
-	return errors.Join(append(errs, g.Wait())...)
+	wg.Wait()
+	errs[len(g.loops)] = g.Wait()
+	return errors.Join(errs...)
 }
 
 // OnShutdown registers fn to run on the loop when a graceful shutdown
@@ -311,14 +320,35 @@ func (l *Loop) Shutdown(ctx context.Context) error {
 		}
 		l.publishStats()
 	}
+	// A loop not yet running is shut down here, under startMu, so that a
+	// Run starting on another goroutine (a Group's, just started) waits
+	// for begin to finish and then sees the stop, instead of running
+	// the loop beside it.
+	l.startMu.Lock()
 	if l.state.Load() == stateNew {
 		begin()
 		l.Stop()
+		l.startMu.Unlock()
 		return nil
 	}
+	l.startMu.Unlock()
 	if l.Post(begin) != nil {
 		<-l.done
 		return nil
+	}
+	// drained asks the loop whether its connections have all closed; ok
+	// is false once the loop has ended.
+	drained := func() (empty, ok bool) {
+		done := make(chan bool, 1)
+		if l.Post(func() { done <- l.conns.n == 0 }) != nil {
+			return false, false
+		}
+		select {
+		case empty := <-done:
+			return empty, true
+		case <-l.done:
+			return false, false
+		}
 	}
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
@@ -329,20 +359,15 @@ wait:
 		case <-l.done:
 			return nil
 		case <-ctx.Done():
-			err = ctx.Err()
+			// Only an error if something is cut: the hooks may have
+			// closed every connection already (or there were none).
+			if empty, ok := drained(); ok && !empty {
+				err = ctx.Err()
+			}
 			break wait
 		case <-tick.C:
-			done := make(chan bool, 1)
-			if l.Post(func() { done <- l.conns.n == 0 }) != nil {
+			if empty, ok := drained(); empty || !ok {
 				break wait
-			}
-			select {
-			case empty := <-done:
-				if empty {
-					break wait
-				}
-			case <-l.done:
-				return nil
 			}
 		}
 	}

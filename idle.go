@@ -74,11 +74,14 @@ func (l *Loop) runIdles() {
 	if len(l.idles) == 0 {
 		return
 	}
-	// Copy, since callbacks may stop or start idles.
-	snapshot := append([]*Idle(nil), l.idles...)
-	for _, i := range snapshot {
+	// Copy, since callbacks may stop or start idles; the copy's array is
+	// kept for the next turn (runIdles never runs inside itself).
+	snapshot := append(l.idleSnap[:0], l.idles...)
+	for k, i := range snapshot {
 		if i.active {
 			l.call(i.fn)
 		}
+		snapshot[k] = nil
 	}
+	l.idleSnap = snapshot[:0]
 }

@@ -39,6 +39,9 @@ type Loop struct {
 	state    atomic.Int32
 	stopReq  atomic.Bool
 	tid      atomic.Uint64
+	// startMu orders Run's start with a Shutdown of a loop not yet
+	// running, which then does its work itself (see Shutdown).
+	startMu sync.Mutex
 
 	// Everything below is loop-only.
 	base       time.Time
@@ -46,6 +49,7 @@ type Loop struct {
 	timers     timerHeap
 	timerSeq   uint64
 	idles      []*Idle
+	idleSnap   []*Idle // runIdles's copy of idles, kept between turns
 	ticks      []func()
 	spareTicks []func() // the tick queue's second buffer (see runTicks)
 	exits      []func()
@@ -211,9 +215,12 @@ func New(opts ...Option) (*Loop, error) {
 // exit callbacks, and releases the loop. A loop runs once: afterwards Post
 // returns ErrLoopClosed.
 func (l *Loop) Run() error {
+	l.startMu.Lock()
 	if !l.state.CompareAndSwap(stateNew, stateRunning) {
+		l.startMu.Unlock()
 		return ErrLoopClosed
 	}
+	l.startMu.Unlock()
 	if l.stopReq.Load() { // stopped before it started
 		l.teardown()
 		close(l.done)
@@ -465,8 +472,7 @@ func (l *Loop) teardown() {
 	for pc := range l.pconns {
 		pc.Close()
 	}
-	l.timers.clear()
-	l.idles = nil
+	l.dropTimersAndIdles()
 	if l.sigs != nil {
 		l.sigs.stopAll()
 	}
@@ -481,10 +487,27 @@ func (l *Loop) teardown() {
 	l.mu.Unlock()
 	l.runPosted() // anything that raced with closing
 	l.runTicks()
+	// Nothing keeps a closed loop alive: what teardown closed or dropped
+	// (pending timers, children left running, work whose result will be
+	// dropped, Refs never released, timers and idles started by the exit
+	// callbacks) no longer counts, and no handle can release a reference
+	// any more.
+	l.dropTimersAndIdles()
+	l.refs = 0
 	if l.pool != nil && l.cfg.pool == nil {
 		l.pool.Close()
 	}
 	_ = l.poller.Shutdown()
+}
+
+// dropTimersAndIdles drops the pending timers and active idle callbacks
+// of a loop that is ending: they will never run.
+func (l *Loop) dropTimersAndIdles() {
+	l.timers.clear()
+	for _, i := range l.idles {
+		i.active = false // so that a later Stop does not release it again
+	}
+	l.idles = nil
 }
 
 // opening reports why no new handle may open on the loop: ErrLoopClosed

@@ -3,6 +3,7 @@ package eddy
 import (
 	"os"
 	"os/signal"
+	"sync"
 )
 
 // Signal is a handler for an operating-system signal, added with
@@ -19,7 +20,9 @@ type Signal struct {
 // small forwarding goroutine, per signal in use. Stopping a channel with
 // signal.Stop restores the process's own handling of that signal once no
 // other subscriber is left, so removing the last handler, or ending the
-// loop, leaves the process as it was.
+// loop, leaves the process as it was. The one thing signal.Stop does not
+// restore, a signal the program had ignored, is restored here (see
+// watched).
 type signalSet struct {
 	loop *Loop
 	subs map[os.Signal]*signalSub
@@ -54,7 +57,7 @@ func (ss *signalSet) add(s *Signal) {
 	if sub == nil {
 		sub = &signalSub{ch: make(chan os.Signal, 8), done: make(chan struct{})}
 		ss.subs[s.sig] = sub
-		signal.Notify(sub.ch, s.sig)
+		watchSignal(sub.ch, s.sig)
 		l := ss.loop
 		go func(sig os.Signal) {
 			defer close(sub.done)
@@ -99,7 +102,7 @@ func (ss *signalSet) remove(s *Signal) {
 	}
 	if len(sub.handlers) == 0 {
 		delete(ss.subs, s.sig)
-		signal.Stop(sub.ch)
+		unwatchSignal(sub.ch, s.sig)
 		close(sub.ch)
 		<-sub.done
 	}
@@ -140,4 +143,56 @@ func (s *Signal) Ref() {
 		s.loop.refs++
 	}
 	s.unref = false
+}
+
+// watched counts, for each signal, the loops of the process that watch
+// it, and remembers whether the program ignored it (signal.Ignore, or
+// ignored when the program started, as nohup does) before the first of
+// them began to. signal.Notify un-ignores a signal and signal.Stop does
+// not ignore it again: left so, a SIGTERM the program had ignored would
+// kill it once the loops stop watching.
+var watched struct {
+	mu   sync.Mutex
+	sigs map[os.Signal]*watchedSignal
+}
+
+type watchedSignal struct {
+	loops   int
+	ignored bool
+}
+
+// watchSignal sends sig to ch, as signal.Notify.
+func watchSignal(ch chan os.Signal, sig os.Signal) {
+	watched.mu.Lock()
+	defer watched.mu.Unlock()
+	w := watched.sigs[sig]
+	if w == nil {
+		if watched.sigs == nil {
+			watched.sigs = map[os.Signal]*watchedSignal{}
+		}
+		w = &watchedSignal{ignored: signal.Ignored(sig)}
+		watched.sigs[sig] = w
+	}
+	w.loops++
+	signal.Notify(ch, sig)
+}
+
+// unwatchSignal stops sending sig to ch, as signal.Stop, and ignores sig
+// again when the last loop stops watching a signal that was ignored
+// before.
+func unwatchSignal(ch chan os.Signal, sig os.Signal) {
+	watched.mu.Lock()
+	defer watched.mu.Unlock()
+	signal.Stop(ch)
+	w := watched.sigs[sig]
+	if w == nil {
+		return
+	}
+	if w.loops--; w.loops > 0 {
+		return
+	}
+	delete(watched.sigs, sig)
+	if w.ignored {
+		signal.Ignore(sig)
+	}
 }

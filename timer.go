@@ -164,6 +164,25 @@ func (h *timerHeap) remove(t *Timer) {
 	if i != last {
 		h.fix(i)
 	}
+	if cap(h.h) > minHeapCap && len(h.h) < cap(h.h)/4 {
+		h.shrink()
+	}
+}
+
+// minHeapCap is the capacity below which the heap's array is never
+// shrunk.
+const minHeapCap = 256
+
+// shrink moves the heap into an array twice the size of what is in use,
+// so that a burst of timers (many connections with idle timeouts,
+// gone since) does not hold its largest array for the rest of the loop's
+// life. It runs when a quarter of the array is used: its copy costs as
+// much as the removals that led to it, and growing again needs as many
+// pushes, so neither way thrashes.
+func (h *timerHeap) shrink() {
+	n := make([]*Timer, len(h.h), 2*len(h.h))
+	copy(n, h.h)
+	h.h = n
 }
 
 func (h *timerHeap) fix(i int) {

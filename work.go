@@ -135,8 +135,11 @@ func work[T any](l *Loop, fn func() (T, error), done, lost func(T, error)) {
 			l.refs--
 			l.stats.pendingWork.Add(-1)
 			done(v, err)
-		}) != nil && lost != nil {
-			lost(v, err)
+		}) != nil {
+			l.stats.pendingWork.Add(-1) // dropped: no longer pending
+			if lost != nil {
+				lost(v, err)
+			}
 		}
 	})
 	if !ok {
