@@ -53,10 +53,23 @@ func (lc *LayerConn) WriteRaw(p []byte) error {
 }
 
 // Deliver hands plaintext to the handler's OnData, with the usual
-// keeping of unconsumed bytes.
+// keeping of unconsumed bytes. While reading is paused it only keeps p:
+// ResumeRead offers it to OnData (and Close drops it).
 func (lc *LayerConn) Deliver(p []byte) {
 	c := (*Conn)(lc)
 	if c.flags&cClosed != 0 || len(p) == 0 {
+		return
+	}
+	if c.flags&cPaused != 0 {
+		// The handler paused reading (or Close did) while the layer
+		// still had plaintext from the socket's last read, such as data
+		// that came with the handshake's final flight: keep it, as a
+		// socket keeps what is not read, for ResumeRead to offer.
+		if len(c.in)+len(p) > c.loop.cfg.maxReadBuf {
+			c.fail(opError("read", c.netw.String(), c.RemoteAddr(), ErrReadBufferFull))
+			return
+		}
+		c.in = append(c.in, p...)
 		return
 	}
 	c.deliver(p)

@@ -212,3 +212,46 @@ func TestLayerSendFile(t *testing.T) {
 		t.Errorf("socket queue peaked at %d bytes, want at most %d", ly.peak, high+layerChunk)
 	}
 }
+
+// Plaintext a layer delivers while the handler has paused reading (here
+// data that came with the handshake, delivered right after OnOpen paused)
+// waits for ResumeRead, as bytes in the socket would.
+func TestLayerDeliverWhilePaused(t *testing.T) {
+	leakcheck.Check(t)
+	l := newLoop(t)
+	var got []byte
+	seenWhilePaused := -1
+	ln, _ := l.Listen("tcp", "127.0.0.1:0", &funcHandler{
+		open: func(c *Conn) {
+			c.PauseRead()
+			l.AfterFunc(30*time.Millisecond, func() {
+				seenWhilePaused = len(got)
+				c.ResumeRead()
+			})
+		},
+		data: func(c *Conn, d []byte) int {
+			if c.Paused() {
+				t.Errorf("OnData(%q) while paused", d)
+			}
+			got = append(got, d...)
+			if string(got) == "hello" {
+				c.Close()
+			}
+			return len(d)
+		},
+	}, WithLayer(func(*Conn) Layer { return &xorLayer{key: 7} }))
+	// A raw client: its hello and the first data in one write, so that
+	// the server's layer gets both from one read.
+	msg := []byte{'H'}
+	for _, b := range []byte("hello") {
+		msg = append(msg, b^7)
+	}
+	l.Dial("tcp", ln.Addr().String(), &funcHandler{
+		open:  func(c *Conn) { c.Write(msg) },
+		close: func(*Conn, error) { ln.Close() },
+	})
+	run(t, l)
+	if seenWhilePaused != 0 || string(got) != "hello" {
+		t.Fatalf("delivered while paused: %d bytes; in all %q", seenWhilePaused, got)
+	}
+}
