@@ -19,6 +19,7 @@ import (
 type Group struct {
 	loops   []*Loop
 	pool    *Pool
+	ownPool bool // pool was made by NewGroup, which closes it
 	handoff bool
 	mu      sync.Mutex
 	started bool
@@ -53,7 +54,9 @@ func WithLoopOptions(opts ...Option) GroupOption {
 }
 
 // NewGroup creates the loops of a group. They share one worker pool and
-// run until Shutdown or Stop, even when idle.
+// run until Shutdown or Stop, even when idle. The pool has the size that
+// WithWorkers gives among the loop options (4 workers by default); a
+// WithPool among them is used instead, and its caller closes it.
 func NewGroup(opts ...GroupOption) (*Group, error) {
 	cfg := groupConfig{loops: runtime.GOMAXPROCS(0)}
 	for _, o := range opts {
@@ -62,7 +65,18 @@ func NewGroup(opts ...GroupOption) (*Group, error) {
 	if cfg.loops < 1 {
 		cfg.loops = 1
 	}
-	g := &Group{handoff: cfg.handoff || !reusePortBalances(runtime.GOOS), pool: NewPool(4)}
+	// The loops share one pool, of the size WithWorkers gives among the
+	// loop options (4 by default), unless WithPool gives one.
+	var lc config
+	lc.workers = 4
+	for _, o := range cfg.opts {
+		o(&lc)
+	}
+	pool := lc.pool
+	if pool == nil {
+		pool = NewPool(lc.workers)
+	}
+	g := &Group{handoff: cfg.handoff || !reusePortBalances(runtime.GOOS), pool: pool, ownPool: lc.pool == nil}
 	lopts := append([]Option{WithKeepAlive(), WithPool(g.pool)}, cfg.opts...)
 	for i := 0; i < cfg.loops; i++ {
 		l, err := New(lopts...)
@@ -70,7 +84,9 @@ func NewGroup(opts ...GroupOption) (*Group, error) {
 			for _, l := range g.loops {
 				_ = l.poller.Shutdown()
 			}
-			g.pool.Close()
+			if g.ownPool {
+				g.pool.Close()
+			}
 			return nil, err
 		}
 		g.loops = append(g.loops, l)
@@ -242,7 +258,9 @@ func (g *Group) Start() {
 // worker pool.
 func (g *Group) Wait() error {
 	g.wg.Wait()
-	g.pool.Close()
+	if g.ownPool {
+		g.pool.Close()
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return errors.Join(g.errs...)

@@ -201,3 +201,40 @@ func TestGroupListenErrorOnce(t *testing.T) {
 		t.Fatalf("the error is repeated %d times: %v", n, err)
 	}
 }
+
+// WithWorkers among a group's loop options sizes the pool the loops
+// share: that many blocking jobs run at once.
+func TestGroupWorkers(t *testing.T) {
+	leakcheck.Check(t)
+	const n = 8
+	g, err := NewGroup(WithLoops(2), WithLoopOptions(WithWorkers(n)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.Start()
+	defer func() { g.Stop(); g.Wait() }()
+	var running atomic.Int32
+	all := make(chan struct{})
+	results := make(chan bool, n)
+	for i := range n {
+		l := g.Loops()[i%2]
+		l.Post(func() {
+			Work(l, func() (bool, error) {
+				if running.Add(1) == n {
+					close(all)
+				}
+				select {
+				case <-all:
+					return true, nil
+				case <-time.After(5 * time.Second):
+					return false, nil
+				}
+			}, func(ok bool, _ error) { results <- ok })
+		})
+	}
+	for range n {
+		if !<-results {
+			t.Fatalf("the %d jobs did not run at once: the pool has fewer workers", n)
+		}
+	}
+}
