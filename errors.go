@@ -48,6 +48,10 @@ var (
 	// error result) when a loop-only method is called from another
 	// goroutine while the loop is running.
 	ErrNotOnLoop = errors.New("eddy: called off the loop goroutine")
+	// ErrOnLoop is returned when a method that waits for the loop (such
+	// as DialNet or Shutdown) is called on the loop's own goroutine,
+	// where it would wait for ever.
+	ErrOnLoop = errors.New("eddy: called on the loop goroutine, where it would block")
 	// ErrPanic is matched by the error a connection is closed with when
 	// its handler panicked.
 	ErrPanic = errors.New("eddy: handler panicked")

@@ -321,10 +321,10 @@ func (l *Loop) ShuttingDown() bool { return l.shutdown }
 // done, and then stops the loop, which closes what is left. It waits for
 // Run to return when the loop is running. It returns ctx.Err() if
 // connections had to be cut. Safe for concurrent use, but not from the
-// loop's own goroutine.
+// loop's own goroutine (ErrOnLoop).
 func (l *Loop) Shutdown(ctx context.Context) error {
 	if l.OnLoop() {
-		return ErrNotOnLoop
+		return ErrOnLoop
 	}
 	begin := func() {
 		l.shutdown = true

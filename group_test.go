@@ -238,3 +238,16 @@ func TestGroupWorkers(t *testing.T) {
 		}
 	}
 }
+
+// Shutdown on the loop's own goroutine, where it would wait for itself,
+// fails with ErrOnLoop.
+func TestShutdownOnLoop(t *testing.T) {
+	leakcheck.Check(t)
+	l := newLoop(t)
+	var err error
+	l.NextTick(func() { err = l.Shutdown(context.Background()) })
+	run(t, l)
+	if !errors.Is(err, ErrOnLoop) {
+		t.Fatalf("Shutdown on the loop: %v", err)
+	}
+}

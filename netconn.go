@@ -83,11 +83,11 @@ func newNetConn(l *Loop) *netConn {
 
 // DialNet dials address on the loop and returns the connection as a
 // net.Conn, once it is established. It is for goroutine code: it is safe
-// for concurrent use, and returns ErrNotOnLoop-style misuse errors if
-// called on the loop goroutine, where it would deadlock.
+// for concurrent use, and returns ErrOnLoop if called on the loop
+// goroutine, where it would deadlock.
 func (l *Loop) DialNet(ctx context.Context, network, address string) (net.Conn, error) {
 	if l.OnLoop() {
-		return nil, ErrNotOnLoop
+		return nil, ErrOnLoop
 	}
 	nc := newNetConn(l)
 	errc := make(chan error, 1)

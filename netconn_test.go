@@ -99,7 +99,7 @@ func TestDialNetOnLoopRefused(t *testing.T) {
 	var err error
 	l.NextTick(func() { _, err = l.DialNet(context.Background(), "tcp", "127.0.0.1:1") })
 	run(t, l)
-	if !errors.Is(err, ErrNotOnLoop) {
+	if !errors.Is(err, ErrOnLoop) {
 		t.Fatalf("DialNet on the loop: %v", err)
 	}
 }
