@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 )
 
 // Sentinel errors. Test for them with errors.Is.
@@ -125,3 +126,12 @@ func (e *TimeoutError) Unwrap() []error { return []error{e.Kind, context.Deadlin
 
 // Timeout reports true.
 func (e *TimeoutError) Timeout() bool { return true }
+
+// Temporary reports true, as Timeout does. It exists so that
+// *TimeoutError implements net.Error, which code written for the net
+// package asserts directly (err.(net.Error)).
+//
+// Deprecated: as for net.Error, use Timeout or errors.Is.
+func (e *TimeoutError) Temporary() bool { return true }
+
+var _ net.Error = (*TimeoutError)(nil)
