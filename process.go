@@ -112,10 +112,11 @@ type Process struct {
 	stdout  *Conn
 	stderr  *Conn
 	onExit  func(*Process, ExitStatus)
-	fut     *future.Future[ExitStatus]
+	fut     *future.Future[ExitStatus] // made by the first Wait
 	prom    *future.Promise[ExitStatus]
 	status  ExitStatus
 	exited  bool
+	stopped bool // the loop ended before the process did
 	unref   bool
 	sysProc // the system's part: pidfd or SIGCHLD bookkeeping
 }
@@ -136,8 +137,23 @@ func (p *Process) Stdout() *Conn { return p.stdout }
 func (p *Process) Stderr() *Conn { return p.stderr }
 
 // Wait returns a future of the exit status, resolved on the loop once the
-// process has exited and been reaped. It is the same future every time.
-func (p *Process) Wait() *future.Future[ExitStatus] { return p.fut }
+// process has exited and been reaped, or rejected with ErrLoopStopped if
+// the loop ends first. It is the same future every time.
+func (p *Process) Wait() *future.Future[ExitStatus] {
+	// The future is made on demand: a process whose owner only set
+	// OnExit then leaves no rejected future that nobody handles (an
+	// unhandled-rejection report) when the loop stops before it exits.
+	if p.fut == nil {
+		p.fut, p.prom = future.New[ExitStatus](p.loop)
+		switch {
+		case p.stopped:
+			p.prom.Reject(ErrLoopStopped)
+		case p.exited:
+			p.prom.Resolve(p.status)
+		}
+	}
+	return p.fut
+}
 
 // Exited reports whether the process has exited and been reaped.
 func (p *Process) Exited() bool { return p.exited }
@@ -183,7 +199,20 @@ func (p *Process) finish(st ExitStatus) {
 	if p.onExit != nil {
 		p.loop.call(func() { p.onExit(p, st) })
 	}
-	p.prom.Resolve(st)
+	if p.prom != nil {
+		p.prom.Resolve(st)
+	}
+}
+
+// abandon marks a process that the ending loop leaves running: it no
+// longer counts as running on the loop, and Wait's future, if anyone
+// asked for it, is rejected with ErrLoopStopped. Loop-only.
+func (p *Process) abandon() {
+	p.exited = true
+	p.stopped = true
+	if p.prom != nil {
+		p.prom.Reject(ErrLoopStopped)
+	}
 }
 
 // openStdio puts the parent's ends of a started child's standard streams

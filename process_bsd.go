@@ -7,7 +7,6 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/internal/poll"
 )
 
@@ -65,7 +64,7 @@ func (t *procTable) teardown() {
 		delete(t.procs, p)
 		p.unwatch()
 		if !p.exited {
-			p.exited = true
+			p.abandon()
 			pid := p.pid
 			go func() {
 				for {
@@ -75,7 +74,6 @@ func (t *procTable) teardown() {
 					}
 				}
 			}()
-			p.prom.Reject(ErrLoopStopped)
 		}
 	}
 }
@@ -120,7 +118,6 @@ func (l *Loop) Spawn(o ProcessOptions) (*Process, error) {
 		return nil, &ExecError{Path: o.Path, Err: err}
 	}
 	p := &Process{loop: l, pid: pid, onExit: o.OnExit}
-	p.fut, p.prom = future.New[ExitStatus](l)
 	l.refs++
 	t.procs[p] = struct{}{}
 	if err := poll.WatchProcess(l.poller, &p.fd, pid, (*procOwner)(p)); err == nil {

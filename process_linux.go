@@ -9,7 +9,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/internal/poll"
 )
 
@@ -84,7 +83,7 @@ func (t *procTable) teardown() {
 			p.hasPidfd = false
 		}
 		if !p.exited {
-			p.exited = true
+			p.abandon()
 			pid := p.pid
 			go func() {
 				for {
@@ -94,7 +93,6 @@ func (t *procTable) teardown() {
 					}
 				}
 			}()
-			p.prom.Reject(ErrLoopStopped)
 		}
 	}
 }
@@ -190,7 +188,6 @@ func (l *Loop) Spawn(o ProcessOptions) (*Process, error) {
 		return nil, &ExecError{Path: o.Path, Err: err}
 	}
 	p := &Process{loop: l, pid: pid, onExit: o.OnExit}
-	p.fut, p.prom = future.New[ExitStatus](l)
 	l.refs++
 	t.procs[p] = struct{}{}
 	if pidfd >= 0 {

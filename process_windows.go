@@ -17,7 +17,6 @@ import (
 
 	"golang.org/x/sys/windows"
 
-	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/internal/poll"
 )
 
@@ -64,8 +63,7 @@ func (l *Loop) procs() *procTable {
 			p.release()
 			if !p.exited {
 				// Windows leaves no zombie: the child runs on alone.
-				p.exited = true
-				p.prom.Reject(ErrLoopStopped)
+				p.abandon()
 			}
 		}
 	})
@@ -152,7 +150,6 @@ func (l *Loop) Spawn(o ProcessOptions) (*Process, error) {
 	}
 	windows.CloseHandle(pi.Thread)
 	p := &Process{loop: l, pid: int(pi.ProcessId), onExit: o.OnExit}
-	p.fut, p.prom = future.New[ExitStatus](l)
 	l.refs++
 	t := l.procs()
 	t.procs[p] = struct{}{}

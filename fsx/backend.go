@@ -24,6 +24,14 @@ type backend interface {
 	readAt(l *eddy.Loop, f *os.File, p []byte, off int64) *future.Future[int]
 	// writeAt writes all of p at off, or at the file's offset when off < 0.
 	writeAt(l *eddy.Loop, f *os.File, p []byte, off int64) *future.Future[int]
+	// readAtOwned and writeAtOwned are readAt and writeAt (off >= 0) for
+	// a file that the package opened itself (ReadFile, WriteFile) and
+	// nobody else can close: if the loop stops before the result can be
+	// delivered, so that the caller's next step never runs, release is
+	// called instead, whatever the result. The error travels in the
+	// result, so that a failed or final (io.EOF) step is released too.
+	readAtOwned(l *eddy.Loop, f *os.File, p []byte, off int64, release func(ioResult)) *future.Future[ioResult]
+	writeAtOwned(l *eddy.Loop, f *os.File, p []byte, off int64, release func(ioResult)) *future.Future[ioResult]
 	close(l *eddy.Loop, f *os.File) *future.Future[struct{}]
 	sync(l *eddy.Loop, f *os.File) *future.Future[struct{}]
 	fstat(l *eddy.Loop, f *os.File) *future.Future[fs.FileInfo]
@@ -66,6 +74,29 @@ func (poolBackend) readAt(l *eddy.Loop, f *os.File, p []byte, off int64) *future
 		}
 		return 0, err
 	})
+}
+
+// ioResult is the outcome of a read or write step of an owned file.
+type ioResult struct {
+	n   int
+	err error
+}
+
+func (poolBackend) readAtOwned(l *eddy.Loop, f *os.File, p []byte, off int64, release func(ioResult)) *future.Future[ioResult] {
+	return eddy.SubmitOwned(l, func() (ioResult, error) {
+		n, err := f.ReadAt(p, off)
+		if n > 0 {
+			err = nil
+		}
+		return ioResult{n, err}, nil
+	}, release)
+}
+
+func (poolBackend) writeAtOwned(l *eddy.Loop, f *os.File, p []byte, off int64, release func(ioResult)) *future.Future[ioResult] {
+	return eddy.SubmitOwned(l, func() (ioResult, error) {
+		n, err := f.WriteAt(p, off)
+		return ioResult{n, err}, nil
+	}, release)
 }
 
 func (poolBackend) writeAt(l *eddy.Loop, f *os.File, p []byte, off int64) *future.Future[int] {

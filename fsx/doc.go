@@ -17,7 +17,10 @@
 // Cancelling a future does not interrupt its system call, which cannot be
 // stopped from outside. A file opened for a future that was cancelled, or
 // whose loop stopped, before the open finished is closed, not leaked
-// (eddy.SubmitOwned).
+// (eddy.SubmitOwned). So is the file that ReadFile or WriteFile opens for
+// itself, whenever the future is cancelled or the loop stops: each of its
+// read or write steps carries the file, so that a step whose result can
+// no longer reach the loop closes it.
 //
 // # Errors
 //

@@ -19,9 +19,9 @@ import (
 func TestMain(m *testing.M) { leakcheck.Main(m) }
 
 // runLoop runs fn on a fresh loop and waits for the loop to end.
-func runLoop(t *testing.T, fn func(l *eddy.Loop)) {
+func runLoop(t *testing.T, fn func(l *eddy.Loop), opts ...eddy.Option) {
 	t.Helper()
-	l, err := eddy.New()
+	l, err := eddy.New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,6 +266,13 @@ func (c cancelOnRead) readAt(l *eddy.Loop, f *os.File, p []byte, off int64) *fut
 		c.cancel()
 	}
 	return future.Map(c.backend.readAt(l, f, p, off), func(n int) int { *c.read += int64(n); return n })
+}
+
+func (c cancelOnRead) readAtOwned(l *eddy.Loop, f *os.File, p []byte, off int64, release func(ioResult)) *future.Future[ioResult] {
+	if c.cancel != nil {
+		c.cancel()
+	}
+	return future.Map(c.backend.readAtOwned(l, f, p, off, release), func(r ioResult) ioResult { *c.read += int64(r.n); return r })
 }
 
 func TestReadFileCancelledStopsReading(t *testing.T) {

@@ -45,23 +45,50 @@ func MkdirAll(l *eddy.Loop, name string, perm fs.FileMode) *future.Future[struct
 
 // ReadFile reads the whole of name: open, read and close, one operation
 // after another, each off the loop. Cancelling the future stops the
-// reading after the read in flight, and closes the file. Loop-only.
+// reading after the read in flight, and closes the file; so does the loop
+// stopping. Loop-only.
 func ReadFile(l *eddy.Loop, name string) *future.Future[[]byte] {
-	return future.ThenFuture(Open(l, name), func(f *File) *future.Future[[]byte] {
-		r := &fileReader{f: f}
-		f2, p := future.New[[]byte](l)
-		r.p = p
+	return withFile(l, name, os.O_RDONLY, 0, func(f *File, p *future.Promise[[]byte]) {
+		r := &fileReader{f: f, p: p}
+		r.release = r.closeLost
 		r.next()
-		return f2
 	})
+}
+
+// withFile opens name for a function of this package that closes the
+// file itself, and hands it to use with the promise of the result. The
+// file reaches use, or is closed, however the result is cancelled: a
+// step after the open (ThenFuture) would be skipped by a cancel that came
+// once the file was open, leaving it open.
+func withFile[T any](l *eddy.Loop, name string, flag int, perm fs.FileMode, use func(f *File, p *future.Promise[T])) *future.Future[T] {
+	res, p := future.New[T](l)
+	open := OpenFile(l, name, flag, perm)
+	p.OnCancel(func(err error) { open.Cancel(err) }) // closes a file still opening
+	open.OnSettle(func(f *File, err error) {
+		switch {
+		case err != nil:
+			p.Reject(err)
+		case res.Done(): // cancelled once the file was open
+			f.Close().OnSettle(func(struct{}, error) {}) // nobody to tell of a failure
+		default:
+			use(f, p)
+		}
+	})
+	return res
 }
 
 // fileReader reads a file to its end, chunk by chunk.
 type fileReader struct {
-	f   *File
-	buf []byte
-	p   *future.Promise[[]byte]
+	f       *File
+	buf     []byte
+	p       *future.Promise[[]byte]
+	release func(ioResult) // r.closeLost, made once and shared by every step
 }
+
+// closeLost closes the file when the loop stopped with a read in flight:
+// the read's callback, which would have gone on or closed the file, will
+// never run.
+func (r *fileReader) closeLost(ioResult) { r.f.f.Close() }
 
 func (r *fileReader) next() {
 	if cap(r.buf)-len(r.buf) < 32<<10 {
@@ -69,7 +96,10 @@ func (r *fileReader) next() {
 		copy(grown, r.buf)
 		r.buf = grown
 	}
-	r.f.ReadAt(r.buf[len(r.buf):cap(r.buf)], int64(len(r.buf))).OnSettle(func(n int, err error) {
+	be.readAtOwned(r.f.loop, r.f.f, r.buf[len(r.buf):cap(r.buf)], int64(len(r.buf)), r.release).OnSettle(func(res ioResult, err error) {
+		if err == nil {
+			err = res.err
+		}
 		if r.p.Future().Done() { // cancelled: nobody wants the rest
 			r.finish(nil)
 			return
@@ -82,7 +112,7 @@ func (r *fileReader) next() {
 			r.finish(err)
 			return
 		}
-		r.buf = r.buf[:len(r.buf)+n]
+		r.buf = r.buf[:len(r.buf)+res.n]
 		r.next()
 	})
 }
@@ -97,12 +127,15 @@ func (r *fileReader) finish(err error) {
 }
 
 // WriteFile writes data to name, creating it with perm (before the umask)
-// or truncating it. Loop-only.
+// or truncating it. The file is closed even if the loop stops while the
+// data is being written. Loop-only.
 func WriteFile(l *eddy.Loop, name string, data []byte, perm fs.FileMode) *future.Future[struct{}] {
-	open := OpenFile(l, name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
-	return future.ThenFuture(open, func(f *File) *future.Future[struct{}] {
-		res, p := future.New[struct{}](l)
-		f.Write(data).OnSettle(func(_ int, err error) {
+	return withFile(l, name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm, func(f *File, p *future.Promise[struct{}]) {
+		lost := func(ioResult) { f.f.Close() }
+		be.writeAtOwned(l, f.f, data, 0, lost).OnSettle(func(r ioResult, err error) {
+			if err == nil {
+				err = r.err
+			}
 			f.Close().OnSettle(func(_ struct{}, cerr error) {
 				if err == nil {
 					err = cerr
@@ -110,6 +143,5 @@ func WriteFile(l *eddy.Loop, name string, data []byte, perm fs.FileMode) *future
 				p.Settle(struct{}{}, err)
 			})
 		})
-		return res
 	})
 }
