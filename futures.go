@@ -44,8 +44,10 @@ func SubmitOwned[T any](l *Loop, fn func() (T, error), release func(T)) *future.
 
 func submit[T any](l *Loop, fn func() (T, error), release func(T)) *future.Future[T] {
 	f, p := future.New[T](l)
-	done := func(v T, err error) { p.Settle(v, err) }
-	if release != nil {
+	var done func(T, error) // one closure made, not two
+	if release == nil {
+		done = func(v T, err error) { p.Settle(v, err) }
+	} else {
 		done = func(v T, err error) {
 			if err != nil {
 				p.Reject(err)
