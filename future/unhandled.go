@@ -2,6 +2,7 @@ package future
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync/atomic"
 )
@@ -36,6 +37,9 @@ var unhandledHook atomic.Pointer[func(error)]
 // cancelled. A Timeout that expires is not a cancellation: its
 // *TimeoutError is a failure like any other and is reported if nobody
 // handles it; only the input it abandons is cancelled, silently.
+// Rejections that only say a step's executor stopped (ErrStopped) are
+// not reported either: the loop is gone, and with it whoever would have
+// handled them, so a loop shutting down would log a line per chain.
 //
 // h runs on the executor's goroutine (or a runtime cleanup goroutine) and
 // must not block. On an executor each report is a call posted there of
@@ -72,11 +76,17 @@ func reportOn(s *sched, err error) {
 }
 
 // isCancellation reports whether err only says that something was
-// cancelled (see SetUnhandledRejectionHandler): it matches ErrCanceled or
-// context.Canceled, holds no *PanicError, and each error of a multiple
-// error is a cancellation too. It runs only for rejections nobody
+// cancelled, or that its executor stopped (see
+// SetUnhandledRejectionHandler): it matches ErrCanceled, context.Canceled
+// or ErrStopped, holds no *PanicError, and each error of a multiple error
+// is one too. It runs only for rejections nobody
 // handled, never on a hot path.
 func isCancellation(err error) bool {
+	if errors.Is(err, ErrStopped) {
+		// The executor's own error rides along (fmt's %w twice): the
+		// stop says it all.
+		return true
+	}
 	switch e := err.(type) {
 	case nil:
 		return false

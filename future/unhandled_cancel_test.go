@@ -165,3 +165,21 @@ func TestUnhandledRealErrorAfterCancel(t *testing.T) {
 		t.Fatalf("timeout result %v %v", r, ok)
 	}
 }
+
+// A step that could not run because its executor had stopped (ErrStopped)
+// is not reported either: the loop is gone, and with it whoever would
+// have handled the rejection; a loop shutting down would log one line per
+// pending chain.
+func TestUnhandledNotForStoppedExecutor(t *testing.T) {
+	seen := catchUnhandled(t, is(future.ErrStopped))
+	l := startLoop()
+	f, p := future.New[int](l)
+	future.Map(f, func(v int) int { return v }) // nobody consumes it
+	l.Close()
+	p.Resolve(1)
+	future.Map(future.Resolved(l, 1), func(v int) int { return v }) // made afterwards
+	// With the executor gone, the checks run inline, before this line.
+	if got := seen(); len(got) > 0 {
+		t.Fatalf("reported: %v", got)
+	}
+}
