@@ -142,3 +142,40 @@ func TestClientCacheInvalidationKeepsConnection(t *testing.T) {
 		t.Fatalf("CLIENT ID %d, then %d: an invalidation dropped the connection", id0, id1)
 	}
 }
+
+// A Get issued once a Tx's Exec has resolved sees what the transaction
+// wrote: Exec drops its queued commands' keys from the cache itself, not
+// leaving it to the server's invalidation, which comes on the shared
+// connection in its own time. Tracking is turned off behind the cache's
+// back so that no invalidation ever comes: the race is lost for sure.
+func TestClientCacheTxWrites(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Redis(t)
+	l := startLoop(t)
+	c := ctx(t)
+	cached := dialClient(t, l, srv, redis.Options{CacheSize: 10})
+	s := cached.Sync()
+	ok(t, s.Ping(c))
+	do(t, s, "CLIENT", "TRACKING", "OFF")
+	ok(t, errOf(s.Set(c, "k", "v1", redis.SetOptions{})))
+	ok(t, errOf(s.Set(c, "other", "o", redis.SetOptions{})))
+	cache := func(key, want string) {
+		t.Helper()
+		eq(t, "Get "+key, must[string](t)(s.Get(c, key)), want)
+		hits0, _ := cached.CacheStats()
+		eq(t, "cached Get "+key, must[string](t)(s.Get(c, key)), want)
+		hits1, _ := cached.CacheStats()
+		eq(t, "hits", hits1, hits0+1)
+	}
+	cache("k", "v1")
+	cache("other", "o")
+
+	tx := cached.Multi()
+	tx.Queue("SET", "k", "v2")
+	must[[]redisValue](t)(tx.Exec().Await(c))
+	eq(t, "Get after Exec", must[string](t)(s.Get(c, "k")), "v2")
+	hits0, _ := cached.CacheStats()
+	eq(t, "Get of a key the Tx did not write", must[string](t)(s.Get(c, "other")), "o")
+	hits1, _ := cached.CacheStats()
+	eq(t, "hits for the untouched key", hits1, hits0+1)
+}

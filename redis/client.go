@@ -291,7 +291,7 @@ func appendArgs(dst []byte, args []any) ([]byte, error) {
 				cmd.Str("0")
 			}
 		case time.Duration:
-			cmd.Int(a.Milliseconds())
+			cmd.Int(millis(a))
 		case fmt.Stringer:
 			cmd.Str(a.String())
 		default:

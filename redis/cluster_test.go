@@ -135,6 +135,7 @@ func TestClusterHashTagsAndCrossSlot(t *testing.T) {
 	if got[0].String != "1" || got[1].String != "2" || got[2].Valid {
 		t.Fatalf("MGet = %v", got)
 	}
+	eq(t, "LCS", must[string](t)(must[redisValue](t)(s.Do(cx, "LCS", "{u1}:a", "{u1}:b")).Str()), "")
 	eq(t, "Del", must[int64](t)(s.Del(cx, "{u1}:a", "{u1}:b")), 2)
 	// Keys in different slots fail before being sent.
 	if redis.Slot("a") == redis.Slot("b") {
@@ -145,6 +146,11 @@ func TestClusterHashTagsAndCrossSlot(t *testing.T) {
 		"Del":  errOf(s.Del(cx, "a", "b")),
 		"Do":   errOf(s.Do(cx, "MGET", "a", "b")),
 		"Eval": errOf(s.Eval(cx, "return 1", []string{"a", "b"})),
+		// Keys the server finds by keyword or in a second position.
+		"LCS":             errOf(s.Do(cx, "LCS", "a", "b")),
+		"SORT STORE":      errOf(s.Do(cx, "SORT", "a", "BY", "nosort", "STORE", "b")),
+		"GEORADIUS STORE": errOf(s.Do(cx, "GEORADIUS", "a", 0, 0, 1, "km", "STORE", "b")),
+		"MIGRATE KEYS":    errOf(s.Do(cx, "MIGRATE", "h", 1, "", 0, 1, "KEYS", "a", "b")),
 	} {
 		if !errors.Is(err, redis.ErrCrossSlot) {
 			t.Fatalf("%s across slots = %v, want ErrCrossSlot", name, err)

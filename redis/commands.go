@@ -46,10 +46,11 @@ func (c *cmds) Loop() *eddy.Loop { return c.loop }
 // Do sends the command args (the name, then its arguments) and returns
 // the future of its reply, which stays valid for good. Arguments may be
 // strings, byte slices, integers, unsigned integers, floats, booleans
-// (sent as 1 or 0), time.Duration (sent as whole milliseconds) or
-// fmt.Stringer values; other types fail with ErrArgType. An error reply
-// fails the future with an *Error. On a ClusterClient the command goes to
-// the node serving its keys. Safe for concurrent use.
+// (sent as 1 or 0), time.Duration (sent as whole milliseconds, a positive
+// one below 1 ms as 1) or fmt.Stringer values; other types fail with
+// ErrArgType. An error reply fails the future with an *Error. On a
+// ClusterClient the command goes to the node serving its keys. Safe for
+// concurrent use.
 func (c *cmds) Do(args ...any) *future.Future[resp.Value] {
 	cmd, err := appendArgs(nil, args)
 	if err != nil {

@@ -22,10 +22,21 @@ func (c *cmds) Exists(keys ...string) *future.Future[int64] {
 	return callAs(c, resp.NewCommand(nil).Str("EXISTS").Strs(keys...).Finish(), driver.Idempotent, intReply)
 }
 
-// Expire sets key to expire after d (PEXPIRE, in milliseconds). It
-// resolves to false if the key does not exist. Safe for concurrent use.
+// Expire sets key to expire after d (PEXPIRE, in milliseconds; a
+// positive d below 1 ms counts as 1 ms). It resolves to false if the key
+// does not exist. Safe for concurrent use.
 func (c *cmds) Expire(key string, d time.Duration) *future.Future[bool] {
-	return callAs(c, resp.NewCommand(nil).Str("PEXPIRE").Str(key).Int(d.Milliseconds()).Finish(), 0, boolReply)
+	return callAs(c, resp.NewCommand(nil).Str("PEXPIRE").Str(key).Int(millis(d)).Finish(), 0, boolReply)
+}
+
+// millis returns d in whole milliseconds, rounding a positive d below 1 ms
+// up to 1 ms: truncated to 0, an expiry would delete the key at once (or
+// be refused, for SET PX) instead of letting it live a little.
+func millis(d time.Duration) int64 {
+	if d > 0 && d < time.Millisecond {
+		return 1
+	}
+	return d.Milliseconds()
 }
 
 // Persist removes the expiry of key; false if it had none or is missing.

@@ -113,7 +113,7 @@ var keySpecs = map[string]keySpec{
 	"blpop": {1, -2, 1}, "brpop": {1, -2, 1}, "bzpopmin": {1, -2, 1}, "bzpopmax": {1, -2, 1},
 	"watch": {1, -1, 1}, "bitop": {2, -1, 1}, "geosearchstore": {1, 2, 1},
 	"zrangestore": {1, 2, 1}, "xgroup": {2, 2, 1}, "xinfo": {2, 2, 1}, "object": {2, 2, 1},
-	"memory": {2, 2, 1}, "ping": {}, "info": {}, "publish": {},
+	"memory": {2, 2, 1}, "lcs": {1, 2, 1}, "pfdebug": {2, 2, 1}, "ping": {}, "info": {}, "publish": {},
 	"echo": {}, "time": {}, "dbsize": {}, "flushall": {}, "flushdb": {}, "hello": {},
 	"auth": {}, "cluster": {}, "command": {}, "config": {}, "client": {}, "script": {},
 	"function": {}, "asking": {}, "readonly": {}, "readwrite": {}, "randomkey": {},
@@ -153,6 +153,14 @@ func commandKeys(args [][]byte) [][]byte {
 			}
 		}
 		return nil
+	case "sort":
+		return sortKeys(args)
+	case "georadius":
+		return storeKeys(args, 6)
+	case "georadiusbymember":
+		return storeKeys(args, 5)
+	case "migrate":
+		return migrateKeys(args)
 	case "zunionstore", "zinterstore", "zdiffstore":
 		keys := [][]byte{args[1]}
 		if len(args) > 2 {
@@ -178,6 +186,67 @@ func commandKeys(args [][]byte) [][]byte {
 		keys = append(keys, args[i])
 	}
 	return keys
+}
+
+// sortKeys returns the keys of SORT: the sorted key and the STORE
+// destination. It skips the arguments of LIMIT, GET and BY as the server
+// does, so that a pattern spelled "store" is not taken for the keyword;
+// the last STORE counts.
+func sortKeys(args [][]byte) [][]byte {
+	keys := args[1:2]
+	for i := 2; i < len(args); i++ {
+		switch a := string(args[i]); {
+		case strings.EqualFold(a, "limit"):
+			i += 2
+		case strings.EqualFold(a, "get"), strings.EqualFold(a, "by"):
+			i++
+		case strings.EqualFold(a, "store") && i+1 < len(args):
+			keys = [][]byte{args[1], args[i+1]}
+			i++
+		}
+	}
+	return keys
+}
+
+// storeKeys returns the keys of GEORADIUS and GEORADIUSBYMEMBER: the
+// source and the key after the first STORE and the first STOREDIST at or
+// after argument from, as the server's key specs find them.
+func storeKeys(args [][]byte, from int) [][]byte {
+	keys := args[1:2]
+	var store, dist bool
+	for i := from; i+1 < len(args); i++ {
+		switch a := string(args[i]); {
+		case !store && strings.EqualFold(a, "store"):
+			store = true
+		case !dist && strings.EqualFold(a, "storedist"):
+			dist = true
+		default:
+			continue
+		}
+		keys = append(keys[:len(keys):len(keys)], args[i+1])
+		i++
+	}
+	return keys
+}
+
+// migrateKeys returns the keys of MIGRATE host port key|"" db timeout
+// [COPY] [REPLACE] [AUTH pw | AUTH2 user pw] [KEYS key...]: the keys after
+// KEYS if it is there, else the third argument.
+func migrateKeys(args [][]byte) [][]byte {
+	for i := 6; i < len(args); i++ {
+		switch a := string(args[i]); {
+		case strings.EqualFold(a, "auth"):
+			i++
+		case strings.EqualFold(a, "auth2"):
+			i += 2
+		case strings.EqualFold(a, "keys"):
+			return args[i+1:]
+		}
+	}
+	if len(args) > 3 {
+		return args[3:4]
+	}
+	return nil
 }
 
 // count parses a small non-negative decimal argument (a key count).

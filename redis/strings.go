@@ -35,7 +35,7 @@ func (c *cmds) Get(key string) *future.Future[string] {
 func (c *cmds) Set(key, value string, o SetOptions) *future.Future[bool] {
 	cmd := resp.NewCommand(make([]byte, 0, cmdCap(5, 3+len(key)+len(value)+16))).Str("SET").Str(key).Str(value)
 	if o.TTL > 0 {
-		cmd.Str("PX").Int(max(o.TTL.Milliseconds(), 1))
+		cmd.Str("PX").Int(millis(o.TTL))
 	}
 	if o.NX {
 		cmd.Str("NX")

@@ -87,7 +87,8 @@ func (tx *Tx) Queue(args ...any) {
 // with the server's *Error if the transaction was refused (EXECABORT),
 // and with an error matching ErrConnLost, without sending anything, if
 // the connection dropped since Multi or Watch. The connection is closed
-// afterwards.
+// afterwards. With Options.CacheSize, the keys of the queued commands are
+// dropped from the client's cache before Exec settles.
 func (tx *Tx) Exec() *future.Future[[]resp.Value] {
 	if err := tx.err; err != nil {
 		tx.conn.Close()
@@ -102,7 +103,22 @@ func (tx *Tx) Exec() *future.Future[[]resp.Value] {
 	for _, cmd := range tx.queued {
 		call(cmd).OnSettle(func(resp.Value, error) {})
 	}
-	exec := future.Then(call(resp.AppendCommand(nil, "EXEC")), func(v resp.Value) ([]resp.Value, error) {
+	// The queued writes drop their keys from the client's cache once
+	// EXEC is answered (whatever the answer: after a drop, who knows
+	// what ran), before Exec resolves: the server's invalidations come
+	// on the shared connection, maybe later, and a Get issued after Exec
+	// must not be served a value the transaction replaced. The GET on a
+	// key just dropped that is in flight does not put it back (the cache
+	// counts invalidations).
+	reply := call(resp.AppendCommand(nil, "EXEC"))
+	if tx.c.cache != nil {
+		reply = reply.Finally(func() {
+			for _, cmd := range tx.queued {
+				tx.c.wrote(cmd, 0)
+			}
+		})
+	}
+	exec := future.Then(reply, func(v resp.Value) ([]resp.Value, error) {
 		if v.IsNull() {
 			return nil, ErrTxAborted
 		}
