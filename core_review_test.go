@@ -370,6 +370,7 @@ func TestGroupShutdownBeginsOnEveryLoopAtOnce(t *testing.T) {
 	defer peer.Close()
 	// Loop 1's hook records whether loop 0 had drained when it ran.
 	hookRan := make(chan bool, 1)
+	registered := make(chan struct{})
 	l1.Post(func() {
 		l1.OnShutdown(func() {
 			select {
@@ -379,7 +380,11 @@ func TestGroupShutdownBeginsOnEveryLoopAtOnce(t *testing.T) {
 				hookRan <- false
 			}
 		})
+		close(registered)
 	})
+	// Registered before Shutdown: a loop whose goroutine has not reached
+	// Run yet is shut down by the caller, before what was posted to it.
+	<-registered
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	res := make(chan error, 1)

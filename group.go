@@ -320,8 +320,10 @@ func (l *Loop) ShuttingDown() bool { return l.shutdown }
 // the OnShutdown hooks, waits until every connection has closed or ctx is
 // done, and then stops the loop, which closes what is left. It waits for
 // Run to return when the loop is running. It returns ctx.Err() if
-// connections had to be cut. Safe for concurrent use, but not from the
-// loop's own goroutine (ErrOnLoop).
+// connections had to be cut. On a loop that is not running yet, the
+// caller does that work itself and the loop then stops at once: what was
+// posted to it runs afterwards, as it tears down. Safe for concurrent
+// use, but not from the loop's own goroutine (ErrOnLoop).
 func (l *Loop) Shutdown(ctx context.Context) error {
 	if l.OnLoop() {
 		return ErrOnLoop
