@@ -83,7 +83,12 @@ func NewCerts(t testing.TB, hosts ...string) *Certs {
 	c := &Certs{CAPool: x509.NewCertPool()}
 	c.CAPool.AddCert(caCert)
 	c.Server = tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-	dir := t.TempDir()
+	// Not t.TempDir: its cleanup fails the test under Wine 8, which lacks
+	// the FileDispositionInformationEx that os.RemoveAll uses there. A
+	// directory left behind there is harmless.
+	dir, err := os.MkdirTemp("", "eddy-certs-*")
+	fail(err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	write := func(name, typ string, b []byte) string {
 		p := filepath.Join(dir, name)
 		fail(os.WriteFile(p, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o600))
