@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -108,5 +109,16 @@ func TestSuiteOrder(t *testing.T) {
 	}
 	if order[0] != "echo" || order[1] != "idle" || order[2] != "timers" {
 		t.Fatalf("suiteOrder = %v", order)
+	}
+}
+
+// -impl chooses the http suite's implementations too, not only its
+// environment variable.
+func TestHTTPOptionsTakeImplFlag(t *testing.T) {
+	saved := cfg
+	t.Cleanup(func() { cfg = saved })
+	cfg.impls = []string{"eddy", "gnet"}
+	if got := httpOptions().Impls; !slices.Equal(got, []string{"eddy", "gnet"}) {
+		t.Fatalf("http suite implementations %v, want [eddy gnet]", got)
 	}
 }

@@ -57,7 +57,18 @@ func suiteOrder() []string {
 // variables, reporting each figure's runs so that the report carries
 // their median, min and max.
 func httpSuite(e Emit) error {
-	return httpbench.RunWith(httpbench.OptionsFromEnv(), func(impl, scenario, metric, unit string, runs []float64) {
+	return httpbench.RunWith(httpOptions(), func(impl, scenario, metric, unit string, runs []float64) {
 		emitRuns(e, impl, scenario, metric, unit, runs)
 	})
+}
+
+// httpOptions returns the http suite's options: its environment
+// variables, with -impl, when given, choosing the implementations as it
+// does for the other suites.
+func httpOptions() httpbench.Options {
+	o := httpbench.OptionsFromEnv()
+	if len(cfg.impls) > 0 {
+		o.Impls = slices.Clone(cfg.impls)
+	}
+	return o
 }
