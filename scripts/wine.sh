@@ -76,13 +76,6 @@ main() {
 	fi
 	cd "$ROOT"
 	log "GOOS=windows go test ${pkgs[*]} under Wine"
-	# Start the wineserver and Wine's background services (services.exe,
-	# winedevice, explorer...) here, with no test's output attached and
-	# kept until the end: started by a test binary, they inherit its
-	# stdout and outlive it, and go test then waits a minute for the pipe
-	# to close ("Test I/O incomplete") and fails the package.
-	wineserver -p </dev/null >/dev/null 2>&1 || true
-	wine cmd /c exit </dev/null >/dev/null 2>&1 || true
 	local status=0
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -count=1 -exec wine "${pkgs[@]}" || status=$?
 	# Leave no wineserver behind for the next step of `make test`.
