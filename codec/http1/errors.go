@@ -10,11 +10,14 @@ import (
 // reported byte count, reads more input and calls again with the unconsumed
 // bytes followed by the new ones. It is never wrapped, so err ==
 // ErrNeedMore is exact (and cheaper than errors.Is, which also works).
-var ErrNeedMore error = errNeedMore
-
-// errNeedMore is ErrNeedMore with its concrete type: comparing an error
+//
+// Its static type is a pointer, not error, so that comparing an error
 // with it is a word compare, where comparing two interface values calls
-// into the runtime (the parsers test for it on every call).
+// into the runtime (the parsers and their callers test for it on every
+// call).
+var ErrNeedMore = errNeedMore
+
+// errNeedMore is the one value of ErrNeedMore's type.
 var errNeedMore = &needMoreError{}
 
 type needMoreError struct{}
