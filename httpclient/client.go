@@ -30,8 +30,11 @@ const (
 type Timeouts struct {
 	// Connect bounds the dial and TLS handshake of a new connection.
 	Connect time.Duration
-	// ResponseHeader bounds the wait for the response head, counted from
-	// the moment the request is handed to a connection.
+	// ResponseHeader bounds the wait for the response head, counted, as
+	// net/http's Transport.ResponseHeaderTimeout is, from the moment the
+	// whole request has been written (body included, and all but the
+	// write buffer's low-water mark of it taken by the socket): the dial,
+	// the handshake and the upload do not count.
 	ResponseHeader time.Duration
 	// Request bounds the whole request: redirects and the whole body.
 	Request time.Duration

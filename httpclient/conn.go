@@ -72,13 +72,15 @@ func (pc *pconn) OnOpen(*eddy.Conn) {
 	if t := pc.t; t != nil {
 		t.connected()
 		t.pump()
+		t.startHeaderTimer()
 	}
 }
 
 // OnDrain lets a streamed request body go on.
 func (pc *pconn) OnDrain(*eddy.Conn) {
-	if pc.t != nil {
-		pc.t.pump()
+	if t := pc.t; t != nil {
+		t.pump()
+		t.startHeaderTimer()
 	}
 }
 

@@ -188,9 +188,6 @@ func (t *trip) attach(pc *pconn) {
 			t.connT = t.loop().AfterFunc(d, func() { t.fail(&TimeoutError{Kind: ErrConnectTimeout}) })
 		}
 	}
-	if d := t.c.Timeouts.ResponseHeader; d > 0 {
-		t.hdrT = pc.headerTimer(d)
-	}
 	buf := t.ls.takeBuf()
 	head, err := t.appendHead(buf)
 	if err != nil {
@@ -235,18 +232,20 @@ func (t *trip) attach(pc *pconn) {
 		t.ls.putBuf(head)
 		t.bodyDone = true
 	}
-	if err != nil {
-		// Nothing of the request was written: it may go on a new
-		// connection, whatever its method.
-		pc.carry(nil)
-		t.pc = nil
-		pc.conn.Close()
-		if t.retried {
-			t.fail(fmt.Errorf("httpclient: writing the request: %w", err))
-			return
-		}
-		t.retry()
+	if err == nil {
+		t.startHeaderTimer()
+		return
 	}
+	// Nothing of the request was written: it may go on a new
+	// connection, whatever its method.
+	pc.carry(nil)
+	t.pc = nil
+	pc.conn.Close()
+	if t.retried {
+		t.fail(fmt.Errorf("httpclient: writing the request: %w", err))
+		return
+	}
+	t.retry()
 }
 
 func (t *trip) expectContinue() bool {
@@ -287,6 +286,26 @@ func (t *trip) continued() {
 	}
 	t.pc.conn.Write(t.req.Body)
 	t.bodyDone = true
+	t.startHeaderTimer()
+}
+
+// startHeaderTimer starts the Timeouts.ResponseHeader timer once the
+// whole request is out: its last byte written or queued, the connection
+// open and its write queue down to the low-water mark. So neither the
+// dial and handshake (Timeouts.Connect's) nor the upload count, as with
+// net/http's Transport.ResponseHeaderTimeout. It is called at each of
+// these steps (the end of the body, OnOpen, OnDrain) and does nothing
+// until the last; nor once the final head has arrived.
+func (t *trip) startHeaderTimer() {
+	d := t.c.Timeouts.ResponseHeader
+	pc := t.pc
+	if d <= 0 || t.hdrT != nil || !t.bodyDone || t.done || t.resp != nil || pc == nil || !pc.open {
+		return
+	}
+	if low, _ := pc.conn.WriteBuffer(); pc.conn.Buffered() > low {
+		return // OnDrain calls again
+	}
+	t.hdrT = pc.headerTimer(d)
 }
 
 func (t *trip) connected() {
@@ -334,6 +353,7 @@ func (t *trip) pump() {
 				return
 			}
 			t.bodyDone = true
+			t.startHeaderTimer()
 			return
 		}
 		t.pump()
