@@ -123,6 +123,15 @@ func (c *Conn) waitsForLayer() bool {
 	return e != nil && e.layerReady && len(e.held) > 0
 }
 
+// holdsForLayer reports whether a layer, established or not, has output
+// held for it: a Close waits for the layer to be ready and to have taken
+// it all, rather than drop it. (A CloseWrite during the handshake fails
+// it instead, as tlsx documents.)
+func (c *Conn) holdsForLayer() bool {
+	e := c.ext
+	return e != nil && e.layer != nil && len(e.held) > 0
+}
+
 // queued counts the bytes written and not yet on the wire: the socket's
 // queue and what is held for the layer.
 func (c *Conn) queued() int {
@@ -142,8 +151,9 @@ const (
 	cWantDrain
 	cClosed
 	cOnLoopList
-	cAttached // registered with the poller
-	cNoRead   // a write-only stream: never read
+	cAttached   // registered with the poller
+	cNoRead     // a write-only stream: never read
+	cNoDelayOff // SetNoDelay(false) ran before the connection opened
 )
 
 type netKind uint8
@@ -240,6 +250,9 @@ func (c *Conn) detach() {
 // start delivers OnOpen and starts reading.
 func (c *Conn) start() {
 	c.flags |= cOpen
+	if c.flags&cNoDelayOff != 0 {
+		_ = poll.SetNoDelay(&c.fd, false)
+	}
 	if ly := c.layer(); ly != nil {
 		ly.Start((*LayerConn)(c))
 	} else {
@@ -250,6 +263,11 @@ func (c *Conn) start() {
 	}
 	if c.flags&cClosed == 0 && len(c.out) > 0 && c.flight == 0 {
 		c.submit()
+	} else if c.flags&(cShutWrite|cClosed) == cShutWrite && c.outLen == 0 && c.layer() == nil {
+		// CloseWrite ran while connecting, with nothing to send: the
+		// shutdown it put off is due now (with output queued, WriteDone
+		// does it after the last byte).
+		c.shutWrite()
 	}
 }
 
@@ -346,9 +364,20 @@ func (c *Conn) SetWriteBuffer(low, high int) {
 	e.low, e.high = low, high
 }
 
-// SetNoDelay sets TCP_NODELAY; it is on by default.
+// SetNoDelay sets TCP_NODELAY; it is on by default. Called while a dial
+// is still connecting, it is kept for the socket that connects.
 func (c *Conn) SetNoDelay(on bool) error {
 	if c.netw >= netUnix || c.flags&cClosed != 0 {
+		return nil
+	}
+	if c.flags&cOpen == 0 {
+		// No socket yet (the name is being resolved), or one attempt's
+		// of several (Happy Eyeballs): start applies it to the winner.
+		if on {
+			c.flags &^= cNoDelayOff
+		} else {
+			c.flags |= cNoDelayOff
+		}
 		return nil
 	}
 	return poll.SetNoDelay(&c.fd, on)
@@ -405,7 +434,9 @@ func (c *Conn) SetIdleTimeout(d time.Duration) {
 // SetReadDeadline closes the connection with an error matching
 // ErrTimeout if t passes before the deadline is moved or cleared; move it
 // forward as data arrives to bound the wait for the next message. The
-// zero time clears it.
+// zero time clears it. It ends with reading: once Close has run (or the
+// peer has closed), the output still being flushed is bounded by the
+// write deadline and the idle timeout only.
 func (c *Conn) SetReadDeadline(t time.Time) {
 	c.ext0().readDL = c.loopTime(t)
 	c.armTimer()
@@ -472,10 +503,16 @@ func (c *Conn) armTimer() {
 func (c *Conn) onTimer() {
 	e := c.ext
 	now := c.loop.now
+	if e.readDL > 0 && now >= e.readDL && c.flags&cClosing != 0 {
+		// Reading ended with Close (or the peer's end of stream): only
+		// the flush is left, which the write deadline and the idle
+		// timeout bound. Failing it would cut the output short.
+		e.readDL = 0
+	}
 	switch {
 	case e.readDL > 0 && now >= e.readDL:
 		c.fail(opError("read", c.netw.String(), c.RemoteAddr(), ErrTimeout))
-	case e.writeDL > 0 && now >= e.writeDL && c.outLen > 0:
+	case e.writeDL > 0 && now >= e.writeDL && c.queued() > 0:
 		c.fail(opError("write", c.netw.String(), c.RemoteAddr(), ErrTimeout))
 	case e.idle > 0 && now-e.lastActive >= e.idle:
 		c.fail(opError("idle", c.netw.String(), c.RemoteAddr(), ErrTimeout))
@@ -587,6 +624,11 @@ func (c *Conn) Write(p []byte) error {
 	if err := c.writable(); err != nil {
 		return err
 	}
+	return c.write(p)
+}
+
+// write is Write once the connection has been found writable.
+func (c *Conn) write(p []byte) error {
 	if len(p) == 0 {
 		return nil
 	}
@@ -694,6 +736,11 @@ func (c *Conn) SendFile(f *os.File, off, n int64) error {
 	if err := c.writable(); err != nil {
 		return err
 	}
+	return c.sendFile(f, off, n)
+}
+
+// sendFile is SendFile once the connection has been found writable.
+func (c *Conn) sendFile(f *os.File, off, n int64) error {
 	if n <= 0 {
 		return nil
 	}
@@ -727,10 +774,13 @@ func (c *Conn) SendFileWithHead(head []byte, f *os.File, off, n int64) error {
 		return err
 	}
 	if c.layer() != nil || n <= 0 || len(head) == 0 {
-		if err := c.Write(head); err != nil {
+		// All or nothing, like Writev: the high water mark was checked
+		// once above, so a head that fills the queue cannot leave the
+		// file refused with ErrQueueFull and the head sent alone.
+		if err := c.write(head); err != nil {
 			return err
 		}
-		return c.SendFile(f, off, n)
+		return c.sendFile(f, off, n)
 	}
 	// Queue both, so that submit hands them to the poller as one
 	// operation. The head's buffer is exact: the file follows it, so no
@@ -846,8 +896,10 @@ func (o *connOwner) WriteDone(err error) {
 		if c.flight == 0 {
 			c.submit()
 		}
-	} else if c.waitsForLayer() || c.outLen > 0 {
-		// A file region for the layer is waiting for the queue to drain.
+	} else if c.waitsForLayer() || c.outLen > 0 || c.ext != nil && c.ext.closeLater {
+		// A file region for the layer is waiting for the queue to drain,
+		// or a Close made during the layer's handshake waits for its end,
+		// to send what was written before it.
 	} else if c.flags&cClosing != 0 {
 		c.closeNow(nil)
 		return
@@ -865,17 +917,30 @@ func (o *connOwner) WriteDone(err error) {
 // Close closes the connection once its queued output is written: reading
 // stops at once, and OnClose(c, nil) follows the last byte. Set a write
 // deadline to bound how long a peer that does not read can hold it open.
+// Output written for a Layer (TLS) whose handshake has not finished is
+// still sent: reading goes on for the handshake, whose end sends it.
 // Close on a closed connection does nothing.
 func (c *Conn) Close() error {
 	if c.flags&(cClosed|cClosing) != 0 {
 		return nil
 	}
 	c.flags |= cClosing
-	c.PauseRead()
-	if c.waitsForLayer() {
-		c.ext.closeLater = true // the layer's goodbye follows the held output
+	if c.holdsForLayer() {
+		// The layer's goodbye follows the held output. Before Ready the
+		// handshake still needs the socket's input, even if the handler
+		// paused it: Ready stops reading.
+		c.ext.closeLater = true
+		if c.ext.layerReady {
+			c.PauseRead()
+		} else if c.flags&cPaused != 0 {
+			c.flags &^= cPaused
+			if c.flags&(cOpen|cNoRead) == cOpen {
+				_ = c.loop.poller.StartRead(&c.fd)
+			}
+		}
 		return nil
 	}
+	c.PauseRead()
 	if ly := c.layer(); ly != nil && c.flags&cOpen != 0 {
 		ly.Close((*LayerConn)(c))
 	}

@@ -84,6 +84,9 @@ func (lc *LayerConn) Ready() {
 		return
 	}
 	e.layerReady = true
+	if e.closeLater && c.flags&cClosing != 0 {
+		c.PauseRead() // Close ran during the handshake, which is over
+	}
 	if len(e.held) > 0 {
 		c.pumpLayer()
 		if c.flags&cClosed != 0 {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -122,7 +123,7 @@ func (ln *Listener) Close() error {
 		ln.retry.Stop()
 	}
 	err := l.poller.Close(&ln.fd)
-	if ln.unixPath != "" {
+	if ln.unixPath != "" && !abstractUnix(ln.unixPath) {
 		os.Remove(ln.unixPath)
 	}
 	delete(l.lns, ln)
@@ -212,6 +213,13 @@ func (l *Loop) adopt(s poll.Sock, k netKind, h Handler, mk func(*Conn) Layer) {
 		return
 	}
 	c.start()
+}
+
+// abstractUnix reports whether a Unix socket name is in Linux's abstract
+// namespace ("@name", as in package net): such a socket has no file, and
+// a file of that name in the working directory is someone else's.
+func abstractUnix(name string) bool {
+	return (runtime.GOOS == "linux" || runtime.GOOS == "android") && name[0] == '@'
 }
 
 func (o *listenerOwner) ReadDone(p []byte, err error)                {}
