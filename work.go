@@ -14,12 +14,18 @@ import (
 type Pool struct {
 	mu      sync.Mutex
 	cond    sync.Cond
-	jobs    []func()
+	jobs    []poolJob
 	head    int
 	max     int
 	workers int
 	idle    int
 	closed  bool
+}
+
+// poolJob is a queued job: fn, or dfn for one that may leave the pool.
+type poolJob struct {
+	fn  func()
+	dfn func(detach func())
 }
 
 // NewPool returns a pool of at most n workers (at least 1).
@@ -40,7 +46,24 @@ func (p *Pool) Go(fn func()) bool {
 		p.mu.Unlock()
 		return false
 	}
-	p.jobs = append(p.jobs, fn)
+	return p.queue(poolJob{fn: fn})
+}
+
+// goDetachable is Go for a job that may leave the pool (see
+// WorkDetachable).
+func (p *Pool) goDetachable(fn func(detach func())) bool {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return false
+	}
+	return p.queue(poolJob{dfn: fn})
+}
+
+// queue queues j and wakes or starts a worker for it; p.mu is held and
+// released.
+func (p *Pool) queue(j poolJob) bool {
+	p.jobs = append(p.jobs, j)
 	if p.idle > 0 {
 		p.cond.Signal()
 	} else if p.workers < p.max {
@@ -64,15 +87,44 @@ func (p *Pool) work() {
 			p.mu.Unlock()
 			return
 		}
-		fn := p.jobs[p.head]
-		p.jobs[p.head] = nil
+		j := p.jobs[p.head]
+		p.jobs[p.head] = poolJob{}
 		p.head++
 		if p.head == len(p.jobs) {
 			p.jobs, p.head = p.jobs[:0], 0
 		}
 		p.mu.Unlock()
-		fn()
+		if j.dfn == nil {
+			j.fn()
+			p.mu.Lock()
+			continue
+		}
+		left := false
+		j.dfn(func() { p.detach(&left) })
 		p.mu.Lock()
+		if left {
+			// The job gave this worker's place back: another worker
+			// has it, and this goroutine ends with the job.
+			p.mu.Unlock()
+			return
+		}
+	}
+}
+
+// detach gives the place of the worker running a job back to the pool,
+// once (*left records it): the job goes on as a plain goroutine, and a
+// new worker starts if jobs are waiting for one.
+func (p *Pool) detach(left *bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if *left {
+		return
+	}
+	*left = true
+	p.workers--
+	if len(p.jobs) > p.head && p.idle == 0 && p.workers < p.max {
+		p.workers++
+		go p.work()
 	}
 }
 
@@ -124,6 +176,25 @@ func WorkOwned[T any](l *Loop, fn func() (T, error), done func(T, error), releas
 	})
 }
 
+// WorkDetachable is Work for a function that may turn into a long-lived
+// task, such as a net/http handler that has taken over its connection
+// (httpserver.Std's Hijack): fn gets detach, which, called from fn, gives
+// its worker's place in the pool back at once (another worker may start
+// on the queued work) while fn goes on as a plain goroutine. done still
+// runs, and the work still keeps the loop alive, when fn returns. Calls
+// of detach after the first do nothing. Loop-only.
+func WorkDetachable[T any](l *Loop, fn func(detach func()) (T, error), done func(T, error)) {
+	l.refs++
+	l.stats.pendingWork.Add(1)
+	ok := l.workPool().goDetachable(func(detach func()) {
+		v, err := runGuarded(func() (T, error) { return fn(detach) })
+		finishWork(l, v, err, done, nil)
+	})
+	if !ok {
+		workRefused(l, done)
+	}
+}
+
 // work runs fn in the pool and done on the loop, or lost on the worker
 // when the loop has closed and done cannot run.
 func work[T any](l *Loop, fn func() (T, error), done, lost func(T, error)) {
@@ -131,23 +202,35 @@ func work[T any](l *Loop, fn func() (T, error), done, lost func(T, error)) {
 	l.stats.pendingWork.Add(1)
 	ok := l.workPool().Go(func() {
 		v, err := runGuarded(fn)
-		if l.Post(func() {
-			l.refs--
-			l.stats.pendingWork.Add(-1)
-			done(v, err)
-		}) != nil {
-			l.stats.pendingWork.Add(-1) // dropped: no longer pending
-			if lost != nil {
-				lost(v, err)
-			}
-		}
+		finishWork(l, v, err, done, lost)
 	})
 	if !ok {
+		workRefused(l, done)
+	}
+}
+
+// finishWork takes a worker's result to done on l, or to lost, on the
+// worker, when the loop has closed. Any goroutine.
+func finishWork[T any](l *Loop, v T, err error, done, lost func(T, error)) {
+	if l.Post(func() {
 		l.refs--
 		l.stats.pendingWork.Add(-1)
-		var zero T
-		l.NextTick(func() { done(zero, ErrLoopClosed) })
+		done(v, err)
+	}) != nil {
+		l.stats.pendingWork.Add(-1) // dropped: no longer pending
+		if lost != nil {
+			lost(v, err)
+		}
 	}
+}
+
+// workRefused undoes the accounting of work the closed pool refused and
+// fails it with ErrLoopClosed on the next tick. Loop-only.
+func workRefused[T any](l *Loop, done func(T, error)) {
+	l.refs--
+	l.stats.pendingWork.Add(-1)
+	var zero T
+	l.NextTick(func() { done(zero, ErrLoopClosed) })
 }
 
 func runGuarded[T any](fn func() (T, error)) (v T, err error) {
