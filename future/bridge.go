@@ -84,8 +84,8 @@ type waiter struct {
 	done chan struct{}
 }
 
-func (w *waiter) fire() *node       { close(w.done); return nil }
-func (w *waiter) abort(error) *node { return w.fire() }
+func (w *waiter) fire(*node) *node             { close(w.done); return nil }
+func (w *waiter) abort(n *node, _ error) *node { return w.fire(n) }
 
 // Chan returns a channel that receives f's result once f settles. The
 // channel is buffered, so the send never blocks, and it is never closed.
@@ -109,12 +109,12 @@ type chanSender[T any] struct {
 	ch  chan Result[T]
 }
 
-func (c *chanSender[T]) fire() *node {
+func (c *chanSender[T]) fire(*node) *node {
 	c.ch <- Result[T]{Value: c.src.val, Err: c.src.err}
 	return nil
 }
 
-func (c *chanSender[T]) abort(error) *node { return c.fire() }
+func (c *chanSender[T]) abort(n *node, _ error) *node { return c.fire(n) }
 
 // FromChan returns a future owned by exec that resolves with the first
 // value received from ch, or is rejected with ErrChanClosed if ch is

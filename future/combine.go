@@ -3,6 +3,7 @@ package future
 import (
 	"context"
 	"sync/atomic"
+	"unsafe"
 )
 
 // The combinators' result belongs to the executor of the first input
@@ -61,20 +62,18 @@ func Race[T any](fs ...*Future[T]) *Future[T] {
 	return startGather(&op.out, &op.inputs, fs, op, zero)
 }
 
-// collector receives the inputs of a combinator as they settle.
-type collector[T any] interface {
-	got(i int, src *Future[T]) *node
-}
-
+// gatherIn is a combinator's node for one input. Its consumer is the
+// combinator itself (allOp, settledOp, anyOp, raceOp), whose fire finds
+// the input from the node: the input costs one indirect call when it
+// settles, and its node needs no pointer back to the combinator.
 type gatherIn[T any] struct {
-	n   node
+	n   node // first: a node's address is its gatherIn's
 	src *Future[T]
 	i   int
-	to  collector[T]
 }
 
-func (g *gatherIn[T]) fire() *node           { return g.to.got(g.i, g.src) }
-func (g *gatherIn[T]) abort(err error) *node { return g.fire() }
+// inputOf returns the gatherIn whose node is n.
+func inputOf[T any](n *node) *gatherIn[T] { return (*gatherIn[T])(unsafe.Pointer(n)) }
 
 // inputs is the upstream of a combinator: releasing it withdraws the
 // interest in every input, once.
@@ -104,7 +103,7 @@ func (in *inputs[T]) releaseOthers(cause error) {
 
 // startGather wires the inputs to a combinator whose output is out, and
 // resolves out with empty at once if there are no inputs.
-func startGather[T, R any](out *Future[R], in *inputs[T], fs []*Future[T], to collector[T], empty R) *Future[R] {
+func startGather[T, R any](out *Future[R], in *inputs[T], fs []*Future[T], to consumer, empty R) *Future[R] {
 	if len(fs) == 0 {
 		out.val = empty
 		out.state.Store(stResolved)
@@ -119,8 +118,10 @@ func startGather[T, R any](out *Future[R], in *inputs[T], fs []*Future[T], to co
 		if out.s == nil {
 			out.s = f.s
 		}
-		in.nodes[i] = gatherIn[T]{src: f, i: i, to: to}
-		in.nodes[i].n.c = &in.nodes[i]
+		g := &in.nodes[i]
+		g.n.c = to
+		g.src = f
+		g.i = i
 		f.want.Add(1) // all interests first: an early settle releases them all
 	}
 	for i := range in.nodes {
@@ -139,7 +140,9 @@ type allOp[T any] struct {
 	left atomic.Int32
 }
 
-func (op *allOp[T]) got(i int, src *Future[T]) *node {
+func (op *allOp[T]) fire(n *node) *node {
+	g := inputOf[T](n)
+	i, src := g.i, g.src
 	if src.err != nil {
 		list := op.out.finish(nil, src.err)
 		op.releaseOthers(src.err)
@@ -152,6 +155,8 @@ func (op *allOp[T]) got(i int, src *Future[T]) *node {
 	return nil
 }
 
+func (op *allOp[T]) abort(n *node, _ error) *node { return op.fire(n) }
+
 type settledOp[T any] struct {
 	out Future[[]Result[T]]
 	inputs[T]
@@ -159,13 +164,17 @@ type settledOp[T any] struct {
 	left atomic.Int32
 }
 
-func (op *settledOp[T]) got(i int, src *Future[T]) *node {
+func (op *settledOp[T]) fire(n *node) *node {
+	g := inputOf[T](n)
+	i, src := g.i, g.src
 	op.res[i] = Result[T]{Value: src.val, Err: src.err}
 	if op.left.Add(-1) == 0 {
 		return op.out.finish(op.res, nil)
 	}
 	return nil
 }
+
+func (op *settledOp[T]) abort(n *node, _ error) *node { return op.fire(n) }
 
 type anyOp[T any] struct {
 	out Future[T]
@@ -174,7 +183,9 @@ type anyOp[T any] struct {
 	left atomic.Int32
 }
 
-func (op *anyOp[T]) got(i int, src *Future[T]) *node {
+func (op *anyOp[T]) fire(n *node) *node {
+	g := inputOf[T](n)
+	i, src := g.i, g.src
 	if src.err == nil {
 		list := op.out.finish(src.val, nil)
 		op.releaseOthers(nil)
@@ -188,13 +199,18 @@ func (op *anyOp[T]) got(i int, src *Future[T]) *node {
 	return nil
 }
 
+func (op *anyOp[T]) abort(n *node, _ error) *node { return op.fire(n) }
+
 type raceOp[T any] struct {
 	out Future[T]
 	inputs[T]
 }
 
-func (op *raceOp[T]) got(_ int, src *Future[T]) *node {
+func (op *raceOp[T]) fire(n *node) *node {
+	src := inputOf[T](n).src
 	list := op.out.finish(src.val, src.err)
 	op.releaseOthers(nil)
 	return list
 }
+
+func (op *raceOp[T]) abort(n *node, _ error) *node { return op.fire(n) }

@@ -24,18 +24,24 @@ const (
 const (
 	flagSettled uint8 = 1 << iota // a head marker: the future has settled
 	flagHook                      // an OnCancel hook: not a handler of errors
+	// flagUser marks a step whose fire calls user code without a recover
+	// of its own: a panic out of it is recovered by the drain, which
+	// settles the step's output through abort with the *PanicError.
+	flagUser
 )
 
 // consumer is what a node runs once the future it waits on has settled.
+// Its methods get the node they run for, so that one consumer can serve
+// many nodes (a combinator, one node per input).
 type consumer interface {
 	// fire runs the continuation on the node's sched (or inline when the
 	// node has none). It returns the consumer list (LIFO, as detached from
 	// a head) of a future it settled, for the caller to run without
 	// recursion.
-	fire() *node
+	fire(n *node) *node
 	// abort is called instead of fire when the node's executor has
 	// stopped: it settles its output with err without running user code.
-	abort(err error) *node
+	abort(n *node, err error) *node
 }
 
 // node is an intrusive link in a future's consumer list, in a drain queue
@@ -174,7 +180,7 @@ func (c *core) interest(left int32) int32 {
 func (c *core) complete(final uint32) *node {
 	if final != stRejected {
 		h := c.head.Swap(&settledMarker)
-		if final != stCanceled && hasHook(h) {
+		if h != nil && final != stCanceled && hasHook(h) {
 			h = dropHooks(h)
 		}
 		return h
@@ -262,21 +268,21 @@ type checkNode struct {
 	handled atomic.Bool
 }
 
-func (k *checkNode) fire() *node {
+func (k *checkNode) fire(*node) *node {
 	if !k.handled.Load() && !isCancellation(k.err) {
 		reportOn(k.n.s, k.err)
 	}
 	return nil
 }
 
-func (k *checkNode) abort(error) *node { return k.fire() }
+func (k *checkNode) abort(n *node, _ error) *node { return k.fire(n) }
 
 // scheduleCheck runs the check on c's executor after the work already
 // queued there, or, for a future without executor, when the future is
 // garbage collected.
 func scheduleCheck(c *core, k *checkNode) {
 	if c.s == nil {
-		runtime.AddCleanup(c, func(k *checkNode) { k.fire() }, k)
+		runtime.AddCleanup(c, func(k *checkNode) { k.fire(&k.n) }, k)
 		return
 	}
 	c.s.push(&k.n)

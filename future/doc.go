@@ -119,5 +119,9 @@
 // interest in the source is counted in the list itself), settling a
 // future is one compare-and-swap and one swap, and a future owned by an
 // executor costs one more compare-and-swap to queue its consumers there.
-// Finding an executor's queue is a lock-free cache hit.
+// Finding an executor's queue is a lock-free cache hit. Step functions
+// are called without a defer of their own: the drain that runs them
+// holds one recover for all of them, which turns a panic into that
+// step's rejection. A combinator's inputs cost one node each (56 bytes
+// for an int), in one slice.
 package future

@@ -8,8 +8,8 @@ type countNode struct {
 	runs int
 }
 
-func (c *countNode) fire() *node       { c.runs++; return nil }
-func (c *countNode) abort(error) *node { return c.fire() }
+func (c *countNode) fire(*node) *node             { c.runs++; return nil }
+func (c *countNode) abort(n *node, _ error) *node { return c.fire(n) }
 
 func newCountNode() *countNode {
 	c := &countNode{}

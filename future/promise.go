@@ -104,7 +104,7 @@ type follower[T any] struct {
 	wait awaiting
 }
 
-func (fw *follower[T]) fire() *node {
+func (fw *follower[T]) fire(*node) *node {
 	dst, src := fw.dst, fw.src
 	final := finalState(src.err)
 	if !dst.state.CompareAndSwap(stFollowing, final) {
@@ -114,11 +114,11 @@ func (fw *follower[T]) fire() *node {
 	return dst.complete(final)
 }
 
-func (fw *follower[T]) abort(error) *node { return nil }
+func (fw *follower[T]) abort(*node, error) *node { return nil }
 
 type followHook[T any] follower[T]
 
-func (h *followHook[T]) fire() *node {
+func (h *followHook[T]) fire(*node) *node {
 	if h.dst.state.Load() != stCanceled {
 		return nil
 	}
@@ -129,7 +129,7 @@ func (h *followHook[T]) fire() *node {
 	return releaseUp(h.wait.release(ce, nil), ce)
 }
 
-func (h *followHook[T]) abort(error) *node { return h.fire() }
+func (h *followHook[T]) abort(n *node, _ error) *node { return h.fire(n) }
 
 // OnCancel registers fn to run, on the future's executor, if p's future is
 // cancelled (by Cancel, WithContext, Timeout, Await's context, or because
@@ -163,7 +163,7 @@ type cancelHook struct {
 	fn func(error)
 }
 
-func (h *cancelHook) fire() *node {
+func (h *cancelHook) fire(*node) *node {
 	if h.c.state.Load() != stCanceled {
 		return nil
 	}
@@ -177,7 +177,7 @@ func (h *cancelHook) fire() *node {
 	return nil
 }
 
-func (h *cancelHook) abort(error) *node { return nil }
+func (h *cancelHook) abort(*node, error) *node { return nil }
 
 func callHook(fn func(error), cause error) (err error) {
 	defer catchPanic(&err)

@@ -116,6 +116,23 @@ func runList(list *node) {
 	if list == nil {
 		return
 	}
+	if list.next == nil {
+		// A single consumer (the common case) skips the queue and the
+		// drain: a node for an executor goes straight to it (push aborts
+		// it if the executor has stopped), and an inline node runs here.
+		if s := list.s; s != nil {
+			s.push(list)
+			return
+		}
+		if list.flags&flagUser == 0 {
+			list = list.c.fire(list)
+		} else {
+			list = fireUser(list)
+		}
+		if list == nil {
+			return
+		}
+	}
 	var q queue
 	q.pushList(list)
 	drain(nil, &q)
@@ -127,31 +144,88 @@ func runList(list *node) {
 // returns how many nodes ran.
 func drain(cur *sched, q *queue) int {
 	count := 0
-	for {
-		n := q.head
-		if n == nil {
-			return count
+	for !drainSome(cur, q, &count) {
+	}
+	return count
+}
+
+// drainSome is drain until q is empty (it reports true) or until a step
+// marked flagUser panics: it then settles that step's output with a
+// *PanicError, through abort, and reports false for drain to go on. One
+// deferred recover per drain, rather than one around each step function,
+// spares the common case (no panic) a defer and a recover per step.
+// Panics out of other nodes, which run no user code unprotected, go on
+// unwinding untouched.
+func drainSome(cur *sched, q *queue, count *int) (done bool) {
+	// The loop works on a copy of q in this frame, whose stores need no
+	// write barrier; a panic hands it back.
+	lq := *q
+	var running *node // the node whose fire is running, if any
+	defer func() {
+		if running == nil || running.flags&flagUser == 0 {
+			return
 		}
-		if q.head = n.next; q.head == nil {
-			q.tail = nil
+		// recover is nil during runtime.Goexit, which must go on.
+		if r := recover(); r != nil {
+			*count++
+			lq.pushList(running.c.abort(running, newPanicError(r)))
+			*q = lq
+		}
+	}()
+	for {
+		n := lq.head
+		if n == nil {
+			break
+		}
+		if lq.head = n.next; lq.head == nil {
+			lq.tail = nil
 		} else {
 			n.next = nil
 		}
+	run:
 		var ready *node
 		switch s := n.s; {
 		case s == cur || s == nil:
-			ready = n.c.fire()
+			running = n
+			ready = n.c.fire(n)
+			running = nil
 		case s.dead.Load():
-			ready = n.c.abort(s.deadErr)
+			ready = n.c.abort(n, s.deadErr)
 		default:
 			s.push(n)
 			continue
 		}
-		count++
+		*count++
 		if ready != nil {
-			q.pushList(ready)
+			if ready.next == nil && lq.head == nil {
+				// The next link of a chain, with nothing else queued:
+				// run it now, as the queue would, without going
+				// through it.
+				n = ready
+				goto run
+			}
+			lq.pushList(ready)
 		}
 	}
+	*q = queue{}
+	return true
+}
+
+// fireUser runs n, a node marked flagUser, outside a drain: a panic
+// settles n's output with the *PanicError, as in drainSome.
+func fireUser(n *node) (ready *node) {
+	ran := false
+	defer func() {
+		if !ran {
+			// recover is nil during runtime.Goexit, which must go on.
+			if r := recover(); r != nil {
+				ready = n.c.abort(n, newPanicError(r))
+			}
+		}
+	}()
+	ready = n.c.fire(n)
+	ran = true
+	return ready
 }
 
 // queue is a FIFO of nodes linked through next.

@@ -75,7 +75,7 @@ func startSeq[T, U, R any](exec Executor, items []T, mode uint8, fn any) *Future
 	return &op.out
 }
 
-func (op *seqOp[T, U, R]) fire() *node {
+func (op *seqOp[T, U, R]) fire(*node) *node {
 	if op.out.state.Load() != stPending {
 		op.cur = nil
 		return nil
@@ -150,7 +150,7 @@ func (op *seqOp[T, U, R]) fail(err error) *node {
 	return op.out.finish(zero, err)
 }
 
-func (op *seqOp[T, U, R]) abort(err error) *node { return op.fail(err) }
+func (op *seqOp[T, U, R]) abort(_ *node, err error) *node { return op.fail(err) }
 
 func callReduce[T, A any](fn func(A, T) *Future[A], acc A, item T) (h *Future[A], err error) {
 	defer catchPanic(&err)
@@ -225,7 +225,7 @@ func (op *limitOp[T, U]) fail(err error) *node {
 	return list
 }
 
-func (sl *limitSlot[T, U]) fire() *node {
+func (sl *limitSlot[T, U]) fire(*node) *node {
 	op := sl.op
 	if op.out.state.Load() != stPending {
 		sl.cur = nil
@@ -271,4 +271,4 @@ func (sl *limitSlot[T, U]) fire() *node {
 	return nil
 }
 
-func (sl *limitSlot[T, U]) abort(err error) *node { return sl.op.fail(err) }
+func (sl *limitSlot[T, U]) abort(_ *node, err error) *node { return sl.op.fail(err) }

@@ -121,13 +121,16 @@ func newStep[T, U any](f *Future[T], mode uint8, fn any) *Future[U] {
 	st.out.up = &st.wait
 	st.n.c = st
 	st.n.s = f.s
+	st.n.flags = flagUser
 	st.n.aux = mode
 	st.wait.init(&f.core)
-	f.take(&st.n)
+	if !f.attachCounted(&st.n) { // f.take, without the extra call
+		runList(&st.n)
+	}
 	return &st.out
 }
 
-func (st *step[T, U]) fire() *node {
+func (st *step[T, U]) fire(*node) *node {
 	fn := st.fn
 	st.fn = nil
 	c := st.wait.load()
@@ -147,22 +150,19 @@ func (st *step[T, U]) fire() *node {
 		return settleStep(&st.out, &st.wait, zero, src.err)
 	}
 	switch st.n.aux {
+	// The step functions are called bare: a panic is recovered by the
+	// drain, which settles the output through abort (see flagUser).
 	case modeThen:
-		v, err := call1(fn.(func(T) (U, error)), src.val)
+		v, err := fn.(func(T) (U, error))(src.val)
 		return settleStep(&st.out, &st.wait, v, err)
 	case modeMap:
-		v, err := callMap(fn.(func(T) U), src.val)
-		return settleStep(&st.out, &st.wait, v, err)
+		return settleStep(&st.out, &st.wait, fn.(func(T) U)(src.val), nil)
 	default:
-		h, err := callFut(fn.(func(T) *Future[U]), src.val)
-		if err != nil {
-			return settleStep(&st.out, &st.wait, zero, err)
-		}
-		return forward(&st.out, &st.n, &st.wait, h)
+		return forward(&st.out, &st.n, &st.wait, fn.(func(T) *Future[U])(src.val))
 	}
 }
 
-func (st *step[T, U]) abort(err error) *node {
+func (st *step[T, U]) abort(_ *node, err error) *node {
 	st.fn = nil
 	var zero U
 	return settleStep(&st.out, &st.wait, zero, err)
@@ -200,11 +200,12 @@ func initSameStep[T any](st *same[T], f *Future[T], mode uint8, fn any) {
 	st.out.up = &st.wait
 	st.n.c = st
 	st.n.s = f.s
+	st.n.flags = flagUser
 	st.n.aux = mode
 	st.wait.init(&f.core)
 }
 
-func (st *same[T]) fire() *node {
+func (st *same[T]) fire(*node) *node {
 	mode := st.n.aux
 	fn := st.fn
 	st.fn = nil
@@ -226,18 +227,16 @@ func (st *same[T]) fire() *node {
 	}
 	v, err := src.val, src.err
 	var zero T
+	// The functions are called bare, as in step.fire (see flagUser);
+	// Finally's own recover joins its panic with the error it saw.
 	switch mode {
 	case modeCatch:
 		if err != nil {
-			v, err = callCatch(fn.(func(error) (T, error)), err)
+			v, err = fn.(func(error) (T, error))(err)
 		}
 	case modeCatchFuture:
 		if err != nil {
-			h, perr := callCatchFut(fn.(func(error) *Future[T]), err)
-			if perr != nil {
-				return settleStep(&st.out, &st.wait, zero, perr)
-			}
-			return forward(&st.out, &st.n, &st.wait, h)
+			return forward(&st.out, &st.n, &st.wait, fn.(func(error) *Future[T])(err))
 		}
 	case modeFinally:
 		if perr := callFinally(fn.(func())); perr != nil {
@@ -248,17 +247,18 @@ func (st *same[T]) fire() *node {
 		}
 	case modeTap:
 		if err == nil {
-			if terr := callTap(fn.(func(T) error), v); terr != nil {
+			if terr := fn.(func(T) error)(v); terr != nil {
 				v, err = zero, terr
 			}
 		}
 	case modeOnSettle:
-		err = callOnSettle(fn.(func(T, error)), v, err)
+		fn.(func(T, error))(v, err)
+		err = nil
 	}
 	return settleStep(&st.out, &st.wait, v, err)
 }
 
-func (st *same[T]) abort(err error) *node {
+func (st *same[T]) abort(_ *node, err error) *node {
 	if stop, ok := st.fn.(func() bool); ok && st.n.aux == modeMirror {
 		stop()
 	}
@@ -324,7 +324,8 @@ func (f *Future[T]) finish(v T, err error) *node {
 	return f.complete(final)
 }
 
-// The call helpers run user code and turn a panic into a *PanicError.
+// The call helpers run user code and turn a panic into a *PanicError, for
+// the callers that cannot leave that to the drain (see flagUser).
 
 func catchPanic(err *error) {
 	if r := recover(); r != nil {
@@ -332,44 +333,13 @@ func catchPanic(err *error) {
 	}
 }
 
-func call1[T, U any](fn func(T) (U, error), v T) (u U, err error) {
-	defer catchPanic(&err)
-	return fn(v)
-}
-
-func callMap[T, U any](fn func(T) U, v T) (u U, err error) {
-	defer catchPanic(&err)
-	return fn(v), nil
-}
-
 func callFut[T, U any](fn func(T) *Future[U], v T) (h *Future[U], err error) {
 	defer catchPanic(&err)
 	return fn(v), nil
 }
 
-func callCatch[T any](fn func(error) (T, error), e error) (v T, err error) {
-	defer catchPanic(&err)
-	return fn(e)
-}
-
-func callCatchFut[T any](fn func(error) *Future[T], e error) (h *Future[T], err error) {
-	defer catchPanic(&err)
-	return fn(e), nil
-}
-
 func callFinally(fn func()) (err error) {
 	defer catchPanic(&err)
 	fn()
-	return nil
-}
-
-func callTap[T any](fn func(T) error, v T) (err error) {
-	defer catchPanic(&err)
-	return fn(v)
-}
-
-func callOnSettle[T any](fn func(T, error), v T, e error) (err error) {
-	defer catchPanic(&err)
-	fn(v, e)
 	return nil
 }

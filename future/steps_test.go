@@ -267,3 +267,75 @@ func TestErrorDelayedAcrossTurns(t *testing.T) {
 		t.Fatalf("error arrived in %d turns", l.turns.Load()-start)
 	}
 }
+
+// TestPanicMidDrain: a step that panics is settled with the *PanicError
+// by the drain that runs it, and the drain goes on with the rest of its
+// work: the steps after the panic in the same chain, the other chains
+// resolved in the same loop turn, and, for futures without executor, the
+// rest of what the Resolve propagates (Resolve itself does not panic).
+func TestPanicMidDrain(t *testing.T) {
+	for _, name := range []string{"loop", "inline"} {
+		t.Run(name, func(t *testing.T) {
+			var exec future.Executor
+			if name == "loop" {
+				exec = newLoop(t)
+			}
+			var outs []*future.Future[int]
+			var ps []*future.Promise[int]
+			for range 4 {
+				f, p := future.New[int](exec)
+				ps = append(ps, p)
+				g := future.Then(f, func(v int) (int, error) {
+					if v%2 == 1 {
+						panic(fmt.Sprint("odd ", v))
+					}
+					return v, nil
+				})
+				// The recovery runs after the panic, in the same drain.
+				g = g.Catch(func(err error) (int, error) {
+					var pe *future.PanicError
+					if !errors.As(err, &pe) {
+						return 0, err
+					}
+					return -1, nil
+				})
+				outs = append(outs, future.Map(g, func(v int) int { return v * 10 }))
+			}
+			resolveAll := func() {
+				for i, p := range ps {
+					if !p.Resolve(i) {
+						t.Errorf("Resolve(%d) reported false", i)
+					}
+				}
+			}
+			if l, ok := exec.(*testLoop); ok {
+				l.Do(resolveAll) // one loop turn: one drain runs every chain
+			} else {
+				resolveAll()
+			}
+			want := []int{0, -10, 20, -10}
+			for i, f := range outs {
+				if v := mustGet(t, f); v != want[i] {
+					t.Errorf("chain %d: got %d, want %d", i, v, want[i])
+				}
+			}
+			// Every kind of bare step, inline: the panic rejects it.
+			ok, bad := future.Resolved(exec, 1), future.Rejected[int](exec, errBoom)
+			boom := func() { panic("x") }
+			fs := map[string]*future.Future[int]{
+				"then":        future.Then(ok, func(int) (int, error) { boom(); return 0, nil }),
+				"map":         future.Map(ok, func(int) int { boom(); return 0 }),
+				"thenFuture":  future.ThenFuture(ok, func(int) *future.Future[int] { boom(); return nil }),
+				"catch":       bad.Catch(func(error) (int, error) { boom(); return 0, nil }),
+				"catchFuture": bad.CatchFuture(func(error) *future.Future[int] { boom(); return nil }),
+				"tap":         ok.Tap(func(int) error { boom(); return nil }),
+			}
+			for kind, f := range fs {
+				var pe *future.PanicError
+				if _, err := get(t, f); !errors.As(err, &pe) || pe.Value != "x" {
+					t.Errorf("%s: %v", kind, err)
+				}
+			}
+		})
+	}
+}

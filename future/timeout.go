@@ -58,7 +58,7 @@ type timeoutOp[T any] struct {
 	timer *time.Timer // without executor
 }
 
-func (op *timeoutOp[T]) fire() *node {
+func (op *timeoutOp[T]) fire(*node) *node {
 	if op.timer != nil {
 		op.timer.Stop()
 	} else if op.stop != nil {
@@ -71,7 +71,7 @@ func (op *timeoutOp[T]) fire() *node {
 	return op.out.finish(src.val, src.err)
 }
 
-func (op *timeoutOp[T]) abort(err error) *node {
+func (op *timeoutOp[T]) abort(_ *node, err error) *node {
 	var zero T
 	return op.out.finish(zero, err)
 }
@@ -110,7 +110,7 @@ type timeoutStop[T any] struct {
 	op *timeoutOp[T]
 }
 
-func (k *timeoutStop[T]) fire() *node {
+func (k *timeoutStop[T]) fire(*node) *node {
 	if op := k.op; op.stop != nil {
 		op.stop()
 		op.stop = nil
@@ -118,11 +118,11 @@ func (k *timeoutStop[T]) fire() *node {
 	return nil
 }
 
-func (k *timeoutStop[T]) abort(error) *node { return nil }
+func (k *timeoutStop[T]) abort(*node, error) *node { return nil }
 
 type timeoutSetup[T any] timeoutOp[T]
 
-func (s *timeoutSetup[T]) fire() *node {
+func (s *timeoutSetup[T]) fire(*node) *node {
 	op := (*timeoutOp[T])(s)
 	if op.out.state.Load() == stPending {
 		op.stop = op.out.s.exec.Delay(op.d, op.expire)
@@ -130,4 +130,4 @@ func (s *timeoutSetup[T]) fire() *node {
 	return nil
 }
 
-func (s *timeoutSetup[T]) abort(err error) *node { return (*timeoutOp[T])(s).abort(err) }
+func (s *timeoutSetup[T]) abort(n *node, err error) *node { return (*timeoutOp[T])(s).abort(n, err) }
