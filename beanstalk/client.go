@@ -48,7 +48,9 @@ type Options struct {
 // has been written does not stop the server waiting: the connection stays
 // held up until a job comes or the timeout ends, and a job that comes is
 // released (with its priority) rather than kept reserved for nobody until
-// its TTR runs out.
+// its TTR runs out. Sync's reserves ask the server to wait no longer than
+// their context's deadline, so that one given up at its deadline does not
+// hold up the connection for long.
 //
 // After a reconnect, the used tube and the watch list are restored before
 // any other command is written. Commands in flight when the connection
@@ -62,6 +64,9 @@ type Client struct {
 	// Session state, restored on reconnect. Loop-only.
 	used    string
 	watched []string
+	// gen counts the connections set up, so that a Worker can tell that
+	// a job was reserved on one that has since dropped. Loop-only.
+	gen uint64
 }
 
 // Dial returns a Client for the beanstalkd server at addr ("host:port")
@@ -106,6 +111,7 @@ func Dial(loop *eddy.Loop, addr string, opts Options) (*Client, error) {
 // setup restores the session on a new connection: use, watch, and
 // ignore "default" when it is not watched.
 func (c *Client) setup(h *driver.Handshake[op, bs.Reply]) *future.Future[struct{}] {
+	c.gen++
 	var fs []*future.Future[bs.Reply]
 	if c.used != "default" {
 		cmd, _ := c.enc.AppendUse(nil, c.used)
@@ -167,10 +173,15 @@ func (c *Client) reserve(k bs.Kind, cmd []byte) *future.Future[bs.Reply] {
 // releaseOrphan puts a job reserved by a cancelled reserve back into the
 // ready queue with its priority, which stats-job tells. Loop-only.
 func (c *Client) releaseOrphan(id uint64) {
+	gen := c.gen
 	c.loop.NextTick(func() {
 		c.StatsJob(id).OnSettle(func(st JobStats, err error) {
-			if err != nil {
-				return // the connection dropped: the job went back with it
+			// If the connection dropped, the job went back with it; the
+			// stats-job may have been sent again on a new connection,
+			// where a release would take the job from whoever of this
+			// client has reserved it since.
+			if err != nil || c.gen != gen {
+				return
 			}
 			c.Release(id, st.Pri, 0).OnSettle(func(struct{}, error) {})
 		})
@@ -183,7 +194,12 @@ func seconds(d time.Duration) uint32 {
 	if d <= 0 {
 		return 0
 	}
-	s := (d + time.Second - 1) / time.Second
+	// Divide, then round up: adding a second first would overflow for
+	// durations near the largest one ("forever").
+	s := d / time.Second
+	if d%time.Second != 0 {
+		s++
+	}
 	if s > 1<<32-1 {
 		return 1<<32 - 1
 	}

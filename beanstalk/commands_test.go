@@ -3,6 +3,7 @@ package beanstalk_test
 import (
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -273,7 +274,9 @@ func TestCancelledReserveReleasesJob(t *testing.T) {
 			tube := "orphans-" + tc.name
 			producer := dial(t, l, srv, beanstalk.Options{Tube: tube})
 			s := dial(t, l, srv, beanstalk.Options{Watch: []string{tube}})
-			rctx, cancel := context.WithCancel(c)
+			// No deadline: Sync would bound the server's wait by it (and send
+			// reserve-with-timeout for reserve).
+			rctx, cancel := context.WithCancel(context.Background())
 			errc := make(chan error, 1)
 			go func() { _, err := tc.reserve(s, rctx); errc <- err }()
 			eventually(t, "reserve waiting", func() bool {
@@ -297,6 +300,69 @@ func TestCancelledReserveReleasesJob(t *testing.T) {
 				t.Fatalf("reserved %d, want %d", j.ID, id)
 			}
 			ok(t, s.Delete(c, id))
+		})
+	}
+}
+
+// TestHugeDurationsClamp passes the largest time.Duration as a delay, a
+// TTR and a pause: each must reach the server as the protocol's largest
+// number of seconds, not as whatever the rounding up wrapped around to.
+func TestHugeDurationsClamp(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t)
+	l := startLoop(t)
+	s := dial(t, l, srv, beanstalk.Options{Tube: "huge"})
+	c := ctx(t)
+	const forever = time.Duration(math.MaxInt64)
+	const most = time.Duration(math.MaxUint32) * time.Second
+	id := must[uint64](t)(s.Put(c, []byte("x"), beanstalk.PutOptions{Delay: forever, TTR: forever}))
+	if st := must[beanstalk.JobStats](t)(s.StatsJob(c, id)); st.Delay != most || st.TTR != most {
+		t.Errorf("delay %v, ttr %v; want %v for both", st.Delay, st.TTR, most)
+	}
+	ok(t, s.PauseTube(c, "huge", forever))
+	if st := must[beanstalk.TubeStats](t)(s.StatsTube(c, "huge")); st.Pause != most {
+		t.Errorf("pause %v, want %v", st.Pause, most)
+	}
+}
+
+// TestSyncReserveDeadlineFreesConnection gives a blocking reserve a
+// context with a deadline on an empty tube. The protocol cannot cancel a
+// reserve, so the server's wait must end by that deadline too: otherwise
+// every later command on the shared connection waits behind it until some
+// job arrives, and here none ever would.
+func TestSyncReserveDeadlineFreesConnection(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t)
+	l := startLoop(t)
+	for _, tc := range []struct {
+		name    string
+		reserve func(s *beanstalk.Sync, ctx context.Context) (beanstalk.Job, error)
+	}{
+		{"reserve", func(s *beanstalk.Sync, ctx context.Context) (beanstalk.Job, error) { return s.Reserve(ctx) }},
+		{"reserve-with-timeout", func(s *beanstalk.Sync, ctx context.Context) (beanstalk.Job, error) {
+			return s.ReserveWithTimeout(ctx, time.Hour)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tube := "deadline-" + tc.name
+			s := dial(t, l, srv, beanstalk.Options{Tube: tube, Watch: []string{tube}})
+			rctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel()
+			if _, err := tc.reserve(s, rctx); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("reserve on an empty tube: %v", err)
+			}
+			// Well within the test's patience, but far beyond the second
+			// the server's wait may outlast the deadline by.
+			c, cancel2 := context.WithTimeout(context.Background(), 8*time.Second)
+			defer cancel2()
+			id, err := s.Put(c, []byte(tc.name), beanstalk.PutOptions{})
+			if err != nil {
+				t.Fatalf("put behind the expired reserve: %v", err)
+			}
+			// The job was not taken by the abandoned reserve.
+			if j := must[beanstalk.Job](t)(s.ReserveWithTimeout(c, 0)); j.ID != id {
+				t.Fatalf("reserved %d, want %d", j.ID, id)
+			}
 		})
 	}
 }

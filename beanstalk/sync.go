@@ -2,6 +2,7 @@ package beanstalk
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	bs "github.com/eddy-go/eddy/codec/beanstalk"
@@ -42,13 +43,38 @@ func (s *Sync) do(ctx context.Context, k bs.Kind, cmd []byte, err error) (bs.Rep
 	if err != nil {
 		return bs.Reply{}, err
 	}
-	if k == bs.KindReserve || k == bs.KindReserveWithTimeout {
-		if s.c.loop.OnLoop() {
-			return bs.Reply{}, future.ErrAwaitOnLoop
-		}
-		return s.c.reserve(k, cmd).Await(ctx)
-	}
 	return s.c.conn.Do(ctx, op{kind: k}, cmd, 0)
+}
+
+// reserve sends reserve, or reserve-with-timeout if wait is set, and
+// waits for the job. The protocol cannot take a reserve back, and the
+// connection is held up while the server waits, so when ctx has a
+// deadline the server is asked to wait no longer than that (rounded up
+// to a second): a reserve given up at its deadline then frees the
+// connection soon after, instead of blocking every later command until a
+// job arrives.
+func (s *Sync) reserve(ctx context.Context, wait bool, d time.Duration) (Job, error) {
+	if s.c.loop.OnLoop() {
+		return Job{}, future.ErrAwaitOnLoop
+	}
+	bounded := false
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl); !wait || left < d {
+			wait, d, bounded = true, left, true
+		}
+	}
+	k, cmd := bs.KindReserve, s.c.enc.AppendReserve(nil)
+	if wait {
+		k, cmd = bs.KindReserveWithTimeout, s.c.enc.AppendReserveWithTimeout(nil, seconds(d))
+	}
+	r, err := s.c.reserve(k, cmd).Await(ctx)
+	if bounded && errors.Is(err, ErrTimedOut) {
+		// The server's wait, bounded by the deadline, ended a moment
+		// before Await saw the deadline pass: report what the caller
+		// asked for.
+		err = context.DeadlineExceeded
+	}
+	return Job{ID: r.ID, Body: r.Body}, err
 }
 
 // Put is Client.Put, blocking.
@@ -63,16 +89,19 @@ func (s *Sync) Use(ctx context.Context, tube string) (string, error) {
 	return await(s, ctx, func() *future.Future[string] { return s.c.Use(tube) })
 }
 
-// Reserve is Client.Reserve, blocking.
+// Reserve is Client.Reserve, blocking. If ctx has a deadline, it sends
+// reserve-with-timeout instead, so that the server stops waiting (and
+// holding up the connection) by then; the error at the deadline is
+// ctx's.
 func (s *Sync) Reserve(ctx context.Context) (Job, error) {
-	r, err := s.do(ctx, bs.KindReserve, s.c.enc.AppendReserve(nil), nil)
-	return Job{ID: r.ID, Body: r.Body}, err
+	return s.reserve(ctx, false, 0)
 }
 
-// ReserveWithTimeout is Client.ReserveWithTimeout, blocking.
+// ReserveWithTimeout is Client.ReserveWithTimeout, blocking. If ctx's
+// deadline comes before d, the server is asked to wait only until then
+// (see Reserve).
 func (s *Sync) ReserveWithTimeout(ctx context.Context, d time.Duration) (Job, error) {
-	r, err := s.do(ctx, bs.KindReserveWithTimeout, s.c.enc.AppendReserveWithTimeout(nil, seconds(d)), nil)
-	return Job{ID: r.ID, Body: r.Body}, err
+	return s.reserve(ctx, true, d)
 }
 
 // ReserveJob is Client.ReserveJob, blocking.

@@ -12,8 +12,10 @@ import (
 
 // Handler processes one job, on the worker's loop. It must not block: it
 // starts the work (with eddy.Submit for blocking code, or other futures)
-// and returns a future that resolves once the job is done. A rejected
-// future, or a panic, is a failure (see WorkerOptions.OnFailure).
+// and returns a future that resolves once the job is done; it may belong
+// to any executor, or none, since the worker waits for it on its own loop.
+// A rejected future, or a panic, is a failure (see
+// WorkerOptions.OnFailure).
 type Handler func(job Job) *future.Future[struct{}]
 
 // Failure says what to do with a job whose handler failed: release it
@@ -55,8 +57,11 @@ type WorkerOptions struct {
 // handler succeeds is deleted; one that fails is released or buried (see
 // WorkerOptions.OnFailure). Long jobs are touched so that they keep their
 // reservation. After a reconnect the watch list is restored and the worker
-// goes on; jobs running when the connection dropped have gone back to the
-// server (their delete fails, which is reported to OnError).
+// goes on. Jobs running when the connection dropped have gone back to the
+// server, which may hand them out again: when one succeeds the worker
+// still deletes it (if that fails, OnError is told), and when one fails it
+// is neither released nor buried, since the new connection does not hold
+// it, and OnError is told with an error matching ErrConnLost.
 //
 // Stop is safe for concurrent use; everything else happens on the loop.
 type Worker struct {
@@ -78,6 +83,7 @@ type Worker struct {
 type task struct {
 	job   Job
 	timer *eddy.Timer
+	gen   uint64 // the connection that reserved the job (Client.gen)
 }
 
 // NewWorker connects to addr and starts handling jobs on loop. An invalid
@@ -117,9 +123,9 @@ func (w *Worker) Client() *Client { return w.c }
 
 // Stop stops the worker gracefully: it takes no more jobs, waits for the
 // running ones to finish and be deleted, released or buried, then closes
-// the connection (a job reserved meanwhile but not started goes back to
-// the server). The future resolves when that is done. Safe for concurrent
-// use.
+// the connection (a job reserved meanwhile but not started is released
+// at once, with its priority). The future resolves when that is done.
+// Safe for concurrent use.
 func (w *Worker) Stop() *future.Future[struct{}] {
 	onLoop(w.loop, func() {
 		if w.stopping {
@@ -179,7 +185,13 @@ func (w *Worker) pump() {
 func (w *Worker) reserved(j Job, err error) {
 	w.reserving = false
 	if w.stopping {
-		return // a job reserved now goes back when the connection closes
+		// Stop takes no more jobs. One reserved meanwhile would go back
+		// only when the connection closes, after the running jobs, which
+		// may take long: release it now, with its priority.
+		if err == nil {
+			w.c.releaseOrphan(j.ID)
+		}
+		return
 	}
 	switch {
 	case err == nil:
@@ -205,14 +217,26 @@ func (w *Worker) reserved(j Job, err error) {
 
 func (w *Worker) start(j Job) {
 	w.running++
-	t := &task{job: j}
+	t := &task{job: j, gen: w.c.gen}
 	w.tasks[j.ID] = t
 	if w.opts.TouchEvery > 0 {
 		t.timer = w.loop.Every(w.opts.TouchEvery, func() { w.touch(t) })
 	} else {
 		t.timer = w.loop.AfterFunc(500*time.Millisecond, func() { w.autoTouch(t) })
 	}
-	w.call(j).OnSettle(func(_ struct{}, err error) { w.finish(t, err) })
+	w.settleOnLoop(w.call(j)).OnSettle(func(_ struct{}, err error) { w.finish(t, err) })
+}
+
+// settleOnLoop returns f or, if f's callbacks would run elsewhere (it
+// has no executor, or another loop's), a future that follows f on the
+// worker's loop: the worker's state and timers are loop-only.
+func (w *Worker) settleOnLoop(f *future.Future[struct{}]) *future.Future[struct{}] {
+	if f.Executor() == future.Executor(w.loop) {
+		return f
+	}
+	g, p := future.New[struct{}](w.loop)
+	p.Follow(f)
+	return g
 }
 
 // call runs the handler, turning a panic or a nil future into a failure.
@@ -254,11 +278,23 @@ func (w *Worker) finish(t *task, err error) {
 		t.timer.Stop()
 		t.timer = nil
 	}
-	delete(w.tasks, t.job.ID)
+	if w.tasks[t.job.ID] == t { // the job may run again, reserved anew
+		delete(w.tasks, t.job.ID)
+	}
 	var ack *future.Future[struct{}]
 	var panicked error
 	if err == nil {
+		// Even if the reservation was lost, deleting the job spares it a
+		// second run where it is still ready.
 		ack = w.c.Delete(t.job.ID)
+	} else if t.gen != w.c.gen {
+		// The reservation went with the connection that made it, and the
+		// server has made the job ready again. A release or bury now
+		// would act on whoever holds the job on the new connection,
+		// maybe this worker running it again: leave it be.
+		ack = future.Rejected[struct{}](w.loop, fmt.Errorf(
+			"beanstalk: job %d failed (%w) after its reservation was lost with its connection: %w",
+			t.job.ID, err, ErrConnLost))
 	} else if f, perr := w.failure(t.job, err); f.Bury {
 		ack, panicked = w.c.Bury(t.job.ID, f.Priority), perr
 	} else {

@@ -325,3 +325,181 @@ func TestWorkerCallbackPanics(t *testing.T) {
 		t.Fatalf("OnFailure called %d times, OnError %d", failures.Load(), errs.Load())
 	}
 }
+
+// TestWorkerStopReleasesJobReservedMeanwhile stops a worker while one job
+// runs and the reserve for the next one is already on the wire. Stop
+// takes no more jobs, so the job that reserve gets must go back to the
+// ready queue (with its priority) at once, not stay reserved for nobody
+// until the running job ends and the connection closes.
+func TestWorkerStopReleasesJobReservedMeanwhile(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t)
+	l := startLoop(t)
+	s := dial(t, l, srv, beanstalk.Options{Tube: "stopping"})
+	c := ctx(t)
+	must[uint64](t)(s.Put(c, []byte("running"), beanstalk.PutOptions{Priority: 1, TTR: time.Hour}))
+	next := must[uint64](t)(s.Put(c, []byte("next"), beanstalk.PutOptions{Priority: 42, TTR: time.Hour}))
+	wch := make(chan *beanstalk.Worker, 1)
+	hold := make(chan struct{}, 1)
+	finish := sync.OnceFunc(func() { hold <- struct{}{} })
+	var stopped *future.Future[struct{}]
+	w := startWorker(t, l, srv, func(j beanstalk.Job) *future.Future[struct{}] {
+		if string(j.Body) != "running" {
+			t.Errorf("job %q started after Stop", j.Body)
+			return done()
+		}
+		// The worker asks for its next job right after this handler
+		// returns; stop it once that reserve is queued, before its
+		// reply can arrive.
+		l.NextTick(func() { stopped = (<-wch).Stop() })
+		return future.FromChan(l, hold)
+	}, beanstalk.WorkerOptions{Options: beanstalk.Options{Watch: []string{"stopping"}}, Concurrency: 2})
+	t.Cleanup(finish) // before the worker's Stop, even if the test fails
+	wch <- w
+	eventually(t, "next job released", func() bool {
+		st, err := s.StatsJob(c, next)
+		return err == nil && st.State == bs.StateReady && st.Releases == 1
+	})
+	if st := must[beanstalk.JobStats](t)(s.StatsJob(c, next)); st.Pri != 42 {
+		t.Errorf("released with priority %d, want 42", st.Pri)
+	}
+	finish()
+	eventually(t, "Stop called", func() bool {
+		var f *future.Future[struct{}]
+		ch := make(chan struct{})
+		l.Post(func() { f = stopped; close(ch) })
+		<-ch
+		return f != nil
+	})
+	must[struct{}](t)(w.Stop().Await(c))
+}
+
+// TestWorkerLostReservationNotAcked restarts the server (keeping its jobs
+// in a binlog) while a job runs. The job's reservation went with the old
+// connection: the server makes it ready again and the worker, on its new
+// connection, reserves it a second time. When the first run then fails,
+// its release must not be sent on the new connection, where it would take
+// the job away from the second run, which still holds it.
+func TestWorkerLostReservationNotAcked(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t, testenv.Args("-b", t.TempDir()))
+	l := startLoop(t)
+	s := dial(t, l, srv, beanstalk.Options{Tube: "lost"})
+	c := ctx(t)
+	id := must[uint64](t)(s.Put(c, []byte("job"), beanstalk.PutOptions{Priority: 5, TTR: time.Hour}))
+	first, second := make(chan struct{}), make(chan struct{}, 1)
+	started := make(chan int, 2)
+	failing := make(chan struct{}, 2)
+	var runs atomic.Int32
+	var mu sync.Mutex
+	var errs []error
+	w := startWorker(t, l, srv, func(j beanstalk.Job) *future.Future[struct{}] {
+		n := runs.Add(1)
+		started <- int(n)
+		if n == 1 {
+			return future.FromChan(l, first) // fails once first is closed
+		}
+		return future.FromChan(l, second)
+	}, beanstalk.WorkerOptions{
+		Options:      beanstalk.Options{Watch: []string{"lost"}},
+		Concurrency:  2,
+		PollInterval: 20 * time.Millisecond,
+		OnFailure: func(beanstalk.Job, error) beanstalk.Failure {
+			failing <- struct{}{}
+			return beanstalk.Failure{Priority: 9, Delay: time.Hour}
+		},
+		OnError: func(err error) {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+			if strings.Contains(err.Error(), fmt.Sprintf("job %d ", id)) {
+				failing <- struct{}{} // the first run's failure, reported
+			}
+		},
+	})
+	finishSecond := sync.OnceFunc(func() { second <- struct{}{} })
+	t.Cleanup(finishSecond)
+	closeFirst := sync.OnceFunc(func() { close(first) })
+	t.Cleanup(closeFirst)
+	if n := <-started; n != 1 {
+		t.Fatalf("run %d first", n)
+	}
+	srv.Restart()
+	if n := <-started; n != 2 {
+		t.Fatalf("run %d second", n)
+	}
+	closeFirst()
+	select {
+	case <-failing:
+	case <-c.Done():
+		t.Fatal("the first run's failure was neither handled nor reported")
+	}
+	// Whatever the worker sent for the failed run went out before this,
+	// on the same connection.
+	st := must[beanstalk.JobStats](t)(w.Client().Sync().StatsJob(c, id))
+	if st.State != bs.StateReserved || st.Releases != 0 {
+		t.Errorf("job %s with %d releases while its second run holds it", st.State, st.Releases)
+	}
+	finishSecond()
+	eventually(t, "job deleted", func() bool {
+		_, err := s.Peek(c, id)
+		return errors.Is(err, beanstalk.ErrNotFound)
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	lost := false
+	for _, err := range errs {
+		lost = lost || errors.Is(err, beanstalk.ErrConnLost) && strings.Contains(err.Error(), fmt.Sprintf("job %d ", id))
+	}
+	if !lost {
+		t.Errorf("the failed run's lost reservation was not reported: %v", errs)
+	}
+}
+
+// TestWorkerHandlerFutureFromElsewhere returns, from the handler, a future
+// that is settled by a plain goroutine and has no executor, so that its
+// callbacks would run on that goroutine. The worker must still do its
+// bookkeeping, and call OnFailure, on its own loop.
+func TestWorkerHandlerFutureFromElsewhere(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t)
+	l := startLoop(t)
+	s := dial(t, l, srv, beanstalk.Options{Tube: "elsewhere"})
+	c := ctx(t)
+	id := must[uint64](t)(s.Put(c, []byte("x"), beanstalk.PutOptions{TTR: time.Hour}))
+	started := make(chan struct{})
+	settle := make(chan struct{})
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	var offLoop atomic.Int32
+	startWorker(t, l, srv, func(j beanstalk.Job) *future.Future[struct{}] {
+		f, p := future.New[struct{}](nil)
+		wg.Go(func() {
+			<-settle
+			p.Reject(errors.New("failed elsewhere"))
+		})
+		close(started)
+		return f
+	}, beanstalk.WorkerOptions{
+		Options: beanstalk.Options{Watch: []string{"elsewhere"}},
+		OnFailure: func(beanstalk.Job, error) beanstalk.Failure {
+			if !l.OnLoop() {
+				offLoop.Add(1)
+			}
+			return beanstalk.Failure{Bury: true, Priority: 3}
+		},
+	})
+	<-started
+	// Let the worker attach to the future before it settles.
+	attached := make(chan struct{})
+	l.Post(func() { close(attached) })
+	<-attached
+	close(settle)
+	eventually(t, "job buried", func() bool {
+		st, err := s.StatsJob(c, id)
+		return err == nil && st.State == bs.StateBuried
+	})
+	if offLoop.Load() != 0 {
+		t.Fatal("OnFailure ran off the worker's loop")
+	}
+}
