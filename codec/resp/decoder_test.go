@@ -296,3 +296,45 @@ func TestDecodeLeavesTheRest(t *testing.T) {
 		t.Fatalf("bulk string was copied")
 	}
 }
+
+// An error found once an aggregate is complete points at that aggregate,
+// wherever the input was split: the fast path that reads a run of scalars
+// at once must not move the offset to the end of the run.
+func TestAggregateErrorOffset(t *testing.T) {
+	for _, c := range []struct {
+		name, in string
+		opts     []resp.Option
+		off      int64
+	}{
+		// The second attribute (at offset 10, and 16) is at fault.
+		{"attribute after attribute", "|1\r\n+\r\n+\r\n|1\r\n+\r\n+\r\n:1\r\n", nil, 10},
+		{"nested attribute after attribute", "*1\r\n|1\r\n+a\r\n+b\r\n|1\r\n+c\r\n*1\r\n:1\r\n:1\r\n", nil, 16},
+		// The streamed array, at offset 0, has too many elements.
+		{"streamed aggregate too long", "*?\r\n:1\r\n:2\r\n*1\r\n:3\r\n.\r\n", []resp.Option{resp.MaxElements(2)}, 0},
+	} {
+		in := []byte(c.in)
+		ways := map[string][][]byte{"whole": {in}}
+		var bytewise [][]byte
+		for i := range in {
+			bytewise = append(bytewise, in[i:i+1])
+		}
+		ways["byte by byte"] = bytewise
+		for way, chunks := range ways {
+			_, err := drain(resp.NewDecoder(c.opts...), chunks...)
+			var pe *resp.ProtocolError
+			var le *resp.LimitError
+			switch {
+			case errors.As(err, &pe):
+				if pe.Offset != c.off {
+					t.Errorf("%s, %s: %v, want offset %d", c.name, way, err, c.off)
+				}
+			case errors.As(err, &le):
+				if le.Offset != c.off {
+					t.Errorf("%s, %s: %v, want offset %d", c.name, way, err, c.off)
+				}
+			default:
+				t.Errorf("%s, %s: err = %v", c.name, way, err)
+			}
+		}
+	}
+}

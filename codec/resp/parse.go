@@ -14,6 +14,7 @@ type frame struct {
 	start  int    // index in scratch of the frame's first finished element
 	sstart int    // streamed string: index of its first byte in sbuf
 	attr   *Value // attribute read at this level, waiting for its value
+	off    int64  // stream offset of its type byte, for errors
 }
 
 // parse decodes from b[pos:]. It returns the next complete value and the
@@ -35,9 +36,13 @@ func (d *Decoder) parse(b []byte, pos int) (Value, int, error) {
 			pos = d.fill(b, pos, top)
 		}
 		at := pos
+		// vat is the stream offset of v, for the errors found once v is
+		// complete: that of its type byte, also for an aggregate, whose
+		// last elements fill may have read in one go.
+		vat := d.base + int64(at)
 		if top.left == 0 && len(d.stack) > 1 {
 			// fill finished the aggregate.
-			v = d.collapse(top)
+			v, vat = d.collapse(top), top.off
 			d.stack = d.stack[:len(d.stack)-1]
 		} else if pos >= len(b) {
 			return Value{}, pos, ErrNeedMore
@@ -51,6 +56,7 @@ func (d *Decoder) parse(b []byte, pos int) (Value, int, error) {
 				continue
 			}
 			v = Value{typ: TypeBulkString, str: d.sbuf[top.sstart:len(d.sbuf):len(d.sbuf)]}
+			vat = top.off
 			d.stack = d.stack[:len(d.stack)-1]
 		} else if sv, end, ok := d.scalar(b, pos); ok {
 			v = sv
@@ -135,7 +141,7 @@ func (d *Decoder) parse(b []byte, pos int) (Value, int, error) {
 					break
 				}
 				if n == -2 {
-					d.stack = append(d.stack, frame{typ: TypeBulkString, left: streamed, sstart: len(d.sbuf)})
+					d.stack = append(d.stack, frame{typ: TypeBulkString, left: streamed, sstart: len(d.sbuf), off: vat})
 					pos = end
 					continue
 				}
@@ -173,7 +179,7 @@ func (d *Decoder) parse(b []byte, pos int) (Value, int, error) {
 					return Value{}, pos, d.limitErr(at, "depth", int64(len(d.stack)), int64(d.cfg.maxDepth))
 				}
 				if n == -2 {
-					d.stack = append(d.stack, frame{typ: t, left: streamed, start: len(d.scratch)})
+					d.stack = append(d.stack, frame{typ: t, left: streamed, start: len(d.scratch), off: vat})
 					continue
 				}
 				if t.isPaired() {
@@ -188,7 +194,7 @@ func (d *Decoder) parse(b []byte, pos int) (Value, int, error) {
 					v = Value{typ: t}
 					break
 				}
-				d.stack = append(d.stack, frame{typ: t, left: n, start: len(d.scratch)})
+				d.stack = append(d.stack, frame{typ: t, left: n, start: len(d.scratch), off: vat})
 				continue
 			case '.':
 				line, end, err := d.line(b, pos)
@@ -205,7 +211,7 @@ func (d *Decoder) parse(b []byte, pos int) (Value, int, error) {
 				case top.typ == TypeMap && (len(d.scratch)-top.start)%2 != 0:
 					return Value{}, pos, d.protoErr(at, "streamed map with a key but no value")
 				}
-				v = d.collapse(top)
+				v, vat = d.collapse(top), top.off
 				d.stack = d.stack[:len(d.stack)-1]
 				pos = end
 			case ';':
@@ -221,7 +227,7 @@ func (d *Decoder) parse(b []byte, pos int) (Value, int, error) {
 			top := &d.stack[len(d.stack)-1]
 			if v.typ == TypeAttribute {
 				if top.attr != nil {
-					return Value{}, pos, d.protoErr(at, "attribute followed by attribute")
+					return Value{}, pos, d.protoErrOff(vat, "attribute followed by attribute")
 				}
 				a := d.alloc(1)
 				a[0] = v
@@ -237,7 +243,7 @@ func (d *Decoder) parse(b []byte, pos int) (Value, int, error) {
 			}
 			if top.left == streamed {
 				if int64(len(d.scratch)-top.start) >= d.cfg.maxElems {
-					return Value{}, pos, d.limitErr(at, "elements", int64(len(d.scratch)-top.start+1), d.cfg.maxElems)
+					return Value{}, pos, d.limitErrOff(top.off, "elements", int64(len(d.scratch)-top.start+1), d.cfg.maxElems)
 				}
 				d.scratch = append(d.scratch, v)
 				break
@@ -247,7 +253,7 @@ func (d *Decoder) parse(b []byte, pos int) (Value, int, error) {
 			if top.left > 0 {
 				break
 			}
-			v = d.collapse(top)
+			v, vat = d.collapse(top), top.off
 			d.stack = d.stack[:len(d.stack)-1]
 		}
 	}
@@ -366,9 +372,17 @@ func (d *Decoder) newReply() {
 }
 
 func (d *Decoder) protoErr(pos int, reason string) error {
-	return &ProtocolError{Offset: d.base + int64(pos), Reason: reason}
+	return d.protoErrOff(d.base+int64(pos), reason)
+}
+
+func (d *Decoder) protoErrOff(off int64, reason string) error {
+	return &ProtocolError{Offset: off, Reason: reason}
 }
 
 func (d *Decoder) limitErr(pos int, limit string, got, max int64) error {
-	return &LimitError{Offset: d.base + int64(pos), Limit: limit, Value: got, Max: max}
+	return d.limitErrOff(d.base+int64(pos), limit, got, max)
+}
+
+func (d *Decoder) limitErrOff(off int64, limit string, got, max int64) error {
+	return &LimitError{Offset: off, Limit: limit, Value: got, Max: max}
 }
