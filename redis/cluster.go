@@ -19,7 +19,9 @@ import (
 type ClusterOptions struct {
 	// Options configure the connection to each master: authentication,
 	// protocol, TLS, backoff. DB must be 0. OnState is told of the state
-	// changes of every node's connection.
+	// changes of every node's connection. CacheSize is not used: a
+	// ClusterClient does no client-side caching (its Get always asks the
+	// slot's master).
 	Options
 	// MaxRedirects bounds how many times one command is redirected (MOVED,
 	// ASK) or retried (TRYAGAIN, CLUSTERDOWN, a connection lost before

@@ -127,8 +127,11 @@ var shardsReply = arr(
 			shardNode("10.0.0.1", "10.0.0.1", 7000, 17000, "master", "online"))),
 	dict(bulk("slots"), arr(num(100), num(199)),
 		bulk("nodes"), arr(shardNode("10.0.0.3", "?", 7002, 0, "master", "online"))),
-	dict(bulk("slots"), arr(num(301), num(16383)),
+	dict(bulk("slots"), arr(num(301), num(16000)),
 		bulk("nodes"), arr(shardNode("", "", 7003, 0, "master", "online"))),
+	// unknown-endpoint: the IP is known, but not how clients reach it.
+	dict(bulk("slots"), arr(num(16001), num(16383)),
+		bulk("nodes"), arr(shardNode("10.0.0.4", "", 7004, 0, "master", "online"))),
 	dict(bulk("slots"), arr(),
 		bulk("nodes"), arr(shardNode("10.0.0.9", "10.0.0.9", 7009, 0, "master", "fail"))),
 )
@@ -159,7 +162,7 @@ func decodeSplit(t *testing.T, data string, cut int) resp.Value {
 
 func TestParseTopologySplit(t *testing.T) {
 	wantShards := []slotRange{{0, 99, "10.0.0.1:7000"}, {200, 300, "10.0.0.1:7000"},
-		{100, 199, "10.0.0.3:7002"}, {301, 16383, "seed:7003"}}
+		{100, 199, "10.0.0.3:7002"}, {301, 16000, "seed:7003"}, {16001, 16383, "seed:7004"}}
 	wantTLS := slices.Clone(wantShards)
 	wantTLS[0].addr, wantTLS[1].addr = "10.0.0.1:17000", "10.0.0.1:17000"
 	wantSlots := []slotRange{{0, 5460, "10.0.0.1:7000"}, {5461, 16383, "seed:7002"}}

@@ -1,13 +1,16 @@
 package redis
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/eddy-go/eddy/codec/resp"
+	"github.com/eddy-go/eddy/driver"
 	"github.com/eddy-go/eddy/future"
 )
 
@@ -33,7 +36,11 @@ func (c *ClusterClient) refresh() {
 }
 
 // startRefresh asks the known masters, in random order, then the seeds,
-// for the slot map, until one answers. Loop-only.
+// for the slot map, until one answers. The masters whose connections are
+// up go first: a question to a node that went away would wait for its
+// next connection attempt, up to MaxBackoff (or DialTimeout), and hold up
+// every refresh behind it, while the others could answer at once.
+// Loop-only.
 func (c *ClusterClient) startRefresh() {
 	if c.closed || c.refreshing {
 		return
@@ -48,6 +55,13 @@ func (c *ClusterClient) startRefresh() {
 		seen[addr] = true
 	}
 	rand.Shuffle(len(cands), func(i, j int) { cands[i], cands[j] = cands[j], cands[i] })
+	rank := func(addr string) int {
+		if c.nodes[addr].conn.State() == driver.StateReady {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(cands, func(a, b string) int { return cmp.Compare(rank(a), rank(b)) })
 	for _, s := range c.seeds {
 		if !seen[s] {
 			cands = append(cands, s)

@@ -134,14 +134,19 @@ func parseSlots(v resp.Value, host string) ([]slotRange, error) {
 	return out, nil
 }
 
-// nodeAddr joins the first usable host name (an endpoint of "?" or ""
-// means unknown) with port.
+// nodeAddr joins the host to dial with port. An empty (or null)
+// endpoint is the node saying that it does not know how clients reach it
+// (cluster-preferred-endpoint-type unknown-endpoint, or a node that does
+// not know its IP yet): Redis expects the client to use the host it asked,
+// not the node's IP, which behind NAT or a load balancer the client may
+// not reach. An endpoint of "?" (a hostname preferred but none announced)
+// names no host: the IP stands in, if known.
 func nodeAddr(endpoint, ip, host string, port int64) (string, bool) {
 	if port <= 0 || port > 65535 {
 		return "", false
 	}
 	h := endpoint
-	if h == "" || h == "?" {
+	if h == "?" {
 		h = ip
 	}
 	if h == "" || h == "?" {
