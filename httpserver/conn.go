@@ -99,8 +99,11 @@ type serverConn struct {
 	hijackLater bool     // an upgrade waits for the output to go
 	upHold      *Request // upgrade request parsed, its answer pending: parse no further
 
-	now       time.Time // the transport's time at the start of onData (see clock)
-	leftover  int       // bytes of an incomplete head left after the last onData
+	now time.Time // the transport's time at the start of onData (see clock)
+	// leftover is the bytes of an incomplete head left after the last
+	// onData, counting the empty lines the parser skipped before it in
+	// that call (see onData); only whether it is zero matters.
+	leftover  int
 	headStart time.Time // when an incomplete head began
 	dkind     uint8
 	deadline  time.Time
@@ -122,6 +125,7 @@ func (sc *serverConn) onData(data []byte) (used int) {
 	defer sc.guard(&used, len(data))
 	sc.inData = true
 	sc.now = sc.t.Now()
+	skipped := 0 // empty lines skipped before a request line
 	for !sc.closed && !sc.paused && !sc.closeSent {
 		if cur := sc.cur; cur == nil {
 			if sc.closing {
@@ -144,6 +148,16 @@ func (sc *serverConn) onData(data []byte) (used int) {
 		used += n
 		if err != nil {
 			if err == http1.ErrNeedMore { // never wrapped: cheaper than errors.Is
+				// The count is used only between requests
+				// (sc.cur == nil, below), where the parser
+				// consumes nothing but the empty lines it skips
+				// before a request line. They start a head as its
+				// first bytes do (RFC 9112 §2.2 lets a server skip
+				// them, not wait for them forever): else a client
+				// sending only CRLFs would hold the connection
+				// with neither the header timeout nor the idle
+				// timeout firing.
+				skipped = n
 				break
 			}
 			sc.parseError(err)
@@ -181,7 +195,7 @@ func (sc *serverConn) onData(data []byte) (used int) {
 	}
 	sc.inData = false
 	if sc.cur == nil && !sc.closing {
-		sc.leftover = len(data) - used
+		sc.leftover = len(data) - used + skipped
 		if sc.leftover > 0 && sc.headStart.IsZero() {
 			sc.headStart = sc.now
 		}
@@ -622,7 +636,13 @@ func (sc *serverConn) onTimer() {
 		r.bodyEnd(ErrTimeout)
 		r.w.closeAfter = true
 		sc.advance()
-		sc.closeConn()
+		if !r.w.ended && r.w.front {
+			// Its response is going out: cut it short. Otherwise
+			// the connection closes once the responses before
+			// it, and then it, have been sent (see advance):
+			// nothing more is parsed (closing).
+			sc.closeConn()
+		}
 	}
 }
 

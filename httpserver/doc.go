@@ -81,7 +81,12 @@
 // A request the parser rejects (ambiguous framing, bare LF, a missing or
 // duplicate Host, or a limit: 431 for the head, 414 for the target, 413
 // for the body) is answered with its status and "Connection: close", and
-// the connection closes once that is sent. Timeouts run on loop timers:
+// the connection closes once that is sent. The server offers no
+// tunnels of its own (a net/http handler can make one with Std's
+// Hijack): a 2xx response to CONNECT goes out without framing fields
+// (RFC 9110 §9.3.6) and the connection closes after it, the bytes that
+// followed the request (tunnel data, to the client) never parsed as
+// requests. Timeouts run on loop timers:
 // ReadHeaderTimeout (408), ReadBodyTimeout (408 or a close) and
 // IdleTimeout (a close).
 //

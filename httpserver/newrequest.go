@@ -73,6 +73,13 @@ func (sc *serverConn) newRequest(hd *http1.Request) *Request {
 	}
 	r.expect = hd.ExpectContinue
 	r.upgrade = hd.Upgrade
+	if hd.Form == http1.AuthorityForm {
+		// CONNECT: the bytes after it are tunnel data if it is
+		// answered 2xx. They wait, as an upgrade's do, until the
+		// response shows which (see ResponseWriter.commit).
+		r.upgrade = true
+		r.w.tunnel = true
+	}
 	r.w.sc = sc
 	r.w.req = r
 

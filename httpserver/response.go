@@ -44,6 +44,7 @@ type ResponseWriter struct {
 	chunked    bool
 	untilClose bool
 	closeAfter bool
+	tunnel     bool // the request is a CONNECT: a 2xx response makes the connection a tunnel
 	continued  bool // 100 Continue sent
 	dead       bool // connection gone
 	broken     bool // cut short: End must not complete the body's framing
@@ -336,7 +337,10 @@ func (w *ResponseWriter) End() {
 	}
 	w.ended = true
 	w.onWritable = nil
-	if w.ext != nil {
+	if w.ext != nil && w.ext.upgradeFn == nil {
+		// A response that switches the connection keeps its OnAbort
+		// callbacks until the switch: they run if the connection
+		// closes first (connGone).
 		w.ext.onAbort = nil
 	}
 	w.buf = nil
@@ -383,6 +387,18 @@ func (w *ResponseWriter) commit(final bool) {
 	}
 	r := w.req
 	switch {
+	case w.tunnel && w.status < 300:
+		// A 2xx response to CONNECT makes the connection a tunnel
+		// after its head, so it has no Content-Length or
+		// Transfer-Encoding (RFC 9110 §9.3.6): the client, and any
+		// proxy in between, take what follows for the target's
+		// bytes. The server has no tunnel to offer: the handler's
+		// body goes out until the connection closes, and the bytes
+		// that followed the request are never parsed as HTTP (they
+		// wait, see newRequest, and End closes).
+		w.clen = -1
+		w.untilClose = true
+		w.closeAfter = true
 	case w.noBody:
 	case w.clen >= 0:
 	case final:
@@ -634,7 +650,7 @@ func (w *ResponseWriter) connGone() {
 		}
 	}
 	w.ext.segs = nil
-	if fns := w.ext.onAbort; len(fns) > 0 && !w.ended {
+	if fns := w.ext.onAbort; len(fns) > 0 && (!w.ended || w.ext.upgradeFn != nil) {
 		w.ext.onAbort = nil
 		for _, fn := range fns {
 			fn()

@@ -26,7 +26,8 @@ type Server struct {
 	// touch per-request state or state safe for concurrent use.
 	Handler Handler
 	// ReadHeaderTimeout bounds the wait for a request head, from its
-	// first byte (from the connection's start for the first request).
+	// first byte (from the connection's start for the first request);
+	// empty lines sent before a request line count as its first bytes.
 	// A client still sending a head then gets 408. Zero selects
 	// DefaultReadHeaderTimeout; negative disables it.
 	ReadHeaderTimeout time.Duration

@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"iter"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -45,8 +47,11 @@ const stdBufferLimit = 256 << 10
 // and writes to a 204 or 304 with http.ErrBodyNotAllowed; WriteHeader
 // with a 1xx code other than 101 sends an interim response carrying the
 // header as it is then, and a second final WriteHeader is logged
-// (log/slog) and ignored. The writer implements http.Flusher, and through
-// http.ResponseController, Flush, SetReadDeadline, SetWriteDeadline (a
+// (log/slog) and ignored. The writer implements http.Flusher and
+// http.Hijacker (so WebSocket libraries written for net/http, and
+// httputil.ReverseProxy's upgrades, work), and through
+// http.ResponseController, Flush, Hijack, SetReadDeadline,
+// SetWriteDeadline (a
 // body read or a write that would wait past it fails with an error
 // matching os.ErrDeadlineExceeded, and a response whose write failed so
 // is cut short) and EnableFullDuplex. Trailers, declared in the Trailer
@@ -64,10 +69,13 @@ const stdBufferLimit = 256 << 10
 // nothing more sent, and nothing logged.
 //
 // Deliberate differences from net/http's server:
-//   - The writer is not an http.Hijacker (ResponseController.Hijack
-//     reports http.ErrNotSupported): the connection belongs to the loop.
-//     Upgrades go through ResponseWriter.Upgrade, in a native Handler.
-//     Nor is it an io.ReaderFrom: io.Copy goes through Write.
+//   - Hijack (http.Hijacker, ResponseController.Hijack) must come
+//     before anything of the response is written, and the request must
+//     have been received whole with no request after it; otherwise it
+//     fails with ErrNotHijackable (net/http flushes what was written and
+//     hijacks). The net.Conn it returns is served by the loop
+//     (eddy.NetConn), and the handler leaves the worker pool. The writer
+//     is not an io.ReaderFrom: io.Copy goes through Write.
 //   - A handler that panics with anything else is logged and gets a 500,
 //     if nothing of its response was sent, where net/http closes the
 //     connection without a response.
@@ -116,7 +124,8 @@ func (s stdHandler) ServeHTTP(w *ResponseWriter, r *Request) {
 	b.hr = hr
 	w.Async()
 	w.OnAbort(b.abort)
-	eddy.Work(l, func() (struct{}, error) {
+	eddy.WorkDetachable(l, func(detach func()) (struct{}, error) {
+		b.detach = detach
 		b.run(s.h, hr)
 		return struct{}{}, nil
 	}, func(struct{}, error) {})
@@ -231,6 +240,7 @@ const (
 	opInterim
 	opStartBody
 	opResumeBody
+	opHijack
 )
 
 type stdOp struct {
@@ -256,6 +266,7 @@ type stdBridge struct {
 	r      *Request
 	hr     *http.Request // the handler's: its Trailer is filled on its goroutine
 	cancel context.CancelFunc
+	detach func() // gives the handler's worker back to the pool (Hijack)
 
 	mu        sync.Mutex
 	cond      sync.Cond
@@ -289,6 +300,12 @@ type stdBridge struct {
 	started bool
 	paused  bool
 	closed  bool // the handler closed the body or returned: reads fail
+
+	// Hijack's outcome, under mu: the connection, once handed over, or
+	// the error that refused it; hijacked is goroutine side.
+	hjConn   net.Conn
+	hjErr    error
+	hijacked bool
 }
 
 // run runs the handler on a worker goroutine.
@@ -297,6 +314,16 @@ func (b *stdBridge) run(h http.Handler, hr *http.Request) {
 	defer func() {
 		b.readDL.stop(b)
 		b.writeDL.stop(b)
+		if b.hijacked {
+			// The connection is the handler's: the server sends
+			// nothing more, and a panic is the handler's own.
+			b.releaseBuffer()
+			b.closeBody()
+			if v := recover(); v != nil && v != http.ErrAbortHandler {
+				slog.Error("httpserver: panic in net/http handler after Hijack", "panic", v)
+			}
+			return
+		}
 		if v := recover(); v != nil {
 			b.releaseBuffer()
 			b.closeBody()
@@ -396,6 +423,9 @@ func (b *stdBridge) abort() {
 	if b.bodyErr == nil {
 		b.bodyErr = ErrConnClosed
 	}
+	if b.hjErr == nil && b.hjConn == nil {
+		b.hjErr = ErrConnClosed // for a Hijack waiting for the switch
+	}
 	b.cond.Broadcast()
 	b.mu.Unlock()
 	b.cancel()
@@ -465,6 +495,8 @@ func (b *stdBridge) drain() {
 			b.startBody()
 		case opResumeBody:
 			b.r.ResumeBody()
+		case opHijack:
+			b.hijackOnLoop()
 		}
 		b.mu.Lock()
 		b.ops = b.ops[1:]
@@ -552,6 +584,10 @@ func (sw *stdWriter) Header() http.Header { return sw.header }
 // interim response with the header as it is now.
 func (sw *stdWriter) WriteHeader(code int) {
 	b := (*stdBridge)(sw)
+	if b.hijacked {
+		slog.Warn("httpserver: response.WriteHeader on hijacked connection")
+		return
+	}
 	if code < 100 || code > 999 {
 		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
 	}
@@ -615,6 +651,9 @@ func (b *stdBridge) check(n int) error {
 
 func (sw *stdWriter) Write(p []byte) (int, error) {
 	b := (*stdBridge)(sw)
+	if b.hijacked {
+		return 0, http.ErrHijacked
+	}
 	if len(p) == 0 {
 		if !b.wroteHeader {
 			sw.WriteHeader(200)
@@ -630,6 +669,9 @@ func (sw *stdWriter) Write(p []byte) (int, error) {
 // WriteString is Write for a string, as net/http's writer has it.
 func (sw *stdWriter) WriteString(s string) (int, error) {
 	b := (*stdBridge)(sw)
+	if b.hijacked {
+		return 0, http.ErrHijacked
+	}
 	if len(s) == 0 {
 		if !b.wroteHeader {
 			sw.WriteHeader(200)
@@ -649,6 +691,9 @@ func (sw *stdWriter) Flush() { sw.FlushError() }
 // what http.ResponseController.Flush calls.
 func (sw *stdWriter) FlushError() error {
 	b := (*stdBridge)(sw)
+	if b.hijacked {
+		return http.ErrHijacked
+	}
 	if !b.wroteHeader {
 		sw.WriteHeader(200)
 	}
@@ -861,4 +906,78 @@ func (d *stdDeadline) stop(b *stdBridge) {
 		d.timer = nil
 	}
 	b.mu.Unlock()
+}
+
+// Hijack is http.Hijacker's (and http.ResponseController.Hijack's): it
+// takes the connection from the server and gives it to the handler, as a
+// net.Conn that the loop still serves (eddy.NetConn), with a
+// bufio.ReadWriter over it whose reader starts with any bytes of the
+// request body the handler has not read and then the bytes the client
+// sent after the request. The server sends nothing more on it, and the
+// handler's goroutine leaves the worker pool, so that a connection kept
+// for long (a WebSocket) does not hold a worker. The writer's methods
+// then fail with http.ErrHijacked. It must come before anything of the
+// response is written, and the request must have been received whole,
+// with no request after it (ErrNotHijackable otherwise, matched with
+// errors.Is); it waits for the responses to earlier pipelined requests
+// to be sent.
+func (sw *stdWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	b := (*stdBridge)(sw)
+	if b.hijacked {
+		return nil, nil, http.ErrHijacked
+	}
+	if b.wroteHeader || b.bw != nil {
+		return nil, nil, ErrNotHijackable
+	}
+	b.mu.Lock()
+	b.hjConn, b.hjErr = nil, nil
+	b.mu.Unlock()
+	if !b.push(stdOp{kind: opHijack}) {
+		return nil, nil, ErrConnClosed
+	}
+	b.mu.Lock()
+	for b.hjConn == nil && b.hjErr == nil {
+		b.cond.Wait()
+	}
+	nc, err := b.hjConn, b.hjErr
+	var unread []byte
+	if nc != nil {
+		for _, p := range b.pieces {
+			unread = append(unread, p...)
+		}
+		b.pieces, b.size = nil, 0
+	}
+	b.mu.Unlock()
+	if err != nil {
+		return nil, nil, err
+	}
+	b.hijacked = true
+	b.readDL.stop(b)
+	b.writeDL.stop(b)
+	if b.detach != nil {
+		b.detach()
+	}
+	var r io.Reader = nc
+	if len(unread) > 0 {
+		r = io.MultiReader(bytes.NewReader(unread), nc)
+	}
+	return nc, bufio.NewReadWriter(bufio.NewReader(r), bufio.NewWriter(nc)), nil
+}
+
+// hijackOnLoop hands the connection over for Hijack, or reports why not.
+func (b *stdBridge) hijackOnLoop() {
+	err := b.w.hijack(func(c *eddy.Conn) eddy.Handler {
+		nc := eddy.NetConn(c)
+		b.mu.Lock()
+		b.hjConn = nc
+		b.cond.Broadcast()
+		b.mu.Unlock()
+		return c.Handler()
+	})
+	if err != nil {
+		b.mu.Lock()
+		b.hjErr = err
+		b.cond.Broadcast()
+		b.mu.Unlock()
+	}
 }

@@ -497,8 +497,8 @@ func TestStdResponseController(t *testing.T) {
 		"read deadline true false",
 		"write deadline true false",
 		"flush true false",
-		"hijack false true",
-		"hijacker false",
+		"hijack false false", // ErrNotHijackable: the response has begun
+		"hijacker true",
 	}
 	if out := <-got; !slices.Equal(out, want) {
 		t.Fatalf("got %q\nwant %q", out, want)

@@ -56,7 +56,7 @@ func (w *ResponseWriter) WriteInterim(status int, h *Header) error {
 // IsUpgrade reports whether the request asks to switch protocols (an
 // HTTP/1.1 request with an Upgrade field and the "upgrade" connection
 // option), so that ResponseWriter.Upgrade may answer it.
-func (r *Request) IsUpgrade() bool { return r.upgrade }
+func (r *Request) IsUpgrade() bool { return r.upgrade && !r.w.tunnel }
 
 // Upgrade answers an upgrade request (Request.IsUpgrade) with 101
 // (Switching Protocols) to protocol, carrying the header fields set so
@@ -77,7 +77,7 @@ func (w *ResponseWriter) Upgrade(protocol string, fn UpgradeFunc) error {
 		return ErrResponseEnded
 	case w.dead:
 		return ErrConnClosed
-	case !r.upgrade || w.committed || fn == nil || protocol == "" || !validToken(protocol):
+	case !r.upgrade || w.tunnel || w.committed || fn == nil || protocol == "" || !validToken(protocol):
 		return ErrNotUpgrade
 	case r.bstate != bodyNone || r.bodyErr != nil:
 		return ErrNotUpgrade
