@@ -26,7 +26,35 @@ type Handler interface {
 	// OnClose runs exactly once, as the connection's last callback. err
 	// is nil for a clean close by either side, or the reason: a failed
 	// connect, a reset, a timeout (matching ErrTimeout), ErrLoopStopped…
+	//
+	// The peer's end of stream (it closed, or shut down only its writing
+	// side: a TCP half close) closes the connection once its queued
+	// output is written, and OnClose(c, nil) follows, unless the handler
+	// implements EOFHandler.
 	OnClose(c *Conn, err error)
+}
+
+// EOFHandler is a Handler that wants to go on writing after the peer's
+// end of stream, as a proxy, a tunnel or a server that answers a
+// request later must when the peer has shut down only its writing side
+// (a TCP half close, as "nc -N" or shutdown(SHUT_WR) after a request
+// do): the peer still reads the reply. A handler that does not
+// implement it is closed at the end of stream, once its output has gone.
+type EOFHandler interface {
+	Handler
+	// OnEOF runs, instead of the automatic close, when the peer's end of
+	// stream has been read, after the last OnData. Reading has ended for
+	// good (ResumeRead does not restart it), but the connection stays
+	// open for writing until the handler calls Close, Abort or
+	// CloseWrite (which, with both directions shut, closes it once the
+	// output has gone); OnClose still comes exactly once, last. The write
+	// deadline and the idle timeout still apply, so set one of them to
+	// bound a handler that forgets to close; the read deadline, which
+	// ends with reading, no longer does. If the peer closed altogether,
+	// rather than half, writes fail and OnClose reports why (a reset,
+	// say). OnEOF is not called when this side has already shut down its
+	// writing side (CloseWrite): the connection then closes as usual.
+	OnEOF(c *Conn)
 }
 
 // BaseHandler implements Handler with methods that do nothing (and, for
@@ -154,6 +182,7 @@ const (
 	cAttached   // registered with the poller
 	cNoRead     // a write-only stream: never read
 	cNoDelayOff // SetNoDelay(false) ran before the connection opened
+	cEOF        // the peer's end of stream was read, and an EOFHandler kept the connection open
 )
 
 type netKind uint8
@@ -503,10 +532,11 @@ func (c *Conn) armTimer() {
 func (c *Conn) onTimer() {
 	e := c.ext
 	now := c.loop.now
-	if e.readDL > 0 && now >= e.readDL && c.flags&cClosing != 0 {
+	if e.readDL > 0 && now >= e.readDL && c.flags&(cClosing|cEOF) != 0 {
 		// Reading ended with Close (or the peer's end of stream): only
-		// the flush is left, which the write deadline and the idle
-		// timeout bound. Failing it would cut the output short.
+		// the flush (or an EOFHandler's writes) is left, which the write
+		// deadline and the idle timeout bound. Failing it would cut the
+		// output short.
 		e.readDL = 0
 	}
 	switch {
@@ -596,12 +626,53 @@ func (c *Conn) deliver(p []byte) {
 	}
 }
 
+// peerClosed handles the peer's end of stream: an EOFHandler is told and
+// keeps the connection open for writing; any other handler's connection
+// closes once its output has gone.
 func (c *Conn) peerClosed() {
+	if c.toEOFHandler(false) {
+		return
+	}
 	c.flags |= cClosing
 	if c.outLen == 0 && !c.waitsForLayer() {
 		c.closeNow(nil)
 	}
 }
+
+// toEOFHandler ends reading for good and calls the handler's OnEOF, if
+// it is an EOFHandler and the connection is still open for writing. It
+// reports whether it did; the connection then stays open. stopRead says
+// whether the socket's read is still armed (the layer's end of stream
+// comes before the socket's).
+func (c *Conn) toEOFHandler(stopRead bool) bool {
+	if c.flags&(cOpen|cClosed|cClosing|cShutWrite|cWriteShut|cEOF) != cOpen {
+		return false
+	}
+	if e := c.ext; e != nil && e.layer != nil && !e.layerReady {
+		return false // the handler has not had OnOpen: its stream never began
+	}
+	h, ok := c.handler.(EOFHandler)
+	if !ok {
+		return false
+	}
+	// At the socket's end of stream the poller has disarmed the read
+	// already; cNoRead keeps ResumeRead from arming it again.
+	c.flags |= cEOF | cNoRead
+	if stopRead && c.flags&cPaused == 0 {
+		c.loop.poller.StopRead(&c.fd)
+	}
+	c.callEOF(h)
+	return true
+}
+
+// PeerDone tells the connection that the peer has ended its stream
+// within the layer's protocol, before the socket's own end (a TLS
+// close_notify). If the handler is an EOFHandler, and the connection is
+// still open for writing, reading stops for good, OnEOF runs and
+// PeerDone returns true: the connection stays open for the handler's
+// writes. Otherwise it does nothing and returns false, and the layer
+// closes the connection as it would have (Conn().Close()).
+func (lc *LayerConn) PeerDone() bool { return (*Conn)(lc).toEOFHandler(true) }
 
 // --- writing ---
 
@@ -964,7 +1035,9 @@ func (c *Conn) Abort() {
 }
 
 // CloseWrite shuts down the writing side once queued output is written
-// (a TCP half close); reading goes on until the peer closes.
+// (a TCP half close); reading goes on until the peer closes. After
+// EOFHandler.OnEOF, when the peer has already ended its side, it closes
+// the connection once the output has gone, and OnClose(c, nil) follows.
 func (c *Conn) CloseWrite() error {
 	if c.flags&(cClosed|cClosing|cShutWrite|cWriteShut) != 0 {
 		return nil
@@ -987,6 +1060,12 @@ func (c *Conn) shutWrite() {
 	c.flags = c.flags&^cShutWrite | cWriteShut
 	if err := poll.ShutdownWrite(&c.fd); err != nil {
 		c.fail(opError("shutdown", c.netw.String(), c.RemoteAddr(), err))
+		return
+	}
+	if c.flags&cEOF != 0 {
+		// The peer ended its side before (OnEOF): with both directions
+		// shut, nothing is left for the connection to do.
+		c.closeNow(nil)
 	}
 }
 
@@ -1030,6 +1109,13 @@ func (c *Conn) callOpen() {
 	var ok bool
 	defer c.recoverHandler(&ok)
 	c.handler.OnOpen(c)
+	ok = true
+}
+
+func (c *Conn) callEOF(h EOFHandler) {
+	var ok bool
+	defer c.recoverHandler(&ok)
+	h.OnEOF(c)
 	ok = true
 }
 

@@ -30,7 +30,12 @@
 // go straight to the socket when they can and are queued otherwise; the
 // queue is bounded by a high water mark (ErrQueueFull) and announces with
 // OnDrain when it has fallen to its low water mark. Deadlines and idle
-// timeouts run on the loop's timers. NetConn and Loop.DialNet present a
+// timeouts run on the loop's timers. The peer's end of stream closes the
+// connection once its output has gone, unless the handler implements
+// EOFHandler: OnEOF then tells it of a half close (TCP proxies, tunnels,
+// a server that answers after the client has shut down its writing side),
+// and the connection stays open for writing until the handler closes it
+// or calls CloseWrite. NetConn and Loop.DialNet present a
 // loop connection as a net.Conn to goroutine code, and Loop.ListenNet a
 // loop listener as a net.Listener (for net/http's Server.Serve, say).
 //

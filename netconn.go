@@ -41,7 +41,9 @@ type netConn struct {
 	rbuf   []byte
 	roff   int
 	rerr   error         // the reason reads end: io.EOF or the close error
+	cerr   error         // the error the connection closed with, if any
 	closed bool          // Close was called
+	wshut  bool          // CloseWrite was called
 	paused bool          // the adapter paused reading: the buffer is full
 	rwake  chan struct{} // closed on data or close; nil when no reader waits
 	wwake  chan struct{} // closed on drain or close; nil when no writer waits
@@ -59,7 +61,11 @@ type netConn struct {
 // for room in the write queue. Deadlines are the net package's: a Read or
 // Write that passes one fails with an error matching
 // os.ErrDeadlineExceeded, and the connection stays usable; Close unblocks
-// every Read and Write with an error matching net.ErrClosed. Loop-only.
+// every Read and Write with an error matching net.ErrClosed. Half closes
+// work as with *net.TCPConn: Read returns io.EOF once the peer has shut
+// down its writing side, and Write still works after it; the returned
+// net.Conn also has a CloseWrite method (interface{ CloseWrite() error }),
+// for proxies. Loop-only.
 func NetConn(c *Conn) net.Conn {
 	nc := newNetConn(c.loop)
 	nc.c = c
@@ -68,7 +74,7 @@ func NetConn(c *Conn) net.Conn {
 		nc.laddr, nc.raddr = c.LocalAddr(), c.RemoteAddr()
 		close(nc.opened)
 	}
-	if c.flags&cClosed != 0 {
+	if c.flags&(cClosed|cEOF) != 0 {
 		nc.rerr = io.EOF
 	}
 	return nc
@@ -163,12 +169,30 @@ func (nc *netConn) OnDrain(*Conn) {
 	nc.mu.Unlock()
 }
 
+// OnEOF ends reading at the peer's half close, as a socket's read ends:
+// the adapter is an EOFHandler, so that Write goes on working after it,
+// until Close or CloseWrite.
+func (nc *netConn) OnEOF(c *Conn) {
+	nc.mu.Lock()
+	if nc.rerr == nil {
+		nc.rerr = io.EOF
+	}
+	wake(&nc.rwake)
+	nc.mu.Unlock()
+}
+
 func (nc *netConn) OnClose(c *Conn, err error) {
 	nc.mu.Lock()
-	if err == nil {
+	switch {
+	case nc.rerr != nil:
+		// Reading ended at the peer's end of stream (OnEOF) and goes on
+		// returning io.EOF; a later error is for Write.
+		nc.cerr = err
+	case err == nil:
 		nc.rerr = io.EOF
-	} else {
+	default:
 		nc.rerr = err
+		nc.cerr = err
 	}
 	wake(&nc.rwake)
 	wake(&nc.wwake)
@@ -254,10 +278,14 @@ func (nc *netConn) Write(p []byte) (int, error) {
 			return written, nil
 		}
 		nc.mu.Lock()
-		closed := nc.closed
+		closed, wshut := nc.closed, nc.wshut
 		nc.mu.Unlock()
 		if closed {
 			return written, nc.opErr("write", ErrClosed)
+		}
+		if wshut {
+			// As a socket's write after shutdown(SHUT_WR) fails.
+			return written, nc.opErr("write", syscall.EPIPE)
 		}
 		if nc.wdl.expired() {
 			return written, nc.opErr("write", ErrTimeout)
@@ -307,6 +335,10 @@ func (nc *netConn) loopWrite(c *Conn, p []byte) writeResult {
 	case err == ErrQueueFull:
 		// OnDrain runs on the loop, after this: it closes the channel.
 		return writeResult{err: err, wait: waitOn(&nc.wwake)}
+	case err == ErrClosed && nc.wshut:
+		return writeResult{err: syscall.EPIPE}
+	case err == ErrClosed && nc.cerr != nil:
+		return writeResult{err: nc.cerr}
 	case err == ErrClosed && nc.rerr == io.EOF:
 		// The peer closed the connection, and it closed after its last
 		// output: as a socket would, say so rather than claim that this
@@ -362,6 +394,27 @@ func (nc *netConn) Close() error {
 			}
 			c.Close()
 		})
+	}
+	return nil
+}
+
+// CloseWrite shuts down the writing side of the connection once what
+// Write queued is written (a TCP half close), as *net.TCPConn's
+// CloseWrite does: the peer reads to the end of the stream, Read goes on
+// until the peer ends its side, and a later Write fails. Once both sides
+// have ended, the loop closes the connection; Close is still to be
+// called, as for any net.Conn.
+func (nc *netConn) CloseWrite() error {
+	nc.mu.Lock()
+	if nc.closed {
+		nc.mu.Unlock()
+		return nc.opErr("close", ErrClosed)
+	}
+	nc.wshut = true
+	nc.mu.Unlock()
+	c := nc.c
+	if err := nc.loop.Post(func() { c.CloseWrite() }); err != nil {
+		return nc.opErr("close", ErrClosed)
 	}
 	return nil
 }
