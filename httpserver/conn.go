@@ -522,6 +522,25 @@ func (sc *serverConn) onClose() {
 	}
 }
 
+// onEOF runs, with Server.HalfClose, when the client has ended its side
+// of the connection, perhaps shutting down only its writing side (a half
+// close, as "nc -N" does after the request): the responses in flight
+// still go out, as net/http's server sends them, and the connection
+// closes after them, the last one saying so if its head has not gone
+// yet. With nothing in flight, or with a request cut short (part of a
+// head, a body that will never end) or an upgrade pending, it closes
+// now, as without HalfClose.
+func (sc *serverConn) onEOF() {
+	if sc.closed || sc.closeSent {
+		return
+	}
+	if len(sc.queue) == 0 || sc.cur != nil || sc.upHold != nil || sc.leftover > 0 {
+		sc.closeConn()
+		return
+	}
+	sc.gracefulClose()
+}
+
 // gracefulClose closes an idle connection now and a busy one after its
 // responses in flight.
 func (sc *serverConn) gracefulClose() {

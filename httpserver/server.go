@@ -51,6 +51,20 @@ type Server struct {
 	// MaxPipeline bounds the requests in flight on one connection;
 	// reading pauses beyond it. Zero selects 64.
 	MaxPipeline int
+	// HalfClose keeps answering a client that has ended its side of the
+	// connection after its requests (a TCP half close, as "nc -N", or a
+	// client that shuts down its writing side to mark the end of its
+	// request, does): the responses in flight, asynchronous ones too,
+	// still go out (the last one with "Connection: close" if its head
+	// has not gone yet), and the connection closes after them. By
+	// default the end of the client's stream is taken for a hang-up,
+	// which it usually is and which TCP cannot tell from a half close:
+	// the connection closes, the responses in flight are aborted
+	// (OnAbort, Wait's future and a Std handler's request context are
+	// cancelled), and the work for a client that has gone stops. Either
+	// way, a connection with nothing in flight, or with a request cut
+	// short, closes at once.
+	HalfClose bool
 
 	mu    sync.Mutex
 	group *eddy.Group
@@ -177,11 +191,18 @@ type acceptor Server
 
 func (a *acceptor) OnOpen(c *eddy.Conn) {
 	s := (*Server)(a)
-	g := &connGlue{c: c}
+	var g *connGlue
+	if s.HalfClose {
+		hg := &halfCloseGlue{connGlue{c: c}}
+		g = &hg.connGlue
+		c.SetHandler(hg)
+	} else {
+		g = &connGlue{c: c}
+		c.SetHandler(g)
+	}
 	ls := s.loopState(c.Loop())
 	ls.conns[&g.sc] = struct{}{}
 	g.sc.init(s, g, ls)
-	c.SetHandler(g)
 	if ls.down {
 		g.sc.gracefulClose()
 	}
@@ -201,6 +222,16 @@ type connGlue struct {
 	low      int      // the write buffer's low water mark before WatchDrain
 	laddr    net.Addr // the local address, once asked for (localAddr)
 }
+
+// halfCloseGlue is the connection's handler when Server.HalfClose is
+// set: a connGlue that is also an eddy.EOFHandler, so that the core
+// keeps the connection open for writing at the client's end of stream.
+// (Without it, the core closes the connection then, as it always has.)
+type halfCloseGlue struct{ connGlue }
+
+// OnEOF hands the client's end of stream to the state machine (see
+// serverConn.onEOF).
+func (g *halfCloseGlue) OnEOF(c *eddy.Conn) { g.sc.onEOF() }
 
 // localAddr returns the connection's local address, asking the kernel
 // once per connection (Std puts it in the request's context).
