@@ -13,10 +13,17 @@ import (
 // at another point of its life: a plain TCP peer that closes at once or
 // sends a byte and closes, a TLS client that closes before its dial
 // completes, aborts during its handshake, closes in OnOpen, or closes after
-// an echo. Every connection reports its end once, on both sides, and
-// nothing is left behind: no handshake goroutine, no socket (leakcheck).
+// an echo. Every connection reports its end once, on both sides; every
+// client that completed its handshake, and closed, is opened on the server
+// too (see TestLastFlightWhileTurnsBusy); and nothing is left behind: no
+// handshake goroutine, no socket (leakcheck).
 func TestChurn(t *testing.T) {
 	leakcheck.Check(t)
+	// The clients that close in OnOpen leave their server's handshake to
+	// finish after the end of the stream, while the loop waits for it:
+	// under -race on a loaded machine, that can take longer than the
+	// 100 ms the wait is bounded at (TestEOFWaitBound tests the bound).
+	defer tlsx.SetEOFWait(10 * time.Second)()
 	n := 1000
 	if raceEnabled {
 		n = 200
@@ -32,12 +39,19 @@ func TestChurn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.open = func(*eddy.Conn) { srvOpens++ }
+	// The server connections that opened, by client address.
+	srvOpened := map[string]bool{}
+	srv.open = func(c *eddy.Conn) {
+		srvOpens++
+		srvOpened[c.RemoteAddr().String()] = true
+	}
 	srv.close = func(*eddy.Conn, error) { srvCloses++ }
 	addr := ln.Addr().String()
 	cfg := tlsx.ClientConfig(f.client, "localhost:1")
 	started, ended := 0, 0
 	var closes = make(map[*eddy.Conn]int)
+	var kinds, opened, failed [6]int // per kind: dialled, opened, closed with an error
+	var addrs [6][]string            // per kind: the addresses of the clients that opened
 	var next func()
 	done := func(c *eddy.Conn, err error) {
 		closes[c]++
@@ -53,7 +67,13 @@ func TestChurn(t *testing.T) {
 		for i := 0; i < batch && started < n; i++ {
 			kind := started % 6
 			started++
-			h := &handler{close: done}
+			kinds[kind]++
+			h := &handler{close: func(c *eddy.Conn, err error) {
+				if err != nil {
+					failed[kind]++
+				}
+				done(c, err)
+			}}
 			switch kind {
 			case 0: // plain TCP: connect, close
 				h.open = func(c *eddy.Conn) { c.Close() }
@@ -64,6 +84,13 @@ func TestChurn(t *testing.T) {
 			case 5: // TLS: echo, close
 				h.open = func(c *eddy.Conn) { c.Write([]byte("hi")) }
 				h.data = func(c *eddy.Conn, d []byte) int { c.Close(); return len(d) }
+			}
+			if open := h.open; kind >= 4 {
+				h.open = func(c *eddy.Conn) {
+					opened[kind]++
+					addrs[kind] = append(addrs[kind], c.LocalAddr().String())
+					open(c)
+				}
 			}
 			c, err := l.Dial("tcp", addr, h)
 			if err != nil {
@@ -91,10 +118,33 @@ func TestChurn(t *testing.T) {
 			t.Fatalf("a connection's OnClose ran %d times", k)
 		}
 	}
-	// The loop ended, so every server connection has closed too. (Those
-	// of the clients that gave up early may never have been accepted,
-	// and those that aborted may have finished their handshake.)
-	if srvCloses < n-n/6 || srvOpens < n/6*2 || srvOpens > srvCloses {
+	// The TLS clients that do not give up complete their handshake and
+	// close cleanly.
+	for kind := 4; kind <= 5; kind++ {
+		if opened[kind] != kinds[kind] || failed[kind] != 0 {
+			t.Errorf("kind %d: %d clients, %d opened, %d failed", kind, kinds[kind], opened[kind], failed[kind])
+		}
+	}
+	// Their server connections open: for those that echo, before the
+	// client closes; for those that close in OnOpen, once the server has
+	// processed their Finished, which it gets with their close_notify and
+	// the end of the stream, while the loop waits (eofWait, lengthened
+	// above; TestLastFlightWhileTurnsBusy).
+	for _, a := range addrs[4] {
+		if !srvOpened[a] {
+			t.Errorf("server: the connection from %s, which closed in OnOpen, did not open", a)
+		}
+	}
+	for _, a := range addrs[5] {
+		if !srvOpened[a] {
+			t.Errorf("server: the connection from %s, which echoed, did not open", a)
+		}
+	}
+	// The loop ended, so every server connection has closed too. Those
+	// that aborted during the handshake may have completed it too, and
+	// those that gave up before their dial completed may never have been
+	// accepted.
+	if srvCloses < n-kinds[2] || srvCloses > n || srvOpens > srvCloses || srvOpens > kinds[3]+kinds[4]+kinds[5] {
 		t.Errorf("server: %d opens, %d closes", srvOpens, srvCloses)
 	}
 }

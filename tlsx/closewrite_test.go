@@ -130,14 +130,26 @@ func TestCallbackPanic(t *testing.T) {
 func TestCloseInOpenWithFinalFlight(t *testing.T) {
 	leakcheck.Check(t)
 	f := newFixture(t)
-	// The server's handshake dawdles before it reads the client's
-	// Finished, so that the data and the end of the stream are there
-	// before it returns (the loop then finishes it in Layer.EOF).
+	// The server's handshake waits, before it reads the client's
+	// Finished, until the client has sent its data and its end of
+	// stream, so that they are there before it returns (the loop then
+	// finishes it in Layer.EOF, or reads them with the Finished). A fixed
+	// pause did not do under load: the data came after the server had
+	// opened and closed, unread, and closing with unread input resets
+	// the connection, cutting the goodbye short. Under -race on a loaded
+	// machine the loop's wait for the handshake may also exceed its
+	// bound, which is not what is tested here (see TestEOFWaitBound).
+	defer tlsx.SetEOFWait(10 * time.Second)()
+	var sent chan struct{}
 	f.server.VerifyConnection = func(tls.ConnectionState) error {
-		time.Sleep(20 * time.Millisecond)
+		select {
+		case <-sent:
+		case <-time.After(5 * time.Second): // the peer failed
+		}
 		return nil
 	}
 	for i := 0; i < 5; i++ {
+		sent = make(chan struct{})
 		// A goodbye too large for the socket buffers: Close must wait
 		// for it to be written.
 		bye := bytes.Repeat([]byte("bye "), 1<<20)
@@ -150,6 +162,7 @@ func TestCloseInOpenWithFinalFlight(t *testing.T) {
 			}
 			tc.CloseWrite()
 			raw.(*net.TCPConn).CloseWrite() // close_notify and FIN
+			close(sent)
 			var err error
 			read, err = io.ReadAll(tc)
 			return err

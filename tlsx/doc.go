@@ -54,7 +54,9 @@
 // of connects was accepted). A handshake that blocks in a tls.Config
 // callback (GetCertificate fetching a certificate, a remote crypto.Signer)
 // keeps its turn; if no turn is given back for 50 ms, waiting handshakes go
-// ahead without one, so slow callbacks cannot stall the others.
+// ahead without one, so slow callbacks cannot stall the others. A
+// handshake that the loop waits for (see the end of Closing) goes ahead at
+// once, without a turn: it computes in the loop's stead.
 //
 // Once the handshake is over, everything happens on the loop, without
 // goroutines or locks held across calls. Input appends the bytes read to
@@ -106,18 +108,24 @@
 // WithRequireCloseNotify makes it ErrTruncated in both cases. Conn.CloseWrite
 // sends close_notify, then shuts the TCP stream down; the connection goes on
 // reading, and ends as above when the peer does. Closing a connection whose
-// handshake is under way abandons the handshake: its goroutine ends, and
-// writes held for after it are dropped; CloseWrite then, which shuts the
-// stream at once, fails the connection with a *HandshakeError matching
-// eddy.ErrClosed.
+// handshake is under way, when nothing has been written, abandons the
+// handshake: its goroutine ends. When writes are held for after it, Close
+// lets the handshake finish (reading for it even if the handler paused
+// reading), then sends them and close_notify; a failed handshake is
+// reported to OnClose as usual. CloseWrite during the handshake, which
+// shuts the stream at once, fails the connection with a *HandshakeError
+// matching eddy.ErrClosed.
 //
 // A peer may send its last handshake message, data and its end of stream
 // together, and eddy asks the layer at once how the stream ended. When the
 // handshake goroutine still has records to process then, the loop waits
-// for it (it no longer depends on the network, so this takes microseconds;
-// the wait is bounded at 100 ms in case a tls.Config callback blocks) so
-// that the data is delivered before the end; when the goroutine is waiting
-// for input instead, the handshake has failed with io.ErrUnexpectedEOF.
+// for it, so that the data is delivered before the end: the goroutine no
+// longer depends on the network, nor waits for a turn, so this normally
+// takes microseconds; the wait is bounded at 100 ms, in case a tls.Config
+// callback blocks, and past it the handshake counts as cut short (its
+// error matches io.ErrUnexpectedEOF, and says that the handshake was still
+// running). When the goroutine is waiting for input instead, the
+// handshake has failed with io.ErrUnexpectedEOF.
 //
 // # Concurrency
 //

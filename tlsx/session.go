@@ -167,7 +167,9 @@ func (s *session) Output(lc *eddy.LayerConn, p []byte) error {
 }
 
 // Close implements eddy.Layer: an established connection sends
-// close_notify; a handshake in progress is abandoned. For CloseWrite,
+// close_notify; a handshake in progress is abandoned (eddy calls Close
+// during the handshake only when no writes are held for after it: with
+// some, Conn.Close waits for Ready and their Output). For CloseWrite,
 // which shuts the stream at once and keeps the connection open, that
 // also fails the connection, which could never finish its handshake.
 func (s *session) Close(lc *eddy.LayerConn) {
@@ -229,8 +231,11 @@ func (s *session) pump() error {
 	if s.gotCloseNotify {
 		// The peer's goodbye: as at the end of a plain TCP stream,
 		// close once the queued output is written (Close answers with
-		// close_notify, unless CloseWrite has sent it already).
-		_ = s.lc.Conn().Close()
+		// close_notify, unless CloseWrite has sent it already), unless
+		// the handler wants to go on writing (eddy.EOFHandler).
+		if !s.lc.PeerDone() {
+			_ = s.lc.Conn().Close()
+		}
 	}
 	return nil
 }

@@ -33,6 +33,11 @@ type transport struct {
 	post    func() error
 	waiting bool // the handshake goroutine waits in Read for input
 	turn    bool // the handshake goroutine holds a turn (turns.go)
+	// hurried is set, and hurry closed, when the handshake goroutine
+	// must no longer wait for a turn (hurryUp). hurry is made only when
+	// the goroutine has to wait for one.
+	hurried bool
+	hurry   chan struct{}
 	// drained runs (on the handshake goroutine, without mu) when a Read
 	// has taken the held input below resumeAt after paused was set.
 	drained func()
@@ -81,8 +86,22 @@ func (t *transport) feed(p []byte) {
 func (t *transport) setEOF() {
 	t.mu.Lock()
 	t.eof = true
+	t.hurryUp()
 	t.cond.Broadcast()
 	t.mu.Unlock()
+}
+
+// hurryUp lets the handshake goroutine go ahead without a turn, including
+// from a wait for one already under way: the peer's stream has ended, so
+// the loop waits for the handshake (handshakeEOF), or the handshake was
+// abandoned. Called with mu held.
+func (t *transport) hurryUp() {
+	if !t.hurried {
+		t.hurried = true
+		if t.hurry != nil {
+			close(t.hurry)
+		}
+	}
 }
 
 // abandon makes every later or blocked Read and Write fail, which ends a
@@ -90,6 +109,7 @@ func (t *transport) setEOF() {
 func (t *transport) abandon() {
 	t.mu.Lock()
 	t.closed = true
+	t.hurryUp()
 	t.cond.Broadcast()
 	t.mu.Unlock()
 }
@@ -104,9 +124,24 @@ func (t *transport) setAsync() {
 	t.mu.Unlock()
 }
 
-// startTurn takes a turn for the handshake goroutine as it starts.
-func (t *transport) startTurn() {
-	got := takeTurn()
+// takeTurn takes a turn for the handshake goroutine, as it starts and
+// whenever input wakes it, unless it has been hurried (hurryUp): then it
+// goes ahead without one. Called on the handshake goroutine, without mu.
+func (t *transport) takeTurn() {
+	got := tryTurn()
+	if !got {
+		t.mu.Lock()
+		if t.hurried {
+			t.mu.Unlock()
+			return
+		}
+		if t.hurry == nil {
+			t.hurry = make(chan struct{})
+		}
+		hurry := t.hurry
+		t.mu.Unlock()
+		got = waitTurn(hurry)
+	}
 	t.mu.Lock()
 	t.turn = got
 	t.mu.Unlock()
@@ -168,11 +203,10 @@ func (t *transport) Read(p []byte) (int, error) {
 		}
 		t.cond.Wait()
 		t.waiting = false
-		if t.in.available() > 0 || t.eof {
+		if (t.in.available() > 0 || t.eof) && !t.hurried {
 			t.mu.Unlock()
-			got := takeTurn()
+			t.takeTurn()
 			t.mu.Lock()
-			t.turn = got
 		}
 	}
 }

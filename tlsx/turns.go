@@ -21,6 +21,14 @@ import (
 // If no turn at all is given back for turnStall, every holder is taken to
 // be blocked, and a waiting handshake goes ahead without a turn, so that
 // handshakes are never stuck behind slow callbacks.
+//
+// A handshake that the loop itself waits for (the peer's stream ended
+// while the handshake still had records to process, see handshakeEOF)
+// goes ahead at once, without a turn: the loop blocks until it is done,
+// so it computes in the loop's stead, and making it queue behind every
+// other handshake's turn would hold the loop up for as long, or fail a
+// handshake the peer completed once the loop stops waiting. An abandoned
+// handshake goes ahead too, only to find that it is over.
 
 var (
 	turnTokens  = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
@@ -31,14 +39,20 @@ var (
 // given back before they go ahead without one.
 const turnStall = 50 * time.Millisecond
 
-// takeTurn waits for a turn and reports whether it got one (false: it goes
-// ahead without, and must not give one back).
-func takeTurn() bool {
+// tryTurn takes a turn if one is free.
+func tryTurn() bool {
 	select {
 	case turnTokens <- struct{}{}:
 		return true
 	default:
+		return false
 	}
+}
+
+// waitTurn waits for a turn and reports whether it got one (false: it goes
+// ahead without, and must not give one back). It stops waiting, without a
+// turn, when hurry is closed.
+func waitTurn(hurry <-chan struct{}) bool {
 	seen := turnReturns.Load()
 	timer := time.NewTimer(turnStall)
 	defer timer.Stop()
@@ -46,6 +60,8 @@ func takeTurn() bool {
 		select {
 		case turnTokens <- struct{}{}:
 			return true
+		case <-hurry:
+			return false
 		case <-timer.C:
 			now := turnReturns.Load()
 			if now == seen {
