@@ -73,6 +73,17 @@
 // drops and periodically, rate-limited. A command whose keys hash to
 // different slots fails with ErrCrossSlot before it is sent.
 //
+// When a master dies, the commands for its slots (and, while the cluster
+// says CLUSTERDOWN, every command) fail until Redis promotes a replica and
+// a refresh finds it, a few seconds: with ErrConnLost if they had been
+// written to the dead master, else with ErrTooManyRedirects once the
+// retries have run out; none hangs. A write the dead master acknowledged
+// may be lost, since Redis replicates asynchronously: WAIT sent after the
+// write on that master's Client (see Masters), whose connection the write
+// went over, confirms that a replica has it. A manual failover (CLUSTER
+// FAILOVER on a replica) goes unnoticed: the old master answers MOVED,
+// which the command follows.
+//
 // ClusterClient has Do and the typed helpers of Client; code that works
 // with both can take a Commander. Its blocking facade is ClusterSync.
 // Masters returns the masters' Clients for per-node work (SCAN, FLUSHALL).

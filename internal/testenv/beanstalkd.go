@@ -17,8 +17,8 @@ import (
 func Beanstalkd(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	o := newOptions(opts)
-	if o.password != "" || o.tls != nil {
-		t.Fatalf("testenv: Password and TLS apply to Redis, not Beanstalkd")
+	if o.password != "" || o.tls != nil || o.replicas != 0 {
+		t.Fatalf("testenv: Password, TLS and Replicas apply to Redis, not Beanstalkd")
 	}
 	return launch(t, spec{
 		name:       "beanstalkd",

@@ -60,8 +60,8 @@ func (r DNSRecords) args() []string {
 func Dnsmasq(t testing.TB, recs DNSRecords, opts ...Option) *Server {
 	t.Helper()
 	o := newOptions(opts)
-	if o.password != "" || o.maxJobSize != 0 || o.tls != nil {
-		t.Fatalf("testenv: Password, MaxJobSize and TLS do not apply to Dnsmasq")
+	if o.password != "" || o.maxJobSize != 0 || o.tls != nil || o.replicas != 0 {
+		t.Fatalf("testenv: Password, MaxJobSize, TLS and Replicas do not apply to Dnsmasq")
 	}
 	return launch(t, spec{
 		name:       "dnsmasq",

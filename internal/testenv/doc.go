@@ -1,7 +1,8 @@
-// Package testenv starts real servers for eddy's tests: redis-server (alone
-// or as a cluster, plain or over TLS), beanstalkd, dnsmasq and nginx, with
-// throwaway TLS certificates ([NewCerts]) for the TLS ones. eddy's tests
-// run against real servers, never mocks.
+// Package testenv starts real servers for eddy's tests: redis-server
+// (alone or as a cluster, with or without replicas, plain or over TLS),
+// beanstalkd, dnsmasq and nginx, with throwaway TLS certificates
+// ([NewCerts]) for the TLS ones. eddy's tests run against real servers,
+// never mocks.
 //
 // Each server is a direct child of the test process, listening on an
 // ephemeral port of 127.0.0.1, with its data and log in a fresh t.TempDir.
@@ -17,7 +18,10 @@
 //
 // [Server.Stop], [Server.Kill], [Server.Start] and [Server.Restart] let a
 // test take a server down and bring it back on the same port, to exercise
-// reconnects.
+// reconnects. A [RedisCluster] started with [Replicas] serves failover
+// tests: [Cluster.Role], [Cluster.Masters] and [Cluster.ReplicasOf] ask
+// the nodes for their roles, [Cluster.BusPort] gives a node's bus port,
+// and a killed master comes back on its port as a replica.
 //
 // # Missing servers
 //

@@ -64,8 +64,8 @@ type NginxServer struct {
 func Nginx(t testing.TB, cfg NginxConfig) *NginxServer {
 	t.Helper()
 	o := newOptions(cfg.Options)
-	if o.password != "" || o.maxJobSize != 0 || o.tls != nil {
-		t.Fatalf("testenv: Password, MaxJobSize and TLS do not apply to Nginx")
+	if o.password != "" || o.maxJobSize != 0 || o.tls != nil || o.replicas != 0 {
+		t.Fatalf("testenv: Password, MaxJobSize, TLS and Replicas do not apply to Nginx")
 	}
 	ns := &NginxServer{}
 	sp := spec{

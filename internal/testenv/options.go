@@ -16,6 +16,7 @@ type options struct {
 	maxJobSize   int
 	readyTimeout time.Duration
 	tls          *Certs
+	replicas     int
 }
 
 func newOptions(opts []Option) options {
@@ -59,4 +60,10 @@ func ReadyTimeout(d time.Duration) Option {
 // server's form).
 func TLS(certs *Certs) Option {
 	return func(o *options) { o.tls = certs }
+}
+
+// Replicas gives each master of a [RedisCluster] n replicas (n >= 0), for
+// failover tests. Redis Cluster only.
+func Replicas(n int) Option {
+	return func(o *options) { o.replicas = n }
 }

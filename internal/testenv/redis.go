@@ -23,8 +23,8 @@ import (
 func Redis(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	o := newOptions(opts)
-	if o.maxJobSize != 0 || o.tls != nil {
-		t.Fatalf("testenv: MaxJobSize applies to Beanstalkd, and TLS to RedisCluster (use RedisTLS), not Redis")
+	if o.maxJobSize != 0 || o.tls != nil || o.replicas != 0 {
+		t.Fatalf("testenv: MaxJobSize applies to Beanstalkd, and TLS and Replicas to RedisCluster (use RedisTLS), not Redis")
 	}
 	return launch(t, redisSpec(o, nil))
 }

@@ -28,8 +28,8 @@ type TLSServer struct {
 func RedisTLS(t testing.TB, certs *Certs, opts ...Option) *TLSServer {
 	t.Helper()
 	o := newOptions(opts)
-	if o.maxJobSize != 0 || o.tls != nil {
-		t.Fatalf("testenv: MaxJobSize applies to Beanstalkd, and the TLS option to RedisCluster, not RedisTLS")
+	if o.maxJobSize != 0 || o.tls != nil || o.replicas != 0 {
+		t.Fatalf("testenv: MaxJobSize applies to Beanstalkd, and the TLS and Replicas options to RedisCluster, not RedisTLS")
 	}
 	var ports tlsPorts
 	sp := redisSpec(o, func(port int, dir string) []string {
