@@ -22,9 +22,9 @@ import (
 
 // start serves s on a fresh group of n loops and shuts it down at the
 // end of the test.
-func start(t *testing.T, s *httpserver.Server, n int) (string, *eddy.Group) {
+func start(t *testing.T, s *httpserver.Server, n int, opts ...eddy.GroupOption) (string, *eddy.Group) {
 	t.Helper()
-	g, err := eddy.NewGroup(eddy.WithLoops(n))
+	g, err := eddy.NewGroup(append([]eddy.GroupOption{eddy.WithLoops(n)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

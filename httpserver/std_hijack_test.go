@@ -2,7 +2,6 @@ package httpserver_test
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -78,25 +77,12 @@ func expectEcho(t *testing.T, c net.Conn, br *bufio.Reader, sent string) {
 // handler leaves the pool.
 func TestStdHijack(t *testing.T) {
 	leakcheck.Check(t)
-	s := &httpserver.Server{Handler: httpserver.Std(hijackEcho(t))}
-	g, err := eddy.NewGroup(eddy.WithLoops(1), eddy.WithLoopOptions(eddy.WithWorkers(1)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := s.Serve(g, "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-	})
-	c1, br1 := dial(t, addr.String())
+	addr, _ := start(t, &httpserver.Server{Handler: httpserver.Std(hijackEcho(t))}, 1,
+		eddy.WithLoopOptions(eddy.WithWorkers(1)))
+	c1, br1 := dial(t, addr)
 	io.WriteString(c1, upgradeReq+"early\n")
 	expectEcho(t, c1, br1, "early\n")
-	c2, br2 := dial(t, addr.String())
+	c2, br2 := dial(t, addr)
 	io.WriteString(c2, upgradeReq)
 	expectEcho(t, c2, br2, "")
 	expectEcho2 := func(c net.Conn, br *bufio.Reader) {
