@@ -114,7 +114,7 @@ func TestCancelSentConsumesReply(t *testing.T) {
 	c, cancel := context.WithCancel(context.Background())
 	slow := make(chan error, 1)
 	go func() {
-		_, err := cn.Do(c, struct{}{}, cmd("SLOW 100 first"), 0)
+		_, err := cn.Do(c, struct{}{}, cmd("SLOW held first"), 0)
 		slow <- err
 	}()
 	// Wait until the server has the slow request, then give up on it.
@@ -125,6 +125,7 @@ func TestCancelSentConsumesReply(t *testing.T) {
 	if err := <-slow; !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled Do: %v", err)
 	}
+	srv.release(t) // the reply comes only now, after the cancel
 	// The next reply must not be the cancelled request's.
 	echo(t, cn, "second", "after cancel")
 }
@@ -544,22 +545,24 @@ func TestAwaitingReplies(t *testing.T) {
 		looptest.WaitStats(t, l, fmt.Sprint(want, " awaiting"), func(st eddy.Stats) bool { return st.Awaiting == want })
 	}
 	var slow *future.Future[string]
-	onLoop(l, func() { slow = cn.Call(struct{}{}, cmd("SLOW 200 x"), 0) })
+	// The replies are held, so that the count is seen before they come.
+	onLoop(l, func() { slow = cn.Call(struct{}{}, cmd("SLOW held x"), 0) })
 	awaiting(1)
+	srv.release(t)
 	if _, err := slow.Await(ctx(t)); err != nil {
 		t.Fatal(err)
 	}
 	awaiting(0)
 	// A lost connection withdraws it too.
 	onLoop(l, func() {
-		slow = cn.Call(struct{}{}, cmd("SLOW 200 y"), 0)
+		slow = cn.Call(struct{}{}, cmd("SLOW held y"), 0)
 		cn.Call(struct{}{}, cmd("CLOSE"), 0)
 	})
 	if _, err := slow.Await(ctx(t)); !errors.Is(err, driver.ErrConnLost) {
 		t.Fatalf("in flight across a lost connection: %v", err)
 	}
 	awaiting(0)
-	onLoop(l, func() { slow = cn.Call(struct{}{}, cmd("SLOW 200 z"), 0) })
+	onLoop(l, func() { slow = cn.Call(struct{}{}, cmd("SLOW held z"), 0) })
 	awaiting(1)
 	cn.Close()
 	slow.Await(ctx(t))

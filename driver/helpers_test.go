@@ -20,11 +20,12 @@ import (
 //
 //	ECHO x       reply x
 //	ERR x        reply -x (an error reply)
-//	SLOW ms x    reply x after ms milliseconds (later replies wait behind it)
+//	SLOW ms x    reply x after ms milliseconds (later replies wait behind it);
+//	             ms may be "held": the reply waits for release
 //	CLOSE        the server drops the connection
 //	BAD          reply !bad (a reply the codec cannot trust)
 //	PUSH x       reply x twice (one reply nobody asked for)
-//	SLOWPUSH ms x  reply x twice after ms milliseconds
+//	SLOWPUSH ms x  reply x twice after ms milliseconds (or "held")
 //	NOTE ms x    reply ok, then, ms milliseconds later, the line >x (an
 //	             out-of-band message, which pushCodec knows)
 //	PAUSE ms     the server stops reading for ms milliseconds, then replies ok
@@ -102,6 +103,40 @@ type lineServer struct {
 	seen  []string // every request line, in order
 	conns atomic.Int64
 	reads atomic.Int64
+	// holding lists the connections with a held reply; only the
+	// server's loop touches it.
+	holding []*serverConn
+}
+
+// release sends the held replies, and those queued behind them. A test
+// that needs a reply to come only after it has acted (a cancel that must
+// find the request still awaiting its reply) holds it, rather than
+// delaying it by a time a loaded machine can overrun. The held request
+// may still be on its way to the server: release waits for it (10 s at
+// most).
+func (s *lineServer) release(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		done := make(chan bool, 1)
+		s.loop.Post(func() {
+			for _, h := range s.holding {
+				for i := range h.replies {
+					h.replies[i].held = false
+				}
+				h.send(h.c)
+			}
+			done <- len(s.holding) > 0
+			s.holding = nil
+		})
+		if <-done {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("release: no reply was held")
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func (s *lineServer) lines() []string {
@@ -119,18 +154,20 @@ type serverFactory struct {
 
 type serverConn struct {
 	s       *lineServer
+	c       *eddy.Conn
 	replies []timedReply // in order; the server answers one request at a time
 	armed   bool
 }
 
 type timedReply struct {
-	at  time.Time
-	msg string
+	at   time.Time
+	msg  string
+	held bool // until lineServer.release; the replies behind wait too
 }
 
 func (f *serverFactory) OnOpen(c *eddy.Conn) {
 	f.s.conns.Add(1)
-	c.SetValue(&serverConn{s: f.s})
+	c.SetValue(&serverConn{s: f.s, c: c})
 }
 
 func (f *serverFactory) OnData(c *eddy.Conn, data []byte) int {
@@ -143,16 +180,35 @@ func (h *serverConn) reply(c *eddy.Conn, delay time.Duration, msg string) {
 	if n := len(h.replies); n > 0 && h.replies[n-1].at.After(at) {
 		at = h.replies[n-1].at
 	}
-	h.replies = append(h.replies, timedReply{at.Add(delay), msg})
+	h.replies = append(h.replies, timedReply{at: at.Add(delay), msg: msg})
 	h.send(c)
 }
 
+// hold queues msg to be sent once the test calls release, after the
+// replies before it.
+func (h *serverConn) hold(c *eddy.Conn, msg string) {
+	h.replies = append(h.replies, timedReply{at: time.Now(), msg: msg, held: true})
+	h.s.holding = append(h.s.holding, h)
+	h.send(c)
+}
+
+// delayed queues msg after a delay given as milliseconds, or held until
+// release when it is "held".
+func (h *serverConn) delayed(c *eddy.Conn, ms, msg string) {
+	if ms == "held" {
+		h.hold(c, msg)
+		return
+	}
+	d, _ := strconv.Atoi(ms)
+	h.reply(c, time.Duration(d)*time.Millisecond, msg)
+}
+
 func (h *serverConn) send(c *eddy.Conn) {
-	for len(h.replies) > 0 && !h.replies[0].at.After(time.Now()) {
+	for len(h.replies) > 0 && !h.replies[0].held && !h.replies[0].at.After(time.Now()) {
 		c.Write([]byte(h.replies[0].msg + "\n"))
 		h.replies = h.replies[1:]
 	}
-	if len(h.replies) > 0 && !h.armed {
+	if len(h.replies) > 0 && !h.replies[0].held && !h.armed {
 		h.armed = true
 		c.Loop().AfterFunc(time.Until(h.replies[0].at), func() { h.armed = false; h.send(c) })
 	}
@@ -179,8 +235,7 @@ func (h *serverConn) onData(c *eddy.Conn, data []byte) int {
 			h.reply(c, 0, "-"+rest)
 		case "SLOW":
 			ms, msg, _ := strings.Cut(rest, " ")
-			d, _ := strconv.Atoi(ms)
-			h.reply(c, time.Duration(d)*time.Millisecond, msg)
+			h.delayed(c, ms, msg)
 		case "CLOSE":
 			c.Abort()
 			return len(data)
@@ -190,8 +245,7 @@ func (h *serverConn) onData(c *eddy.Conn, data []byte) int {
 			h.reply(c, 0, rest+"\n"+rest)
 		case "SLOWPUSH":
 			ms, msg, _ := strings.Cut(rest, " ")
-			d, _ := strconv.Atoi(ms)
-			h.reply(c, time.Duration(d)*time.Millisecond, msg+"\n"+msg)
+			h.delayed(c, ms, msg+"\n"+msg)
 		case "NOTE":
 			ms, msg, _ := strings.Cut(rest, " ")
 			d, _ := strconv.Atoi(ms)

@@ -65,7 +65,9 @@ func TestMapCancel(t *testing.T) {
 		cn = driver.New(l, driver.Config[struct{}, string]{Addr: srv.addr, Codec: &lineCodec{}})
 		dropped = driver.Map(cn, struct{}{}, cmd("ECHO dropped"), 0, id)
 		dropped.Cancel(errors.New("not wanted"))
-		slow = driver.Map(cn, struct{}{}, cmd("SLOW 20 slow"), 0, id)
+		// Held until the cancel below: a reply due after a fixed time
+		// could come first on a loaded machine.
+		slow = driver.Map(cn, struct{}{}, cmd("SLOW held slow"), 0, id)
 	})
 	defer cn.Close()
 	for len(srv.lines()) < 1 { // the slow request reached the server
@@ -75,6 +77,7 @@ func TestMapCancel(t *testing.T) {
 		slow.Cancel(errors.New("too slow"))
 		next = driver.Map(cn, struct{}{}, cmd("ECHO next"), 0, id)
 	})
+	srv.release(t)
 	if _, err := dropped.Await(ctx(t)); !errors.Is(err, future.ErrCanceled) {
 		t.Fatalf("dropped: %v", err)
 	}
@@ -84,7 +87,7 @@ func TestMapCancel(t *testing.T) {
 	if v, err := next.Await(ctx(t)); err != nil || v != "next" {
 		t.Fatalf("next = %q, %v", v, err)
 	}
-	if got := srv.lines(); len(got) != 2 || got[0] != "SLOW 20 slow" || got[1] != "ECHO next" {
+	if got := srv.lines(); len(got) != 2 || got[0] != "SLOW held slow" || got[1] != "ECHO next" {
 		t.Fatalf("server saw %q", got)
 	}
 }

@@ -1,6 +1,7 @@
 package future_test
 
 import (
+	"context"
 	"runtime"
 	"testing"
 	"time"
@@ -27,13 +28,40 @@ func buildForward(exec future.Executor, f *future.Future[int], pending bool, n i
 	return f
 }
 
+// mustGetLong is mustGet for the end of a 100,000-step chain, bounded by
+// the test binary's deadline (go test -timeout) rather than get's 10 s.
+// Running the chain is CPU-bound work for the loop's one goroutine: about
+// a second under the race detector, several for the first chain of the
+// process while the detector maps its shadow memory; with a 2-core
+// machine shared by other test binaries the loop gets a fraction of a
+// core, and 10 s was overrun (4 times in 10 runs of the package). A chain
+// that never settles still fails here, a little before the binary's timeout
+// would end it.
+func mustGetLong(t *testing.T, f *future.Future[int]) int {
+	t.Helper()
+	ctx := context.Background()
+	if d, ok := t.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-time.Until(d)/20))
+		defer cancel()
+	}
+	v, err := f.Await(ctx)
+	if err == context.DeadlineExceeded {
+		t.Fatal("future did not settle before the test deadline")
+	}
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+	return v
+}
+
 func TestLongForwardChainResolvedAfter(t *testing.T) {
 	for _, pending := range []bool{false, true} {
 		l := newLoop(t)
 		f, p := future.New[int](l)
 		end := buildForward(l, f, pending, longChain)
 		p.Resolve(0)
-		if v := mustGet(t, end); v != longChain {
+		if v := mustGetLong(t, end); v != longChain {
 			t.Fatalf("got %d", v)
 		}
 	}
@@ -43,7 +71,7 @@ func TestLongForwardChainResolvedBefore(t *testing.T) {
 	l := newLoop(t)
 	var end *future.Future[int]
 	l.Do(func() { end = buildForward(l, future.Resolved(l, 0), false, longChain) })
-	if v := mustGet(t, end); v != longChain {
+	if v := mustGetLong(t, end); v != longChain {
 		t.Fatalf("got %d", v)
 	}
 }
