@@ -18,6 +18,20 @@ type eofHandler struct {
 
 func (h *eofHandler) OnEOF(c *Conn) { h.eof(c) }
 
+// halfCloseExchange listens on l with h, setting *ln (which h's OnClose
+// closes, so that the loop can end), has halfCloseClient send req,
+// runs l until it stops and returns what the client read.
+func halfCloseExchange(t *testing.T, l *Loop, h Handler, ln **Listener, req string) halfCloseResult {
+	t.Helper()
+	var err error
+	if *ln, err = l.Listen("tcp", "127.0.0.1:0", h); err != nil {
+		t.Fatal(err)
+	}
+	res := halfCloseClient((*ln).Addr().String(), req)
+	run(t, l)
+	return <-res
+}
+
 // halfCloseClient dials addr with the net package, sends req, shuts down
 // its writing side and reads until the end of the stream. The result
 // arrives on the returned channel; its error is the read's.
@@ -84,13 +98,7 @@ func TestOnEOFAnswersLater(t *testing.T) {
 			})
 		},
 	}
-	ln, err := l.Listen("tcp", "127.0.0.1:0", h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := halfCloseClient(ln.Addr().String(), "ping")
-	run(t, l)
-	r := <-res
+	r := halfCloseExchange(t, l, h, &ln, "ping")
 	if r.err != nil || r.got != "reply to ping" {
 		t.Fatalf("client read %q, %v; want %q", r.got, r.err, "reply to ping")
 	}
@@ -126,13 +134,7 @@ func TestOnEOFThenCloseWrite(t *testing.T) {
 			})
 		},
 	}
-	ln, err := l.Listen("tcp", "127.0.0.1:0", h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := halfCloseClient(ln.Addr().String(), "hello")
-	run(t, l)
-	r := <-res
+	r := halfCloseExchange(t, l, h, &ln, "hello")
 	if r.err != nil || r.got != "bye" {
 		t.Fatalf("client read %q, %v; want %q", r.got, r.err, "bye")
 	}
@@ -163,13 +165,7 @@ func TestOnEOFIdleTimeout(t *testing.T) {
 		},
 		eof: func(c *Conn) { eofs++ },
 	}
-	ln, err := l.Listen("tcp", "127.0.0.1:0", h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := halfCloseClient(ln.Addr().String(), "x")
-	run(t, l)
-	<-res
+	halfCloseExchange(t, l, h, &ln, "x")
 	var oe *OpError
 	if eofs != 1 || !errors.Is(closeErr, ErrTimeout) || !errors.As(closeErr, &oe) || oe.Op != "idle" {
 		t.Fatalf("OnEOF %d times, OnClose(%v); want 1 and the idle timeout", eofs, closeErr)
@@ -195,13 +191,7 @@ func TestNoOnEOFClosesAtEndOfStream(t *testing.T) {
 			ln.Close()
 		},
 	}
-	ln, err := l.Listen("tcp", "127.0.0.1:0", h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := halfCloseClient(ln.Addr().String(), "x")
-	run(t, l)
-	r := <-res
+	r := halfCloseExchange(t, l, h, &ln, "x")
 	if r.err != nil || r.got != "got x" || closes != 1 || closeErr != nil {
 		t.Fatalf("client read %q, %v; OnClose %d times (err %v)", r.got, r.err, closes, closeErr)
 	}
@@ -222,13 +212,7 @@ func TestOnEOFPanic(t *testing.T) {
 		},
 		eof: func(c *Conn) { panic("boom") },
 	}
-	ln, err := l.Listen("tcp", "127.0.0.1:0", h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := halfCloseClient(ln.Addr().String(), "x")
-	run(t, l)
-	<-res
+	halfCloseExchange(t, l, h, &ln, "x")
 	var pe *PanicError
 	if !errors.As(closeErr, &pe) || pe.Value != "boom" {
 		t.Fatalf("OnClose(%v); want the panic", closeErr)

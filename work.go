@@ -40,29 +40,20 @@ func NewPool(n int) *Pool {
 
 // Go queues fn to run on a worker. It reports false, without running fn,
 // once the pool is closed.
-func (p *Pool) Go(fn func()) bool {
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		return false
-	}
-	return p.queue(poolJob{fn: fn})
-}
+func (p *Pool) Go(fn func()) bool { return p.queue(poolJob{fn: fn}) }
 
 // goDetachable is Go for a job that may leave the pool (see
 // WorkDetachable).
-func (p *Pool) goDetachable(fn func(detach func())) bool {
+func (p *Pool) goDetachable(fn func(detach func())) bool { return p.queue(poolJob{dfn: fn}) }
+
+// queue queues j and wakes or starts a worker for it, or reports false
+// once the pool is closed.
+func (p *Pool) queue(j poolJob) bool {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.closed {
-		p.mu.Unlock()
 		return false
 	}
-	return p.queue(poolJob{dfn: fn})
-}
-
-// queue queues j and wakes or starts a worker for it; p.mu is held and
-// released.
-func (p *Pool) queue(j poolJob) bool {
 	p.jobs = append(p.jobs, j)
 	if p.idle > 0 {
 		p.cond.Signal()
@@ -70,7 +61,6 @@ func (p *Pool) queue(j poolJob) bool {
 		p.workers++
 		go p.work()
 	}
-	p.mu.Unlock()
 	return true
 }
 
