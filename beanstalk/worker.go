@@ -258,10 +258,12 @@ func (w *Worker) autoTouch(t *task) {
 	t.timer = nil
 	w.c.StatsJob(t.job.ID).OnSettle(func(st JobStats, err error) {
 		if err != nil {
-			w.report(err)
+			if t.gen == w.c.gen {
+				w.report(err)
+			}
 			return
 		}
-		if _, running := w.tasks[t.job.ID]; !running || w.tasks[t.job.ID] != t {
+		if _, running := w.tasks[t.job.ID]; !running || w.tasks[t.job.ID] != t || t.gen != w.c.gen {
 			return
 		}
 		w.touch(t)
@@ -269,8 +271,23 @@ func (w *Worker) autoTouch(t *task) {
 	})
 }
 
+// touch extends a running job's TTR. A reservation lost with the
+// connection that made it is touched no more: on a new connection the
+// touch would fail with NOT_FOUND at every interval, or extend a later
+// reservation of the same job. The job's end reports the loss.
 func (w *Worker) touch(t *task) {
-	w.c.Touch(t.job.ID).OnSettle(func(_ struct{}, err error) { w.report(err) })
+	if t.gen != w.c.gen {
+		if t.timer != nil {
+			t.timer.Stop()
+			t.timer = nil
+		}
+		return
+	}
+	w.c.Touch(t.job.ID).OnSettle(func(_ struct{}, err error) {
+		if t.gen == w.c.gen { // else the connection dropped meanwhile
+			w.report(err)
+		}
+	})
 }
 
 func (w *Worker) finish(t *task, err error) {

@@ -503,3 +503,59 @@ func TestWorkerHandlerFutureFromElsewhere(t *testing.T) {
 		t.Fatal("OnFailure ran off the worker's loop")
 	}
 }
+
+// TestWorkerStopsTouchingLostReservation restarts the server while a job
+// runs and is touched every 20 ms. Its reservation went with the old
+// connection: touches sent on the new one would fail with NOT_FOUND every
+// interval (or touch another reservation of the same job), so the worker
+// must stop touching it.
+func TestWorkerStopsTouchingLostReservation(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Beanstalkd(t, testenv.Args("-b", t.TempDir()))
+	l := startLoop(t)
+	s := dial(t, l, srv, beanstalk.Options{Tube: "touchlost"})
+	c := ctx(t)
+	must[uint64](t)(s.Put(c, []byte("job"), beanstalk.PutOptions{TTR: time.Hour}))
+	release := make(chan struct{})
+	closeRelease := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(closeRelease)
+	started := make(chan struct{}, 1)
+	var mu sync.Mutex
+	var errs []error
+	w := startWorker(t, l, srv, func(j beanstalk.Job) *future.Future[struct{}] {
+		started <- struct{}{}
+		return future.FromChan(l, release) // fails once release is closed
+	}, beanstalk.WorkerOptions{
+		Options:     beanstalk.Options{Watch: []string{"touchlost"}},
+		Concurrency: 1,
+		TouchEvery:  20 * time.Millisecond,
+		OnError: func(err error) {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		},
+	})
+	<-started
+	eventually(t, "the running job touched", func() bool {
+		st, err := s.Stats(c)
+		return err == nil && st.CmdTouch > 0
+	})
+	srv.Restart()
+	// The worker's client is connected again once a command of its own
+	// goes through; then give its touch timer ten turns.
+	must[beanstalk.ServerStats](t)(w.Client().Sync().Stats(c))
+	time.Sleep(200 * time.Millisecond)
+	st := must[beanstalk.ServerStats](t)(w.Client().Sync().Stats(c))
+	if st.CmdTouch != 0 {
+		t.Errorf("%d touches sent for a reservation lost with its connection", st.CmdTouch)
+	}
+	mu.Lock()
+	for _, err := range errs {
+		if errors.Is(err, beanstalk.ErrNotFound) {
+			t.Errorf("touch error reported: %v", err)
+			break
+		}
+	}
+	mu.Unlock()
+	closeRelease()
+}
