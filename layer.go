@@ -1,6 +1,17 @@
 package eddy
 
-import "io"
+import (
+	"errors"
+	"io"
+)
+
+// ErrEOFPending is what Layer.EOF returns when it cannot yet tell how the
+// peer's stream ended, because that depends on work still under way off
+// the loop (a TLS handshake that has the peer's last records to process).
+// The connection then waits, without reading, for the layer to settle
+// the end of the stream with LayerConn.SettleEOF; the loop goes on with
+// its other work meanwhile. It is never reported to a handler.
+var ErrEOFPending = errors.New("eddy: layer's end of stream pending")
 
 // Layer transforms the bytes that pass between a connection's socket and
 // its handler, in both directions: TLS is one (package tlsx). With a layer
@@ -17,8 +28,16 @@ type Layer interface {
 	// the call. An error closes the connection with that error.
 	Input(lc *LayerConn, p []byte) error
 	// EOF reports that the peer closed its side. It returns nil for a
-	// clean end (the connection then closes cleanly) or an error, such as
-	// a truncation, to close it with.
+	// clean end (the connection then closes cleanly, or an EOFHandler's
+	// OnEOF runs) or an error, such as a truncation, to close it with.
+	//
+	// It must not wait: a layer that cannot decide yet (its handshake,
+	// off the loop, still has records to process) returns ErrEOFPending
+	// and later, on the loop, calls LayerConn.SettleEOF once with the
+	// outcome. Until then it may still Deliver what came before the end
+	// and call Ready, and the connection may still be closed (Close,
+	// Abort, a deadline, the layer's Fail), after which SettleEOF does
+	// nothing.
 	EOF(lc *LayerConn) error
 	// Output receives the handler's plaintext, after Ready, and writes
 	// what it becomes with WriteRaw. The layer must not keep p.
@@ -132,9 +151,42 @@ func (c *Conn) layer() Layer {
 
 // layerEOF asks the layer how the stream ended.
 func (c *Conn) layerEOF(ly Layer) {
-	if err := ly.EOF((*LayerConn)(c)); err != nil {
+	err := ly.EOF((*LayerConn)(c))
+	if err == ErrEOFPending {
+		return // SettleEOF follows
+	}
+	if err != nil {
 		c.fail(opError("read", c.netw.String(), c.RemoteAddr(), err))
 		return
+	}
+	c.peerClosed()
+}
+
+// SettleEOF ends the wait that Layer.EOF began by returning
+// ErrEOFPending: with nil, the peer's stream ended cleanly, and the
+// connection goes on as when EOF returns nil (it closes once its output
+// has gone, or the EOFHandler's OnEOF runs); with an error, it closes
+// with that error, as a read error. It does nothing once the connection
+// has closed, or when the layer has already ended the peer's stream
+// within its protocol (PeerDone, for a TLS close_notify that came with
+// the last records): the handler has been told then.
+func (lc *LayerConn) SettleEOF(err error) {
+	c := (*Conn)(lc)
+	if c.flags&cClosed != 0 {
+		return
+	}
+	if err != nil {
+		c.fail(opError("read", c.netw.String(), c.RemoteAddr(), err))
+		return
+	}
+	if c.flags&cEOF != 0 {
+		return // OnEOF has run, for PeerDone: nothing more to tell
+	}
+	// While the end was pending, the read may have been armed again
+	// (ResumeRead): reading is over, whichever way this goes, or the
+	// socket's end of stream would come around a second time.
+	if c.flags&(cPaused|cOpen) == cOpen {
+		c.loop.poller.StopRead(&c.fd)
 	}
 	c.peerClosed()
 }

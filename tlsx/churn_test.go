@@ -19,11 +19,6 @@ import (
 // handshake goroutine, no socket (leakcheck).
 func TestChurn(t *testing.T) {
 	leakcheck.Check(t)
-	// The clients that close in OnOpen leave their server's handshake to
-	// finish after the end of the stream, while the loop waits for it:
-	// under -race on a loaded machine, that can take longer than the
-	// 100 ms the wait is bounded at (TestEOFWaitBound tests the bound).
-	defer tlsx.SetEOFWait(10 * time.Second)()
 	n := 1000
 	if raceEnabled {
 		n = 200
@@ -128,8 +123,8 @@ func TestChurn(t *testing.T) {
 	// Their server connections open: for those that echo, before the
 	// client closes; for those that close in OnOpen, once the server has
 	// processed their Finished, which it gets with their close_notify and
-	// the end of the stream, while the loop waits (eofWait, lengthened
-	// above; TestLastFlightWhileTurnsBusy).
+	// the end of the stream, which waits for the handshake
+	// (TestLastFlightWhileTurnsBusy, TestEOFDuringHandshakeDoesNotBlockLoop).
 	for _, a := range addrs[4] {
 		if !srvOpened[a] {
 			t.Errorf("server: the connection from %s, which closed in OnOpen, did not open", a)

@@ -131,43 +131,41 @@ func TestCloseInOpenWithFinalFlight(t *testing.T) {
 	leakcheck.Check(t)
 	f := newFixture(t)
 	// The server's handshake waits, before it reads the client's
-	// Finished, until the client has sent its data and its end of
-	// stream, so that they are there before it returns (the loop then
-	// finishes it in Layer.EOF, or reads them with the Finished). A fixed
-	// pause did not do under load: the data came after the server had
-	// opened and closed, unread, and closing with unread input resets
-	// the connection, cutting the goodbye short. Under -race on a loaded
-	// machine the loop's wait for the handshake may also exceed its
-	// bound, which is not what is tested here (see TestEOFWaitBound).
-	defer tlsx.SetEOFWait(10 * time.Second)()
-	var sent chan struct{}
-	f.server.VerifyConnection = func(tls.ConnectionState) error {
-		select {
-		case <-sent:
-		case <-time.After(5 * time.Second): // the peer failed
-		}
-		return nil
-	}
+	// Finished, until the loop has read the client's data and its end of
+	// stream (heldServer), so that they are there before it returns, and
+	// the end of the stream waits for the handshake. Waiting until the
+	// client had sent them did not do: the handshake could finish, and
+	// the server open and close, before the loop had read them, and
+	// closing with unread input resets the connection, cutting the
+	// goodbye short (1 run in 4 under -race).
 	for i := 0; i < 5; i++ {
-		sent = make(chan struct{})
+		l := newLoop(t)
 		// A goodbye too large for the socket buffers: Close must wait
 		// for it to be written.
 		bye := bytes.Repeat([]byte("bye "), 1<<20)
 		srv := &handler{open: func(c *eddy.Conn) { c.Write(bye); c.Close() }}
 		got := collect(srv)
+		var ln *eddy.Listener
+		var release func()
+		ln, release = heldServer(t, l, f, srv, func(*eddy.Conn) { release() }, tlsx.WithRequireCloseNotify())
+		srv.close = func(*eddy.Conn, error) {
+			release()
+			ln.Close()
+		}
 		var read []byte
-		err := serveOnce(t, f, srv, func(raw net.Conn, tc *tls.Conn) error {
+		res := goPeer(ln.Addr().String(), tlsx.ClientConfig(f.client, "localhost:1"), func(raw net.Conn, tc *tls.Conn) error {
 			if _, err := tc.Write([]byte("hello")); err != nil {
 				return err
 			}
 			tc.CloseWrite()
 			raw.(*net.TCPConn).CloseWrite() // close_notify and FIN
-			close(sent)
 			var err error
 			read, err = io.ReadAll(tc)
 			return err
-		}, tlsx.WithRequireCloseNotify())
-		if err != nil || !bytes.Equal(read, bye) || srv.err != nil || srv.opens != 1 || len(*got) != 0 {
+		})
+		run(t, l, 5*time.Second)
+		release()
+		if err := <-res; err != nil || !bytes.Equal(read, bye) || srv.err != nil || srv.opens != 1 || len(*got) != 0 {
 			t.Fatalf("run %d: peer %v, read %d of %d bytes; server %v, opens %d, got %q", i, err, len(read), len(bye), srv.err, srv.opens, *got)
 		}
 	}

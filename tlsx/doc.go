@@ -54,9 +54,10 @@
 // of connects was accepted). A handshake that blocks in a tls.Config
 // callback (GetCertificate fetching a certificate, a remote crypto.Signer)
 // keeps its turn; if no turn is given back for 50 ms, waiting handshakes go
-// ahead without one, so slow callbacks cannot stall the others. A
-// handshake that the loop waits for (see the end of Closing) goes ahead at
-// once, without a turn: it computes in the loop's stead.
+// ahead without one, so slow callbacks cannot stall the others. The loop
+// never waits for a handshake goroutine, so none skips the queue: one whose
+// peer has already ended its stream (see the end of Closing) waits for a
+// turn like the others.
 //
 // Once the handshake is over, everything happens on the loop, without
 // goroutines or locks held across calls. Input appends the bytes read to
@@ -117,15 +118,26 @@
 // matching eddy.ErrClosed.
 //
 // A peer may send its last handshake message, data and its end of stream
-// together, and eddy asks the layer at once how the stream ended. When the
-// handshake goroutine still has records to process then, the loop waits
-// for it, so that the data is delivered before the end: the goroutine no
-// longer depends on the network, nor waits for a turn, so this normally
-// takes microseconds; the wait is bounded at 100 ms, in case a tls.Config
-// callback blocks, and past it the handshake counts as cut short (its
-// error matches io.ErrUnexpectedEOF, and says that the handshake was still
-// running). When the goroutine is waiting for input instead, the
-// handshake has failed with io.ErrUnexpectedEOF.
+// together. When the handshake goroutine still has records to process
+// then, the outcome depends on them, and the loop does not wait for it
+// (a tls.Config callback may block, and a loop must never wait): the layer
+// answers eddy.ErrEOFPending, and when the handshake ends, the connection
+// opens, the data is delivered, and then the end of the stream comes, as
+// above (OnEOF for an eddy.EOFHandler); or the handshake fails. The
+// handshake timeout, deadlines, Close and Abort still apply meanwhile, and
+// a connection that fails then (the peer, gone, resets it when the
+// handshake writes to it) reports a *HandshakeError with that cause. When
+// the goroutine is waiting for input instead, the handshake has failed at
+// once, with io.ErrUnexpectedEOF.
+//
+// A client whose handler closes (or aborts) in OnOpen still processes the
+// records received with the server's last handshake flight, without
+// delivering their data, when its config has a ClientSessionCache: a
+// TLS 1.3 server may send its session tickets there (crypto/tls's
+// does), and a client that writes one request and closes, as many
+// short-lived clients do, would otherwise never resume. Tickets that the
+// server sends later (after the client's Finished, as OpenSSL does) are
+// not waited for.
 //
 // # Concurrency
 //

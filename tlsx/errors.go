@@ -2,8 +2,6 @@ package tlsx
 
 import (
 	"errors"
-	"io"
-	"time"
 
 	"github.com/eddy-go/eddy"
 )
@@ -35,21 +33,6 @@ func (handshakeTimeout) Error() string   { return "tlsx: handshake timed out" }
 func (handshakeTimeout) Unwrap() error   { return eddy.ErrTimeout }
 func (handshakeTimeout) Timeout() bool   { return true }
 func (handshakeTimeout) Temporary() bool { return false }
-
-// handshakeCutShort is the cause of a handshake failed because the peer's
-// stream ended while the handshake goroutine was still running, and it did
-// not finish within eofWait (see handshakeEOF). It matches
-// io.ErrUnexpectedEOF, like any end of stream during the handshake, and
-// says why: the peer may have completed the handshake, and the goroutine
-// been slow (a blocked tls.Config callback, an overloaded machine).
-type handshakeCutShort struct {
-	wait time.Duration // eofWait
-}
-
-func (e handshakeCutShort) Error() string {
-	return "unexpected EOF (the handshake did not finish within " + e.wait.String() + " of the end of the stream)"
-}
-func (handshakeCutShort) Unwrap() error { return io.ErrUnexpectedEOF }
 
 // HandshakeError is the error a connection is closed with when its TLS
 // handshake fails; OnClose receives it as it is, or inside an

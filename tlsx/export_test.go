@@ -1,9 +1,10 @@
 package tlsx
 
 import (
-	"errors"
 	"sync"
 	"time"
+
+	"github.com/eddy-go/eddy"
 )
 
 // Test helpers shared with the external test package.
@@ -14,19 +15,12 @@ type TestPKI = testPKI
 // NewTestPKI is newTestPKI for the external tests.
 var NewTestPKI = newTestPKI
 
-// SetEOFWait sets the bound on the loop's wait for a handshake at the end
-// of the peer's stream (eofWait), for tests in which it is not what is
-// tested, and returns a function that restores it. Call both with no loop
-// running.
-func SetEOFWait(d time.Duration) (restore func()) {
-	old := eofWait
-	eofWait = d
-	return func() { eofWait = old }
+// LayerPeerClosed is PeerClosed for a layer made by ServerLayer or
+// ClientLayer, for tests that wrap it.
+func LayerPeerClosed(ly eddy.Layer) bool {
+	s, ok := ly.(*session)
+	return ok && s.gotCloseNotify
 }
-
-// CutShort reports whether err is that of a handshake failed because the
-// loop stopped waiting for it at the end of the peer's stream (eofWait).
-func CutShort(err error) bool { return errors.As(err, new(handshakeCutShort)) }
 
 // HoldTurns takes every handshake turn and keeps turns seemingly changing
 // hands, as a crowd of other handshakes computing would: a handshake that

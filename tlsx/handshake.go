@@ -1,35 +1,12 @@
 package tlsx
 
 import (
+	"errors"
 	"io"
 	"runtime/debug"
-	"time"
 
 	"github.com/eddy-go/eddy"
 )
-
-// eofWait bounds how long the end of the peer's stream during a handshake
-// may make the loop wait for the handshake goroutine (see handshakeEOF).
-// A variable for the tests, which lengthen it where the bound is not what
-// they test; it is read on the loops only.
-var eofWait = 100 * time.Millisecond
-
-// waitDone waits for done to be closed, for at most d.
-func waitDone(done <-chan struct{}, d time.Duration) bool {
-	select {
-	case <-done:
-		return true
-	default:
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-done:
-		return true
-	case <-t.C:
-		return false
-	}
-}
 
 // The handshake runs on a goroutine of its own (see doc.go): these are its
 // two ends, the loop's and the goroutine's.
@@ -37,7 +14,6 @@ func waitDone(done <-chan struct{}, d time.Duration) bool {
 // startHandshake starts the handshake goroutine. Loop-only.
 func (s *session) startHandshake() {
 	s.st = stHandshake
-	s.done = make(chan struct{})
 	go s.runHandshake()
 }
 
@@ -49,9 +25,8 @@ func (s *session) runHandshake() {
 	s.t.endTurn()
 	t := s.t
 	t.mu.Lock()
-	s.hsDone, s.hsErr = true, err
+	s.hsErr = err
 	t.mu.Unlock()
-	close(s.done)             // for handshakeEOF
 	_ = s.loop.Post(s.finish) // fails only if the loop has ended
 }
 
@@ -89,16 +64,22 @@ func (s *session) flushHandshakeOut() {
 }
 
 // finish takes the handshake's result on the loop, once the goroutine
-// has returned.
+// has returned, and settles the end of the peer's stream if it came
+// meanwhile (handshakeEOF): after the data that came before it.
 func (s *session) finish() {
 	if s.st != stHandshake {
-		return // abandoned meanwhile, and reported, or completed by handshakeEOF
+		return // abandoned meanwhile, and reported
 	}
 	s.t.mu.Lock()
 	err := s.hsErr
 	s.t.mu.Unlock()
 	if err := s.complete(err); err != nil {
 		s.lc.Fail(err)
+		return
+	}
+	if s.eofPending {
+		s.eofPending = false
+		s.lc.SettleEOF(s.openEOF())
 	}
 }
 
@@ -132,39 +113,64 @@ func (s *session) complete(hsErr error) error {
 		if err := s.pump(); err != nil {
 			return opError(c, err)
 		}
+	} else {
+		s.keepTickets()
 	}
 	return nil
 }
 
+// keepTickets processes, without delivering their data, the records
+// already received when the handler closed in OnOpen: a client that
+// writes its request and closes there (or that is aborted) keeps the
+// TLS 1.3 session tickets that came with the server's last flight (as
+// crypto/tls's do), so that its next connection can resume, as a
+// crypto/tls client's would once it had read. Tickets that come later
+// are not waited for. It costs nothing without a ClientSessionCache,
+// which is all that a ticket goes to.
+func (s *session) keepTickets() {
+	if !s.client || s.cfg.ClientSessionCache == nil || s.cfg.SessionTicketsDisabled {
+		return
+	}
+	bp := plainBufs.Get().(*[]byte)
+	buf := (*bp)[:maxRecordPlain]
+	var err error
+	for err == nil {
+		_, err = s.read(buf)
+	}
+	plainBufs.Put(bp)
+	// Anything crypto/tls wrote meanwhile (a KeyUpdate's answer) would
+	// follow our close_notify: it is dropped.
+	s.t.releaseOut()
+	var pe *eddy.PanicError
+	if errors.As(err, &pe) {
+		// A ClientSessionCache.Put that panicked: the connection's error
+		// if it is still open, else the loop's to report.
+		if c := s.lc.Conn(); !c.Closed() {
+			s.lc.Fail(opError(c, err))
+		} else {
+			s.loop.NextTick(func() { panic(pe.Value) })
+		}
+	}
+}
+
 // handshakeEOF handles the end of the peer's stream during the handshake.
 // Either the handshake goroutine is waiting for input that will now never
-// come, and the handshake has failed (io.ErrUnexpectedEOF), or it has records still to process
-// (the peer may have sent its last handshake message, data and its FIN
-// together), and the outcome depends on them: then the loop waits for the
-// goroutine, which no longer needs the network and so normally finishes
-// within microseconds, and completes the handshake here, so that the data
-// is delivered before the end of the stream (eddy's Layer.EOF must decide
-// at once). The wait is bounded by eofWait, in case a callback of the
-// tls.Config blocks; past it the handshake counts as cut short. It returns
-// the error to close the connection with, or nil when the handshake
-// succeeded.
+// come, and the handshake has failed (io.ErrUnexpectedEOF), or it has
+// records still to process (the peer may have sent its last handshake
+// message, data and its FIN together), and the outcome depends on them.
+// The loop does not wait for the goroutine, which may be held up in a
+// tls.Config callback (a GetCertificate or VerifyConnection that asks a
+// database), as a loop must never wait: the end of the stream is left
+// pending (eddy.ErrEOFPending), and finish, posted by the goroutine when
+// it returns, delivers the data that came before it and then settles it.
+// Meanwhile the handshake timeout, and a Close or Abort, still apply.
 func (s *session) handshakeEOF() error {
-	t := s.t
-	t.mu.Lock()
-	t.eof = true
-	t.hurryUp() // the loop waits for it: no queueing for a turn
-	t.cond.Broadcast()
-	if !s.hsDone && t.waiting && t.in.available() == 0 {
-		t.mu.Unlock()
+	if s.t.setEOF() {
 		s.abandon()
 		return &HandshakeError{Err: io.ErrUnexpectedEOF}
 	}
-	t.mu.Unlock()
-	if !waitDone(s.done, eofWait) {
-		s.abandon()
-		return &HandshakeError{Err: handshakeCutShort{eofWait}}
-	}
-	return s.complete(s.hsErr) // written before done was closed
+	s.eofPending = true
+	return eddy.ErrEOFPending
 }
 
 // onTimeout fails a handshake that did not finish in time.

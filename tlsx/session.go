@@ -31,11 +31,13 @@ type session struct {
 	gotCloseNotify bool
 	pausedByUs     bool // reading paused because the handshake lags behind input
 
-	// Set by the handshake goroutine under t.mu when it returns, before
-	// it closes done.
-	hsDone bool
-	hsErr  error
-	done   chan struct{}
+	// eofPending: the peer's stream ended during the handshake, which
+	// had records left to process; finish settles it (handshakeEOF).
+	eofPending bool
+
+	// hsErr is the handshake's result, set by the handshake goroutine
+	// under t.mu when it returns.
+	hsErr error
 }
 
 type state uint8
@@ -123,12 +125,12 @@ func (s *session) EOF(lc *eddy.LayerConn) error {
 		s.abandon()
 		return &HandshakeError{Err: io.EOF}
 	case stHandshake:
-		if err := s.handshakeEOF(); err != nil {
-			return err
+		if s.eofPending {
+			// The read was armed again while the end was pending
+			// (ResumeRead), and found it a second time.
+			return eddy.ErrEOFPending
 		}
-		if s.st == stOpen {
-			return s.openEOF()
-		}
+		return s.handshakeEOF()
 	case stOpen:
 		return s.openEOF()
 	}
@@ -317,6 +319,14 @@ func (g *guard) OnDrain(c *eddy.Conn) {}
 
 func (g *guard) OnClose(c *eddy.Conn, err error) {
 	s := (*session)(g)
+	if s.eofPending && err != nil && !errors.Is(err, ErrHandshake) {
+		// The peer's stream had ended, and the handshake failed before
+		// it could finish: the peer is gone (writing its flight to it
+		// met a reset), or a deadline or the loop's stop came first. It
+		// is reported as the handshake's failure, as the end of the
+		// stream during a handshake is, with the cause inside.
+		err = &HandshakeError{Err: err}
+	}
 	s.abandon()
 	h := s.inner
 	if c.Handler() == eddy.Handler(g) {

@@ -82,19 +82,21 @@ func (t *transport) feed(p []byte) {
 	t.mu.Unlock()
 }
 
-// setEOF records the end of the peer's stream. Any goroutine.
-func (t *transport) setEOF() {
+// setEOF records the end of the peer's stream. It reports whether the
+// handshake goroutine is waiting for input with no complete record held:
+// that input will never come. Any goroutine.
+func (t *transport) setEOF() (starved bool) {
 	t.mu.Lock()
 	t.eof = true
-	t.hurryUp()
 	t.cond.Broadcast()
+	starved = t.waiting && t.in.available() == 0
 	t.mu.Unlock()
+	return starved
 }
 
 // hurryUp lets the handshake goroutine go ahead without a turn, including
-// from a wait for one already under way: the peer's stream has ended, so
-// the loop waits for the handshake (handshakeEOF), or the handshake was
-// abandoned. Called with mu held.
+// from a wait for one already under way: the handshake was abandoned, and
+// the goroutine has only to find that out. Called with mu held.
 func (t *transport) hurryUp() {
 	if !t.hurried {
 		t.hurried = true

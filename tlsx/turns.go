@@ -22,13 +22,11 @@ import (
 // be blocked, and a waiting handshake goes ahead without a turn, so that
 // handshakes are never stuck behind slow callbacks.
 //
-// A handshake that the loop itself waits for (the peer's stream ended
-// while the handshake still had records to process, see handshakeEOF)
-// goes ahead at once, without a turn: the loop blocks until it is done,
-// so it computes in the loop's stead, and making it queue behind every
-// other handshake's turn would hold the loop up for as long, or fail a
-// handshake the peer completed once the loop stops waiting. An abandoned
-// handshake goes ahead too, only to find that it is over.
+// The loop never waits for a handshake: one whose peer's stream has ended
+// with records still to process (see handshakeEOF) takes turns like the
+// others, since a flood of peers that send a ClientHello and close at once
+// must not buy their handshakes a way past the queue. An abandoned
+// handshake goes ahead without a turn, only to find that it is over.
 
 var (
 	turnTokens  = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
