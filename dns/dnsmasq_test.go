@@ -27,7 +27,7 @@ func TestDnsmasq(t *testing.T) {
 	}
 	rec := testenv.Dnsmasq(t, testenv.DNSRecords{
 		Hosts:  append([]string{"a.example.test,192.0.2.1,2001:db8::1", "v4.example.test,192.0.2.4"}, big...),
-		CNAMEs: []string{"c1.example.test,c2.example.test", "c2.example.test,a.example.test"},
+		CNAMEs: []string{"c1.example.test,c2.example.test", "c2.example.test,a.example.test", "txtalias.example.test,t.example.test"},
 		MX:     []string{"example.test,mail2.example.test,20", "example.test,mail.example.test,10"},
 		TXT: []string{
 			"t.example.test,v=spf1,-all",
@@ -81,6 +81,24 @@ func TestDnsmasq(t *testing.T) {
 		cname, err := await(e, func(cb func(string, error)) { e.r.LookupCNAME("c1.example.test.", cb) })
 		if err != nil || cname != "a.example.test." {
 			t.Fatalf("LookupCNAME = %q %v", cname, err)
+		}
+	})
+
+	// An alias of a name without addresses (here one with a TXT record
+	// only) has a canonical name all the same, as net.LookupCNAME finds;
+	// a name that is no alias and has no addresses has none.
+	t.Run("CNAME to a name without addresses", func(t *testing.T) {
+		e := newLiveEnv(t, cfg(recAddr))
+		cname, err := await(e, func(cb func(string, error)) { e.r.LookupCNAME("txtalias.example.test.", cb) })
+		if err != nil || cname != "t.example.test." {
+			t.Fatalf("LookupCNAME(txtalias) = %q %v, want t.example.test.", cname, err)
+		}
+		if _, err := e.ip("ip", "txtalias.example.test."); !errors.Is(err, ErrNoData) {
+			t.Fatalf("LookupNetIP(txtalias): %v, want ErrNoData", err)
+		}
+		cname, err = await(e, func(cb func(string, error)) { e.r.LookupCNAME("t.example.test.", cb) })
+		if !errors.Is(err, ErrNoData) || cname != "" {
+			t.Fatalf("LookupCNAME(t) = %q %v, want ErrNoData", cname, err)
 		}
 	})
 

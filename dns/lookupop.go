@@ -21,6 +21,10 @@ type lookupOp struct {
 	pending int
 
 	noData, soft, notFound *answer // remembered across names
+	// cname is set for LookupCNAME: a name that has no addresses but is
+	// an alias (NODATA at the end of a CNAME chain) has a canonical name
+	// all the same, which ends the lookup as an address would.
+	cname bool
 	// asIs is the failure for the name as given when it was tried first
 	// (it has ndots dots), which the search ends with, as glibc's
 	// res_search does (its saved_herrno).
@@ -112,7 +116,7 @@ func (op *lookupOp) onAnswer(w *waiter, a *answer) {
 // next name.
 func (op *lookupOp) evaluate() bool {
 	for _, a := range op.got {
-		if a.err == nil {
+		if a.err == nil || op.aliasNoData(a) {
 			op.complete(op.got, nil)
 			return true
 		}
@@ -145,6 +149,14 @@ func (op *lookupOp) evaluate() bool {
 		op.asIs = worst
 	}
 	return false
+}
+
+// aliasNoData reports, for LookupCNAME, whether a is a NODATA answer for
+// the current name that followed a CNAME chain: the name's canonical name
+// is known, as the standard library's LookupCNAME finds it too.
+func (op *lookupOp) aliasNoData(a *answer) bool {
+	return op.cname && a.err == ErrNoData && a.canonical != "" && op.idx < len(op.names) &&
+		!equalFold(a.canonical, op.names[op.idx])
 }
 
 // exhausted reports the most telling failure once every name was tried:

@@ -90,10 +90,17 @@ func answerAddrs(ans []*answer) []netip.Addr {
 	return out
 }
 
-// canonicalOf returns the canonical name of the first successful answer.
-func canonicalOf(ans []*answer) string {
+// canonicalOf returns the canonical name of the first successful answer,
+// or else, for LookupCNAME, of the first NODATA answer that followed a
+// CNAME chain (see lookupOp.aliasNoData).
+func canonicalOf(op *lookupOp, ans []*answer) string {
 	for _, a := range ans {
 		if a != nil && a.err == nil {
+			return a.canonical
+		}
+	}
+	for _, a := range ans {
+		if a != nil && op.aliasNoData(a) {
 			return a.canonical
 		}
 	}
@@ -162,20 +169,24 @@ func (r *Resolver) staticAddrs(op *lookupOp, host string, types []dnsmessage.Typ
 // LookupCNAME returns the canonical name of host: the end of its CNAME
 // chain, with a trailing dot, or host itself (made absolute) when it has
 // addresses but no CNAME. It asks for A and AAAA records, as the standard
-// library does, and honours the hosts file (the canonical name there is
-// the first name of the line). A canonical name that is not a valid
-// domain name (a hostile CNAME record) fails with ErrMalformed.
+// library does, and like it returns the end of a CNAME chain even when
+// the target has no addresses (NODATA): only a name that is neither an
+// alias nor has addresses fails with ErrNoData. It honours the hosts file
+// (the canonical name there is the first name of the line). A canonical
+// name that is not a valid domain name (a hostile CNAME record) fails
+// with ErrMalformed.
 // "localhost" and names under it are their own canonical names (RFC 6761),
 // without a query. Loop-only.
 func (r *Resolver) LookupCNAME(host string, cb func(cname string, err error)) (cancel func()) {
 	types := []dnsmessage.Type{dnsmessage.TypeA, dnsmessage.TypeAAAA}
 	op := r.newOp(host, nil, types, nil)
+	op.cname = true
 	op.result = func(ans []*answer, err error) {
 		if err != nil {
 			cb("", err)
 			return
 		}
-		cname := canonicalOf(ans)
+		cname := canonicalOf(op, ans)
 		if !validName(cname) { // from a CNAME record: check it as hostName does
 			cb("", op.error(ans[0], ErrMalformed))
 			return

@@ -291,7 +291,12 @@ func TestStreamBodyWaitsForHandshake(t *testing.T) {
 // cannedServer answers each request with the response text resps holds
 // for its path, on keep-alive connections.
 func cannedServer(t *testing.T, resps map[string]string) string {
-	return rawServer(t, func(c net.Conn, br *bufio.Reader) {
+	return rawServer(t, cannedHandler(resps))
+}
+
+// cannedHandler serves a connection as cannedServer does.
+func cannedHandler(resps map[string]string) func(net.Conn, *bufio.Reader) {
+	return func(c net.Conn, br *bufio.Reader) {
 		for {
 			req, err := readRequest(br)
 			if err != nil {
@@ -301,5 +306,5 @@ func cannedServer(t *testing.T, resps map[string]string) string {
 				return
 			}
 		}
-	})
+	}
 }

@@ -1,13 +1,16 @@
 package httpclient_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,5 +66,36 @@ func TestMaxResponseBody(t *testing.T) {
 		if err != nil || len(r.Body) != max {
 			t.Fatalf("%s: %v", path, err)
 		}
+	}
+}
+
+// TestMaxResponseBodyBodiless: a response without a body whose
+// Content-Length describes the representation (the answer to HEAD, a
+// 304) is not "too large" for MaxResponseBody: Send returns it, with the
+// declared length, and its connection stays in the pool.
+func TestMaxResponseBodyBodiless(t *testing.T) {
+	leakcheck.Check(t)
+	var conns atomic.Int32
+	base := rawServer(t, func(c net.Conn, br *bufio.Reader) {
+		conns.Add(1)
+		cannedHandler(map[string]string{
+			"/file": "HTTP/1.1 200 OK\r\nContent-Length: 50000000\r\n\r\n",
+			"/304":  "HTTP/1.1 304 Not Modified\r\nContent-Length: 50000000\r\nETag: \"x\"\r\n\r\n",
+			"/ok":   "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+		})(c, br)
+	})
+	c := &httpclient.Client{Loop: startLoop(t), MaxResponseBody: 1000}
+	for _, s := range []struct{ method, path string }{{"HEAD", "/file"}, {"GET", "/304"}, {"GET", "/ok"}} {
+		u, _ := url.Parse(base + s.path)
+		r, err := send(c, &httpclient.Request{Method: s.method, URL: u})
+		if err != nil {
+			t.Fatalf("%s %s: %v", s.method, s.path, err)
+		}
+		if s.path != "/ok" && (len(r.Body) != 0 || r.ContentLength != 50000000) {
+			t.Fatalf("%s %s: body %q, ContentLength %d", s.method, s.path, r.Body, r.ContentLength)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("%d connections, want the first one reused", n)
 	}
 }

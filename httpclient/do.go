@@ -18,10 +18,11 @@ const bodyChunk = 32 << 10
 const maxReplayBody = 64 << 10
 
 // readReplayable reads a small request body that GetBody can replay, and
-// closes it.
+// closes it, and hreq.Body, whatever happens.
 func readReplayable(hreq *http.Request) ([]byte, error) {
 	body, err := hreq.GetBody()
 	if err != nil {
+		hreq.Body.Close()
 		return nil, err
 	}
 	defer body.Close()
@@ -31,6 +32,15 @@ func readReplayable(hreq *http.Request) ([]byte, error) {
 		err = fmt.Errorf("body of %d bytes, ContentLength %d", len(b), hreq.ContentLength)
 	}
 	return b, err
+}
+
+// closeReqBody closes the request body, if any, when Do fails before the
+// exchange takes charge of it: as with net/http, Do closes the body even
+// on errors, and callers rely on it (a file, a pipe's writer waiting).
+func closeReqBody(hreq *http.Request) {
+	if hreq.Body != nil && hreq.Body != http.NoBody {
+		hreq.Body.Close()
+	}
 }
 
 // statusLines holds http.Response.Status for the registered codes.
@@ -59,13 +69,16 @@ func statusLine(code int) string {
 // closed at its end or when the exchange ends; a small one that GetBody
 // can replay (up to 64 KiB: strings, bytes) is read whole first, so that
 // it follows 307 and 308 redirects and is retried like Request.Body. The request's context cancels the request, body
-// included. Safe for concurrent use; do not call it on a loop.
+// included. As with net/http, the request body is closed even when Do
+// fails. Safe for concurrent use; do not call it on a loop.
 func (c *Client) Do(hreq *http.Request) (*http.Response, error) {
 	l := c.next()
 	if l == nil {
+		closeReqBody(hreq)
 		return nil, ErrNoLoop
 	}
 	if l.OnLoop() {
+		closeReqBody(hreq)
 		return nil, fmt.Errorf("httpclient: Do called on a loop: %w", future.ErrAwaitOnLoop)
 	}
 	req := &Request{

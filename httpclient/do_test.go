@@ -1,11 +1,15 @@
 package httpclient_test
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/httpclient"
 	"github.com/eddy-go/eddy/internal/leakcheck"
 )
@@ -53,5 +57,46 @@ func TestDoResponseFields(t *testing.T) {
 		if got.Trailer.Get("X-Sum") != want.Trailer.Get("X-Sum") || (got.Trailer == nil) != (want.Trailer == nil) {
 			t.Errorf("%s: trailer %v, want %v", path, got.Trailer, want.Trailer)
 		}
+	}
+}
+
+// closeCounter is a request body that counts its Close calls.
+type closeCounter struct {
+	io.Reader
+	closed atomic.Int32
+}
+
+func (b *closeCounter) Close() error { b.closed.Add(1); return nil }
+
+// TestDoClosesBodyOnError: Do closes the request body when it fails
+// before any exchange starts (no loop, a GetBody that fails, a call on a
+// loop), as net/http's Client.Do does, so that a caller's file or pipe is
+// not left open.
+func TestDoClosesBodyOnError(t *testing.T) {
+	leakcheck.Check(t)
+	mk := func() (*http.Request, *closeCounter) {
+		b := &closeCounter{Reader: strings.NewReader("body")}
+		req, err := http.NewRequest("POST", "http://127.0.0.1:1/", b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return req, b
+	}
+	req, b := mk()
+	if _, err := (&httpclient.Client{}).Do(req); !errors.Is(err, httpclient.ErrNoLoop) || b.closed.Load() != 1 {
+		t.Fatalf("no loop: %v, body closed %d times", err, b.closed.Load())
+	}
+	req, b = mk()
+	req.ContentLength = 4
+	req.GetBody = func() (io.ReadCloser, error) { return nil, errors.New("no replay") }
+	c := &httpclient.Client{Loop: startLoop(t)}
+	if _, err := c.Do(req); err == nil || b.closed.Load() != 1 {
+		t.Fatalf("GetBody failing: %v, body closed %d times", err, b.closed.Load())
+	}
+	req, b = mk()
+	done := make(chan error, 1)
+	c.Loop.Post(func() { _, err := c.Do(req); done <- err })
+	if err := <-done; !errors.Is(err, future.ErrAwaitOnLoop) || b.closed.Load() != 1 {
+		t.Fatalf("on the loop: %v, body closed %d times", err, b.closed.Load())
 	}
 }

@@ -45,7 +45,9 @@
 // with a *ResponseError matching ErrMalformedResponse, and a response cut
 // short with one matching ErrTruncated; the connection is dropped, never
 // pooled. When the client asked for gzip itself, a gzip body is
-// decompressed transparently. Client.MaxResponseBody bounds the body Send
+// decompressed transparently; one that does not decompress fails with a
+// *ResponseError matching ErrMalformedResponse too (with Do, from the
+// body's Read). Client.MaxResponseBody bounds the body Send
 // gathers, decompressed (ErrBodyTooLarge): without it, a small gzip body
 // can inflate to gigabytes.
 //

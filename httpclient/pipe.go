@@ -62,7 +62,7 @@ func (p *pipe) head(t *trip, r *Response) {
 		// chunked, and end fills this map, which the caller already holds.
 		p.trailer = make(http.Header)
 	}
-	if r.ContentLength > 0 && r.ContentLength <= pipeHigh {
+	if r.ContentLength > 0 && r.ContentLength <= pipeHigh && !t.bodiless {
 		p.buf = make([]byte, 0, r.ContentLength) // one allocation, no copy
 	}
 	p.started = true
@@ -179,11 +179,32 @@ func (p *pipe) Close() error {
 	return nil
 }
 
-// gzipBody decompresses a body on first read.
+// gzipBody decompresses a body on first read. A stream that does not
+// decompress (a corrupt or cut-short gzip stream inside a body that was
+// framed correctly) fails with a *ResponseError matching
+// ErrMalformedResponse, as Send's does; the body's own failures (a
+// truncated response, a timeout, a cancellation) come through as they are.
 type gzipBody struct {
 	body io.ReadCloser
+	src  gzipSource
 	zr   *gzip.Reader
 	err  error
+}
+
+// gzipSource reads the compressed body for the gzip reader and keeps the
+// last error the body returned, to tell its failures from the
+// decompressor's.
+type gzipSource struct {
+	body io.Reader
+	err  error
+}
+
+func (s *gzipSource) Read(b []byte) (int, error) {
+	n, err := s.body.Read(b)
+	if err != nil {
+		s.err = err
+	}
+	return n, err
 }
 
 func (g *gzipBody) Read(b []byte) (int, error) {
@@ -191,18 +212,30 @@ func (g *gzipBody) Read(b []byte) (int, error) {
 		return 0, g.err
 	}
 	if g.zr == nil {
-		zr, err := gzip.NewReader(g.body)
+		g.src.body = g.body
+		zr, err := gzip.NewReader(&g.src)
 		if err != nil {
-			g.err = err
-			return 0, err
+			g.err = g.typed(err)
+			return 0, g.err
 		}
 		g.zr = zr
 	}
 	n, err := g.zr.Read(b)
 	if err != nil {
-		g.err = err
+		g.err = g.typed(err)
 	}
-	return n, err
+	return n, g.err
+}
+
+// typed returns err as the reader should see it: io.EOF and the body's own
+// errors as they are, anything else (gzip.ErrHeader, gzip.ErrChecksum, a
+// flate.CorruptInputError, or io.ErrUnexpectedEOF for a compressed stream
+// that stops before its end) as a malformed response.
+func (g *gzipBody) typed(err error) error {
+	if err == io.EOF || (g.src.err != nil && g.src.err != io.EOF && errors.Is(err, g.src.err)) {
+		return err
+	}
+	return &ResponseError{Kind: ErrMalformedResponse, Err: err}
 }
 
 func (g *gzipBody) Close() error { return g.body.Close() }

@@ -2,6 +2,7 @@ package httpclient
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -19,10 +20,28 @@ import (
 // allowed), IP addresses, CIDR ranges, and host names or addresses with
 // ":port". Requests to localhost and loopback addresses never use a proxy.
 // A proxy value without a scheme is taken as http://; one that does not
-// parse makes every request that would use it fail with ErrProxy.
+// parse makes every request that would use it fail with ErrProxy. In a
+// CGI program (REQUEST_METHOD set), where a request's "Proxy" field
+// arrives as HTTP_PROXY ("httpoxy"), HTTP_PROXY is refused as net/http
+// refuses it: plain-http requests that would use it fail with ErrProxy.
 func ProxyFromEnvironment() func(*url.URL) (*url.URL, error) {
-	return proxyFunc(getenv("HTTP_PROXY"), getenv("HTTPS_PROXY"), getenv("NO_PROXY"))
+	httpProxy := getenv("HTTP_PROXY")
+	fn := proxyFunc(httpProxy, getenv("HTTPS_PROXY"), getenv("NO_PROXY"))
+	if httpProxy == "" || os.Getenv("REQUEST_METHOD") == "" {
+		return fn
+	}
+	return func(u *url.URL) (*url.URL, error) {
+		pu, err := fn(u)
+		if (pu != nil || err != nil) && u.Scheme == "http" {
+			return nil, errCGIProxy
+		}
+		return pu, err
+	}
 }
+
+// errCGIProxy is the failure of a plain-http request that would go
+// through HTTP_PROXY in a CGI program; Client wraps it with ErrProxy.
+var errCGIProxy = errors.New("refusing to use HTTP_PROXY in a CGI environment (REQUEST_METHOD is set); see golang.org/s/cgihttpproxy")
 
 func getenv(name string) string {
 	if v := os.Getenv(name); v != "" {

@@ -186,3 +186,37 @@ func TestProxyFromEnvironment(t *testing.T) {
 		t.Fatalf("https proxy saw %q", l)
 	}
 }
+
+// TestProxyFromEnvironmentCGI: in a CGI program (REQUEST_METHOD set) a
+// client request's "Proxy" field reaches the program as HTTP_PROXY
+// ("httpoxy"), so, as with net/http, plain-http requests refuse it with
+// ErrProxy instead of sending themselves to whoever the field names;
+// HTTPS_PROXY, which no request field can set, is still used.
+func TestProxyFromEnvironmentCGI(t *testing.T) {
+	leakcheck.Check(t)
+	srv := httptest.NewServer(hostEcho())
+	t.Cleanup(srv.Close)
+	tsrv := httptest.NewTLSServer(hostEcho())
+	t.Cleanup(tsrv.Close)
+	p, pu := startProxy(t, srv.Listener.Addr().String())
+	tp, tpu := startProxy(t, tsrv.Listener.Addr().String())
+	t.Setenv("REQUEST_METHOD", "GET")
+	t.Setenv("HTTP_PROXY", pu.String())
+	t.Setenv("HTTPS_PROXY", tpu.String())
+	t.Setenv("NO_PROXY", "")
+	pool := x509.NewCertPool()
+	pool.AddCert(tsrv.Certificate())
+	c := &httpclient.Client{Loop: startLoop(t), Proxy: httpclient.ProxyFromEnvironment(), TLSConfig: &tls.Config{RootCAs: pool}}
+	if _, _, err := get(t, c, "http://env.invalid/a"); !errors.Is(err, httpclient.ErrProxy) {
+		t.Fatalf("http in CGI: %v, want ErrProxy", err)
+	}
+	if l := p.lines(); len(l) != 0 {
+		t.Fatalf("http proxy saw %q in a CGI environment", l)
+	}
+	if st, body, err := get(t, c, "https://example.com/b"); err != nil || st != 200 || body != "GET example.com /b" {
+		t.Fatalf("https: %d %q %v", st, body, err)
+	}
+	if l := tp.lines(); len(l) != 1 || l[0] != "CONNECT example.com:443" {
+		t.Fatalf("https proxy saw %q", l)
+	}
+}

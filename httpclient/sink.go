@@ -20,8 +20,13 @@ const maxPresize = 1 << 20
 
 // head sizes the buffer for the declared length, so that the body is
 // gathered with one allocation and no copy, or fails a body declared
-// longer than Client.MaxResponseBody without reading it.
+// longer than Client.MaxResponseBody without reading it. A response
+// without a body (to HEAD, a 304) may declare the length of the body a GET
+// would get: there is nothing to size or bound.
 func (s *bufferSink) head(t *trip, r *Response) {
+	if t.bodiless {
+		return
+	}
 	if max := t.c.MaxResponseBody; max > 0 && r.ContentLength > max {
 		t.fail(tooLarge(max))
 		return

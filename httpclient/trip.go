@@ -38,6 +38,10 @@ type trip struct {
 	holdBody bool // waiting for 100 (Continue)
 	askGzip  bool
 	raw      bool // Stream: the body is delivered as sent, never decompressed
+	// bodiless is set with the final head when the response has no body
+	// (HEAD, 1xx, 204, 304, Content-Length: 0), whatever its
+	// Content-Length says: for a sink, it bounds nothing and sizes nothing.
+	bodiless bool
 	resp     *Response
 	follow   *Request // the next hop when the current response redirects
 	respBuf  Response // the storage of resp, to save an allocation
@@ -405,6 +409,7 @@ func (t *trip) head(r *http1.Response) {
 		URL:           t.req.URL,
 	}
 	t.resp = resp
+	t.bodiless = r.Framing == http1.FramingNone
 	if t.c.Jar != nil {
 		if cs := (&http.Response{Header: resp.Header}).Cookies(); len(cs) > 0 {
 			t.c.Jar.SetCookies(t.req.URL, cs)
@@ -421,7 +426,7 @@ func (t *trip) head(r *http1.Response) {
 	}
 	// A response without a body (204, 304, Content-Length: 0) may name the
 	// encoding of its representation: there is nothing to decompress.
-	if t.askGzip && r.Framing != http1.FramingNone && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+	if t.askGzip && !t.bodiless && strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
 		resp.Header.Del("Content-Encoding")
 		resp.Header.Del("Content-Length")
 		resp.ContentLength = -1
