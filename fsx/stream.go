@@ -18,7 +18,9 @@ type CopyOptions struct {
 	// Offset is where in the file to start.
 	Offset int64
 	// Length is the number of bytes to copy; zero or negative means to
-	// the end of the file.
+	// the end of the file. A file that ends before Length bytes (one
+	// truncated meanwhile, say) fails the copy with
+	// io.ErrUnexpectedEOF, as io.CopyN does.
 	Length int64
 	// LowWater is the write-queue level at or below which the next chunk
 	// is read (default 16 KiB, the loop's default low water mark).
@@ -35,11 +37,14 @@ const drainPoll = 5 * time.Millisecond
 // fallen to opts.LowWater, so a slow peer holds at most about one chunk
 // beyond that in memory. The future resolves with the number of bytes
 // written to c (queued, in order with other writes), or is rejected with
-// the read error, or eddy.ErrClosed if c closes first.
+// the read error, io.ErrUnexpectedEOF if the file ends short of
+// opts.Length, or eddy.ErrClosed if c closes first.
 //
 // Backpressure: a Conn has one handler, and Copy needs its OnDrain. Copy
 // wraps c's handler for its duration (every call is passed on to the
-// original, which is put back at the end), so that OnDrain resumes the
+// original, OnEOF too for an eddy.EOFHandler, so that a peer's half
+// close leaves the connection open as it would without the copy; the
+// original is put back at the end), so that OnDrain resumes the
 // copy at once. Should the handler be replaced meanwhile, or the queue
 // never rise above the connection's own low water mark, a loop timer
 // checks the queue every few milliseconds instead, so the copy never
@@ -60,8 +65,14 @@ func Copy(c *eddy.Conn, f *File, opts CopyOptions) *future.Future[int64] {
 		cp.left = -1
 	}
 	cp.buf = make([]byte, opts.ChunkSize)
-	cp.hook = &drainHook{Handler: c.Handler(), cp: cp}
-	c.SetHandler(cp.hook)
+	if h, ok := c.Handler().(eddy.EOFHandler); ok {
+		eh := &eofDrainHook{drainHook{Handler: h, cp: cp}}
+		cp.hook, cp.wrap = &eh.drainHook, eh
+	} else {
+		cp.hook = &drainHook{Handler: c.Handler(), cp: cp}
+		cp.wrap = cp.hook
+	}
+	c.SetHandler(cp.wrap)
 	p.OnCancel(func(err error) { cp.finish(err) })
 	cp.step()
 	return res
@@ -84,6 +95,7 @@ type copier struct {
 	f       *File
 	p       *future.Promise[int64]
 	hook    *drainHook
+	wrap    eddy.Handler // what Copy put on c: hook, or an eofDrainHook holding it
 	buf     []byte
 	pend    []byte // read but not yet accepted by the connection
 	off     int64
@@ -111,6 +123,18 @@ func (h *drainHook) OnDrain(c *eddy.Conn) {
 func (h *drainHook) OnClose(c *eddy.Conn, err error) {
 	h.Handler.OnClose(c, err)
 	h.cp.finish(eddy.ErrClosed)
+}
+
+// eofDrainHook is the drainHook of a handler that is an
+// eddy.EOFHandler, and stays one: a peer that half-closes after its
+// request still reads the reply, so its end of stream must reach the
+// handler's OnEOF during the copy rather than close the connection.
+type eofDrainHook struct {
+	drainHook
+}
+
+func (h *eofDrainHook) OnEOF(c *eddy.Conn) {
+	h.Handler.(eddy.EOFHandler).OnEOF(c)
 }
 
 func (cp *copier) step() {
@@ -152,7 +176,14 @@ func (cp *copier) step() {
 				return
 			}
 			if err == io.EOF {
-				cp.finish(nil)
+				if cp.left > 0 {
+					// The file ends before the length asked
+					// for: the peer got less than announced.
+					err = io.ErrUnexpectedEOF
+				} else {
+					err = nil
+				}
+				cp.finish(err)
 				return
 			}
 			if err != nil {
@@ -202,7 +233,7 @@ func (cp *copier) finish(err error) {
 		cp.timer.Stop()
 		cp.timer = nil
 	}
-	if cp.c.Handler() == eddy.Handler(cp.hook) {
+	if cp.c.Handler() == cp.wrap {
 		cp.c.SetHandler(cp.hook.Handler)
 	}
 	cp.p.Settle(cp.total, err)

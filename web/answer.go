@@ -90,7 +90,7 @@ func (s *Static) answer(c *Ctx, res *resolved, err error) {
 	}
 	parts := []part{{off: 0, n: res.size}}
 	total := res.size
-	if rv, ok := r.Header.Lookup("Range"); ok && r.Method == "GET" && res.size > 0 && ifRange(c, res) {
+	if rv, ok := r.Header.Lookup("Range"); ok && r.Method == "GET" && ifRange(c, res) {
 		ranges, err := parseRange(rv, res.size)
 		switch {
 		case err == ErrRangeUnsatisfiable:
@@ -101,7 +101,7 @@ func (s *Static) answer(c *Ctx, res *resolved, err error) {
 			res.f.Close()
 			w.End()
 			return
-		case err == nil && coverage(ranges) <= res.size && (len(ranges) == 1 || res.encoding == ""):
+		case err == nil && len(ranges) > 0 && coverage(ranges) <= res.size && (len(ranges) == 1 || res.encoding == ""):
 			// Several ranges of a precompressed sibling are ignored:
 			// the Content-Encoding would apply to the multipart body.
 			w.WriteHeader(206)

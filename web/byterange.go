@@ -16,7 +16,10 @@ const maxRanges = 64
 // the order given, with last positions clamped to size-1;
 // ErrRangeSyntax for a value that does not parse, a unit other than
 // bytes, or too many ranges (the field is then ignored); and
-// ErrRangeUnsatisfiable when none of the ranges is satisfiable.
+// ErrRangeUnsatisfiable when none of the ranges is satisfiable. For an
+// empty representation a suffix range of non-zero length is satisfiable
+// (RFC 9110 §14.1.1) but selects nothing: no ranges and no error, for
+// the whole (empty) representation to be sent.
 func parseRange(v string, size int64) ([]byteRange, error) {
 	unit, set, ok := strings.Cut(v, "=")
 	if !ok || !strings.EqualFold(strings.TrimSpace(unit), "bytes") {
@@ -24,6 +27,7 @@ func parseRange(v string, size int64) ([]byteRange, error) {
 	}
 	var out []byteRange
 	n := 0
+	emptyOK := false // a satisfiable suffix range of an empty representation
 	for set != "" {
 		var spec string
 		spec, set, _ = strings.Cut(set, ",")
@@ -44,7 +48,11 @@ func parseRange(v string, size int64) ([]byteRange, error) {
 			if !ok {
 				return nil, ErrRangeSyntax
 			}
-			if sfx == 0 || size == 0 {
+			if sfx == 0 {
+				continue
+			}
+			if size == 0 {
+				emptyOK = true
 				continue
 			}
 			sfx = min(sfx, size)
@@ -73,6 +81,9 @@ func parseRange(v string, size int64) ([]byteRange, error) {
 		return nil, ErrRangeSyntax
 	}
 	if len(out) == 0 {
+		if emptyOK {
+			return nil, nil
+		}
 		return nil, ErrRangeUnsatisfiable
 	}
 	return out, nil

@@ -74,7 +74,10 @@ func (c *Ctx) runAfters() {
 				return
 			}
 			next := i + 1
-			f.OnSettle(func(struct{}, error) { run(next) })
+			// Finally, not OnSettle, which would handle a rejection:
+			// the result, which nobody consumes, carries it on to the
+			// unhandled-rejection handler, as for the last hook.
+			f.Finally(func() { run(next) })
 			return
 		}
 	}

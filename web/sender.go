@@ -70,7 +70,10 @@ func (s *sender) next() {
 		}
 		n := min(left, int64(len(s.buf)))
 		buf, f, off, gz, zbuf := s.buf[:n], s.res.f, p.off+s.done, s.gz, &s.zbuf
-		eddy.Work(s.c.R.Loop(), func() (int, error) {
+		// WorkOwned, and the error inside the result, so that a read
+		// whose result can no longer reach the loop (it stopped)
+		// closes the file, whatever the read found.
+		eddy.WorkOwned(s.c.R.Loop(), func() (chunkRead, error) {
 			k, err := f.ReadAt(buf, off)
 			if err == io.EOF && k == len(buf) {
 				err = nil
@@ -79,8 +82,12 @@ func (s *sender) next() {
 				zbuf.Reset()
 				gz.Write(buf[:k])
 			}
-			return k, err
-		}, func(k int, err error) {
+			return chunkRead{k, err}, nil
+		}, func(r chunkRead, perr error) {
+			k, err := r.n, r.err
+			if perr != nil { // the read panicked
+				err = perr
+			}
 			if err != nil || k == 0 || w.Ended() {
 				// The file shrank or failed: End with the body
 				// short of its Content-Length (or of its last
@@ -96,9 +103,15 @@ func (s *sender) next() {
 				s.pending = buf[:k]
 			}
 			s.next()
-		})
+		}, func(chunkRead) { f.Close() })
 		return
 	}
+}
+
+// chunkRead is the outcome of one read of a sender's file.
+type chunkRead struct {
+	n   int
+	err error
 }
 
 // gzClose ends the gzip stream, on the loop (it writes only a few bytes

@@ -448,3 +448,34 @@ func TestStaticConditionalFieldLines(t *testing.T) {
 		t.Errorf("If-Match lines: %d %q", r.status, r.body)
 	}
 }
+
+// A range of an empty file: "bytes=5-" selects nothing and gets the 416
+// the documentation promises, with "Content-Range: bytes */0"; a suffix
+// range is satisfiable (RFC 9110 §14.1.1) but has nothing to select, so
+// the empty file is sent whole.
+func TestStaticRangeEmptyFile(t *testing.T) {
+	leakcheck.Check(t)
+	st := newStatic(t, siteDir(t), web.StaticOptions{})
+	base, cl := serve(t, st)
+	cases := []struct {
+		rng    string
+		status int
+		cr     string
+	}{
+		{"bytes=5-", 416, "bytes */0"},
+		{"bytes=0-0", 416, "bytes */0"},
+		{"bytes=0-0, 3-", 416, "bytes */0"},
+		{"bytes=-5", 200, ""},
+		{"bytes=-0", 416, "bytes */0"},
+		{"bytes=x", 200, ""},
+	}
+	for _, c := range cases {
+		r := do(t, cl, "GET", base+"/empty.txt", "", "Range: "+c.rng)
+		if r.status != c.status || r.header.Get("Content-Range") != c.cr {
+			t.Errorf("%s: %d %q, want %d %q", c.rng, r.status, r.header.Get("Content-Range"), c.status, c.cr)
+		}
+		if c.status == 200 && (r.body != "" || r.header.Get("Content-Length") != "0") {
+			t.Errorf("%s: body %q, Content-Length %q", c.rng, r.body, r.header.Get("Content-Length"))
+		}
+	}
+}
