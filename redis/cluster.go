@@ -23,11 +23,30 @@ type ClusterOptions struct {
 	// ClusterClient does no client-side caching (its Get always asks the
 	// slot's master).
 	Options
-	// MaxRedirects bounds how many times one command is redirected (MOVED,
-	// ASK) or retried (TRYAGAIN, CLUSTERDOWN, a connection lost before
-	// the command was written, a node dropped from the map before it was
-	// written there) before it fails with ErrTooManyRedirects (default 5).
+	// MaxRedirects bounds how many times in a row one command is
+	// redirected (MOVED, ASK) before it fails with ErrTooManyRedirects
+	// (default 5): a slot bounced between nodes is a misconfigured
+	// cluster, not one that will heal. A retry (see RetryTimeout) starts
+	// the count again, since a failover may redirect a command to the
+	// dead master, whose connection then fails, more than once.
 	MaxRedirects int
+	// RetryTimeout bounds how long a command is retried that the cluster
+	// could not take for now: one whose node could not be reached before
+	// the command was written (a dead master), one whose node left the
+	// map before it was written there, one refused with CLUSTERDOWN or
+	// TRYAGAIN, and a read-only one (see Client) whose connection dropped
+	// after it was written. Such a command is routed again, after a pause
+	// growing from 10ms to 100ms, with a topology refresh (within
+	// MinRefreshInterval) to find a promoted replica, until it goes
+	// through, it is cancelled (Await's context, for the blocking
+	// facade), or RetryTimeout has passed since its first failure: then it
+	// fails with ErrRetryTimeout, wrapping the last failure. A master
+	// failover takes the cluster's cluster-node-timeout plus an election
+	// (a second or two); the default, 5s, rides out one with a node
+	// timeout of a few seconds. Raise it for clusters with a longer node
+	// timeout (Redis's default is 15s), or bound calls with their
+	// context. Negative: no retries, the first failure is the command's.
+	RetryTimeout time.Duration
 	// RefreshInterval is the period of the topology refresh done even
 	// when nothing went wrong (default one minute; negative: never).
 	RefreshInterval time.Duration
@@ -47,6 +66,9 @@ func (o *ClusterOptions) defaults() {
 	if o.MinRefreshInterval <= 0 {
 		o.MinRefreshInterval = 100 * time.Millisecond
 	}
+	if o.RetryTimeout == 0 {
+		o.RetryTimeout = 5 * time.Second
+	}
 	if o.DialTimeout <= 0 {
 		o.DialTimeout = 10 * time.Second
 	}
@@ -56,8 +78,9 @@ func (o *ClusterOptions) defaults() {
 type ClusterStats struct {
 	// Moved and Ask count the MOVED and ASK redirections followed.
 	Moved, Ask uint64
-	// Retries counts the commands sent again after TRYAGAIN, CLUSTERDOWN
-	// or a connection lost before they were written.
+	// Retries counts the commands routed again after TRYAGAIN,
+	// CLUSTERDOWN, a node gone from the map or a connection lost before
+	// they were written (or, for read-only ones, after).
 	Retries uint64
 	// Refreshes counts the topology refreshes started; RefreshErrors those
 	// that found no node to answer.
@@ -282,10 +305,42 @@ func (c *ClusterClient) node(addr string) *Client {
 type clusterReq struct {
 	cmd       []byte
 	flags     driver.Flags
-	slot      int // -1 for a command without keys
+	redirects int32 // MOVED and ASK since the last retry (beside flags: 64 bytes in all)
+	slot      int   // -1 for a command without keys
 	p         *future.Promise[resp.Value]
 	cur       *future.Future[resp.Value] // the attempt in flight
-	redirects int
+	rt        *retryState                // made at the first retry
+}
+
+// retryState is what a clusterReq needs once it is retried, kept apart
+// so that the commands that go through at once do not carry it.
+type retryState struct {
+	n      int
+	wait   *eddy.Timer // the pause before the next retry
+	expiry *eddy.Timer // RetryTimeout
+	last   error       // the failure that caused the latest retry
+}
+
+// stopTimers stops r's retry timers, if any. Loop-only.
+func (r *clusterReq) stopTimers() {
+	rt := r.rt
+	if rt == nil {
+		return
+	}
+	if rt.wait != nil {
+		rt.wait.Stop()
+		rt.wait = nil
+	}
+	if rt.expiry != nil {
+		rt.expiry.Stop()
+		rt.expiry = nil
+	}
+}
+
+// reject fails r with err and stops its timers. Loop-only.
+func (r *clusterReq) reject(err error) {
+	r.stopTimers()
+	r.p.Reject(err)
 }
 
 // send routes an encoded command: it checks that its keys share a slot,
@@ -307,6 +362,7 @@ func (c *ClusterClient) send(cmd []byte, flags driver.Flags) *future.Future[resp
 	r := &clusterReq{cmd: cmd, flags: flags, slot: slot, p: p}
 	p.OnCancel(func(cause error) {
 		c.onLoop(func() {
+			r.stopTimers()
 			if r.cur != nil {
 				r.cur.Cancel(cause)
 			}
@@ -325,7 +381,7 @@ func (c *ClusterClient) dispatch(r *clusterReq) {
 	}
 	c.whenMapped(func(err error) {
 		if err != nil {
-			r.p.Reject(err)
+			r.reject(err)
 			return
 		}
 		c.attempt(c.route(r.slot), r, false)
@@ -368,6 +424,7 @@ func (c *ClusterClient) attempt(n *Client, r *clusterReq, asking bool) {
 	f.OnSettle(func(v resp.Value, err error) {
 		r.cur = nil
 		if err == nil {
+			r.stopTimers()
 			r.p.Resolve(v)
 			return
 		}
@@ -381,7 +438,7 @@ var askingCmd = resp.AppendCommand(nil, "ASKING")
 // Loop-only.
 func (c *ClusterClient) failed(n *Client, r *clusterReq, err error) {
 	if c.closed || r.p.Future().Done() {
-		r.p.Reject(err)
+		r.reject(err)
 		return
 	}
 	var re *Error
@@ -391,22 +448,11 @@ func (c *ClusterClient) failed(n *Client, r *clusterReq, err error) {
 	if lost {
 		c.refresh()
 	}
-	// A node dropped from the map by a refresh is closed: the commands
-	// that were waiting for its connection fail with ErrClosed, unsent.
-	dropped := errors.Is(err, ErrClosed) && c.nodes[n.addr] != n
-	retry := isRE && (re.Code == "MOVED" || re.Code == "ASK" || re.Code == "TRYAGAIN" || re.Code == "CLUSTERDOWN") ||
-		lost && !ce.Sent || dropped
-	if !retry {
-		r.p.Reject(err)
-		return
-	}
-	if r.redirects >= c.opts.MaxRedirects {
-		r.p.Reject(fmt.Errorf("%w: %w", ErrTooManyRedirects, err))
-		return
-	}
-	r.redirects++
 	if isRE {
 		if slot, addr, ok := re.Moved(); ok {
+			if !c.redirect(r, err) {
+				return
+			}
 			c.moved.Add(1)
 			to := c.node(c.resolveAddr(n, addr))
 			if slot >= 0 && slot < SlotCount && c.slots != nil {
@@ -417,18 +463,83 @@ func (c *ClusterClient) failed(n *Client, r *clusterReq, err error) {
 			return
 		}
 		if _, addr, ok := re.Ask(); ok {
+			if !c.redirect(r, err) {
+				return
+			}
 			c.ask.Add(1)
 			c.attempt(c.node(c.resolveAddr(n, addr)), r, true)
 			return
 		}
 	}
-	// TRYAGAIN (a multi-key command during a migration), CLUSTERDOWN, a
-	// connection that could not be made, or a node that left the map:
-	// wait a little, route again.
+	// A node dropped from the map by a refresh is closed: the commands
+	// that were waiting for its connection fail with ErrClosed, unsent.
+	dropped := errors.Is(err, ErrClosed) && c.nodes[n.addr] != n
+	// A command that was written may have run, unless it only reads.
+	unsent := lost && (!ce.Sent || r.flags&driver.Idempotent != 0)
+	if isRE && (re.Code == "TRYAGAIN" || re.Code == "CLUSTERDOWN") || unsent || dropped {
+		c.retry(r, err)
+		return
+	}
+	r.reject(err)
+}
+
+// redirect counts a MOVED or ASK of r, failing r if there were too many
+// in a row. Loop-only.
+func (c *ClusterClient) redirect(r *clusterReq, err error) bool {
+	if int(r.redirects) >= c.opts.MaxRedirects {
+		r.reject(fmt.Errorf("%w: %w", ErrTooManyRedirects, err))
+		return false
+	}
+	r.redirects++
+	return true
+}
+
+// maxRetryWait caps the pause between two retries of a command: the
+// cluster may heal at any moment (a promotion, a refresh finding it).
+const maxRetryWait = 100 * time.Millisecond
+
+// retry routes r again after a pause, with a refresh meanwhile: TRYAGAIN
+// (a multi-key command during a migration), CLUSTERDOWN (a failover under
+// way), a connection that could not be made (a dead master), or a node
+// that left the map. It fails r once RetryTimeout has passed since its
+// first retry. Loop-only.
+func (c *ClusterClient) retry(r *clusterReq, err error) {
+	if c.opts.RetryTimeout < 0 {
+		r.reject(fmt.Errorf("%w: %w", ErrRetryTimeout, err))
+		return
+	}
+	rt := r.rt
+	if rt == nil {
+		rt = &retryState{}
+		r.rt = rt
+		// The retries are bounded in time, not in number: a failover
+		// takes seconds whatever the pauses. The timer also ends a
+		// retry that waits on a node's connection for longer.
+		rt.expiry = c.loop.AfterFunc(c.opts.RetryTimeout, func() {
+			rt.expiry = nil
+			if r.p.Future().Done() {
+				return
+			}
+			e := fmt.Errorf("%w after %v: %w", ErrRetryTimeout, c.opts.RetryTimeout, rt.last)
+			r.reject(e)
+			if r.cur != nil {
+				// Not yet written, it is dropped; written (a read, or
+				// a command that found the node again), its reply is.
+				r.cur.Cancel(e)
+			}
+		})
+	}
+	rt.last = err
+	rt.n++
+	r.redirects = 0
 	c.retries.Add(1)
-	c.loop.AfterFunc(time.Duration(r.redirects)*10*time.Millisecond, func() {
+	c.refresh()
+	d := min(10*time.Millisecond<<min(rt.n-1, 10), maxRetryWait)
+	d = d/2 + rand.N(d/2+1) // callers that failed together retry apart
+	rt.wait = c.loop.AfterFunc(d, func() {
+		rt.wait = nil
 		if c.closed {
-			r.p.Reject(ErrClosed)
+			r.reject(ErrClosed)
 			return
 		}
 		c.dispatch(r)

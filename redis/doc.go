@@ -68,21 +68,28 @@
 // of its keys' slot (Slot computes it: CRC16 of the key or of its {hash
 // tag}, modulo 16384). It follows MOVED (updating the map and scheduling a
 // refresh) and ASK (ASKING on the target, map unchanged) up to
-// ClusterOptions.MaxRedirects times, retries TRYAGAIN and CLUSTERDOWN
-// after a short pause, and refreshes the map after a node's connection
-// drops and periodically, rate-limited. A command whose keys hash to
-// different slots fails with ErrCrossSlot before it is sent.
+// ClusterOptions.MaxRedirects times in a row, retries TRYAGAIN,
+// CLUSTERDOWN and commands whose node could not be reached (until
+// ClusterOptions.RetryTimeout or the caller's context ends), and
+// refreshes the map after a node's connection drops and periodically,
+// rate-limited. A command whose keys hash to different slots fails with
+// ErrCrossSlot before it is sent.
 //
 // When a master dies, the commands for its slots (and, while the cluster
-// says CLUSTERDOWN, every command) fail until Redis promotes a replica and
-// a refresh finds it, a few seconds: with ErrConnLost if they had been
-// written to the dead master, else with ErrTooManyRedirects once the
-// retries have run out; none hangs. A write the dead master acknowledged
-// may be lost, since Redis replicates asynchronously: WAIT sent after the
-// write on that master's Client (see Masters), whose connection the write
-// went over, confirms that a replica has it. A manual failover (CLUSTER
-// FAILOVER on a replica) goes unnoticed: the old master answers MOVED,
-// which the command follows.
+// says CLUSTERDOWN, every command) are retried until Redis promotes a
+// replica and a refresh finds it, a few seconds, and then succeed. Those
+// already written to the dead master when it died fail with ErrConnLost
+// (they may have run), except read-only ones, which are retried too. A
+// command whose context ends first fails with the context's error, and
+// one still retried after RetryTimeout with ErrRetryTimeout; none hangs.
+// A pipelined Batch behaves the same, command by command: those for the
+// live masters are answered at once, the others once the failover is
+// over, and Exec resolves when the last is. A write the dead master
+// acknowledged may be lost, since Redis replicates asynchronously: WAIT
+// sent after the write on that master's Client (see Masters), whose
+// connection the write went over, confirms that a replica has it. A
+// manual failover (CLUSTER FAILOVER on a replica) goes unnoticed: the old
+// master answers MOVED, which the command follows.
 //
 // ClusterClient has Do and the typed helpers of Client; code that works
 // with both can take a Commander. Its blocking facade is ClusterSync.

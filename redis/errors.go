@@ -75,9 +75,17 @@ var (
 	// slot.
 	ErrCrossSlot = errors.New("redis: keys of one command in different cluster slots")
 	// ErrTooManyRedirects is matched by the error of a command that was
-	// redirected (MOVED, ASK, TRYAGAIN...) more than
-	// ClusterOptions.MaxRedirects times; it wraps the last *Error.
+	// redirected (MOVED, ASK) more than ClusterOptions.MaxRedirects times
+	// in a row; it wraps the last *Error.
 	ErrTooManyRedirects = errors.New("redis: too many cluster redirects")
+	// ErrRetryTimeout is matched by the error of a command that the
+	// cluster could not take (its master unreachable, CLUSTERDOWN,
+	// TRYAGAIN) for ClusterOptions.RetryTimeout; it wraps the last
+	// failure: a *driver.ConnError (ErrConnLost, with Sent false unless
+	// the command is read-only), an *Error, or ErrClosed. Like a call
+	// whose context ended, a command that was being sent again as the
+	// time ran out may have run.
+	ErrRetryTimeout = errors.New("redis: cluster retries timed out")
 	// ErrClusterDown is matched by the error of commands that waited for
 	// a slot map that could not be had: no seed or known node answered
 	// CLUSTER SHARDS or CLUSTER SLOTS.

@@ -31,7 +31,12 @@ type Message struct {
 // meanwhile are lost, as pub/sub does not keep them. A subscription the
 // server refuses (an ACL without the channel) fails its future and is not
 // kept, so that it is not sent again after a reconnect, where the server
-// would refuse the command carrying it and the channels beside it.
+// would refuse the command carrying it and the channels beside it. Shard
+// channels are subscribed again with one SSUBSCRIBE per slot, as a
+// cluster node refuses one spanning slots; those the server unsubscribes
+// by itself (a cluster node no longer serving their slot) are dropped.
+// On a cluster, a PubSub stays with its node: it does not follow a slot
+// that moves or a master that fails over.
 //
 // Its methods are safe for concurrent use.
 type PubSub struct {

@@ -3,6 +3,7 @@ package redis
 import (
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/eddy-go/eddy"
@@ -90,7 +91,7 @@ func (ps *PubSub) hello() {
 
 // resume restores the subscriptions once the handshake is done. The
 // subscriptions made before the connection dropped go in one command per
-// kind, and each change made since (or not confirmed when it dropped)
+// kind (per slot for shard channels), and each change made since (or not confirmed when it dropped)
 // sends the names it added in a command of its own, each command with
 // its waiter: a refusal (an ACL changed meanwhile) then fails only the
 // command refused, and drops only its names.
@@ -118,13 +119,29 @@ func (ps *PubSub) resume() {
 	}
 	var out []byte
 	for kind, set := range ps.subs {
-		w := &subWait{kind: kind, sub: true}
+		// Shard channels go in one SSUBSCRIBE per slot: a cluster node
+		// refuses one naming several slots (CROSSSLOT), which would drop
+		// them all, although each was subscribed on its own.
+		var ws map[int]*subWait
 		for n := range set {
-			if !own[kind][n] {
-				w.names = append(w.names, n)
+			if own[kind][n] {
+				continue
 			}
+			group := 0
+			if kind == subShard {
+				group = Slot(n)
+			}
+			if ws == nil {
+				ws = map[int]*subWait{}
+			}
+			w := ws[group]
+			if w == nil {
+				w = &subWait{kind: kind, sub: true}
+				ws[group] = w
+			}
+			w.names = append(w.names, n)
 		}
-		if len(w.names) > 0 {
+		for _, w := range ws {
 			w.n = len(w.names)
 			out = resp.NewCommand(out).Str(subCmds[kind]).Strs(w.names...).Finish()
 			ps.waiting = append(ps.waiting, w)
@@ -200,18 +217,37 @@ func (ps *PubSub) onValue(v resp.Value) error {
 	case "pmessage":
 		ps.handler(Message{Kind: kind, Pattern: str(1), Channel: str(2), Payload: str(3)})
 	case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe":
-		ps.confirm()
+		ps.confirm(kind, str(1))
 	}
 	return nil
 }
 
 // confirm counts one confirmation against the oldest waiting command and
 // settles the commands it completes.
-func (ps *PubSub) confirm() {
-	if len(ps.waiting) > 0 {
-		ps.waiting[0].n--
-	}
+func (ps *PubSub) confirm(kind, name string) {
+	// Changes that sent nothing (an unsubscribe made while the connection
+	// was down) settle first: the confirmation is not theirs.
 	ps.settle()
+	if len(ps.waiting) == 0 || !strings.EqualFold(ps.waiting[0].command(), kind) {
+		// No command of ours: the server dropped a subscription by
+		// itself, as a cluster node does with the shard channels of a
+		// slot it no longer serves. It is not made again after a
+		// reconnect.
+		if kind == "sunsubscribe" {
+			delete(ps.subs[subShard], name)
+		}
+		return
+	}
+	ps.waiting[0].n--
+	ps.settle()
+}
+
+// command returns the name of w's command.
+func (w *subWait) command() string {
+	if w.sub {
+		return subCmds[w.kind]
+	}
+	return unsubCmds[w.kind]
 }
 
 // refused fails the oldest waiting command, which the server refused as a
@@ -219,6 +255,7 @@ func (ps *PubSub) confirm() {
 // dropped, since the server has not subscribed them, and a resubscription
 // carrying them would be refused again, losing the others.
 func (ps *PubSub) refused(err error) {
+	ps.settle() // changes that sent nothing are not the ones refused
 	if len(ps.waiting) == 0 {
 		return
 	}

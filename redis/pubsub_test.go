@@ -267,3 +267,36 @@ func TestPubSubHandshakeTimeout(t *testing.T) {
 		ps.Close()
 	}
 }
+
+// While the subscriber is disconnected, a channel is unsubscribed (which
+// sends nothing once connected: it is no longer subscribed) and another
+// subscribed. The reconnect sends only SUBSCRIBE for the new channel; its
+// confirmation is the subscribe's, not the unsubscribe's, whose future
+// settles on its own: both resolve, and none waits for ever.
+func TestPubSubChangesWhileDown(t *testing.T) {
+	leakcheck.Check(t)
+	srv := testenv.Redis(t)
+	l := startLoop(t)
+	for _, p := range []int{2, 3} {
+		cl := dialClient(t, l, srv, redis.Options{Protocol: p})
+		s := cl.Sync()
+		c := ctx(t)
+		msgs := make(chan redis.Message, 100)
+		ps := cl.PubSub(func(m redis.Message) { msgs <- m })
+		t.Cleanup(ps.Close)
+		ok(t, errOf(ps.Subscribe("x").Await(c)))
+		srv.Kill()
+		unsub := ps.Unsubscribe("x")
+		sub := ps.Subscribe("y")
+		srv.Start()
+		ok(t, errOf(unsub.Await(c)))
+		ok(t, errOf(sub.Await(c)))
+		eventually(t, "publish to y", func() bool {
+			n, err := s.Publish(c, "y", "why")
+			return err == nil && n == 1
+		})
+		eq(t, "message", recv(t, msgs).Channel, "y")
+		eq(t, "receivers of x", must[int64](t)(s.Publish(c, "x", "ex")), 0)
+		ps.Close()
+	}
+}
