@@ -41,7 +41,8 @@
 // buffers it up to a limit. Asking is also what sends "100 Continue" to a
 // client that expects it. A body the handler never reads, or has not
 // finished reading when the response ends, is discarded after the
-// response (up to 256 KiB; beyond that the connection closes).
+// response (up to 256 KiB; beyond that the server reads no more of it,
+// and the connection closes once the responses up to this one are sent).
 //
 // Responses are buffered up to 16 KiB, so that a small one gets a
 // Content-Length; longer ones, or flushed ones, are sent chunked unless

@@ -215,9 +215,17 @@ func (r *Request) bodyData(p []byte) {
 	case bodyDiscard:
 		r.dropped += int64(len(p))
 		if r.dropped > maxDiscard {
+			// Too much to drop: read no more of it (bodyFailed
+			// pauses reading) and close. Not before the responses
+			// still queued up to this one have gone, though: a
+			// pipelined response still pending ahead of it (an
+			// asynchronous one) would be lost with it.
 			r.bstate = bodyFailed
+			r.w.closeAfter = true
 			r.sc.closing = true
-			r.sc.closeConn()
+			if !r.queued {
+				r.sc.closeConn()
+			}
 		}
 	}
 }
