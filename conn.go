@@ -287,8 +287,13 @@ func (c *Conn) start() {
 	} else {
 		c.callOpen()
 	}
-	if c.flags&(cClosed|cPaused|cNoRead) == 0 {
+	switch c.flags & (cClosed | cPaused | cNoRead) {
+	case 0:
 		_ = c.loop.poller.StartRead(&c.fd)
+	case cPaused:
+		// Paused before it opened: the poller is told, so that it
+		// reports a reset meanwhile (see PauseRead).
+		c.loop.poller.StopRead(&c.fd)
 	}
 	if c.flags&cClosed == 0 && len(c.out) > 0 && c.flight == 0 {
 		c.submit()
@@ -413,7 +418,10 @@ func (c *Conn) SetNoDelay(on bool) error {
 }
 
 // PauseRead stops reading: no OnData runs until ResumeRead. Data the peer
-// sends meanwhile waits in the kernel, which applies TCP flow control.
+// sends meanwhile waits in the kernel, which applies TCP flow control, and
+// so does its end of stream. A reset (or another socket error) does not
+// wait: the connection is dead, so it closes at once and OnClose reports
+// the error (matching ErrReset), paused or not.
 func (c *Conn) PauseRead() {
 	if c.flags&(cPaused|cClosed) != 0 {
 		return

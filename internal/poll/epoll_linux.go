@@ -340,6 +340,12 @@ func (p *epoll) dispatch(fd *FD, ev uint32) {
 		// is announced, reads go on past short reads until they see it,
 		// since no further edge will come.
 		fd.flags |= fHup
+		if ev&unix.EPOLLERR != 0 {
+			// A socket error (a reset) is announced whatever the
+			// interest: a read takes it, or, on a stream that is not
+			// being read, pausedErr below.
+			fd.flags |= fErr
+		}
 	}
 	if ev&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 && fd.flags&fClosed == 0 {
 		switch {
@@ -355,6 +361,7 @@ func (p *epoll) dispatch(fd *FD, ev uint32) {
 		case fd.flags&fRecving != 0:
 			p.recv(fd)
 		}
+		pausedErr(fd)
 	}
 }
 

@@ -96,6 +96,13 @@ func (p *kqueue) event(ev *unix.Kevent_t) {
 	if int(ev.Flags)&unix.EV_ERROR != 0 {
 		return // a failed change; Register reported it
 	}
+	if filter == unix.EVFILT_READ || filter == unix.EVFILT_WRITE {
+		if int(ev.Flags)&unix.EV_EOF != 0 && ev.Fflags != 0 {
+			// EV_EOF with the socket's error (a reset): a read takes
+			// it, or, on a stream that is not being read, pausedErr.
+			fd.flags |= fErr
+		}
+	}
 	switch filter {
 	case unix.EVFILT_READ:
 		what := evRead
@@ -164,4 +171,5 @@ func (p *kqueue) dispatch(fd *FD, what int) {
 			p.recv(fd)
 		}
 	}
+	pausedErr(fd)
 }

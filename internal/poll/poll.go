@@ -14,6 +14,13 @@ type Owner interface {
 	// ReadDone delivers bytes read by a multishot read. p is valid only
 	// during the call. err is io.EOF when the peer closed its side, or the
 	// read error; after an error the read is disarmed.
+	//
+	// A socket error (a reset, a keepalive timeout) also comes through
+	// ReadDone, with no bytes, while the read is stopped (StopRead) or
+	// has ended at the end of stream: such a connection is dead, and
+	// holding it until the owner reads or writes again would keep it for
+	// as long as a pause lasts. A plain end of stream is not reported
+	// that way: it waits, behind the bytes before it, for StartRead.
 	ReadDone(p []byte, err error)
 	// WriteDone reports that the buffers given to Write were all written,
 	// or that the write failed with err.
@@ -65,6 +72,8 @@ const (
 	fNotify      // a Notify is armed
 	fWriteQueued // to try writing (connecting) again without a new event
 	fShared      // another descriptor may share the open file (SetShared)
+	fStream      // a stream that StartRead or StopRead has named: its errors are reported while it is not read
+	fErr         // the kernel announced an error (EPOLLERR) that no read has taken yet
 )
 
 // SetShared marks fd as a descriptor whose open file another descriptor
@@ -101,7 +110,9 @@ type Poller interface {
 	// several sockets keeps the winner under the connection's own FD. No
 	// operation may be in flight on src.
 	Move(dst, src *FD, o Owner) error
-	// StartRead arms a multishot read; StopRead disarms it.
+	// StartRead arms a multishot read; StopRead disarms it. Both mark fd
+	// as a stream whose socket errors are reported (see Owner.ReadDone)
+	// even while it is not read.
 	StartRead(fd *FD) error
 	StopRead(fd *FD)
 	// TryWrite writes what it can of bufs at once, without waiting, and

@@ -98,12 +98,52 @@ func (r *readyFDs) start(fd *FD, flag uint16) error {
 
 // The Poller methods that turn reading, receiving and accepting on and off.
 
-func (r *readyFDs) StartRead(fd *FD) error   { return r.start(fd, fReading) }
-func (r *readyFDs) StopRead(fd *FD)          { fd.flags &^= fReading }
+func (r *readyFDs) StartRead(fd *FD) error {
+	fd.flags |= fStream
+	return r.start(fd, fReading)
+}
+
+// StopRead disarms the read. An error announced with the edge that the
+// read was taking when its owner stopped it is reported next turn (see
+// sockErr): no new edge would bring it.
+func (r *readyFDs) StopRead(fd *FD) {
+	fd.flags = fd.flags&^fReading | fStream
+	if fd.flags&(fErr|fClosed) == fErr {
+		r.retry(fd)
+	}
+}
+
 func (r *readyFDs) StartRecv(fd *FD) error   { return r.start(fd, fRecving) }
 func (r *readyFDs) StopRecv(fd *FD)          { fd.flags &^= fRecving }
 func (r *readyFDs) StartAccept(fd *FD) error { return r.start(fd, fAccepting) }
 func (r *readyFDs) StopAccept(fd *FD)        { fd.flags &^= fAccepting }
+
+// sockErr reports, through ReadDone, the error pending on a stream socket
+// that is not being read (paused, or ended at the end of stream), once the
+// kernel has announced one: a reset peer is gone, and waiting for the
+// owner's next read or write would keep the connection, its buffers and
+// its owner's state for as long as a pause lasts (possibly for ever). A
+// plain end of stream (the peer's FIN) is no error: its bytes wait in the
+// kernel until StartRead. SO_ERROR takes the error, which a later read
+// would otherwise return; 0 means a read or write took it first, and
+// ENOTSOCK a descriptor (a pipe) that has no such error. The caller has
+// checked that fd is an open stream, not reading, with fErr set.
+func sockErr(fd *FD) {
+	fd.flags &^= fErr
+	v, err := unix.GetsockoptInt(fd.sock, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil || v == 0 {
+		return
+	}
+	fd.owner.ReadDone(nil, os.NewSyscallError("read", syscall.Errno(v)))
+}
+
+// pausedErr is what dispatch does last: it reports the error of a stream
+// that is not being read (sockErr), if the kernel announced one.
+func pausedErr(fd *FD) {
+	if fd.flags&(fErr|fStream|fReading|fClosed) == fErr|fStream {
+		sockErr(fd)
+	}
+}
 
 // acceptBatch bounds the connections accepted for one event, and
 // recvBatch the datagrams read for one event, so that one busy listener

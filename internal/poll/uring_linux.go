@@ -45,8 +45,16 @@ type uring struct {
 	again  []*FD
 	spare  []*FD
 	iov    []unix.Iovec
-	br     *bufRing // buffers for multishot receives; nil: single-shot reads
-	gate   wakeGate // Wake against Shutdown
+	br     *bufRing  // buffers for multishot receives; nil: single-shot reads
+	gate   wakeGate  // Wake against Shutdown
+	errq   []slotRef // sockets to watch for errors from the next enter (watchErr)
+}
+
+// slotRef names a slot as one registration used it: its index and the
+// generation, which a reused slot no longer has.
+type slotRef struct {
+	i   int32
+	gen uint32
 }
 
 // uslot is the per-registration state of the uring backend.
@@ -67,6 +75,8 @@ type uslot struct {
 	cancel  bool   // its cancellation has been submitted
 	armedAt uint32 // the submission queue position of the multishot receive
 	kind    uint8  // kindUnknown, kindSock or kindOther
+	errPoll bool   // a poll for the socket's error (watchErr) is in flight
+	errWant bool   // on the uring's errq: the poll is submitted with the next enter
 }
 
 // Kinds of descriptor: sockets read with IORING_OP_READ; other
@@ -88,7 +98,7 @@ func (s *uslot) isSock() bool {
 	return s.kind == kindSock
 }
 
-func (s *uslot) busy() bool { return s.reading || s.writing || s.pollIn || s.pollOut }
+func (s *uslot) busy() bool { return s.reading || s.writing || s.pollIn || s.pollOut || s.errPoll }
 
 // Operations, in the top byte of user_data.
 const (
@@ -98,6 +108,7 @@ const (
 	uopWrite
 	uopPollIn
 	uopPollOut
+	uopPollErr
 )
 
 // uringReadSize is the size of each socket's read buffer.
@@ -234,22 +245,26 @@ func (p *uring) Close(fd *FD) error {
 	// socket) before the descriptor is closed and its number reused. A
 	// receive that StopRead cancelled (as the loop's Close does first)
 	// needs nothing more: its cancel is already submitted, so a close
-	// after a pause costs no second enter.
-	queued := false
+	// after a pause costs no second enter. Nor does the cancel of the
+	// error poll (watchErr) alone, which touches no data: it goes with
+	// the next turn's enter, and the socket's last reference (its FIN)
+	// with it.
+	pending := p.r.unsubmitted() > 0
+	urgent := false
 	for _, op := range [...]struct {
 		on bool
 		op uint64
-	}{{st.reading && !st.cancel, uopRead}, {st.writing, uopWrite}, {st.pollIn, uopPollIn}, {st.pollOut, uopPollOut}} {
+	}{{st.reading && !st.cancel, uopRead}, {st.writing, uopWrite}, {st.pollIn, uopPollIn}, {st.pollOut, uopPollOut}, {st.errPoll, uopPollErr}} {
 		if op.on {
 			e := p.r.sqe()
 			e.opcode = uOpAsyncCancel
 			e.fd = -1
 			e.addr = userData(op.op, idx, st.gen)
 			e.userData = uopIgnore << 56
-			queued = true
+			urgent = urgent || op.op != uopPollErr
 		}
 	}
-	if queued || p.r.unsubmitted() > 0 {
+	if urgent || pending {
 		p.submit()
 	}
 	return wrapErr("close", unix.Close(s))
@@ -304,7 +319,7 @@ func (p *uring) StartRead(fd *FD) error {
 	if fd.flags&fClosed != 0 {
 		return ErrFDClosed
 	}
-	fd.flags |= fReading
+	fd.flags |= fReading | fStream
 	st := p.slot(fd)
 	if st == nil {
 		return ErrFDClosed
@@ -320,9 +335,13 @@ func (p *uring) StartRead(fd *FD) error {
 }
 
 func (p *uring) StopRead(fd *FD) {
-	fd.flags &^= fReading
+	fd.flags = fd.flags&^fReading | fStream
 	st := p.slot(fd)
-	if st == nil || !st.reading || !st.multi || st.cancel {
+	if st == nil {
+		return
+	}
+	p.watchErr(st)
+	if !st.reading || !st.multi || st.cancel {
 		return
 	}
 	if p.unqueueRead(st) {
@@ -345,6 +364,48 @@ func (p *uring) StopRead(fd *FD) {
 	e.addr = userData(uopRead, p.bySock[st.sock], st.gen)
 	e.userData = uopIgnore << 56
 	p.submit()
+}
+
+// watchErr has the next enter submit a poll for st's socket error, so that
+// a socket that is not being read (paused, or at its end of stream) still
+// learns of a reset: with no receive in flight, the kernel would tell no
+// one until the next read or write. The poll asks for POLLERR; the kernel
+// adds POLLHUP and POLLRDHUP, which stay set once the peer's end of
+// stream has come (its bytes wait for StartRead), so the poll is
+// multishot: after a first completion for them it completes again only
+// when the socket's state changes, as with a reset. It is submitted with
+// the next turn's enter, not at once: a socket paused and closed in one
+// turn (Close pauses first) costs nothing more. It stays in flight across
+// a ResumeRead, until Close cancels it.
+func (p *uring) watchErr(st *uslot) {
+	if st.errPoll || st.errWant || st.fd == nil || st.fd.flags&fClosed != 0 || !st.isSock() {
+		return
+	}
+	st.errWant = true
+	p.errq = append(p.errq, slotRef{p.bySock[st.sock], st.gen})
+}
+
+// armErrPolls queues the polls that watchErr asked for, for sockets still
+// open and not being read.
+func (p *uring) armErrPolls() {
+	for _, w := range p.errq {
+		st := p.slots[w.i]
+		if st.gen != w.gen || st.fd == nil {
+			continue // closed, and perhaps reused
+		}
+		st.errWant = false
+		if st.errPoll || st.fd.flags&(fReading|fClosed) != 0 {
+			continue
+		}
+		st.errPoll = true
+		e := p.r.sqe()
+		e.opcode = uOpPollAdd
+		e.fd = int32(st.sock)
+		e.opFlags = unix.POLLERR
+		e.len = uPollAddMulti
+		e.userData = userData(uopPollErr, w.i, st.gen)
+	}
+	p.errq = p.errq[:0]
 }
 
 // unqueueRead turns st's multishot receive into a no-op if the kernel

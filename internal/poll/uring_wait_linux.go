@@ -13,6 +13,9 @@ import (
 
 func (p *uring) Wait(timeoutMs int) (int, error) {
 	r := p.r
+	if len(p.errq) > 0 {
+		p.armErrPolls()
+	}
 	if len(p.again) > 0 || r.ready() > 0 {
 		timeoutMs = 0
 	}
@@ -76,10 +79,14 @@ func (p *uring) redo(fd *FD) {
 		}
 		switch {
 		case fd.flags&fClosed != 0:
+		case fd.flags&fReading == 0 && err != nil && err != io.EOF:
+			// ReadDone stopped reading, but the held bytes led to an
+			// error (a reset): the connection is dead, and is told now.
+			endRead(fd, err)
 		case fd.flags&fReading == 0:
-			// ReadDone stopped reading: the end the held bytes led to
-			// waits for the next StartRead with them (the kernel
-			// reports an error such as a reset only once).
+			// ReadDone stopped reading: the end of stream the held bytes
+			// led to waits for the next StartRead (the kernel reports
+			// it only once).
 			if err != nil {
 				st.heldErr, st.hasHeld = err, true
 			}
@@ -136,6 +143,10 @@ func (p *uring) complete(c uCQE) {
 		st.pollIn = false
 	case uopPollOut:
 		st.pollOut = false
+	case uopPollErr:
+		if c.flags&uCQEFMore == 0 {
+			st.errPoll = false
+		}
 	}
 	fd := st.fd
 	if fd == nil {
@@ -153,7 +164,31 @@ func (p *uring) complete(c uCQE) {
 		p.inReady(fd, st, c.res)
 	case uopPollOut:
 		p.outReady(fd, st, c.res)
+	case uopPollErr:
+		p.errReady(fd, st, c.res)
 	}
+}
+
+// errReady handles a completion of watchErr's poll: the socket's error,
+// if it has one, ends the read as a read would have (see Owner.ReadDone).
+// The kernel also completes it for the peer's end of stream and a
+// hang-up, which it never masks: those wait for StartRead.
+func (p *uring) errReady(fd *FD, st *uslot, res int32) {
+	if fd.flags&(fReading|fClosed) != 0 {
+		return // reading again: a read will see the error
+	}
+	if res < 0 || res&unix.POLLERR == 0 {
+		if !st.errPoll && res != -int32(unix.ECANCELED) {
+			p.watchErr(st) // the multishot poll ended: watch on
+		}
+		return
+	}
+	v, err := unix.GetsockoptInt(fd.sock, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil || v == 0 {
+		return // a write took it, and failed with it
+	}
+	st.held, st.heldErr, st.hasHeld = nil, nil, false
+	endRead(fd, os.NewSyscallError("read", syscall.Errno(v)))
 }
 
 func (p *uring) readDone(fd *FD, st *uslot, res int32, flags uint32) {
@@ -174,6 +209,13 @@ func (p *uring) readDone(fd *FD, st *uslot, res int32, flags uint32) {
 	default:
 		err = os.NewSyscallError("read", syscall.Errno(-res))
 	}
+	if err != nil && err != io.EOF && fd.flags&fReading == 0 {
+		// An error (a reset) while reading is stopped: the connection is
+		// dead, and the bytes held before the error go with it.
+		st.held, st.heldErr, st.hasHeld = nil, nil, false
+		endRead(fd, err)
+		return
+	}
 	if fd.flags&fReading == 0 || st.hasHeld {
 		// Reading was stopped with the request in flight: keep what it
 		// brings, in order, for the next StartRead.
@@ -189,6 +231,9 @@ func (p *uring) readDone(fd *FD, st *uslot, res int32, flags uint32) {
 	}
 	if err != nil {
 		endRead(fd, err)
+		if err == io.EOF && fd.flags&fClosed == 0 {
+			p.watchErr(st) // the owner may go on writing (a half close)
+		}
 		return
 	}
 	fd.owner.ReadDone(data, nil)
