@@ -17,6 +17,9 @@ type transport interface {
 	Write(p []byte) error
 	Writable() bool
 	Close() error
+	// CloseWrite shuts down the writing side once the output given has
+	// been written; reading goes on (see serverConn.finish).
+	CloseWrite() error
 	PauseRead()
 	ResumeRead()
 	// Now is the connection's one clock, for deadlines and the Date
@@ -49,6 +52,7 @@ const (
 	dlIdle
 	dlHeader
 	dlBody
+	dlLinger
 )
 
 const (
@@ -63,6 +67,12 @@ const (
 	// maxDiscard is how much of an unread request body the server reads
 	// and drops to keep the connection; beyond it, it closes.
 	maxDiscard = 256 << 10
+	// lingerTime bounds how long a connection the server closes with
+	// the client's input unread goes on reading and dropping it once its
+	// output has been given to the transport (see finish), and
+	// lingerMax how much it drops.
+	lingerTime = 5 * time.Second
+	lingerMax  = 16 << 20
 	// defaultMaxPipeline bounds the requests in flight on a connection.
 	defaultMaxPipeline = 64
 )
@@ -96,6 +106,9 @@ type serverConn struct {
 	closeSent   bool     // t.Close called
 	closed      bool     // the connection has closed
 	closeLater  bool     // closeSent, but t.Close waits for the output to go
+	lingering   bool     // closeSent, the writing side shut: reading and dropping (see finish)
+	dropped     bool     // closing, bytes the client sent after the last request were dropped
+	lingered    int      // bytes dropped while lingering
 	hijackLater bool     // an upgrade waits for the output to go
 	upHold      *Request // upgrade request parsed, its answer pending: parse no further
 
@@ -123,12 +136,16 @@ func (sc *serverConn) init(srv *Server, t transport, ls *loopState) {
 // onData parses what it can of data and reports how much it consumed.
 func (sc *serverConn) onData(data []byte) (used int) {
 	defer sc.guard(&used, len(data))
+	if sc.lingering {
+		return sc.linger(len(data))
+	}
 	sc.inData = true
 	sc.now = sc.t.Now()
 	skipped := 0 // empty lines skipped before a request line
 	for !sc.closed && !sc.paused && !sc.closeSent {
 		if cur := sc.cur; cur == nil {
 			if sc.closing {
+				sc.dropped = sc.dropped || used < len(data)
 				used = len(data)
 				break
 			}
@@ -161,6 +178,7 @@ func (sc *serverConn) onData(data []byte) (used int) {
 				break
 			}
 			sc.parseError(err)
+			sc.dropped = true // the rest of what the client sent is not read
 			used = len(data)
 			break
 		}
@@ -461,7 +479,7 @@ func (sc *serverConn) onDrain() {
 	}
 	if sc.closeLater && len(sc.out) == 0 && len(sc.held) == 0 {
 		sc.closeLater = false
-		sc.t.Close()
+		sc.finish()
 		return
 	}
 	sc.notifyWritable()
@@ -494,7 +512,49 @@ func (sc *serverConn) closeConn() {
 		sc.pause()
 		return
 	}
-	sc.t.Close()
+	sc.finish()
+}
+
+// finish closes the connection, its output all given to the transport.
+// If the client may still be sending (the server stopped reading it: a
+// body not read to its end, requests pipelined after the last one
+// answered, a request rejected), closing at once would make the kernel
+// answer the unread input with a reset, and a reset destroys the
+// response bytes the kernel has not yet transmitted: a client reading
+// the end of a large response would get "connection reset" instead. So
+// it shuts down the writing side (the client gets the whole output, then
+// the end of the stream), and reads and drops what still comes until the
+// client closes its side, lingerMax bytes, or lingerTime after the last
+// of the output has left, as net/http and nginx do (a lingering close).
+func (sc *serverConn) finish() {
+	if sc.closed {
+		return
+	}
+	if !sc.paused && !sc.dropped && sc.cur == nil && sc.leftover == 0 {
+		sc.t.Close() // nothing left unread that we know of
+		return
+	}
+	sc.lingering = true
+	if err := sc.t.CloseWrite(); err != nil || sc.closed {
+		sc.t.Close()
+		return
+	}
+	if sc.paused {
+		sc.paused = false
+		sc.t.ResumeRead()
+	}
+	sc.timerAt = time.Time{}
+	sc.setDeadline(dlLinger, sc.t.Now().Add(lingerTime))
+}
+
+// linger drops n bytes the client sent after the connection began its
+// lingering close, and closes once it has dropped lingerMax.
+func (sc *serverConn) linger(n int) int {
+	sc.lingered += n
+	if sc.lingered > lingerMax {
+		sc.t.Close()
+	}
+	return n
 }
 
 // onClose runs when the connection has closed, for whatever reason.
@@ -531,6 +591,10 @@ func (sc *serverConn) onClose() {
 // head, a body that will never end) or an upgrade pending, it closes
 // now, as without HalfClose.
 func (sc *serverConn) onEOF() {
+	if sc.lingering && !sc.closed {
+		sc.t.Close() // the client has read to our end and closed
+		return
+	}
 	if sc.closed || sc.closeSent {
 		return
 	}
@@ -609,7 +673,7 @@ func (sc *serverConn) setDeadline(kind uint8, at time.Time) {
 // onTimer runs when the connection's timer fires.
 func (sc *serverConn) onTimer() {
 	sc.timerAt = time.Time{}
-	if sc.closed || sc.closeSent || sc.deadline.IsZero() {
+	if sc.closed || sc.deadline.IsZero() || sc.closeSent && sc.dkind != dlLinger {
 		return
 	}
 	now := sc.t.Now()
@@ -620,6 +684,14 @@ func (sc *serverConn) onTimer() {
 	}
 	sc.deadline = time.Time{}
 	switch sc.dkind {
+	case dlLinger:
+		if sc.t.Buffered() > 0 {
+			// The output is still leaving for a slow reader: the
+			// linger time counts from when it has all gone.
+			sc.setDeadline(dlLinger, now.Add(lingerTime))
+			return
+		}
+		sc.t.Close()
 	case dlIdle:
 		if len(sc.files) > 0 || len(sc.held) > 0 || sc.t.Buffered() > 0 {
 			// The last response is still going out (a large file to

@@ -13,18 +13,19 @@ import (
 // fakeConn drives a serverConn in memory, as eddy would: it keeps the
 // bytes the state machine did not consume and shows them again.
 type fakeConn struct {
-	sc       serverConn
-	out      bytes.Buffer
-	pending  []byte
-	paused   bool
-	closed   bool
-	full     bool // Write reports ErrQueueFull
-	now      time.Time
-	deferred []func()
-	timer    time.Duration // last armed
-	eof      bool
-	hijacked bool
-	buffered int // what Buffered reports
+	sc        serverConn
+	out       bytes.Buffer
+	pending   []byte
+	paused    bool
+	closed    bool
+	full      bool // Write reports ErrQueueFull
+	now       time.Time
+	deferred  []func()
+	timer     time.Duration // last armed
+	eof       bool
+	hijacked  bool
+	shutWrite bool // CloseWrite was called (a lingering close)
+	buffered  int  // what Buffered reports
 }
 
 func newFakeConn(s *Server) *fakeConn {
@@ -54,8 +55,14 @@ func (f *fakeConn) Write(p []byte) error {
 	f.out.Write(p)
 	return nil
 }
-func (f *fakeConn) Writable() bool           { return !f.full && !f.closed }
-func (f *fakeConn) Close() error             { f.closed = true; return nil }
+func (f *fakeConn) Writable() bool { return !f.full && !f.closed }
+func (f *fakeConn) Close() error   { f.closed = true; return nil }
+
+// CloseWrite, the lingering close, ends the fake as Close does: its
+// output is over, and what the client would send next is not fed. The
+// lingering itself is tested over sockets (linger_test.go).
+func (f *fakeConn) CloseWrite() error { f.shutWrite, f.closed = true, true; return nil }
+
 func (f *fakeConn) PauseRead()               { f.paused = true }
 func (f *fakeConn) ResumeRead()              { f.paused = false }
 func (f *fakeConn) Now() time.Time           { return f.now }

@@ -255,6 +255,7 @@ func (g *connGlue) OnClose(c *eddy.Conn, err error) {
 func (g *connGlue) Write(p []byte) error { return g.c.Write(p) }
 func (g *connGlue) Writable() bool       { return g.c.Writable() }
 func (g *connGlue) Close() error         { return g.c.Close() }
+func (g *connGlue) CloseWrite() error    { return g.c.CloseWrite() }
 func (g *connGlue) PauseRead()           { g.c.PauseRead() }
 func (g *connGlue) ResumeRead()          { g.c.ResumeRead() }
 func (g *connGlue) Now() time.Time       { return g.c.Loop().Now() }
