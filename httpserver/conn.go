@@ -409,7 +409,11 @@ func (sc *serverConn) pause() {
 // resume undoes pause and makes sure the parser runs again even when no
 // new bytes arrive (the end of a body may be pending in the parser).
 func (sc *serverConn) resume() {
-	if !sc.paused || sc.closed {
+	if !sc.paused || sc.closed || sc.closeSent {
+		// Closing: nothing more is parsed, so what the client sends
+		// would pile up in the read buffer until it overflowed and
+		// failed the connection, cutting the last response short. It
+		// waits in the kernel; finish reads and drops it.
 		return
 	}
 	sc.paused = false
