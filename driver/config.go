@@ -73,7 +73,11 @@ type Config[K, R any] struct {
 	// MinBackoff and MaxBackoff bound the delay between connection
 	// attempts, which doubles after each failure, with jitter (defaults
 	// 50ms and 5s). After a ready connection drops, the first new attempt
-	// is made at once.
+	// is made at once if the connection had answered a request (the
+	// handshake's count) or had been ready for at least MinBackoff; a
+	// connection that drops sooner without a word (a server that accepts
+	// and closes at once) counts as a failed attempt, so that the Conn
+	// does not redial in a hot loop.
 	MinBackoff, MaxBackoff time.Duration
 	// NoReconnect, if set, makes the Conn give up instead of reconnecting
 	// once a connection that was ready drops: for a session whose state
@@ -92,7 +96,9 @@ type Config[K, R any] struct {
 	DialTimeout time.Duration
 	// MaxQueued bounds the requests waiting to be written, either for a
 	// connection or because the socket is not draining (default 65536).
-	// Past it new requests fail at once with ErrBacklogFull. It bounds
+	// Past it new requests fail at once with ErrBacklogFull; requests
+	// cancelled before they were written do not count, as they never
+	// will be (they are swept out when the bound is reached). It bounds
 	// admission only: requests already accepted and put back in the
 	// queue by a reconnect (unwritten or idempotent ones) are kept even
 	// if that takes the queue past the bound, since dropping them would

@@ -46,6 +46,8 @@ type Conn[K, R any] struct {
 	flushing bool
 	awaiting bool // told the loop that replies are due (ExpectReplies)
 	attempts int
+	unswept  int       // full-queue refusals left before the next sweep (sweepDue)
+	readyAt  time.Time // when the current connection became ready (loop time)
 	timer    *eddy.Timer
 	lost     error                     // why a NoReconnect Conn closed, for later requests
 	final    []byte                    // Shutdown's last bytes
@@ -57,9 +59,10 @@ type Conn[K, R any] struct {
 // link is the handler of one socket; callbacks from a socket that is no
 // longer the Conn's current one are ignored.
 type link[K, R any] struct {
-	cn     *Conn[K, R]
-	c      *eddy.Conn
-	broken error // why the Conn dropped the socket, if it did
+	cn       *Conn[K, R]
+	c        *eddy.Conn
+	broken   error // why the Conn dropped the socket, if it did
+	answered bool  // a reply to a request (the handshake's included) arrived
 }
 
 // New returns a Conn for cfg on loop and starts connecting. Requests made
@@ -164,18 +167,47 @@ func (cn *Conn[K, R]) submit(req *request[K, R]) {
 		req.fail(ErrClosed)
 	case StateReady:
 		if cn.unsent >= cn.cfg.MaxQueued {
-			req.fail(ErrBacklogFull)
-			return
+			if cn.sweepDue() {
+				cn.dropCancelled()
+			}
+			if cn.unsent >= cn.cfg.MaxQueued {
+				req.fail(ErrBacklogFull)
+				return
+			}
 		}
 		cn.enqueue(req)
 	default:
 		if cn.waiting.len() >= cn.cfg.MaxQueued {
-			req.fail(ErrBacklogFull)
-			return
+			if cn.sweepDue() {
+				cn.waiting.remove(done[K, R])
+			}
+			if cn.waiting.len() >= cn.cfg.MaxQueued {
+				req.fail(ErrBacklogFull)
+				return
+			}
 		}
 		cn.waiting.push(req)
 	}
 }
+
+// sweepDue reports whether a request that finds the queue full should
+// first sweep out the requests cancelled since they were queued (callers
+// whose Do context ended while a dial hung): they will never be written
+// and must not refuse live requests. A sweep costs the queue's length, so
+// after one the next MaxQueued/8 requests that find the queue full are
+// refused without sweeping, which keeps a server that is simply not
+// keeping up from costing a sweep per refusal.
+func (cn *Conn[K, R]) sweepDue() bool {
+	if cn.unswept > 0 {
+		cn.unswept--
+		return false
+	}
+	cn.unswept = cn.cfg.MaxQueued / 8
+	return true
+}
+
+// done reports whether req was settled before it was written (cancelled).
+func done[K, R any](req *request[K, R]) bool { return req.s.done() }
 
 // enqueue appends a request to the turn's batch and schedules the flush.
 func (cn *Conn[K, R]) enqueue(req *request[K, R]) {
@@ -295,7 +327,10 @@ func (cn *Conn[K, R]) dial() {
 
 // ready flushes the requests that waited for the connection.
 func (cn *Conn[K, R]) ready() {
-	cn.attempts = 0
+	// attempts is reset only once the connection has proved itself
+	// (OnClose): a server that accepts and drops at once must meet a
+	// growing backoff.
+	cn.readyAt = cn.loop.Now()
 	cn.setState(StateReady, nil)
 	for cn.waiting.len() > 0 {
 		req := cn.waiting.pop()
@@ -500,6 +535,7 @@ func (l *link[K, R]) OnData(c *eddy.Conn, data []byte) int {
 			break
 		}
 		cn.pending.pop() // pop before settling
+		l.answered = true
 		if err != nil {
 			req.fail(err)
 			if errors.Is(err, ErrBroken) {
@@ -587,8 +623,17 @@ func (l *link[K, R]) OnClose(_ *eddy.Conn, err error) {
 	cn.unsent, cn.out = 0, cn.out[:0]
 	cn.expect()
 	if wasReady {
-		cn.setState(StateDialing, err)
-		cn.dial() // at once: the server was there a moment ago
+		if l.answered || cn.loop.Now().Sub(cn.readyAt) >= cn.cfg.MinBackoff {
+			cn.attempts = 0
+			cn.setState(StateDialing, err)
+			cn.dial() // at once: the server was there a moment ago
+			return
+		}
+		// Ready only for an instant, and silent (a server that accepts
+		// and closes at once, or a proxy whose backend is down):
+		// redialling at once would spin. It counts as a failed attempt;
+		// the requests put back wait for the next one.
+		cn.backoff(err)
 		return
 	}
 	cn.attemptFailed(err)

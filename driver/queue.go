@@ -48,6 +48,17 @@ func (q *ring[T]) cut(i int) []T {
 	return out
 }
 
+// remove drops the items for which drop reports true, keeping the others
+// in order.
+func (q *ring[T]) remove(drop func(T) bool) {
+	n := q.n
+	for range n {
+		if v := q.pop(); !drop(v) {
+			q.push(v)
+		}
+	}
+}
+
 // take empties the queue and returns its items in order.
 func (q *ring[T]) take() []T {
 	out := make([]T, 0, q.n)

@@ -30,6 +30,16 @@ func TestRing(t *testing.T) {
 			}
 			model = model[:i]
 		}
+		if round%6 == 5 {
+			q.remove(func(x int) bool { return x%3 == 0 })
+			kept := model[:0]
+			for _, x := range model {
+				if x%3 != 0 {
+					kept = append(kept, x)
+				}
+			}
+			model = kept
+		}
 		if q.len() != len(model) {
 			t.Fatalf("len %d, want %d", q.len(), len(model))
 		}
