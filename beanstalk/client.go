@@ -64,9 +64,28 @@ type Client struct {
 	// Session state, restored on reconnect. Loop-only.
 	used    string
 	watched []string
-	// gen counts the connections set up, so that a Worker can tell that
-	// a job was reserved on one that has since dropped. Loop-only.
+	// gen changes with every connection set up and every one that
+	// drops, so that a Worker can tell that a job was reserved on a
+	// connection that has since gone: from the drop on, not only once the
+	// next one is set up, so that nothing meant for the old reservation
+	// (a touch) is queued for the new connection meanwhile. Loop-only.
 	gen uint64
+	up  bool // the connection is ready
+}
+
+// onState follows the connection's state for gen, then tells the user.
+func (c *Client) onState(user func(driver.State, error)) func(driver.State, error) {
+	return func(s driver.State, err error) {
+		if s == driver.StateReady {
+			c.up = true
+		} else if c.up {
+			c.up = false
+			c.gen++ // the reservations went with it
+		}
+		if user != nil {
+			user(s, err)
+		}
+	}
 }
 
 // Dial returns a Client for the beanstalkd server at addr ("host:port")
@@ -103,7 +122,7 @@ func Dial(loop *eddy.Loop, addr string, opts Options) (*Client, error) {
 		MaxBackoff:  opts.MaxBackoff,
 		DialTimeout: opts.DialTimeout,
 		MaxQueued:   opts.MaxQueued,
-		OnState:     opts.OnState,
+		OnState:     c.onState(opts.OnState),
 	})
 	return c, nil
 }
