@@ -20,6 +20,9 @@ type transport interface {
 	// CloseWrite shuts down the writing side once the output given has
 	// been written; reading goes on (see serverConn.finish).
 	CloseWrite() error
+	// SetWriteDeadline closes the connection if output given is still
+	// unwritten when t passes; the zero time clears it (see watchSend).
+	SetWriteDeadline(t time.Time)
 	PauseRead()
 	ResumeRead()
 	// Now is the connection's one clock, for deadlines and the Date
@@ -109,6 +112,7 @@ type serverConn struct {
 	lingering   bool     // closeSent, the writing side shut: reading and dropping (see finish)
 	dropped     bool     // closing, bytes the client sent after the last request were dropped
 	lingered    int      // bytes dropped while lingering
+	sendDL      bool     // the transport's write deadline is set (watchSend)
 	hijackLater bool     // an upgrade waits for the output to go
 	upHold      *Request // upgrade request parsed, its answer pending: parse no further
 
@@ -445,12 +449,21 @@ func (sc *serverConn) flush() {
 	err := sc.t.Write(sc.out)
 	if err != nil && errors.Is(err, eddy.ErrQueueFull) {
 		sc.blocked = true
+		if !sc.sendDL {
+			sc.watchSend()
+		}
 		return
 	}
 	sc.blocked = false
 	sc.sent += int64(len(sc.out))
 	if sc.files != nil {
 		sc.checkFiles()
+	}
+	// Output the socket may not have taken at once: a large write, or
+	// files. Small writes go to the socket whole unless the client has
+	// stalled, and then they fill the queue (above) soon enough.
+	if sc.sendDL || len(sc.out) >= outFlush || sc.files != nil {
+		sc.watchSend()
 	}
 	if cap(sc.out) > 4*outFlush {
 		sc.out = nil
@@ -474,6 +487,9 @@ func (sc *serverConn) writable() bool {
 
 func (sc *serverConn) onDrain() {
 	sc.blocked = false
+	if sc.sendDL {
+		sc.watchSend() // progress
+	}
 	sc.flush()
 	sc.checkFiles()
 	if sc.hijackLater {
@@ -517,6 +533,27 @@ func (sc *serverConn) closeConn() {
 		return
 	}
 	sc.finish()
+}
+
+// watchSend keeps the transport's write deadline SendTimeout ahead while
+// output waits in it, and clears it once none does: it moves with every
+// write the transport takes (flush) and every drain, so it fires only
+// when the client has taken nothing for that long. Cleared, it cannot
+// fire later on output that is merely queued for an instant.
+func (sc *serverConn) watchSend() {
+	d := sc.srv.sendTimeout()
+	if d <= 0 || sc.closed {
+		return
+	}
+	if sc.t.Buffered() == 0 && len(sc.held) == 0 {
+		if sc.sendDL {
+			sc.sendDL = false
+			sc.t.SetWriteDeadline(time.Time{})
+		}
+		return
+	}
+	sc.sendDL = true
+	sc.t.SetWriteDeadline(sc.t.Now().Add(d))
 }
 
 // finish closes the connection, its output all given to the transport.

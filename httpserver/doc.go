@@ -95,8 +95,9 @@
 // (RFC 9110 §9.3.6) and the connection closes after it, the bytes that
 // followed the request (tunnel data, to the client) never parsed as
 // requests. Timeouts run on loop timers:
-// ReadHeaderTimeout (408), ReadBodyTimeout (408 or a close) and
-// IdleTimeout (a close).
+// ReadHeaderTimeout (408), ReadBodyTimeout (408 or a close),
+// IdleTimeout (a close) and SendTimeout (a close when output queued for
+// the client makes no progress: a client that stops reading).
 //
 // # Structure
 //

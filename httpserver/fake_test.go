@@ -24,8 +24,9 @@ type fakeConn struct {
 	timer     time.Duration // last armed
 	eof       bool
 	hijacked  bool
-	shutWrite bool // CloseWrite was called (a lingering close)
-	buffered  int  // what Buffered reports
+	shutWrite bool      // CloseWrite was called (a lingering close)
+	writeDL   time.Time // the write deadline set
+	buffered  int       // what Buffered reports
 }
 
 func newFakeConn(s *Server) *fakeConn {
@@ -63,17 +64,18 @@ func (f *fakeConn) Close() error   { f.closed = true; return nil }
 // lingering itself is tested over sockets (linger_test.go).
 func (f *fakeConn) CloseWrite() error { f.shutWrite, f.closed = true, true; return nil }
 
-func (f *fakeConn) PauseRead()               { f.paused = true }
-func (f *fakeConn) ResumeRead()              { f.paused = false }
-func (f *fakeConn) Now() time.Time           { return f.now }
-func (f *fakeConn) ArmTimer(d time.Duration) { f.timer = d }
-func (f *fakeConn) Defer(fn func())          { f.deferred = append(f.deferred, fn) }
-func (f *fakeConn) Loop() *eddy.Loop         { return nil }
-func (f *fakeConn) RemoteAddr() net.Addr     { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1} }
-func (f *fakeConn) CanSendFile() bool        { return true }
-func (f *fakeConn) Buffered() int            { return f.buffered }
-func (f *fakeConn) WatchDrain(on bool)       {}
-func (f *fakeConn) Hijack(fn UpgradeFunc)    { f.hijacked = true; fn(nil) }
+func (f *fakeConn) SetWriteDeadline(t time.Time) { f.writeDL = t }
+func (f *fakeConn) PauseRead()                   { f.paused = true }
+func (f *fakeConn) ResumeRead()                  { f.paused = false }
+func (f *fakeConn) Now() time.Time               { return f.now }
+func (f *fakeConn) ArmTimer(d time.Duration)     { f.timer = d }
+func (f *fakeConn) Defer(fn func())              { f.deferred = append(f.deferred, fn) }
+func (f *fakeConn) Loop() *eddy.Loop             { return nil }
+func (f *fakeConn) RemoteAddr() net.Addr         { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1} }
+func (f *fakeConn) CanSendFile() bool            { return true }
+func (f *fakeConn) Buffered() int                { return f.buffered }
+func (f *fakeConn) WatchDrain(on bool)           {}
+func (f *fakeConn) Hijack(fn UpgradeFunc)        { f.hijacked = true; fn(nil) }
 
 // SendFile copies the region at once.
 func (f *fakeConn) SendFile(file *os.File, off, n int64) error {

@@ -159,6 +159,9 @@ func (sc *serverConn) flushHeld() bool {
 		}
 		if errors.Is(err, eddy.ErrQueueFull) {
 			sc.blocked = true
+			if !sc.sendDL {
+				sc.watchSend()
+			}
 			return false
 		}
 		if err != nil {
@@ -179,6 +182,7 @@ func (sc *serverConn) flushHeld() bool {
 		sc.held = sc.held[1:]
 	}
 	sc.held = nil
+	sc.watchSend() // the files are being sent
 	return true
 }
 

@@ -16,6 +16,7 @@ const (
 	DefaultReadHeaderTimeout = 10 * time.Second
 	DefaultReadBodyTimeout   = 30 * time.Second
 	DefaultIdleTimeout       = 120 * time.Second
+	DefaultSendTimeout       = 60 * time.Second
 )
 
 // Server is an HTTP/1.1 server that runs on eddy loops: connections are
@@ -39,6 +40,15 @@ type Server struct {
 	// for its next request. Zero selects DefaultIdleTimeout; negative
 	// disables it.
 	IdleTimeout time.Duration
+	// SendTimeout bounds how long output queued for a client may wait
+	// without any of it being written (the client reads nothing, or its
+	// window stays shut): then the connection closes, with an error
+	// matching eddy.ErrTimeout, and the responses in flight are aborted,
+	// so that a client that stops reading cannot hold its connection and
+	// the output queued for it for ever (nginx's send_timeout). Every
+	// write the client takes starts it again, so a slow download is not
+	// cut. Zero selects DefaultSendTimeout; negative disables it.
+	SendTimeout time.Duration
 	// MaxHeaderBytes bounds the request line plus header section (431).
 	// Zero selects http1.DefaultMaxHeaderBytes.
 	MaxHeaderBytes int
@@ -157,6 +167,7 @@ func (s *Server) readBodyTimeout() time.Duration {
 	return orDefault(s.ReadBodyTimeout, DefaultReadBodyTimeout)
 }
 func (s *Server) idleTimeout() time.Duration { return orDefault(s.IdleTimeout, DefaultIdleTimeout) }
+func (s *Server) sendTimeout() time.Duration { return orDefault(s.SendTimeout, DefaultSendTimeout) }
 
 func (s *Server) maxPipeline() int {
 	if s.MaxPipeline > 0 {
@@ -256,6 +267,8 @@ func (g *connGlue) Write(p []byte) error { return g.c.Write(p) }
 func (g *connGlue) Writable() bool       { return g.c.Writable() }
 func (g *connGlue) Close() error         { return g.c.Close() }
 func (g *connGlue) CloseWrite() error    { return g.c.CloseWrite() }
+
+func (g *connGlue) SetWriteDeadline(t time.Time) { g.c.SetWriteDeadline(t) }
 func (g *connGlue) PauseRead()           { g.c.PauseRead() }
 func (g *connGlue) ResumeRead()          { g.c.ResumeRead() }
 func (g *connGlue) Now() time.Time       { return g.c.Loop().Now() }
