@@ -289,6 +289,10 @@ func (g *connGlue) Hijack(fn UpgradeFunc) {
 	}
 	g.WatchDrain(false)
 	c := g.c
+	if g.sc.sendDL { // SendTimeout is the server's, not the new owner's
+		g.sc.sendDL = false
+		c.SetWriteDeadline(time.Time{})
+	}
 	h := fn(c)
 	if h == nil {
 		c.Close()
