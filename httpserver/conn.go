@@ -76,6 +76,9 @@ const (
 	// lingerMax how much it drops.
 	lingerTime = 5 * time.Second
 	lingerMax  = 16 << 20
+	// shutdownLinger is lingerTime while the server shuts down, which
+	// waits for the connections to close: net/http's delay for the same.
+	shutdownLinger = 500 * time.Millisecond
 	// defaultMaxPipeline bounds the requests in flight on a connection.
 	defaultMaxPipeline = 64
 )
@@ -111,6 +114,8 @@ type serverConn struct {
 	closeLater  bool     // closeSent, but t.Close waits for the output to go
 	lingering   bool     // closeSent, the writing side shut: reading and dropping (see finish)
 	dropped     bool     // closing, bytes the client sent after the last request were dropped
+	clientDone  bool     // the client said it sends no more requests (no keep-alive)
+	quiet       bool     // the close answers nothing the client may still be sending (see finish)
 	lingered    int      // bytes dropped while lingering
 	sendDL      bool     // the transport's write deadline is set (watchSend)
 	hijackLater bool     // an upgrade waits for the output to go
@@ -243,6 +248,7 @@ func (sc *serverConn) dispatch(hd *http1.Request) {
 	r := sc.newRequest(hd)
 	sc.enqueue(r)
 	if !hd.KeepAlive || sc.ls.down {
+		sc.clientDone = sc.clientDone || !hd.KeepAlive
 		sc.closing = true
 		r.w.closeAfter = true
 	}
@@ -557,22 +563,25 @@ func (sc *serverConn) watchSend() {
 }
 
 // finish closes the connection, its output all given to the transport.
-// If the client may still be sending (the server stopped reading it: a
-// body not read to its end, requests pipelined after the last one
-// answered, a request rejected), closing at once would make the kernel
-// answer the unread input with a reset, and a reset destroys the
+// If the client may still be sending (the server decided to close after
+// a response, and the client may be pipelining or sending a body the
+// server stopped reading), closing at once would make the kernel answer
+// input that arrives unread with a reset, and a reset destroys the
 // response bytes the kernel has not yet transmitted: a client reading
 // the end of a large response would get "connection reset" instead. So
 // it shuts down the writing side (the client gets the whole output, then
 // the end of the stream), and reads and drops what still comes until the
 // client closes its side, lingerMax bytes, or lingerTime after the last
 // of the output has left, as net/http and nginx do (a lingering close).
+// It closes at once when nothing of the sort can be lost or come: an
+// idle connection, the client's end of stream, or a client that said it
+// sends no more and has nothing unread.
 func (sc *serverConn) finish() {
 	if sc.closed {
 		return
 	}
-	if !sc.paused && !sc.dropped && sc.cur == nil && sc.leftover == 0 {
-		sc.t.Close() // nothing left unread that we know of
+	if sc.quiet || sc.clientDone && !sc.paused && !sc.dropped && sc.cur == nil && sc.leftover == 0 {
+		sc.t.Close()
 		return
 	}
 	sc.lingering = true
@@ -585,7 +594,15 @@ func (sc *serverConn) finish() {
 		sc.t.ResumeRead()
 	}
 	sc.timerAt = time.Time{}
-	sc.setDeadline(dlLinger, sc.t.Now().Add(lingerTime))
+	sc.setDeadline(dlLinger, sc.t.Now().Add(sc.lingerFor()))
+}
+
+// lingerFor is how long a lingering close waits for the client.
+func (sc *serverConn) lingerFor() time.Duration {
+	if sc.ls.down {
+		return shutdownLinger
+	}
+	return lingerTime
 }
 
 // linger drops n bytes the client sent after the connection began its
@@ -639,6 +656,7 @@ func (sc *serverConn) onEOF() {
 	if sc.closed || sc.closeSent {
 		return
 	}
+	sc.quiet = true // the client's end: nothing more can come
 	if len(sc.queue) == 0 || sc.cur != nil || sc.upHold != nil || sc.leftover > 0 {
 		sc.closeConn()
 		return
@@ -649,12 +667,19 @@ func (sc *serverConn) onEOF() {
 // gracefulClose closes an idle connection now and a busy one after its
 // responses in flight.
 func (sc *serverConn) gracefulClose() {
+	if sc.lingering && !sc.closed {
+		// Closing already: the server's shutdown waits for it, so it
+		// lingers no longer than shutdownLinger from now.
+		sc.setDeadline(dlLinger, sc.t.Now().Add(shutdownLinger))
+		return
+	}
 	if sc.closed || sc.closeSent {
 		return
 	}
 	if len(sc.queue) == 0 && (sc.cur == nil || sc.cur.w.ended) {
 		// Nothing in flight: at most the rest of an unread body, which
 		// no longer needs to be read.
+		sc.quiet = sc.quiet || sc.cur == nil
 		sc.closeConn()
 		return
 	}
@@ -729,7 +754,7 @@ func (sc *serverConn) onTimer() {
 		if sc.t.Buffered() > 0 {
 			// The output is still leaving for a slow reader: the
 			// linger time counts from when it has all gone.
-			sc.setDeadline(dlLinger, now.Add(lingerTime))
+			sc.setDeadline(dlLinger, now.Add(sc.lingerFor()))
 			return
 		}
 		sc.t.Close()
@@ -740,6 +765,7 @@ func (sc *serverConn) onTimer() {
 			sc.setDeadline(dlIdle, add(now, sc.srv.idleTimeout()))
 			return
 		}
+		sc.quiet = true
 		sc.closeConn()
 	case dlHeader:
 		if sc.leftover > 0 && sc.cur == nil && len(sc.queue) == 0 {

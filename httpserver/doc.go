@@ -44,12 +44,14 @@
 // response (up to 256 KiB; beyond that the server reads no more of it,
 // and the connection closes once the responses up to this one are sent).
 // A connection the server closes while the client may still be sending
-// (an unread body, requests after the last one answered, a rejected
-// request) closes lingering, as net/http's and nginx's do: the server
-// shuts down its writing side and reads and drops what still comes
-// until the client closes, 16 MiB, or 5 s after the output has gone,
-// since closing with unread input makes the kernel send a reset, which
-// destroys the part of the response not yet transmitted.
+// (the server chose to close after a response while the client may be
+// pipelining, an unread body, a rejected request) closes lingering, as
+// net/http's and nginx's do: the server shuts down its writing side and
+// reads and drops what still comes until the client closes, 16 MiB, or
+// 5 s after the output has gone (500 ms during Shutdown), since closing
+// with unread input makes the kernel send a reset, which destroys the
+// part of the response not yet transmitted. Idle connections, and
+// clients that asked to close and have nothing unread, close at once.
 //
 // Responses are buffered up to 16 KiB, so that a small one gets a
 // Content-Length; longer ones, or flushed ones, are sent chunked unless
