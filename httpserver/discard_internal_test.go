@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"bufio"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -43,23 +42,10 @@ func TestDiscardOverflowKeepsEarlierResponses(t *testing.T) {
 		}
 		w.WriteString("unread " + r.Path) // the body is never asked for
 	})}
-	g, err := eddy.NewGroup(eddy.WithLoops(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := s.Serve(g, "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g.Start()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-	}()
+	addr, g := startInternal(t, s)
 	l := g.Loops()[0]
 
-	c, err := net.Dial("tcp", addr.String())
+	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
