@@ -141,15 +141,23 @@ func TestSetupPanic(t *testing.T) {
 	srv := startServer(t)
 	l := startLoop(t, eddy.WithPanicHandler(func(any, []byte) {})) // expected: keep it out of the log
 	var calls atomic.Int32
-	cn := dial(t, l, srv.addr, func(c *driver.Config[struct{}, string]) {
-		c.Setup = func(h *driver.Handshake[struct{}, string]) *future.Future[struct{}] {
-			if calls.Add(1) == 1 {
-				panic("setup bug")
+	var cn *lineConn
+	var first *future.Future[string]
+	// The Conn is made and the request made in one loop callback, so
+	// that the request waits on the first handshake (sent later, it
+	// would wait for the second and succeed).
+	onLoop(l, func() {
+		cn = dial(t, l, srv.addr, func(c *driver.Config[struct{}, string]) {
+			c.Setup = func(h *driver.Handshake[struct{}, string]) *future.Future[struct{}] {
+				if calls.Add(1) == 1 {
+					panic("setup bug")
+				}
+				return future.Map(h.Send(struct{}{}, cmd("ECHO hi")), func(string) struct{} { return struct{}{} })
 			}
-			return future.Map(h.Send(struct{}{}, cmd("ECHO hi")), func(string) struct{} { return struct{}{} })
-		}
+		})
+		first = cn.Call(struct{}{}, cmd("ECHO first"), 0)
 	})
-	_, err := do(t, cn, "ECHO first")
+	_, err := first.Await(ctx(t))
 	var pe *eddy.PanicError
 	if !errors.Is(err, driver.ErrConnLost) || !errors.As(err, &pe) || pe.Value != "setup bug" {
 		t.Fatalf("request waiting on the panicking handshake: %v", err)
