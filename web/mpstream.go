@@ -2,6 +2,7 @@ package web
 
 import (
 	"mime"
+	"path/filepath"
 
 	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/httpserver"
@@ -14,7 +15,10 @@ type Part struct {
 	// FormName is the name parameter of its Content-Disposition.
 	FormName string
 	// FileName is the filename parameter of its Content-Disposition,
-	// "" for an ordinary form field.
+	// reduced to its last element (filepath.Base, as mime/multipart
+	// does), so that a client's "../../x" cannot take a handler that
+	// joins it to a directory outside that directory; "" for an
+	// ordinary form field.
 	FileName string
 	// ContentType is its Content-Type field.
 	ContentType string
@@ -207,6 +211,9 @@ func (mr *MultipartReader) deliver(ev mpEvent, b []byte) error {
 		pt.ContentType = pt.Header.Get("Content-Type")
 		if _, ps, err := mime.ParseMediaType(pt.Header.Get("Content-Disposition")); err == nil {
 			pt.FormName, pt.FileName = ps["name"], ps["filename"]
+			if pt.FileName != "" {
+				pt.FileName = filepath.Base(pt.FileName)
+			}
 		}
 		mr.part = pt
 		if mr.s.Part != nil {

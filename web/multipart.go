@@ -48,7 +48,8 @@ type Form struct {
 type FilePart struct {
 	// Field is the form field name.
 	Field string
-	// Filename is the name the client gave.
+	// Filename is the name the client gave, reduced to its last element
+	// (see Part.FileName).
 	Filename string
 	// ContentType is the part's Content-Type.
 	ContentType string

@@ -76,6 +76,12 @@ func TestReadMultipart(t *testing.T) {
 	if r := do(t, cl, "POST", base+"/up", body, "Content-Type: "+ctype); r.body != "title= small.txt:4:memory" {
 		t.Errorf("small: %d %q", r.status, r.body)
 	}
+	// A client's path is reduced to its last element, as mime/multipart
+	// does: a handler that joins the name to a directory stays inside it.
+	body, ctype = multipartBody(t, nil, map[string]string{"../../evil.txt": "x"})
+	if r := do(t, cl, "POST", base+"/up", body, "Content-Type: "+ctype); r.body != "title= evil.txt:1:memory" {
+		t.Errorf("path in the file name: %d %q", r.status, r.body)
+	}
 	// The spilled file is removed once the response has ended.
 	p := <-spilled
 	deadline := time.Now().Add(5 * time.Second)
