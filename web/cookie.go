@@ -66,7 +66,7 @@ func (k *Cookie) String() (string, error) {
 		b.WriteString("; Domain=" + strings.TrimPrefix(k.Domain, "."))
 	}
 	if !k.Expires.IsZero() {
-		if y := k.Expires.Year(); y < 1601 || y > 9999 {
+		if y := k.Expires.UTC().Year(); y < 1601 || y > 9999 {
 			return "", cookieErr("expires", k.Expires.String())
 		}
 		b.WriteString("; Expires=" + k.Expires.UTC().Format(httpTime))

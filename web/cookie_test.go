@@ -26,6 +26,9 @@ func TestCookieString(t *testing.T) {
 		{Name: "a", Value: "é"}, {Name: "a", Path: "/x;Secure"}, {Name: "a", Domain: "ex ample.com"},
 		{Name: "a", Partitioned: true}, {Name: "a", SameSite: SameSiteNone},
 		{Name: "a", Expires: time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC)},
+		// Late on 31 December 9999 west of Greenwich is year 10000 in
+		// UTC, the zone the attribute is written in.
+		{Name: "a", Expires: time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("UTC-5", -5*3600))},
 	}
 	for _, k := range bad {
 		if _, err := k.String(); !errors.Is(err, ErrCookie) {
