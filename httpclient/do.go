@@ -13,6 +13,11 @@ import (
 // bodyChunk is the size of the pieces read from a request body.
 const bodyChunk = 32 << 10
 
+// maxEmptyReads is how many reads of a request body in a row may return
+// nothing and no error before Do gives up with io.ErrNoProgress, as
+// bufio does.
+const maxEmptyReads = 100
+
 // maxReplayBody bounds the request bodies that Do reads whole, through
 // http.Request.GetBody, so that they can be sent again.
 const maxReplayBody = 64 << 10
@@ -125,8 +130,13 @@ func (c *Client) Do(hreq *http.Request) (*http.Response, error) {
 			f, p := future.New[[]byte](l)
 			go func() {
 				buf := make([]byte, bodyChunk)
-				for {
+				for empty := 0; ; empty++ {
 					n, err := body.Read(buf)
+					if n == 0 && err == nil && empty == maxEmptyReads {
+						// A reader that breaks io.Reader's contract
+						// would spin this goroutine for ever.
+						err = io.ErrNoProgress
+					}
 					if n > 0 || err != nil {
 						if err != nil {
 							closeBody()

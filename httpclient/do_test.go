@@ -1,13 +1,17 @@
 package httpclient_test
 
 import (
+	"bufio"
+	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/httpclient"
@@ -98,5 +102,33 @@ func TestDoClosesBodyOnError(t *testing.T) {
 	c.Loop.Post(func() { _, err := c.Do(req); done <- err })
 	if err := <-done; !errors.Is(err, future.ErrAwaitOnLoop) || b.closed.Load() != 1 {
 		t.Fatalf("on the loop: %v, body closed %d times", err, b.closed.Load())
+	}
+}
+
+// stuckReader breaks io.Reader's contract: it returns nothing, and no
+// error, for ever.
+type stuckReader struct{ reads atomic.Int64 }
+
+func (r *stuckReader) Read([]byte) (int, error) { r.reads.Add(1); return 0, nil }
+
+// TestDoBodyNoProgress sends a body whose reader returns nothing and no
+// error for ever: Do must give up with io.ErrNoProgress, as bufio does,
+// instead of spinning a goroutine on it.
+func TestDoBodyNoProgress(t *testing.T) {
+	leakcheck.Check(t)
+	addr := rawServer(t, func(c net.Conn, br *bufio.Reader) {
+		io.Copy(io.Discard, br) // read whatever comes, answer nothing
+	})
+	c := &httpclient.Client{Loop: startLoop(t)}
+	r := &stuckReader{}
+	req, err := http.NewRequest("POST", addr+"/", io.NopCloser(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err = c.Do(req.WithContext(ctx))
+	if !errors.Is(err, io.ErrNoProgress) {
+		t.Fatalf("Do: %v after %d reads, want io.ErrNoProgress", err, r.reads.Load())
 	}
 }
