@@ -3,7 +3,9 @@ package httpclient_test
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -130,5 +132,45 @@ func TestDoBodyNoProgress(t *testing.T) {
 	_, err = c.Do(req.WithContext(ctx))
 	if !errors.Is(err, io.ErrNoProgress) {
 		t.Fatalf("Do: %v after %d reads, want io.ErrNoProgress", err, r.reads.Load())
+	}
+}
+
+// TestUserInfoIsBasicAuth: user info in the URL is sent as Basic
+// credentials, as net/http's Client sends it, unless the request sets
+// Authorization itself.
+func TestUserInfoIsBasicAuth(t *testing.T) {
+	leakcheck.Check(t)
+	addr := rawServer(t, func(c net.Conn, br *bufio.Reader) {
+		for {
+			req, err := readRequest(br)
+			if err != nil {
+				return
+			}
+			v := req.Header.Get("Authorization")
+			fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(v), v)
+		}
+	})
+	c := &httpclient.Client{Loop: startLoop(t)}
+	u := strings.Replace(addr, "http://", "http://alice:s%20cret@", 1) + "/"
+	for _, tc := range []struct{ set, want string }{
+		{"", "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:s cret"))},
+		{"Bearer tok", "Bearer tok"},
+	} {
+		req, err := http.NewRequest("GET", u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.set != "" {
+			req.Header.Set("Authorization", tc.set)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != tc.want {
+			t.Errorf("Authorization %q, want %q", b, tc.want)
+		}
 	}
 }

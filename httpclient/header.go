@@ -83,6 +83,10 @@ func (t *trip) appendHead(dst []byte) ([]byte, error) {
 	if t.closeConn {
 		dst = append(dst, "Connection: close\r\n"...)
 	}
+	if u.User != nil && r.Header.Get("Authorization") == "" {
+		// As net/http's Client: user info in the URL is Basic auth.
+		add("Authorization", basicAuth(u.User))
+	}
 	if proxied && t.pc.pool.proxyAuth != "" {
 		add("Proxy-Authorization", t.pc.pool.proxyAuth)
 	}

@@ -206,6 +206,12 @@ func proxyAuth(pu *url.URL) string {
 	if pu.User == nil {
 		return ""
 	}
-	pass, _ := pu.User.Password()
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(pu.User.Username()+":"+pass))
+	return basicAuth(pu.User)
+}
+
+// basicAuth returns the Basic credentials (RFC 7617) of a URL's user
+// info, for an Authorization or Proxy-Authorization field.
+func basicAuth(ui *url.Userinfo) string {
+	pass, _ := ui.Password()
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(ui.Username()+":"+pass))
 }
