@@ -70,9 +70,11 @@ type Config[K, R any] struct {
 	// wrapping a *SetupError) and a new connection is tried after the
 	// backoff. Setup runs on the loop and must not block.
 	Setup func(h *Handshake[K, R]) *future.Future[struct{}]
-	// MinBackoff and MaxBackoff bound the delay between connection
-	// attempts, which doubles after each failure, with jitter (defaults
-	// 50ms and 5s). After a ready connection drops, the first new attempt
+	// MinBackoff and MaxBackoff shape the delay between connection
+	// attempts (defaults 50ms and 5s): a base that starts at MinBackoff
+	// and doubles after each failure up to MaxBackoff, and a delay drawn
+	// at random between half the base and the base, so that clients that
+	// failed together do not retry together. After a ready connection drops, the first new attempt
 	// is made at once if the connection had answered a request (the
 	// handshake's count) or had been ready for at least MinBackoff; a
 	// connection that drops sooner without a word (a server that accepts
