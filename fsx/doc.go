@@ -24,8 +24,9 @@
 //
 // # Errors
 //
-// Errors are those of the os package: *fs.PathError values for which
-// errors.Is(err, fs.ErrNotExist), fs.ErrPermission, fs.ErrExist hold.
+// Errors are those of the os package: *fs.PathError values (an
+// *os.LinkError for Rename) for which errors.Is(err, fs.ErrNotExist),
+// fs.ErrPermission, fs.ErrExist hold.
 // Reads are rejected with io.EOF at the end of a file.
 //
 // # Streaming into a connection
