@@ -421,7 +421,9 @@ func (c *Conn) SetNoDelay(on bool) error {
 // sends meanwhile waits in the kernel, which applies TCP flow control, and
 // so does its end of stream. A reset (or another socket error) does not
 // wait: the connection is dead, so it closes at once and OnClose reports
-// the error (matching ErrReset), paused or not.
+// the error (matching ErrReset), paused or not. (On Windows, where IOCP
+// has no request outstanding on a paused socket, the reset is seen at the
+// next read or write.)
 func (c *Conn) PauseRead() {
 	if c.flags&(cPaused|cClosed) != 0 {
 		return

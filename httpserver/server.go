@@ -269,14 +269,14 @@ func (g *connGlue) Close() error         { return g.c.Close() }
 func (g *connGlue) CloseWrite() error    { return g.c.CloseWrite() }
 
 func (g *connGlue) SetWriteDeadline(t time.Time) { g.c.SetWriteDeadline(t) }
-func (g *connGlue) PauseRead()           { g.c.PauseRead() }
-func (g *connGlue) ResumeRead()          { g.c.ResumeRead() }
-func (g *connGlue) Now() time.Time       { return g.c.Loop().Now() }
-func (g *connGlue) Defer(fn func())      { g.c.Loop().NextTick(fn) }
-func (g *connGlue) Loop() *eddy.Loop     { return g.c.Loop() }
-func (g *connGlue) RemoteAddr() net.Addr { return g.c.RemoteAddr() }
-func (g *connGlue) CanSendFile() bool    { return g.c.Layer() == nil }
-func (g *connGlue) Buffered() int        { return g.c.Buffered() }
+func (g *connGlue) PauseRead()                   { g.c.PauseRead() }
+func (g *connGlue) ResumeRead()                  { g.c.ResumeRead() }
+func (g *connGlue) Now() time.Time               { return g.c.Loop().Now() }
+func (g *connGlue) Defer(fn func())              { g.c.Loop().NextTick(fn) }
+func (g *connGlue) Loop() *eddy.Loop             { return g.c.Loop() }
+func (g *connGlue) RemoteAddr() net.Addr         { return g.c.RemoteAddr() }
+func (g *connGlue) CanSendFile() bool            { return g.c.Layer() == nil }
+func (g *connGlue) Buffered() int                { return g.c.Buffered() }
 
 func (g *connGlue) SendFile(f *os.File, off, n int64) error { return g.c.SendFile(f, off, n) }
 
