@@ -123,6 +123,18 @@ func (pc *pconn) OnData(c *eddy.Conn, data []byte) int {
 				return n
 			}
 		case http1.EventBody:
+			if t.follow != nil {
+				// A redirect's body is dropped. One too long to be
+				// worth draining, or endless, costs the connection
+				// rather than the wait: follow now.
+				if t.drained += len(ev.Data); t.drained > maxRedirectDrain {
+					pc.carry(nil)
+					pc.pool.release(pc, false)
+					t.end()
+					return len(data)
+				}
+				continue
+			}
 			t.body(ev.Data)
 			if pc.t != nil && n < len(data) && c.Paused() {
 				return n

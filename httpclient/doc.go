@@ -56,7 +56,9 @@
 // Up to MaxRedirects redirects are followed with the method rewritten as
 // RFC 9110 §15.4 says (303 becomes GET, and so do 301 and 302 after a POST);
 // Authorization and Cookie fields are dropped when the host changes. A
-// CookieJar, such as net/http/cookiejar's, sees every hop. User info in a
+// CookieJar, such as net/http/cookiejar's, sees every hop. A redirect's
+// body is read and dropped to keep the connection, up to 64 KiB; a longer
+// one closes the connection instead, and the redirect is followed at once. User info in a
 // request's URL (http://user:pass@host/) becomes a Basic Authorization
 // field unless the request sets one, as with net/http's Client.
 //

@@ -1,8 +1,11 @@
 package httpclient_test
 
 import (
+	"bufio"
+	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -10,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/eddy-go/eddy/httpclient"
 	"github.com/eddy-go/eddy/internal/leakcheck"
@@ -222,5 +226,45 @@ func TestCookiesAcrossRedirects(t *testing.T) {
 	r, err := send(c, &httpclient.Request{URL: u})
 	if err != nil || string(r.Body) != "session=s1;step=done" {
 		t.Fatalf("Send: %v %q", err, r.Body)
+	}
+}
+
+// TestRedirectEndlessBody answers with a redirect whose chunked body
+// never ends: the client must follow it after reading a bounded part
+// (closing that connection), not read the body for ever.
+func TestRedirectEndlessBody(t *testing.T) {
+	leakcheck.Check(t)
+	addr := rawServer(t, func(c net.Conn, br *bufio.Reader) {
+		req, err := readRequest(br)
+		if err != nil {
+			return
+		}
+		if req.URL.Path == "/final" {
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 302 Found\r\nLocation: /final\r\nTransfer-Encoding: chunked\r\n\r\n")
+		chunk := "4000\r\n" + strings.Repeat("z", 0x4000) + "\r\n"
+		for {
+			if _, err := io.WriteString(c, chunk); err != nil {
+				return // the client closed it
+			}
+		}
+	})
+	c := &httpclient.Client{Loop: startLoop(t)}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", addr+"/start", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("Do: %v", err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || string(b) != "ok" || resp.Request.URL.Path != "/final" {
+		t.Fatalf("%q, %v, from %v", b, err, resp.Request.URL)
 	}
 }

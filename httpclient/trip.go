@@ -19,6 +19,12 @@ type sink interface {
 	fail(err error)
 }
 
+// maxRedirectDrain bounds how much of a redirect's body is read (and
+// dropped) to keep its connection for reuse; past it the connection is
+// closed and the redirect followed at once, so that a huge or endless
+// body cannot hold the request.
+const maxRedirectDrain = 64 << 10
+
 // trip is one request, through its redirects and retries. Loop-only.
 type trip struct {
 	c    *Client
@@ -44,6 +50,7 @@ type trip struct {
 	bodiless bool
 	resp     *Response
 	follow   *Request // the next hop when the current response redirects
+	drained  int      // bytes of the redirect's body dropped (see maxRedirectDrain)
 	respBuf  Response // the storage of resp, to save an allocation
 
 	// closeConn is set when the request asked, with "Connection: close",
@@ -456,6 +463,7 @@ func (t *trip) end() {
 	if t.follow != nil {
 		t.req = t.follow
 		t.hops++
+		t.drained = 0
 		t.retried = false
 		// On the next tick, as hostPool.release hands connections to
 		// waiting requests: the one just released, which this hop may
