@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/eddy-go/eddy/codec/resp"
+	"github.com/eddy-go/eddy/driver"
 	"github.com/eddy-go/eddy/future"
 )
 
@@ -11,8 +12,9 @@ import (
 // transaction: each command succeeds or fails on its own. Build it from
 // one goroutine; it may be executed several times.
 type Batch struct {
-	cmds [][]byte
-	errs []error
+	cmds  [][]byte
+	errs  []error
+	flags []driver.Flags // Idempotent for read-only commands (readFlags)
 }
 
 // Do appends the command args (encoded as Client.Do encodes them) and
@@ -22,6 +24,7 @@ func (b *Batch) Do(args ...any) int {
 	cmd, err := appendArgs(nil, args)
 	b.cmds = append(b.cmds, cmd)
 	b.errs = append(b.errs, err)
+	b.flags = append(b.flags, readFlags(args))
 	return len(b.cmds) - 1
 }
 
@@ -42,6 +45,7 @@ type BatchResult = future.Result[resp.Value]
 func (c *cmds) Exec(b *Batch) *future.Future[[]BatchResult] {
 	cmds := append([][]byte(nil), b.cmds...)
 	errs := append([]error(nil), b.errs...)
+	flags := append([]driver.Flags(nil), b.flags...)
 	out, p := future.New[[]BatchResult](c.loop)
 	run := func() {
 		fs := make([]*future.Future[resp.Value], len(cmds))
@@ -49,7 +53,7 @@ func (c *cmds) Exec(b *Batch) *future.Future[[]BatchResult] {
 			if errs[i] != nil {
 				fs[i] = future.Rejected[resp.Value](c.loop, errs[i])
 			} else {
-				fs[i] = c.call(cmd, 0)
+				fs[i] = c.call(cmd, flags[i])
 			}
 		}
 		p.Follow(future.AllSettled(fs...))

@@ -49,14 +49,17 @@ func (c *cmds) Loop() *eddy.Loop { return c.loop }
 // (sent as 1 or 0), time.Duration (sent as whole milliseconds, a positive
 // one below 1 ms as 1) or fmt.Stringer values; other types fail with
 // ErrArgType. An error reply fails the future with an *Error. On a
-// ClusterClient the command goes to the node serving its keys. Safe for
-// concurrent use.
+// ClusterClient the command goes to the node serving its keys. A
+// read-only command (GET, HGETALL, SCAN and the like) written just
+// before its connection dropped is sent again on the next one, as the
+// typed helpers' are; any other then fails with ErrConnLost, since it
+// may have run. Safe for concurrent use.
 func (c *cmds) Do(args ...any) *future.Future[resp.Value] {
 	cmd, err := appendArgs(nil, args)
 	if err != nil {
 		return future.Rejected[resp.Value](c.loop, err)
 	}
-	return c.x.send(cmd, 0)
+	return c.x.send(cmd, readFlags(args))
 }
 
 // call sends an encoded command.
