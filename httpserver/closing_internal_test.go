@@ -3,7 +3,6 @@ package httpserver
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/internal/leakcheck"
 )
 
@@ -35,7 +33,7 @@ func TestClosingConnReadsNoMore(t *testing.T) {
 			first = w
 		}
 	})}
-	addr, g := startInternal(t, s)
+	addr, g := ServeForTest(t, s, 1)
 	l := g.Loops()[0]
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -91,26 +89,4 @@ func TestClosingConnReadsNoMore(t *testing.T) {
 	}
 	c.Close()
 	<-wrote
-}
-
-// startInternal serves s on a group of one loop until the test ends.
-func startInternal(t *testing.T, s *Server) (string, *eddy.Group) {
-	t.Helper()
-	g, err := eddy.NewGroup(eddy.WithLoops(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := s.Serve(g, "tcp", "127.0.0.1:0")
-	if err != nil {
-		g.Stop()
-		g.Run()
-		t.Fatal(err)
-	}
-	g.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-	})
-	return addr.String(), g
 }

@@ -42,7 +42,7 @@ func TestDiscardOverflowKeepsEarlierResponses(t *testing.T) {
 		}
 		w.WriteString("unread " + r.Path) // the body is never asked for
 	})}
-	addr, g := startInternal(t, s)
+	addr, g := ServeForTest(t, s, 1)
 	l := g.Loops()[0]
 
 	c, err := net.Dial("tcp", addr)

@@ -22,7 +22,7 @@ func TestSendTimeoutClosesStalledClient(t *testing.T) {
 	s := &Server{SendTimeout: 300 * time.Millisecond, Handler: HandlerFunc(func(w *ResponseWriter, r *Request) {
 		w.Write(big)
 	})}
-	addr, g := startInternal(t, s)
+	addr, g := ServeForTest(t, s, 1)
 	l := g.Loops()[0]
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -57,7 +57,7 @@ func TestSendTimeoutSlowReader(t *testing.T) {
 	s := &Server{SendTimeout: time.Second, Handler: HandlerFunc(func(w *ResponseWriter, r *Request) {
 		w.Write(big)
 	})}
-	addr, _ := startInternal(t, s)
+	addr, _ := ServeForTest(t, s, 1)
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)

@@ -24,23 +24,7 @@ import (
 // end of the test.
 func start(t *testing.T, s *httpserver.Server, n int, opts ...eddy.GroupOption) (string, *eddy.Group) {
 	t.Helper()
-	g, err := eddy.NewGroup(append([]eddy.GroupOption{eddy.WithLoops(n)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr, err := s.Serve(g, "tcp", "127.0.0.1:0")
-	if err != nil {
-		g.Stop()
-		g.Run()
-		t.Fatal(err)
-	}
-	g.Start()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		s.Shutdown(ctx)
-	})
-	return addr.String(), g
+	return httpserver.ServeForTest(t, s, n, opts...)
 }
 
 // testHandler routes a few test endpoints.
