@@ -18,7 +18,8 @@
 // # Implementations
 //
 // [Impls] lists them: "eddy" (httpserver on one loop, files through
-// web.Static), "eddy-web" (the same behind a web.Router), "nethttp"
+// web.Static), "eddy-uring" (the same on the io_uring backend,
+// EDDY_POLLER=uring), "eddy-web" (the same behind a web.Router), "nethttp"
 // (net/http, GOMAXPROCS=1), "fasthttp", "gnet" (gnet v2 with a minimal
 // pipelining parser, as in its TechEmpower entry: find the end of each
 // head, answer a fixed response), "nbio" (nbhttp with one poller) and

@@ -19,7 +19,7 @@ const ChildEnv = "EDDY_HTTPBENCH_CHILD"
 const ProfileEnv = "EDDY_HTTPBENCH_CHILD_PROFILE"
 
 // Impls lists the implementations, in the order the runs take turns.
-var Impls = []string{"eddy", "eddy-web", "nethttp", "fasthttp", "gnet", "nbio", "nginx"}
+var Impls = []string{"eddy", "eddy-uring", "eddy-web", "nethttp", "fasthttp", "gnet", "nbio", "nginx"}
 
 // Paths served by every implementation, as in the TechEmpower tests, and
 // the static file, served from root/static/1MiB.bin.
@@ -42,12 +42,13 @@ var (
 // Each listens on addr, calls ready once it accepts connections and
 // serves until the process ends, returning only on error.
 var goServers = map[string]func(addr, root string, ready func()) error{
-	"eddy":     serveEddy,
-	"eddy-web": serveEddyWeb,
-	"nethttp":  serveNetHTTP,
-	"fasthttp": serveFastHTTP,
-	"gnet":     serveGnet,
-	"nbio":     serveNbio,
+	"eddy":       serveEddy,
+	"eddy-uring": serveEddyUring,
+	"eddy-web":   serveEddyWeb,
+	"nethttp":    serveNetHTTP,
+	"fasthttp":   serveFastHTTP,
+	"gnet":       serveGnet,
+	"nbio":       serveNbio,
 }
 
 // noStatic holds, for implementations that skip the file workload, why.

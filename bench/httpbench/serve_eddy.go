@@ -2,6 +2,7 @@ package httpbench
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -35,6 +36,13 @@ func serveEddy(addr, root string, ready func()) error {
 		}
 	})
 	return runEddy(h, addr, ready)
+}
+
+// serveEddyUring runs serveEddy's server on the io_uring backend
+// (EDDY_POLLER=uring, read when the loop's poller is made).
+func serveEddyUring(addr, root string, ready func()) error {
+	os.Setenv("EDDY_POLLER", "uring")
+	return serveEddy(addr, root, ready)
 }
 
 // serveEddyWeb runs the same behind a web.Router, with its helpers.
