@@ -28,6 +28,25 @@
 // stops if it is rejected, the error mapped to a status by StatusOf.
 // After hooks run once the response has ended.
 //
+// # Middleware
+//
+// Middleware wraps handlers: Router.Use for every request (404s, 405s
+// and automatic OPTIONS answers included), Group.Use and route
+// arguments for the routes they cover. The package provides:
+//
+//   - Recover turns a handler's panic into a 500.
+//   - AccessLog logs each response once it has ended.
+//   - Gzip compresses dynamic responses (see Compression).
+//   - CORS answers cross-origin requests and preflights, by the Fetch
+//     standard; use it on the Router, which alone sees the preflights
+//     to paths without an OPTIONS route.
+//   - BasicAuth lets through only requests with HTTP Basic credentials
+//     that a check function accepts, and challenges the others with 401.
+//   - Timeout answers 503 when a handler has not responded within a
+//     duration.
+//
+// BeforeHook and AfterHook turn Hooks into middleware (see Hooks).
+//
 // # Static files
 //
 // Static serves a directory through an os.Root, with every file-system
