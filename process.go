@@ -59,7 +59,13 @@ type ProcessOptions struct {
 	// Read the child's output in the OnData of the others.
 	StdinHandler, StdoutHandler, StderrHandler Handler
 	// OnExit, if set, runs on the loop once, when the process has exited
-	// and been reaped, before the future of Process.Wait settles.
+	// and been reaped, before the future of Process.Wait settles. Output
+	// may still be on its way then: the exit and the pipes are separate
+	// events, and what the child wrote last may be read on a later turn
+	// (or later still, while a handler pauses reading; a grandchild that
+	// inherited a pipe keeps it open past the child's exit). A piped
+	// stream's output is complete when its connection closes (the
+	// handler's OnClose), as with libuv and Node's 'exit' and 'close'.
 	OnExit func(p *Process, st ExitStatus)
 }
 
@@ -138,7 +144,9 @@ func (p *Process) Stderr() *Conn { return p.stderr }
 
 // Wait returns a future of the exit status, resolved on the loop once the
 // process has exited and been reaped, or rejected with ErrLoopStopped if
-// the loop ends first. It is the same future every time.
+// the loop ends first. It is the same future every time. As with OnExit,
+// piped output may still be arriving when it resolves: wait for the
+// Stdout and Stderr connections' OnClose too.
 func (p *Process) Wait() *future.Future[ExitStatus] {
 	// The future is made on demand: a process whose owner only set
 	// OnExit then leaves no rejected future that nobody handles (an

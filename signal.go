@@ -39,6 +39,13 @@ type signalSub struct {
 // signal. An active handler keeps the loop alive unless Unref'd.
 // Loop-only.
 //
+// When the last handler of sig in the program stops (or its loop ends),
+// the process handles sig as it did before, as signal.Stop does; a
+// channel the program subscribed itself with signal.Notify keeps
+// receiving it. The exception is a signal the program ignored before
+// (signal.Ignore, or SIGHUP under nohup): it is ignored again, and
+// signal.Ignore also stops the deliveries to such a channel.
+//
 // Portability: on Windows, console control events arrive as os.Interrupt.
 func (l *Loop) Signal(sig os.Signal, fn func(os.Signal)) (*Signal, error) {
 	if err := l.opening(); err != nil {

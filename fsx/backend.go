@@ -1,8 +1,10 @@
 package fsx
 
 import (
+	"errors"
 	"io/fs"
 	"os"
+	"syscall"
 
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/future"
@@ -16,8 +18,10 @@ import (
 type backend interface {
 	// open opens name. It closes the file itself when nobody can receive
 	// it: the future was cancelled, or the loop stopped, before the open
-	// completed.
-	open(l *eddy.Loop, name string, flag int, perm fs.FileMode) *future.Future[*File]
+	// completed. With regular, the open does not wait on a named pipe,
+	// and anything but a regular file or a directory is refused with
+	// ErrNotRegular; the File then knows its size.
+	open(l *eddy.Loop, name string, flag int, perm fs.FileMode, regular bool) *future.Future[*File]
 	// readAt reads at off, or at the file's offset when off < 0. It
 	// resolves with n > 0 even if the read stopped early, and is rejected
 	// (io.EOF at the end) only when nothing was read.
@@ -50,14 +54,44 @@ type poolBackend struct{}
 
 func done(err error) (struct{}, error) { return struct{}{}, err }
 
-func (poolBackend) open(l *eddy.Loop, name string, flag int, perm fs.FileMode) *future.Future[*File] {
+func (poolBackend) open(l *eddy.Loop, name string, flag int, perm fs.FileMode, regular bool) *future.Future[*File] {
 	return eddy.SubmitOwned(l, func() (*File, error) {
-		f, err := os.OpenFile(name, flag, perm)
-		if err != nil {
-			return nil, err
+		if !regular {
+			f, err := os.OpenFile(name, flag, perm)
+			if err != nil {
+				return nil, err
+			}
+			return &File{loop: l, f: f}, nil
 		}
-		return &File{loop: l, f: f}, nil
+		return openRegular(l, name, flag, perm)
 	}, closeFile)
+}
+
+// openRegular opens name without waiting on a named pipe and checks,
+// with one fstat, that it is a regular file or a directory. It runs in
+// the worker pool.
+func openRegular(l *eddy.Loop, name string, flag int, perm fs.FileMode) (*File, error) {
+	f, err := os.OpenFile(name, flag|nonblockOpen, perm)
+	if errors.Is(err, syscall.ENXIO) {
+		// A named pipe opened for writing with no reader: say so,
+		// rather than "no such device or address".
+		if fi, serr := os.Stat(name); serr == nil && !fi.Mode().IsRegular() {
+			err = &fs.PathError{Op: "open", Path: name, Err: ErrNotRegular}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if m := fi.Mode(); !m.IsRegular() && !m.IsDir() {
+		f.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: ErrNotRegular}
+	}
+	return &File{loop: l, f: f, size: fi.Size()}, nil
 }
 
 func (poolBackend) readAt(l *eddy.Loop, f *os.File, p []byte, off int64) *future.Future[int] {

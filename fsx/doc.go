@@ -27,7 +27,11 @@
 // Errors are those of the os package: *fs.PathError values (an
 // *os.LinkError for Rename) for which errors.Is(err, fs.ErrNotExist),
 // fs.ErrPermission, fs.ErrExist hold.
-// Reads are rejected with io.EOF at the end of a file.
+// Reads are rejected with io.EOF at the end of a file. Open, ReadFile and
+// WriteFile expect a regular file (or a directory): a named pipe, a
+// socket or a device is refused with ErrNotRegular, without waiting on
+// it, since it could hold a worker of the pool indefinitely; OpenFile
+// opens anything.
 //
 // # Streaming into a connection
 //

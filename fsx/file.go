@@ -17,11 +17,16 @@ import (
 type File struct {
 	loop *eddy.Loop
 	f    *os.File
+	size int64 // the size when opened (a hint; 0 unless Open, ReadFile or WriteFile opened it)
 }
 
-// Open opens name for reading. Loop-only.
+// Open opens name for reading. Name must be a regular file (or a
+// directory): a named pipe, a socket or a device is refused with an
+// *fs.PathError matching ErrNotRegular, rather than let it hold a worker
+// of the pool (opening a named pipe for reading waits for a writer).
+// Loop-only.
 func Open(l *eddy.Loop, name string) *future.Future[*File] {
-	return OpenFile(l, name, os.O_RDONLY, 0)
+	return be.open(l, name, os.O_RDONLY, 0, true)
 }
 
 // Create creates or truncates name for reading and writing (mode 0666
@@ -33,9 +38,11 @@ func Create(l *eddy.Loop, name string) *future.Future[*File] {
 // OpenFile opens name with the os package's flags and permissions.
 // Cancelling the future before the file is open closes the file once it
 // is, and so does the loop stopping before the future can settle.
-// Loop-only.
+// Unlike Open, it opens whatever name is, as the flags say: a named pipe
+// opened for reading without O_NONBLOCK holds a worker of the pool until
+// a writer opens it, and each read on it until data comes. Loop-only.
 func OpenFile(l *eddy.Loop, name string, flag int, perm fs.FileMode) *future.Future[*File] {
-	return be.open(l, name, flag, perm)
+	return be.open(l, name, flag, perm, false)
 }
 
 // Name returns the name the file was opened with.

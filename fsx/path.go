@@ -46,23 +46,33 @@ func MkdirAll(l *eddy.Loop, name string, perm fs.FileMode) *future.Future[struct
 // ReadFile reads the whole of name: open, read and close, one operation
 // after another, each off the loop. Cancelling the future stops the
 // reading after the read in flight, and closes the file; so does the loop
-// stopping. Loop-only.
+// stopping. As with Open, a named pipe, a socket or a device is refused
+// with an *fs.PathError matching ErrNotRegular. Loop-only.
 func ReadFile(l *eddy.Loop, name string) *future.Future[[]byte] {
 	return withFile(l, name, os.O_RDONLY, 0, func(f *File, p *future.Promise[[]byte]) {
 		r := &fileReader{f: f, p: p}
 		r.release = r.closeLost
+		if n := f.size; n > 0 && n <= maxPresize {
+			// Sized by the open's fstat, as os.ReadFile does: one
+			// buffer, with room to find the end in the same read, where
+			// growing from 64 KiB copied a large file several times and
+			// gave a small one 64 KiB.
+			r.buf = make([]byte, 0, int(n)+512)
+		}
 		r.next()
 	})
 }
 
 // withFile opens name for a function of this package that closes the
-// file itself, and hands it to use with the promise of the result. The
+// file itself, and hands it to use with the promise of the result. As
+// with Open, name must be a regular file: anything else but a directory
+// is refused with ErrNotRegular, without waiting on a named pipe. The
 // file reaches use, or is closed, however the result is cancelled: a
 // step after the open (ThenFuture) would be skipped by a cancel that came
 // once the file was open, leaving it open.
 func withFile[T any](l *eddy.Loop, name string, flag int, perm fs.FileMode, use func(f *File, p *future.Promise[T])) *future.Future[T] {
 	res, p := future.New[T](l)
-	open := OpenFile(l, name, flag, perm)
+	open := be.open(l, name, flag, perm, true)
 	p.OnCancel(func(err error) { open.Cancel(err) }) // closes a file still opening
 	open.OnSettle(func(f *File, err error) {
 		switch {
@@ -90,13 +100,24 @@ type fileReader struct {
 // never run.
 func (r *fileReader) closeLost(ioResult) { r.f.f.Close() }
 
+// maxPresize bounds the buffer ReadFile makes from the size the file had
+// when opened; a larger file's buffer grows as it is read.
+const maxPresize = 1 << 30
+
+// maxReadStep bounds the length of one read of ReadFile.
+const maxReadStep = 4 << 20
+
 func (r *fileReader) next() {
-	if cap(r.buf)-len(r.buf) < 32<<10 {
+	if cap(r.buf)-len(r.buf) < 512 {
 		grown := make([]byte, len(r.buf), 2*cap(r.buf)+64<<10)
 		copy(grown, r.buf)
 		r.buf = grown
 	}
-	be.readAtOwned(r.f.loop, r.f.f, r.buf[len(r.buf):cap(r.buf)], int64(len(r.buf)), r.release).OnSettle(func(res ioResult, err error) {
+	// One step reads at most maxReadStep, so that a cancel stops a
+	// large file's reading soon, and one file does not hold a worker
+	// for all of its length.
+	end := min(cap(r.buf), len(r.buf)+maxReadStep)
+	be.readAtOwned(r.f.loop, r.f.f, r.buf[len(r.buf):end], int64(len(r.buf)), r.release).OnSettle(func(res ioResult, err error) {
 		if err == nil {
 			err = res.err
 		}
@@ -128,7 +149,9 @@ func (r *fileReader) finish(err error) {
 
 // WriteFile writes data to name, creating it with perm (before the umask)
 // or truncating it. The file is closed even if the loop stops while the
-// data is being written. Loop-only.
+// data is being written. As with Open, a named pipe, a socket or a
+// device is refused with an *fs.PathError matching ErrNotRegular (a named
+// pipe with no reader is not waited for). Loop-only.
 func WriteFile(l *eddy.Loop, name string, data []byte, perm fs.FileMode) *future.Future[struct{}] {
 	return withFile(l, name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm, func(f *File, p *future.Promise[struct{}]) {
 		lost := func(ioResult) { f.f.Close() }

@@ -14,9 +14,9 @@ import (
 )
 
 // A file whose open completes after its loop has stopped is closed, not
-// leaked: nobody is left to receive it. Opening a FIFO for reading blocks
-// until a writer opens it, which holds the open in the worker pool while
-// the loop stops.
+// leaked: nobody is left to receive it. Opening a FIFO for reading
+// without O_NONBLOCK (OpenFile; Open refuses one) blocks until a writer
+// opens it, which holds the open in the worker pool while the loop stops.
 func TestOpenLoopStoppedClosesFile(t *testing.T) {
 	gc := debug.SetGCPercent(-1) // see TestOpenCancelledClosesFile
 	t.Cleanup(func() { debug.SetGCPercent(gc) })
@@ -30,7 +30,7 @@ func TestOpenLoopStoppedClosesFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.NextTick(func() {
-		Open(l, fifo).OnSettle(func(f *File, err error) {
+		OpenFile(l, fifo, os.O_RDONLY, 0).OnSettle(func(f *File, err error) {
 			t.Errorf("the open settled on a stopped loop: %v %v", f, err)
 		})
 		l.Stop()
