@@ -31,7 +31,10 @@ const (
 	// Chmod: attributes changed (mode, owner, times, link count).
 	Chmod
 	// Overflow: the kernel's event queue overflowed and events were
-	// lost; Name is the watched path. Rescan what matters.
+	// lost; Name is the watched path. Rescan what matters. (On Linux a
+	// loop's watchers share one queue, so each of them gets Overflow; a
+	// recursive watch also walks its tree again, so that directories
+	// whose creation was lost are watched from then on.)
 	Overflow
 )
 
@@ -222,7 +225,8 @@ func (w *Watcher) end(err error, deliver bool) {
 
 // watchTable is a loop's set of open watchers, closed when it ends.
 type watchTable struct {
-	ws map[*Watcher]struct{}
+	ws  map[*Watcher]struct{}
+	sys any // what the system's watchers share (Linux: one inotify descriptor)
 }
 
 // watchers returns the loop's table of watchers, made on first use and

@@ -16,12 +16,20 @@ import (
 	"github.com/eddy-go/eddy/internal/poll"
 )
 
-// On Linux a Watcher is one inotify descriptor (IN_NONBLOCK|IN_CLOEXEC)
-// registered with the loop's poller and armed with StartRead: inotify
-// delivers its event records through ordinary reads, so the records
-// arrive as ReadDone bytes, one batch per read, in the poller's shared
-// buffer, with no system call of the watcher's own. A recursive watch
-// adds one inotify watch per directory, on the same descriptor.
+// On Linux the watchers of a loop share one inotify descriptor
+// (IN_NONBLOCK|IN_CLOEXEC), an inotifySet, registered with the loop's
+// poller and armed with StartRead: inotify delivers its event records
+// through ordinary reads, so the records arrive as ReadDone bytes, one
+// batch per read, in the poller's shared buffer, with no system call of
+// the watchers' own. Each record goes to the watchers of its watch
+// descriptor. One descriptor per Watcher would run into the kernel's
+// max_user_instances (128 by default, for all of a user's processes)
+// after a hundred or so watched files; watches (max_user_watches) are
+// far more plentiful. A recursive watch adds one inotify watch per
+// directory. Two watchers of the same file or directory get the same
+// watch descriptor, which is removed once neither uses it. The watchers
+// also share the kernel's queue (max_queued_events, 16384 by default):
+// when it overflows, each of them gets an Overflow event.
 
 // watchMask is what each inotify watch asks for.
 const watchMask = unix.IN_CREATE | unix.IN_MODIFY | unix.IN_ATTRIB | unix.IN_DELETE |
@@ -32,18 +40,99 @@ var errInotifyRecord = errors.New("eddy: malformed inotify record")
 
 // sysWatch is the Linux part of a Watcher.
 type sysWatch struct {
-	fd      poll.FD
-	open    bool           // fd is registered
+	set     *inotifySet    // the loop's descriptor, while the watch is open
 	rootWd  int            // the watch on the watched path
 	rootDir bool           // the watched path is a directory
 	dirs    map[int]string // watch descriptor → watched path
 	cookies map[uint32]int // rename cookie → index of its Rename in pending
 	again   map[int]bool   // watches added again since the last flush
+	touched bool           // in set.touched: records came in this batch
+}
+
+// inotifySet is the inotify descriptor that a loop's watchers share. It
+// is opened for the first watcher and closed when the last one ends.
+type inotifySet struct {
+	loop    *Loop
+	table   *watchTable
+	fd      poll.FD
+	users   int                // watchers holding the set
+	wds     map[int][]*Watcher // watch descriptor → the watchers using it
+	touched []*Watcher         // watchers that got records in this batch
+	scratch []*Watcher         // a copy of one wds entry, while it is served
 	dec     inotifyDecoder
 }
 
-// watchOwner is the Watcher as the poller sees it.
-type watchOwner Watcher
+// inotifyOwner is the inotifySet as the poller sees it.
+type inotifyOwner inotifySet
+
+// inotify returns the loop's shared inotify descriptor, opening it if
+// no watcher holds it, and counts the caller as a user.
+func (l *Loop) inotify() (*inotifySet, error) {
+	t := l.watchers()
+	if s, ok := t.sys.(*inotifySet); ok {
+		s.users++
+		return s, nil
+	}
+	ifd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("inotify_init1", err)
+	}
+	s := &inotifySet{loop: l, table: t, wds: map[int][]*Watcher{}}
+	if err := l.poller.Register(&s.fd, ifd, (*inotifyOwner)(s)); err != nil {
+		unix.Close(ifd)
+		return nil, err
+	}
+	if err := l.poller.StartRead(&s.fd); err != nil {
+		_ = l.poller.Close(&s.fd)
+		return nil, err
+	}
+	s.users = 1
+	t.sys = s
+	return s, nil
+}
+
+// use records that w uses watch descriptor wd.
+func (s *inotifySet) use(wd int, w *Watcher) {
+	ws := s.wds[wd]
+	for _, o := range ws {
+		if o == w {
+			return
+		}
+	}
+	s.wds[wd] = append(ws, w)
+}
+
+// unuse records that w no longer uses wd, and removes the kernel's watch
+// once no watcher does.
+func (s *inotifySet) unuse(wd int, w *Watcher) {
+	ws := s.wds[wd]
+	for i, o := range ws {
+		if o == w {
+			ws = append(ws[:i], ws[i+1:]...)
+			break
+		}
+	}
+	if len(ws) > 0 {
+		s.wds[wd] = ws
+		return
+	}
+	if _, ok := s.wds[wd]; ok {
+		delete(s.wds, wd)
+		_, _ = unix.InotifyRmWatch(s.fd.Sock(), uint32(wd))
+	}
+}
+
+// done releases a watcher's hold on the set, closing the descriptor
+// after the last one.
+func (s *inotifySet) done() {
+	if s.users--; s.users > 0 {
+		return
+	}
+	if s.table.sys == s {
+		s.table.sys = nil
+	}
+	_ = s.loop.poller.Close(&s.fd)
+}
 
 // Watch starts watching path, a file or a directory, and calls fn on the
 // loop with each change (see Op), in order, merged as WatchOptions says.
@@ -62,18 +151,14 @@ func (l *Loop) Watch(path string, opts WatchOptions, fn func(WatchEvent)) (*Watc
 		}
 		return nil, &fs.PathError{Op: "watch", Path: path, Err: err}
 	}
-	ifd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
+	set, err := l.inotify()
 	if err != nil {
-		return nil, os.NewSyscallError("inotify_init1", err)
-	}
-	w := &Watcher{loop: l, root: path, fn: fn, opts: opts}
-	w.dirs = map[int]string{}
-	w.cookies = map[uint32]int{}
-	if err := l.poller.Register(&w.fd, ifd, (*watchOwner)(w)); err != nil {
-		unix.Close(ifd)
 		return nil, err
 	}
-	w.open = true
+	w := &Watcher{loop: l, root: path, fn: fn, opts: opts}
+	w.set = set
+	w.dirs = map[int]string{}
+	w.cookies = map[uint32]int{}
 	w.rootDir = fi.IsDir()
 	fail := func(err error) (*Watcher, error) {
 		w.release()
@@ -87,9 +172,6 @@ func (l *Loop) Watch(path string, opts WatchOptions, fn func(WatchEvent)) (*Watc
 			return fail(err)
 		}
 	}
-	if err := l.poller.StartRead(&w.fd); err != nil {
-		return fail(err)
-	}
 	l.refs++
 	l.watchers().ws[w] = struct{}{}
 	return w, nil
@@ -97,10 +179,11 @@ func (l *Loop) Watch(path string, opts WatchOptions, fn func(WatchEvent)) (*Watc
 
 // add adds an inotify watch for path.
 func (w *Watcher) add(path string) (int, error) {
-	wd, err := unix.InotifyAddWatch(w.fd.Sock(), path, watchMask)
+	wd, err := unix.InotifyAddWatch(w.set.fd.Sock(), path, watchMask)
 	if err != nil {
 		return -1, err
 	}
+	w.set.use(wd, w)
 	if _, ok := w.dirs[wd]; ok && len(w.cookies) > 0 {
 		// The same directory, back in the tree (moved out and in again
 		// before the events were flushed): beforeFlush must keep it.
@@ -117,6 +200,12 @@ func (w *Watcher) add(path string) (int, error) {
 // reports what it finds as Create events: they appeared with a new
 // directory, perhaps before its watch existed.
 func (w *Watcher) addTree(dir string, emit bool) error {
+	return w.addTreeSeen(dir, emit, nil)
+}
+
+// addTreeSeen is addTree that also records, in seen when not nil, the
+// watch descriptor of each directory it watches.
+func (w *Watcher) addTreeSeen(dir string, emit bool, seen map[int]bool) error {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -130,13 +219,17 @@ func (w *Watcher) addTree(dir string, emit bool) error {
 			w.queue(WatchEvent{Op: Create, Name: p, IsDir: e.IsDir()})
 		}
 		if e.IsDir() {
-			if _, err := w.add(p); err != nil {
+			wd, err := w.add(p)
+			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENOTDIR) {
 					continue
 				}
 				return err
 			}
-			if err := w.addTree(p, emit); err != nil {
+			if seen != nil {
+				seen[wd] = true
+			}
+			if err := w.addTreeSeen(p, emit, seen); err != nil {
 				return err
 			}
 		}
@@ -144,26 +237,94 @@ func (w *Watcher) addTree(dir string, emit bool) error {
 	return nil
 }
 
-// release closes the inotify descriptor, which drops every watch.
+// release drops the watcher's watches (the kernel's, when no other
+// watcher of the loop uses them) and its hold on the shared descriptor.
 func (w *Watcher) release() {
-	if w.open {
-		w.open = false
-		_ = w.loop.poller.Close(&w.fd)
+	s := w.set
+	if s == nil {
+		return
 	}
+	w.set = nil
+	for wd := range w.dirs {
+		s.unuse(wd, w)
+	}
+	clear(w.dirs)
+	s.done()
+}
+
+// drop removes w's watch wd.
+func (w *Watcher) drop(wd int) {
+	delete(w.dirs, wd)
+	w.set.unuse(wd, w)
 }
 
 // ReadDone receives a batch of inotify records.
-func (o *watchOwner) ReadDone(p []byte, err error) {
-	w := (*Watcher)(o)
+func (o *inotifyOwner) ReadDone(p []byte, err error) {
+	s := (*inotifySet)(o)
 	if err != nil {
+		s.endAll(err)
+		return
+	}
+	derr := s.dec.Feed(p, s.record)
+	ws := s.touched
+	s.touched = nil
+	for i, w := range ws {
+		w.touched = false
+		ws[i] = nil
+		if derr != nil {
+			w.end(derr, true)
+		} else {
+			w.batchDone()
+		}
+	}
+	if s.touched == nil {
+		s.touched = ws[:0]
+	}
+	if derr != nil {
+		s.endAll(derr)
+	}
+}
+
+// endAll ends every watcher of the set with err.
+func (s *inotifySet) endAll(err error) {
+	var ws []*Watcher
+	for w := range s.table.ws {
+		if w.set == s {
+			ws = append(ws, w)
+		}
+	}
+	for _, w := range ws {
 		w.end(err, true)
-		return
 	}
-	if derr := w.dec.Feed(p, w.record); derr != nil {
-		w.end(derr, true)
-		return
+}
+
+// record hands one inotify record to the watchers it is for: those of
+// its watch descriptor, or all of them for a queue overflow.
+func (s *inotifySet) record(r inotifyRecord) {
+	var ws []*Watcher
+	if r.Mask&unix.IN_Q_OVERFLOW != 0 {
+		ws = s.scratch[:0]
+		for w := range s.table.ws {
+			if w.set == s {
+				ws = append(ws, w)
+			}
+		}
+	} else {
+		// A copy: a watcher's record may change the entry.
+		ws = append(s.scratch[:0], s.wds[int(r.Wd)]...)
 	}
-	w.batchDone()
+	for i, w := range ws {
+		w.record(r)
+		if !w.touched {
+			w.touched = true
+			s.touched = append(s.touched, w)
+		}
+		ws[i] = nil
+	}
+	s.scratch = ws[:0]
+	if r.Mask&unix.IN_IGNORED != 0 {
+		delete(s.wds, int(r.Wd)) // the kernel has dropped the watch
+	}
 }
 
 // record turns one inotify record into events.
@@ -173,6 +334,9 @@ func (w *Watcher) record(r inotifyRecord) {
 	}
 	if r.Mask&unix.IN_Q_OVERFLOW != 0 {
 		w.queue(WatchEvent{Op: Overflow, Name: w.root})
+		if w.opts.Recursive && w.rootDir {
+			w.rewalk()
+		}
 		return
 	}
 	dir, ok := w.dirs[int(r.Wd)]
@@ -237,6 +401,26 @@ func (w *Watcher) record(r inotifyRecord) {
 	}
 }
 
+// rewalk brings a recursive watch's set of directories up to date after
+// the kernel's queue overflowed: the lost events included creations of
+// directories, which would otherwise never be watched (the user, told
+// Overflow, can rescan the files but cannot add watches), and moves and
+// removals, which would leave watches under stale names. Each directory
+// of the tree is watched again (an existing watch keeps its descriptor
+// and takes the current name), and watches not met in the walk are
+// dropped. Nothing is reported: the Overflow event says to rescan.
+func (w *Watcher) rewalk() {
+	seen := map[int]bool{w.rootWd: true}
+	if err := w.addTreeSeen(w.root, false, seen); err != nil {
+		return // some directories unread: prune nothing
+	}
+	for wd := range w.dirs {
+		if !seen[wd] {
+			w.drop(wd)
+		}
+	}
+}
+
 // watchNewDir adds watches for a directory that appeared in the tree and
 // reports what it already holds.
 func (w *Watcher) watchNewDir(dir string) {
@@ -271,8 +455,7 @@ func (w *Watcher) beforeFlush() {
 				continue
 			}
 			if wd != w.rootWd && (p == ev.Name || strings.HasPrefix(p, ev.Name+string(filepath.Separator))) {
-				delete(w.dirs, wd)
-				_, _ = unix.InotifyRmWatch(w.fd.Sock(), uint32(wd))
+				w.drop(wd)
 			}
 		}
 	}
@@ -348,8 +531,8 @@ func indexZero(b []byte) int {
 }
 
 // Unused completions of an inotify descriptor.
-func (o *watchOwner) WriteDone(error)                  {}
-func (o *watchOwner) ConnectDone(error)                {}
-func (o *watchOwner) AcceptDone(poll.Sock, error)      {}
-func (o *watchOwner) RecvDone([]byte, net.Addr, error) {}
-func (o *watchOwner) NotifyDone(error)                 {}
+func (o *inotifyOwner) WriteDone(error)                  {}
+func (o *inotifyOwner) ConnectDone(error)                {}
+func (o *inotifyOwner) AcceptDone(poll.Sock, error)      {}
+func (o *inotifyOwner) RecvDone([]byte, net.Addr, error) {}
+func (o *inotifyOwner) NotifyDone(error)                 {}
