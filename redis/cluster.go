@@ -103,8 +103,8 @@ type ClusterStats struct {
 //
 // The keys of one command must hash to one slot, or the command fails with
 // ErrCrossSlot before being sent; commands without keys go to any master.
-// Blocking commands, transactions, pub/sub and SCAN are not offered: run
-// them on a master's Client (see Masters) or with Do.
+// Blocking commands, transactions and SCAN are not offered: run them on a
+// master's Client (see Masters) or with Do. Pub/sub is PubSub's.
 //
 // Every method is safe for concurrent use.
 type ClusterClient struct {
@@ -122,6 +122,7 @@ type ClusterClient struct {
 	tick       *eddy.Timer
 	waiting    []func(error) // commands waiting for the first map
 	refreshed  []*future.Promise[struct{}]
+	pubsubs    map[*ClusterPubSub]bool // closed with c
 	closed     bool
 
 	moved, ask, retries, refreshes, refreshErrs atomic.Uint64
@@ -186,7 +187,8 @@ func (c *ClusterClient) Stats() ClusterStats {
 }
 
 // Close closes every node's connection at once: commands in flight fail
-// with ErrClosed, and so do later ones. Safe for concurrent use.
+// with ErrClosed, and so do later ones. Its PubSubs close too. Safe for
+// concurrent use.
 func (c *ClusterClient) Close() {
 	c.onLoop(func() {
 		if c.closed {
@@ -203,6 +205,9 @@ func (c *ClusterClient) Close() {
 			delete(c.nodes, addr)
 		}
 		c.slots = nil
+		for cp := range c.pubsubs {
+			cp.shutdown()
+		}
 		c.fail(ErrClosed)
 	})
 }

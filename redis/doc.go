@@ -94,7 +94,21 @@
 // ClusterClient has Do and the typed helpers of Client; code that works
 // with both can take a Commander. Its blocking facade is ClusterSync.
 // Masters returns the masters' Clients for per-node work (SCAN, FLUSHALL).
-// Blocking commands, transactions and pub/sub are per node.
+// Blocking commands and transactions are per node.
+//
+// ClusterClient.PubSub returns a ClusterPubSub, which subscribes each
+// shard channel (SSubscribe) on the master of its slot and the channels
+// and patterns on one master, and follows the cluster: when a connection
+// drops or its node dies, the map is refreshed (rate-limited) and every
+// subscription it held is made again where the map now says, the shard
+// channels on their slot's new master (a promoted replica) and the
+// others on any reachable master; a shard channel that a node
+// unsubscribes by itself (its slot migrated) or refuses with MOVED moves
+// the same way. A subscription made while its node is down resolves once
+// the cluster has healed; bound it with Await's context. Messages
+// published while no connection was subscribed are lost: pub/sub keeps
+// nothing. A Client.PubSub on one node's Client (see Masters) stays with
+// that node instead.
 //
 // # TLS
 //

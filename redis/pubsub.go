@@ -35,15 +35,20 @@ type Message struct {
 // channels are subscribed again with one SSUBSCRIBE per slot, as a
 // cluster node refuses one spanning slots; those the server unsubscribes
 // by itself (a cluster node no longer serving their slot) are dropped.
-// On a cluster, a PubSub stays with its node: it does not follow a slot
-// that moves or a master that fails over.
+// Made on a cluster node's Client, a PubSub stays with that node: it does
+// not follow a slot that moves or a master that fails over;
+// ClusterClient.PubSub does.
 //
 // Its methods are safe for concurrent use.
 type PubSub struct {
 	c       *Client
 	handler func(Message)
+	// owner is the cluster subscriber ps works for, which moves its
+	// subscriptions when its node goes (nil for Client.PubSub).
+	owner *ClusterPubSub
 
 	// Loop-only state.
+	addr     string // the node's address (a cluster's classic subscriber changes it)
 	conn     *eddy.Conn
 	dec      resp.Decoder
 	ready    bool // handshake done, subscriptions restored
@@ -88,12 +93,18 @@ var (
 // the loop and must not block. It connects at once. Close it when done.
 // Safe for concurrent use.
 func (c *Client) PubSub(handler func(Message)) *PubSub {
-	ps := &PubSub{c: c, handler: handler}
-	for i := range ps.subs {
-		ps.subs[i] = map[string]bool{}
-	}
+	ps := newPubSub(c, c.addr, handler, nil)
 	if c.loop.Post(ps.dial) != nil {
 		ps.closed = true
+	}
+	return ps
+}
+
+// newPubSub returns a subscriber to addr, not yet connecting.
+func newPubSub(c *Client, addr string, handler func(Message), owner *ClusterPubSub) *PubSub {
+	ps := &PubSub{c: c, handler: handler, owner: owner, addr: addr}
+	for i := range ps.subs {
+		ps.subs[i] = map[string]bool{}
 	}
 	return ps
 }
@@ -138,64 +149,78 @@ func (ps *PubSub) change(kind int, sub bool, names []string) *future.Future[stru
 		return f
 	}
 	names = append([]string(nil), names...)
-	err := ps.c.loop.Post(func() {
-		if ps.closed {
-			p.Reject(ErrClosed)
-			return
-		}
-		w := &subWait{n: len(names), p: p, kind: kind, sub: sub}
-		for _, n := range names {
-			if !sub {
-				delete(ps.subs[kind], n)
-			} else if !ps.subs[kind][n] {
-				ps.subs[kind][n] = true
-				w.names = append(w.names, n)
-			}
-		}
-		if !ps.ready {
-			// Restored with every other subscription once connected.
-			ps.resumed = append(ps.resumed, w)
-			return
-		}
-		name := unsubCmds[kind]
-		if sub {
-			name = subCmds[kind]
-		}
-		ps.waiting = append(ps.waiting, w)
-		if err := ps.conn.Write(resp.NewCommand(nil).Str(name).Strs(names...).Finish()); err != nil {
-			// Not sent (the write queue is full, or the connection is
-			// going): its confirmations would be counted against the
-			// wrong command. Drop the connection instead; the
-			// resubscription after the reconnect carries this change and
-			// settles p.
-			ps.waiting = ps.waiting[:len(ps.waiting)-1]
-			ps.resumed = append(ps.resumed, w)
-			ps.conn.Abort()
-		}
-	})
-	if err != nil {
+	if err := ps.c.loop.Post(func() { ps.apply(kind, sub, names, p) }); err != nil {
 		p.Reject(errors.Join(ErrClosed, err))
 	}
 	return f
 }
 
+// apply makes a change of subscriptions: it records it and sends it, or
+// keeps it for the next connection. p, if not nil, settles once the
+// server has confirmed every name. Loop-only.
+func (ps *PubSub) apply(kind int, sub bool, names []string, p *future.Promise[struct{}]) {
+	if ps.closed {
+		if p != nil {
+			p.Reject(ErrClosed)
+		}
+		return
+	}
+	w := &subWait{n: len(names), p: p, kind: kind, sub: sub}
+	for _, n := range names {
+		if !sub {
+			delete(ps.subs[kind], n)
+		} else if !ps.subs[kind][n] {
+			ps.subs[kind][n] = true
+			w.names = append(w.names, n)
+		}
+	}
+	if !ps.ready {
+		// Restored with every other subscription once connected.
+		ps.resumed = append(ps.resumed, w)
+		return
+	}
+	name := unsubCmds[kind]
+	if sub {
+		name = subCmds[kind]
+	}
+	ps.waiting = append(ps.waiting, w)
+	if err := ps.conn.Write(resp.NewCommand(nil).Str(name).Strs(names...).Finish()); err != nil {
+		// Not sent (the write queue is full, or the connection is
+		// going): its confirmations would be counted against the
+		// wrong command. Drop the connection instead; the
+		// resubscription after the reconnect carries this change and
+		// settles p.
+		ps.waiting = ps.waiting[:len(ps.waiting)-1]
+		ps.resumed = append(ps.resumed, w)
+		ps.conn.Abort()
+	}
+}
+
 // Close unsubscribes from everything by closing the connection. Futures
 // still waiting fail with ErrClosed. Safe for concurrent use.
 func (ps *PubSub) Close() {
-	ps.c.loop.Post(func() {
-		if ps.closed {
-			return
-		}
-		ps.closed = true
-		if ps.timer != nil {
-			ps.timer.Stop()
-		}
-		ps.stopHandshakeTimer()
-		if ps.conn != nil {
-			ps.conn.Close()
-		}
-		ps.failAll(ErrClosed)
-	})
+	ps.c.loop.Post(func() { ps.shutdown(ErrClosed) })
+}
+
+// shutdown closes ps for good: its connection and timers stop, and the
+// futures still waiting fail with err. A cluster subscriber handing its
+// waiters over to other nodes takes them out first. Loop-only.
+func (ps *PubSub) shutdown(err error) {
+	if ps.closed {
+		return
+	}
+	ps.closed = true
+	if ps.timer != nil {
+		ps.timer.Stop()
+		ps.timer = nil
+	}
+	ps.stopHandshakeTimer()
+	if c := ps.conn; c != nil {
+		ps.conn = nil // its OnClose is not ours any more
+		c.Close()
+	}
+	ps.ready = false
+	ps.failAll(err)
 }
 
 func (ps *PubSub) failAll(err error) {
@@ -205,7 +230,9 @@ func (ps *PubSub) failAll(err error) {
 		}
 	}
 	for _, w := range ps.resumed {
-		w.p.Reject(err)
+		if w.p != nil {
+			w.p.Reject(err)
+		}
 	}
 	ps.waiting, ps.resumed = nil, nil
 }

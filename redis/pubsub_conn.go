@@ -18,15 +18,18 @@ func (ps *PubSub) dial() {
 	if ps.closed {
 		return
 	}
+	if ps.owner != nil {
+		ps.owner.place(ps)
+	}
 	h := &psHandler{ps: ps}
 	d := ps.dialTimeout()
-	conn, err := ps.c.loop.Dial("tcp", ps.c.addr, h, eddy.WithDialTimeout(d))
+	conn, err := ps.c.loop.Dial("tcp", ps.addr, h, eddy.WithDialTimeout(d))
 	if err != nil {
-		ps.retry()
+		ps.lost()
 		return
 	}
 	if cfg := ps.c.opts.TLSConfig; cfg != nil {
-		conn.SetLayer(tlsx.ClientLayer(tlsx.ClientConfig(cfg, ps.c.addr), tlsx.WithHandshakeTimeout(d)))
+		conn.SetLayer(tlsx.ClientLayer(tlsx.ClientConfig(cfg, ps.addr), tlsx.WithHandshakeTimeout(d)))
 	}
 	ps.conn = conn
 	ps.dec.Reset()
@@ -98,6 +101,9 @@ func (ps *PubSub) hello() {
 func (ps *PubSub) resume() {
 	ps.ready = true
 	ps.stopHandshakeTimer()
+	if ps.owner != nil {
+		ps.owner.ready()
+	}
 	resumed := ps.resumed
 	ps.resumed = nil
 	var own [len(subCmds)]map[string]bool // names the changes send themselves
@@ -232,9 +238,13 @@ func (ps *PubSub) confirm(kind, name string) {
 		// No command of ours: the server dropped a subscription by
 		// itself, as a cluster node does with the shard channels of a
 		// slot it no longer serves. It is not made again after a
-		// reconnect.
-		if kind == "sunsubscribe" {
+		// reconnect; a cluster's subscriber makes it on the slot's new
+		// master instead.
+		if kind == "sunsubscribe" && ps.subs[subShard][name] {
 			delete(ps.subs[subShard], name)
+			if ps.owner != nil {
+				ps.owner.moved(ps, []string{name}, nil, nil)
+			}
 		}
 		return
 	}
@@ -266,7 +276,13 @@ func (ps *PubSub) refused(err error) {
 			delete(ps.subs[w.kind], n)
 		}
 	}
-	if w.p != nil {
+	var re *Error
+	if ps.owner != nil && w.sub && w.kind == subShard && errors.As(err, &re) && re.Code == "MOVED" {
+		// The node no longer serves the slot: a cluster's subscriber
+		// subscribes where MOVED says instead, and w's future settles
+		// then.
+		ps.owner.moved(ps, w.names, w.p, re)
+	} else if w.p != nil {
 		w.p.Reject(err)
 	}
 	ps.settle()
@@ -354,6 +370,17 @@ func (h *psHandler) OnClose(c *eddy.Conn, _ error) {
 	}
 	if wasReady {
 		ps.attempts = 0
+	}
+	ps.lost()
+}
+
+// lost schedules the next connection after one failed or dropped. A
+// cluster's subscriber asks its owner instead, which finds the node that
+// now serves its subscriptions. Loop-only.
+func (ps *PubSub) lost() {
+	if ps.owner != nil {
+		ps.owner.lost(ps)
+		return
 	}
 	ps.retry()
 }
