@@ -786,6 +786,7 @@ func (sc *serverConn) onTimer() {
 			sc.closeConn()
 			return
 		}
+		r.endContext(ErrTimeout) // before the 408 ends it so
 		if !r.w.ended && !r.w.committed {
 			r.w.abort(408)
 			r.bodyEnd(ErrTimeout)

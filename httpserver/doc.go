@@ -33,6 +33,24 @@
 // so that a keep-alive request allocates nothing. Strings taken from a
 // request (path, header values) stay valid in every case.
 //
+// # Contexts and timeouts
+//
+// Request.Context returns a context for the request, made when first
+// asked for (a handler that never asks pays nothing), whose parent is
+// Server.BaseContext's. It ends when the response ends, with
+// ErrResponseEnded as its cause (context.Cause), or before, when the
+// connection closes (ErrConnClosed) or a timeout gives up on the
+// request: pass it to the drivers a handler calls, so that their work
+// stops with the client. Std's net/http handlers get it too.
+//
+// TimeoutHandler bounds a handler that leaves its response open: d
+// after the call, a response whose head has not gone is replaced by a
+// 503 (the connection stays open), and one whose head has gone is cut
+// short (the connection closes); the context ends with
+// ErrHandlerTimeout and the handler's later writes report it.
+// ServeTimeout is the same mechanism for a layer that answers its own
+// way (web.Timeout).
+//
 // # Bodies and backpressure
 //
 // A request body is not read until the handler asks for it: OnBody

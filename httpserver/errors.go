@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"context"
 	"errors"
 
 	"github.com/eddy-go/eddy"
@@ -51,6 +52,25 @@ var (
 	// serving.
 	ErrNotServing = errors.New("httpserver: server not serving")
 )
+
+// ErrHandlerTimeout is the cause with which TimeoutHandler (and
+// ServeTimeout) cancel the request's context when they give up on the
+// handler, and what the handler's writes to that response report
+// afterwards. errors.Is matches it with context.DeadlineExceeded too, so
+// code that checks for a deadline sees one.
+var ErrHandlerTimeout error = handlerTimeoutError{}
+
+// handlerTimeoutError is ErrHandlerTimeout's type: a comparable value
+// that also matches context.DeadlineExceeded.
+type handlerTimeoutError struct{}
+
+func (handlerTimeoutError) Error() string { return "httpserver: handler timed out" }
+
+// Is reports whether target is context.DeadlineExceeded.
+func (handlerTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// Timeout reports true, as net.Error's Timeout does for a timeout.
+func (handlerTimeoutError) Timeout() bool { return true }
 
 // errQueueFull is eddy.ErrQueueFull, named here for the files that do
 // not import eddy.

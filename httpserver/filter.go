@@ -40,7 +40,7 @@ func (w *ResponseWriter) SetBodyFilter(f BodyFilter) error {
 func (w *ResponseWriter) filterWrite(p []byte) (int, error) {
 	switch {
 	case w.ended:
-		return 0, ErrResponseEnded
+		return 0, w.endedErr()
 	case w.dead:
 		return 0, ErrConnClosed
 	}

@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"context"
 	"net"
 
 	"github.com/eddy-go/eddy"
@@ -66,6 +67,12 @@ type Request struct {
 	bodyErr  error
 	attached any // this request's attachment (Attach)
 	spare    any // an earlier request's, carried over by recycling (Spare)
+
+	// The request's context, made by the first call to Context and
+	// cancelled (cancel then nil) when the response ends or is aborted;
+	// see context.go. A recycled request starts again with neither.
+	ctx    context.Context
+	cancel context.CancelCauseFunc
 }
 
 // Attach stores v with the request, for a layer above the server: package

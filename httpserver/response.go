@@ -125,8 +125,9 @@ func (w *ResponseWriter) prepare() {
 
 // Write adds p to the body. It returns eddy.ErrQueueFull, having taken
 // nothing, when the connection's write queue is full: wait for
-// OnWritable and write again. Other errors: ErrResponseEnded,
-// ErrBodyNotAllowed, ErrContentLength, ErrConnClosed. A response to HEAD
+// OnWritable and write again. Other errors: ErrResponseEnded (or
+// ErrHandlerTimeout, when TimeoutHandler ended it), ErrBodyNotAllowed,
+// ErrContentLength, ErrConnClosed. A response to HEAD
 // counts the bytes and sends none.
 func (w *ResponseWriter) Write(p []byte) (int, error) {
 	if w.ext != nil && w.ext.filter != nil {
@@ -172,7 +173,7 @@ func (w *ResponseWriter) WriteString(s string) (int, error) {
 
 func (w *ResponseWriter) check(n int) error {
 	if w.ended {
-		return ErrResponseEnded
+		return w.endedErr()
 	}
 	if w.dead {
 		return ErrConnClosed
@@ -198,7 +199,7 @@ func (w *ResponseWriter) canWrite() bool {
 // Flush sends the head, if not yet sent, and the buffered body.
 func (w *ResponseWriter) Flush() error {
 	if w.ended {
-		return ErrResponseEnded
+		return w.endedErr()
 	}
 	if w.dead {
 		return ErrConnClosed
@@ -305,8 +306,12 @@ func (w *ResponseWriter) End() {
 		return
 	}
 	w.closeFilter()
+	r := w.req
 	if w.dead {
 		w.ended = true
+		if r.cancel != nil {
+			r.endContext(ErrConnClosed)
+		}
 		if w.ext != nil {
 			w.ext.onAbort = nil
 		}
@@ -315,7 +320,6 @@ func (w *ResponseWriter) End() {
 		return
 	}
 	w.prepare()
-	r := w.req
 	if r == w.sc.cur && !r.discardBody() {
 		w.closeAfter = true
 	}
@@ -336,6 +340,9 @@ func (w *ResponseWriter) End() {
 		w.closeAfter = true
 	}
 	w.ended = true
+	if r.cancel != nil { // the one cost of contexts to a request that asks for none
+		r.endContext(ErrResponseEnded)
+	}
 	w.onWritable = nil
 	if w.ext != nil && w.ext.upgradeFn == nil {
 		// A response that switches the connection keeps its OnAbort
@@ -547,21 +554,8 @@ func (w *ResponseWriter) sendContinue() {
 // abort replaces a response not yet committed with an error response and
 // makes the connection close after it.
 func (w *ResponseWriter) abort(status int) {
-	if f := w.filter(); f != nil {
-		w.ext.filter = nil
-		f.Close(func([]byte) {})
-	}
-	if w.header.own == &w.header {
-		w.header.Reset()
-	} else {
-		// A Header the handler put there (*w.Header() = h) keeps its
-		// fields: the error response starts a Header of its own.
-		w.header = Header{}
-	}
-	w.buf = w.buf[:0]
-	w.written = 0
+	w.reset()
 	w.status = status
-	w.prepared = false
 	w.closeAfter = true
 	w.header.Set("Content-Type", "text/plain; charset=utf-8")
 	w.prepare()
@@ -571,6 +565,34 @@ func (w *ResponseWriter) abort(status int) {
 	w.written = int64(len(w.buf)) // to HEAD, only its length is sent
 	w.async = false
 	w.End()
+}
+
+// reset drops what a response not yet committed holds (header, status,
+// buffered body, body filter), for a response that replaces it.
+func (w *ResponseWriter) reset() {
+	if f := w.filter(); f != nil {
+		w.ext.filter = nil
+		f.Close(func([]byte) {})
+	}
+	if w.header.own == &w.header {
+		w.header.Reset()
+	} else {
+		// A Header the handler put there (*w.Header() = h) keeps its
+		// fields: the new response starts a Header of its own.
+		w.header = Header{}
+	}
+	w.buf = w.buf[:0]
+	w.written = 0
+	w.status = 0
+	w.prepared = false
+}
+
+// endedErr is what a write to an ended response reports.
+func (w *ResponseWriter) endedErr() error {
+	if w.ext != nil && w.ext.timedOut {
+		return ErrHandlerTimeout
+	}
+	return ErrResponseEnded
 }
 
 // fail ends a response its handler could not finish (it panicked): with
@@ -638,6 +660,9 @@ func (w *ResponseWriter) panicked(v any) {
 // connGone marks the response as having lost its connection.
 func (w *ResponseWriter) connGone() {
 	w.dead = true
+	if w.req.cancel != nil {
+		w.req.endContext(ErrConnClosed)
+	}
 	w.pending = nil
 	w.buf = nil
 	if w.ext == nil {
@@ -676,6 +701,7 @@ type respExt struct {
 	segs      []segment   // file regions queued behind earlier responses, before pending
 	upgradeFn UpgradeFunc // set by Upgrade until the switch
 	trailer   []byte      // trailer field lines, sent after a chunked body (Std)
+	timedOut  bool        // ended by ServeTimeout: writes report ErrHandlerTimeout
 }
 
 // x returns the response's respExt, allocating it.

@@ -75,6 +75,16 @@ type Server struct {
 	// way, a connection with nothing in flight, or with a request cut
 	// short, closes at once.
 	HalfClose bool
+	// BaseContext, if not nil, returns the parent of the requests'
+	// contexts (Request.Context), as net/http's Server.BaseContext does:
+	// a context whose values every handler sees, or whose end cancels
+	// every request's (cancelling it ends none of the responses, only
+	// tells the handlers). It is called on the request's loop when a
+	// request first asks for its context, so it must be safe for
+	// concurrent use when the server runs on several loops, and cheap;
+	// a nil result means context.Background(), as a nil BaseContext
+	// does.
+	BaseContext func() context.Context
 
 	mu    sync.Mutex
 	group *eddy.Group

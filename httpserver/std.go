@@ -60,9 +60,12 @@ const stdBufferLimit = 256 << 10
 // The request has net/http's Host, RequestURI, URL (absolute-form
 // targets and "*" included), Close, ContentLength (-1 when chunked) and
 // TransferEncoding, with Host, Transfer-Encoding and a chunked body's
-// Trailer taken out of its Header; its context holds
-// http.LocalAddrContextKey and ends when the connection closes first or
-// the handler returns. Reads of the body after Close, or once the handler
+// Trailer taken out of its Header; its context has the values of the
+// request's (Request.Context, and so Server.BaseContext's) and
+// http.LocalAddrContextKey, and ends when the handler returns or, first,
+// when the request's context ends (the connection closes, TimeoutHandler
+// gives up), with the same cause (context.Cause); after Hijack, only
+// when the handler returns. Reads of the body after Close, or once the handler
 // has returned, fail with http.ErrBodyReadAfterClose. "OPTIONS *" is
 // answered 200 without calling h, as net/http's server does. A handler
 // that panics with http.ErrAbortHandler has its connection closed with
@@ -109,7 +112,19 @@ func (s stdHandler) ServeHTTP(w *ResponseWriter, r *Request) {
 		return
 	}
 	l := r.Loop()
-	ctx, cancel := context.WithCancel(context.Background())
+	// The handler's context is the request's: it ends with it (the
+	// connection closes, TimeoutHandler gives up), with its cause, or
+	// when the handler returns, as net/http's does. cancel is the
+	// request's own, kept here so that the handler's goroutine can call
+	// it (a CancelCauseFunc is safe anywhere; the first cause wins).
+	// Hijack ends the response but not the handler: hijackOnLoop takes
+	// the cancel away from the request, for the handler's return alone
+	// to end the context.
+	ctx := r.Context()
+	cancel := r.cancel
+	if cancel == nil { // already ended
+		cancel = func(error) {}
+	}
 	if g, ok := r.sc.t.(*connGlue); ok {
 		if la := g.localAddr(); la != nil {
 			ctx = context.WithValue(ctx, http.LocalAddrContextKey, la)
@@ -265,7 +280,7 @@ type stdBridge struct {
 	w      *ResponseWriter
 	r      *Request
 	hr     *http.Request // the handler's: its Trailer is filled on its goroutine
-	cancel context.CancelFunc
+	cancel context.CancelCauseFunc
 	detach func() // gives the handler's worker back to the pool (Hijack)
 
 	mu        sync.Mutex
@@ -310,7 +325,7 @@ type stdBridge struct {
 
 // run runs the handler on a worker goroutine.
 func (b *stdBridge) run(h http.Handler, hr *http.Request) {
-	defer b.cancel()
+	defer b.cancel(context.Canceled)
 	defer func() {
 		b.readDL.stop(b)
 		b.writeDL.stop(b)
@@ -428,7 +443,7 @@ func (b *stdBridge) abort() {
 	}
 	b.cond.Broadcast()
 	b.mu.Unlock()
-	b.cancel()
+	b.cancel(ErrConnClosed)
 }
 
 // drain applies the queued operations on the loop, in order, until one
@@ -966,6 +981,13 @@ func (sw *stdWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 // hijackOnLoop hands the connection over for Hijack, or reports why not.
 func (b *stdBridge) hijackOnLoop() {
+	// Hijack ends the response, which would end the request's context
+	// and so the handler's: take the cancel away from the request, for
+	// the handler's return (run's b.cancel) to end it, as net/http's
+	// server does.
+	r := b.r
+	rcancel := r.cancel
+	r.cancel = nil
 	err := b.w.hijack(func(c *eddy.Conn) eddy.Handler {
 		nc := eddy.NetConn(c)
 		b.mu.Lock()
@@ -977,6 +999,7 @@ func (b *stdBridge) hijackOnLoop() {
 	if err != nil {
 		b.mu.Lock()
 		b.hjErr = err
+		r.cancel = rcancel // no hijack: the request's again
 		b.cond.Broadcast()
 		b.mu.Unlock()
 	}

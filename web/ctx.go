@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/url"
 
 	"github.com/eddy-go/eddy/httpserver"
@@ -59,6 +60,13 @@ func newCtx(w *httpserver.ResponseWriter, r *httpserver.Request) *Ctx {
 	}
 	return c
 }
+
+// Context returns the request's context (httpserver.Request.Context):
+// made on the first call, it ends when the response ends, when the
+// client goes away, or when Timeout gives up on the handler, and
+// context.Cause says which. Pass it to the drivers the handler calls.
+// Loop-only to call; the context itself may be used anywhere.
+func (c *Ctx) Context() context.Context { return c.R.Context() }
 
 // Param returns the value of the path parameter name, percent-decoded
 // (a value that does not decode is returned as it is), or "".

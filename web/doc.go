@@ -47,6 +47,10 @@
 //
 // BeforeHook and AfterHook turn Hooks into middleware (see Hooks).
 //
+// Ctx.Context is the request's context (httpserver.Request.Context),
+// made when first asked for: it ends when the response ends, the client
+// goes away or Timeout gives up. Pass it to the drivers a handler calls.
+//
 // # Static files
 //
 // Static serves a directory through an os.Root, with every file-system

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/eddy-go/eddy/future"
+	"github.com/eddy-go/eddy/httpserver"
 	"github.com/eddy-go/eddy/internal/leakcheck"
 	"github.com/eddy-go/eddy/web"
 )
@@ -134,7 +136,8 @@ func TestStatusOf(t *testing.T) {
 		&web.HTTPError{Code: 42}:       500,
 		web.Errorf(409, "taken %d", 1): 409,
 		errors.New("x"):                500,
-		&web.HTTPError{Code: 415, Err: web.ErrContentType}: 415,
+		&web.HTTPError{Code: 415, Err: web.ErrContentType}:   415,
+		fmt.Errorf("step: %w", httpserver.ErrHandlerTimeout): 503,
 	}
 	for err, want := range cases {
 		if got := web.StatusOf(err); got != want {

@@ -62,7 +62,8 @@ func (c *Ctx) Redirect(status int, location string) error {
 // StatusOf maps an error to the HTTP status that answers it: the Code of
 // an *HTTPError, 404 for ErrNotFound and fs.ErrNotExist, 403 for
 // fs.ErrPermission, 413 for httpserver.ErrBodyTooLarge, 415 for
-// ErrContentType, 408 for httpserver.ErrTimeout, 504 for
+// ErrContentType, 408 for httpserver.ErrTimeout, 503 for
+// httpserver.ErrHandlerTimeout (Timeout gave up on the handler), 504 for
 // future.ErrTimeout, 503 for future.ErrCanceled, and 500 otherwise.
 func StatusOf(err error) int {
 	var he *HTTPError
@@ -84,6 +85,8 @@ func StatusOf(err error) int {
 		return 415
 	case errors.Is(err, httpserver.ErrTimeout):
 		return 408
+	case errors.Is(err, httpserver.ErrHandlerTimeout):
+		return 503
 	case errors.Is(err, future.ErrTimeout):
 		return 504
 	case errors.Is(err, future.ErrCanceled):
