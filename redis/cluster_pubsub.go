@@ -2,7 +2,6 @@ package redis
 
 import (
 	"math/rand/v2"
-	"time"
 
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/driver"
@@ -113,6 +112,28 @@ func (cp *ClusterPubSub) PUnsubscribe(patterns ...string) *future.Future[struct{
 // classicChange sends a change of channels or patterns to the classic
 // subscriber, made on the first subscription once there is a slot map.
 func (cp *ClusterPubSub) classicChange(kind int, sub bool, names []string) *future.Future[struct{}] {
+	return cp.whenMapped(names, func(names []string, p *future.Promise[struct{}]) {
+		if cp.classic == nil && !sub {
+			p.Resolve(struct{}{}) // nothing subscribed yet
+			return
+		}
+		fresh := cp.classic == nil
+		if fresh {
+			cp.key = names[0]
+			cp.classic = newPubSub(cp.base, "", cp.handler, cp)
+		}
+		cp.classic.apply(kind, sub, names, p)
+		if fresh {
+			cp.classic.dial()
+		}
+	})
+}
+
+// whenMapped runs change on the loop once the cluster client has a slot
+// map, with a copy of names and the promise of the future it returns;
+// the future is rejected instead if names is empty, cp is closed or the
+// map cannot be had.
+func (cp *ClusterPubSub) whenMapped(names []string, change func(names []string, p *future.Promise[struct{}])) *future.Future[struct{}] {
 	f, p := future.New[struct{}](cp.c.loop)
 	if len(names) == 0 {
 		p.Reject(ErrNoChannels)
@@ -126,18 +147,8 @@ func (cp *ClusterPubSub) classicChange(kind int, sub bool, names []string) *futu
 				p.Reject(ErrClosed)
 			case err != nil:
 				p.Reject(err)
-			case cp.classic == nil && !sub:
-				p.Resolve(struct{}{}) // nothing subscribed yet
 			default:
-				fresh := cp.classic == nil
-				if fresh {
-					cp.key = names[0]
-					cp.classic = newPubSub(cp.base, "", cp.handler, cp)
-				}
-				cp.classic.apply(kind, sub, names, p)
-				if fresh {
-					cp.classic.dial()
-				}
+				change(names, p)
 			}
 		})
 	}) {
@@ -161,29 +172,13 @@ func (cp *ClusterPubSub) SUnsubscribe(channels ...string) *future.Future[struct{
 // shardChange sends a change of shard channels to their nodes' subscribers,
 // one command per slot, and resolves once they all have.
 func (cp *ClusterPubSub) shardChange(sub bool, names []string) *future.Future[struct{}] {
-	f, p := future.New[struct{}](cp.c.loop)
-	if len(names) == 0 {
-		p.Reject(ErrNoChannels)
-		return f
-	}
-	names = append([]string(nil), names...)
-	if !cp.c.onLoop(func() {
-		cp.c.whenMapped(func(err error) {
-			switch {
-			case cp.closed:
-				p.Reject(ErrClosed)
-			case err != nil:
-				p.Reject(err)
-			case sub:
-				cp.subscribeShards(names, p)
-			default:
-				cp.unsubscribeShards(names, p)
-			}
-		})
-	}) {
-		p.Reject(ErrClosed)
-	}
-	return f
+	return cp.whenMapped(names, func(names []string, p *future.Promise[struct{}]) {
+		if sub {
+			cp.subscribeShards(names, p)
+		} else {
+			cp.unsubscribeShards(names, p)
+		}
+	})
 }
 
 // subscribeShards groups names per slot and subscribes each group on its
@@ -416,16 +411,7 @@ func (cp *ClusterPubSub) schedule() {
 	if cp.timer != nil || cp.closed {
 		return
 	}
-	o := cp.c.opts.Options
-	lo, hi := o.MinBackoff, o.MaxBackoff
-	if lo <= 0 {
-		lo = 50 * time.Millisecond
-	}
-	if hi <= 0 {
-		hi = 5 * time.Second
-	}
-	d := min(lo<<min(cp.attempts, 20), hi)
-	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	d := backoff(&cp.c.opts.Options, cp.attempts)
 	cp.attempts++
 	cp.timer = cp.c.loop.AfterFunc(d, cp.placeMoves)
 }

@@ -171,17 +171,24 @@ func (ps *PubSub) resume() {
 // retry schedules the next connection attempt with capped, jittered
 // exponential backoff.
 func (ps *PubSub) retry() {
-	lo, hi := ps.c.opts.MinBackoff, ps.c.opts.MaxBackoff
+	d := backoff(&ps.c.opts, ps.attempts)
+	ps.attempts++
+	ps.timer = ps.c.loop.AfterFunc(d, ps.dial)
+}
+
+// backoff is the pause before attempt number attempts (from 0) of a
+// subscriber's reconnection: doubling from o.MinBackoff (50 ms by
+// default) up to o.MaxBackoff (5 s), with the upper half jittered.
+func backoff(o *Options, attempts int) time.Duration {
+	lo, hi := o.MinBackoff, o.MaxBackoff
 	if lo <= 0 {
 		lo = 50 * time.Millisecond
 	}
 	if hi <= 0 {
 		hi = 5 * time.Second
 	}
-	d := min(lo<<min(ps.attempts, 20), hi)
-	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-	ps.attempts++
-	ps.timer = ps.c.loop.AfterFunc(d, ps.dial)
+	d := min(lo<<min(attempts, 20), hi)
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
 // onValue handles one decoded value. It returns an error to drop the
