@@ -100,15 +100,17 @@ type CORSOptions struct {
 // themselves should add to it rather than replace it.
 //
 // Use it on the Router (Router.Use), which runs middleware for every
-// request, the 404s, 405s and automatic OPTIONS answers included. As
-// Group or route middleware it only sees requests that match a route of
-// their own method, so a preflight to a path with only GET or POST
-// routes never reaches it: the router answers it with Allow and no CORS
-// fields. A group that needs its own policy registers an OPTIONS route
-// that the middleware then guards:
+// request, the 404s included, or on a Group, whose middleware also runs
+// for the router's own answers to the paths of its routes (the 405s
+// and the automatic OPTIONS answers, preflights among them), so that a
+// group can have its own policy:
 //
 //	api := rt.Group("/api", web.CORS(opts))
-//	api.Handle("OPTIONS", "/*rest", func(c *web.Ctx) { c.W.WriteHeader(204) })
+//	api.Post("/items", create) // preflights to /api/items get the CORS fields
+//
+// As route middleware (an argument of Handle, Get, ...) it sees only
+// the requests of that route's method: a preflight, an OPTIONS, never
+// reaches it unless the route is an OPTIONS route.
 //
 // Put CORS before middleware that may refuse a request, BasicAuth for
 // one: preflights carry no credentials, and a refusal needs the CORS

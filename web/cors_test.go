@@ -247,9 +247,11 @@ func TestCORSWildcardMethodsHeaders(t *testing.T) {
 	}
 }
 
-// As group middleware CORS cannot see the preflights the router answers
-// itself; the OPTIONS route its documentation shows lets it.
-func TestCORSGroupNeedsOptionsRoute(t *testing.T) {
+// As group middleware CORS answers the preflights to the group's paths,
+// which the router would otherwise answer itself (a path with only a
+// POST route has no OPTIONS route); a group with its own OPTIONS route,
+// as was once needed, still works.
+func TestCORSGroupAnswersPreflight(t *testing.T) {
 	leakcheck.Check(t)
 	rt := web.New()
 	opts := web.CORSOptions{AllowedOrigins: []string{"https://app.example"}}
@@ -258,14 +260,30 @@ func TestCORSGroupNeedsOptionsRoute(t *testing.T) {
 	api := rt.Group("/api", web.CORS(opts))
 	api.Post("/x", func(c *web.Ctx) { c.Text(200, "x") })
 	api.Handle("OPTIONS", "/*rest", func(c *web.Ctx) { c.W.WriteHeader(204) })
+	rt.Post("/other/x", func(c *web.Ctx) { c.Text(200, "x") })
 	base, cl := serve(t, rt)
 	pre := []string{"Origin: https://app.example", "Access-Control-Request-Method: POST"}
-	if r := do(t, cl, "OPTIONS", base+"/plain/x", "", pre...); r.header.Get("Access-Control-Allow-Origin") != "" {
-		t.Errorf("group CORS saw the router's own OPTIONS answer: %s", corsFields(r))
+	for _, path := range []string{"/plain/x", "/api/x"} {
+		if r := do(t, cl, "OPTIONS", base+path, "", pre...); r.status != 204 ||
+			r.header.Get("Access-Control-Allow-Origin") != "https://app.example" ||
+			r.header.Get("Access-Control-Allow-Methods") == "" {
+			t.Errorf("preflight to %s: %d %s", path, r.status, corsFields(r))
+		}
+		if r := do(t, cl, "POST", base+path, "b", pre[0]); r.status != 200 ||
+			r.header.Get("Access-Control-Allow-Origin") != "https://app.example" {
+			t.Errorf("POST %s: %d %s", path, r.status, corsFields(r))
+		}
 	}
-	if r := do(t, cl, "OPTIONS", base+"/api/x", "", pre...); r.status != 204 ||
-		r.header.Get("Access-Control-Allow-Origin") != "https://app.example" {
-		t.Errorf("with an OPTIONS route: %d %s", r.status, corsFields(r))
+	// A preflight from an origin the group does not allow gets no
+	// fields, which fails it.
+	if r := do(t, cl, "OPTIONS", base+"/plain/x", "", "Origin: https://evil.example",
+		"Access-Control-Request-Method: POST"); r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight from another origin: %d %s", r.status, corsFields(r))
+	}
+	// Outside the group the router answers, without CORS.
+	if r := do(t, cl, "OPTIONS", base+"/other/x", "", pre...); r.status != 204 ||
+		r.header.Get("Allow") != "OPTIONS, POST" || r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight outside the group: %d Allow %q %s", r.status, r.header.Get("Allow"), corsFields(r))
 	}
 }
 

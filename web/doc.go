@@ -31,15 +31,18 @@
 // # Middleware
 //
 // Middleware wraps handlers: Router.Use for every request (404s, 405s
-// and automatic OPTIONS answers included), Group.Use and route
-// arguments for the routes they cover. The package provides:
+// and automatic OPTIONS answers included), Group.Use for the routes the
+// group registers and the router's own 405 and automatic OPTIONS
+// answers to their paths (the group with the longest prefix answering
+// for a path that routes of several groups match), and route arguments
+// for that route only. The package provides:
 //
 //   - Recover turns a handler's panic into a 500.
 //   - AccessLog logs each response once it has ended.
 //   - Gzip compresses dynamic responses (see Compression).
 //   - CORS answers cross-origin requests and preflights, by the Fetch
-//     standard; use it on the Router, which alone sees the preflights
-//     to paths without an OPTIONS route.
+//     standard; use it on the Router or a Group, which see the
+//     preflights to their paths (route middleware does not).
 //   - BasicAuth lets through only requests with HTTP Basic credentials
 //     that a check function accepts, and challenges the others with 401.
 //   - Timeout answers 503 when a handler has not responded within a

@@ -10,15 +10,31 @@ type Group struct {
 	tree   *node
 	prefix string
 	mw     []Middleware
+
+	// auto is the router's own answer wrapped in mw, made for the
+	// first route registered while mw has autoN entries.
+	auto  Handler
+	autoN int
 }
 
 // Handle registers h for method and the group's prefix followed by
-// pattern. Route middleware mw wraps h inside the group's middleware.
-// A pattern is made of "/"-separated segments: literals, parameters
-// (":id"), parameters with a regexp constraint (":id{[0-9]+}", matched
-// against the whole segment) and, last, a wildcard ("*path") that
-// matches the rest of the path, slashes included, possibly empty.
-// Literals match the request path as received (not percent-decoded).
+// pattern, which starts with "/" or is "" for the prefix itself. Route
+// middleware mw wraps h inside the group's middleware. A pattern is
+// made of "/"-separated segments: literals, parameters (":id"),
+// parameters with a regexp constraint (":id{[0-9]+}", matched against
+// the whole segment, decoded as Param returns it) and, last, a
+// wildcard ("*path") that matches the rest of the path, slashes
+// included, possibly empty. A parameter never matches an empty segment,
+// even when its constraint would. Literals match the request path's
+// segments percent-decoded, as Param returns values: "/café" matches
+// "/caf%C3%A9", and "/a%2Fb" is one segment, matching "/a%2fb" but not
+// "/a/b"; "/café" and "/caf%C3%A9" are the same pattern.
+//
+// The group's middleware (not mw) also wraps the router's own answers
+// for the paths the route matches: the 405 to other methods and the
+// automatic OPTIONS. When routes of several groups match a path, the
+// group with the longest prefix, counted in segments, answers for it;
+// of equal ones, the group of the route registered first.
 //
 // It returns a *PatternError (ErrPattern) for a pattern that does not
 // parse, ErrConflict for the same method and pattern twice or for
@@ -31,6 +47,10 @@ func (g *Group) Handle(method, pattern string, h Handler, mw ...Middleware) erro
 	if h == nil {
 		return ErrNilHandler
 	}
+	if pattern != "" && pattern[0] != '/' {
+		// Not glued to the prefix: "/api" and "x" would make "/apix".
+		return &PatternError{Pattern: pattern, Reason: "must start with /"}
+	}
 	full := joinPattern(g.prefix, pattern)
 	segs, err := parsePattern(full)
 	if err != nil {
@@ -38,7 +58,19 @@ func (g *Group) Handle(method, pattern string, h Handler, mw ...Middleware) erro
 	}
 	all := make([]Middleware, 0, len(g.mw)+len(mw))
 	all = append(append(all, g.mw...), mw...)
-	return g.tree.insert(full, segs, method, compose(all, h))
+	if g.auto == nil || g.autoN != len(g.mw) {
+		g.auto = compose(g.mw, g.rt.answerer(g.tree))
+		g.autoN = len(g.mw)
+	}
+	g.rt.routes++
+	return g.tree.insertRoute(segs, methodHandler{
+		method:  method,
+		h:       compose(all, h),
+		pattern: full,
+		auto:    g.auto,
+		depth:   strings.Count(strings.TrimSuffix(g.prefix, "/"), "/"),
+		seq:     g.rt.routes,
+	})
 }
 
 // Get registers a GET route (which also answers HEAD).
@@ -66,15 +98,19 @@ func (g *Group) Delete(pattern string, h Handler, mw ...Middleware) error {
 	return g.Handle("DELETE", pattern, h, mw...)
 }
 
-// Use adds middleware to the routes registered on g from now on.
+// Use adds middleware to the routes registered on g from now on, and to
+// the router's own answers (405, automatic OPTIONS) for their paths
+// (see Handle).
 func (g *Group) Use(mw ...Middleware) { g.mw = append(g.mw, mw...) }
 
 // Before adds a hook run before the handlers of the routes registered
-// on g from now on (see BeforeHook).
+// on g from now on, and before the router's own answers for their paths
+// (see BeforeHook and Use).
 func (g *Group) Before(h Hook) { g.Use(BeforeHook(h)) }
 
 // After adds a hook run when the responses of the routes registered on
-// g from now on have ended (see AfterHook).
+// g from now on have ended, and those of the router's own answers for
+// their paths (see AfterHook and Use).
 func (g *Group) After(h Hook) { g.Use(AfterHook(h)) }
 
 // Group returns a nested group: its prefix is g's followed by prefix,

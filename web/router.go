@@ -17,7 +17,9 @@ import (
 // matches no route gets 404 (NotFound); one that matches routes of other
 // methods only gets 405 with an Allow header (MethodNotAllowed). HEAD is
 // answered by the GET route when there is no HEAD route, and OPTIONS by
-// a 204 with Allow when there is no OPTIONS route.
+// a 204 with Allow when there is no OPTIONS route. Those last two
+// answers run the middleware of the group whose routes match the path
+// (see Group.Handle), inside the router's own.
 type Router struct {
 	// NotFound answers requests that match no route; nil sends a plain
 	// 404.
@@ -33,6 +35,7 @@ type Router struct {
 	mw        []Middleware
 	chain     Handler
 	base      Group
+	routes    int // routes registered, numbering them
 }
 
 // hostTree is the route tree of a "*.example.com" virtual host.
@@ -203,11 +206,31 @@ func (rt *Router) dispatch(c *Ctx) {
 		rt.notFound(c)
 		return
 	}
+	// The group that owns the path's routes answers, through its
+	// middleware (CORS for a preflight, auth refusing a probe).
+	if o := tree.owner(r.Path); o != nil {
+		o.auto(c)
+		return
+	}
+	rt.answer(c, tree)
+}
+
+// answerer returns the router's own answer for the paths of tree,
+// for a group to wrap in its middleware.
+func (rt *Router) answerer(tree *node) Handler {
+	return func(c *Ctx) { rt.answer(c, tree) }
+}
+
+// answer answers a request whose path matches routes of tree of other
+// methods only: 204 with Allow to OPTIONS, 405 with Allow otherwise.
+// Allow is set here, inside the group's middleware, so that a refusal
+// by that middleware does not list the methods.
+func (rt *Router) answer(c *Ctx, tree *node) {
 	set := map[string]bool{}
-	tree.pathMethods(r.Path, set)
-	w.Header().Set("Allow", allowHeader(set))
-	if r.Method == "OPTIONS" {
-		w.WriteHeader(204)
+	tree.pathMethods(c.R.Path, set)
+	c.W.Header().Set("Allow", allowHeader(set))
+	if c.R.Method == "OPTIONS" {
+		c.W.WriteHeader(204)
 		return
 	}
 	if rt.MethodNotAllowed != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -19,6 +20,14 @@ type methodHandler struct {
 	method  string
 	h       Handler
 	pattern string
+	// auto answers the other methods of a path this route matches
+	// (405, automatic OPTIONS), wrapped in the middleware of the group
+	// that registered the route; depth is the number of segments of
+	// that group's prefix and seq the route's registration order,
+	// which choose among the routes that match a path (see owner).
+	auto  Handler
+	depth int
+	seq   int
 }
 
 // paramChild is a parameter edge of a node.
@@ -38,6 +47,20 @@ type node struct {
 	wildName string
 	wild     *node // the wildcard's terminal node
 	methods  []methodHandler
+	pctKeys  bool // a key of static has a '%' (see child)
+}
+
+// child returns the literal child for seg, a segment of a request path.
+// Keys are decoded literals (see literalKey); a segment without a '%'
+// is its own decoded form, so the common lookup is one map access, and
+// only a miss, or a node with a '%' in a key, looks at the decoded
+// segment.
+func (n *node) child(seg string) *node {
+	c := n.static[seg]
+	if (c == nil || n.pctKeys) && strings.IndexByte(seg, '%') >= 0 {
+		c = n.static[literalKey(seg)]
+	}
+	return c
 }
 
 func (n *node) lookupMethod(method string) *methodHandler {
@@ -49,8 +72,29 @@ func (n *node) lookupMethod(method string) *methodHandler {
 	return nil
 }
 
+// literalKey returns a path segment percent-decoded, the form literals
+// are kept and looked up in and constraints check, so that a literal
+// matches however a client encodes it, and a constraint checks the value
+// Param returns; a segment that does not decode is kept as it is. Only segments with a '%' pay for decoding (and
+// allocate): the lookup of a plain path stays allocation-free.
+func literalKey(seg string) string {
+	if strings.IndexByte(seg, '%') < 0 {
+		return seg
+	}
+	if v, err := url.PathUnescape(seg); err == nil {
+		return v
+	}
+	return seg
+}
+
 // insert adds a route to the trie rooted at n.
 func (n *node) insert(pattern string, segs []segment, method string, h Handler) error {
+	return n.insertRoute(segs, methodHandler{method: method, h: h, pattern: pattern})
+}
+
+// insertRoute adds the route mh, whose pattern parses to segs.
+func (n *node) insertRoute(segs []segment, mh methodHandler) error {
+	pattern, method := mh.pattern, mh.method
 	cur := n
 	for _, s := range segs {
 		switch s.kind {
@@ -58,10 +102,12 @@ func (n *node) insert(pattern string, segs []segment, method string, h Handler) 
 			if cur.static == nil {
 				cur.static = make(map[string]*node)
 			}
-			next := cur.static[s.text]
+			key := literalKey(s.text)
+			next := cur.static[key]
 			if next == nil {
 				next = &node{}
-				cur.static[s.text] = next
+				cur.static[key] = next
+				cur.pctKeys = cur.pctKeys || strings.IndexByte(key, '%') >= 0
 			}
 			cur = next
 		case segParam:
@@ -100,7 +146,7 @@ func (n *node) insert(pattern string, segs []segment, method string, h Handler) 
 	if cur.lookupMethod(method) != nil {
 		return &conflictError{pattern: pattern, why: method + " " + pattern + " is already registered"}
 	}
-	cur.methods = append(cur.methods, methodHandler{method: method, h: h, pattern: pattern})
+	cur.methods = append(cur.methods, mh)
 	return nil
 }
 
@@ -122,7 +168,12 @@ func (n *node) walk(rest, method string, ps *[]Param) (*methodHandler, *node) {
 	seg, tail, more := strings.Cut(rest, "/")
 	var any *node
 	if n.static != nil {
-		if c := n.static[seg]; c != nil {
+		// child, by hand: it does not inline.
+		c := n.static[seg]
+		if (c == nil || n.pctKeys) && strings.IndexByte(seg, '%') >= 0 {
+			c = n.static[literalKey(seg)]
+		}
+		if c != nil {
 			if mh, a := c.step(tail, more, method, ps); mh != nil {
 				return mh, a
 			} else if any == nil {
@@ -132,7 +183,8 @@ func (n *node) walk(rest, method string, ps *[]Param) (*methodHandler, *node) {
 	}
 	if seg != "" {
 		for _, pc := range n.params {
-			if pc.re != nil && !pc.re.MatchString(seg) {
+			// The constraint checks the value Param returns.
+			if pc.re != nil && !pc.re.MatchString(literalKey(seg)) {
 				continue
 			}
 			base := len(*ps)
@@ -190,43 +242,68 @@ func (n *node) step(tail string, more bool, method string, ps *[]Param) (*method
 // (which starts with "/"): the alternatives walk would try, so that an
 // Allow header lists each method the path is routed for.
 func (n *node) pathMethods(path string, set map[string]bool) {
-	n.collect(path[1:], set)
+	s := pathScan{set: set}
+	n.collect(path[1:], &s)
 }
 
-// collect is pathMethods for rest, the path after a '/', below n.
-func (n *node) collect(rest string, set map[string]bool) {
+// owner returns the route whose group answers for path (which starts
+// with "/") when the router answers it itself: among the routes that
+// match path, one of the group with the longest prefix (in segments),
+// the first registered of those; nil if no route matches.
+func (n *node) owner(path string) *methodHandler {
+	var s pathScan
+	n.collect(path[1:], &s)
+	return s.best
+}
+
+// pathScan gathers what collect finds: the methods into set (unless
+// nil) and the owner into best.
+type pathScan struct {
+	set  map[string]bool
+	best *methodHandler
+}
+
+// add adds the routes registered at n.
+func (s *pathScan) add(n *node) {
+	for i := range n.methods {
+		m := &n.methods[i]
+		if s.set != nil {
+			s.set[m.method] = true
+		}
+		if b := s.best; b == nil || m.depth > b.depth || m.depth == b.depth && m.seq < b.seq {
+			s.best = m
+		}
+	}
+}
+
+// collect visits, below n, the routes that match rest, the path after a
+// '/'.
+func (n *node) collect(rest string, s *pathScan) {
 	seg, tail, more := strings.Cut(rest, "/")
-	if c := n.static[seg]; c != nil {
-		c.collectStep(tail, more, set)
+	if c := n.child(seg); c != nil {
+		c.collectStep(tail, more, s)
 	}
 	if seg != "" {
 		for _, pc := range n.params {
-			if pc.re == nil || pc.re.MatchString(seg) {
-				pc.node.collectStep(tail, more, set)
+			if pc.re == nil || pc.re.MatchString(literalKey(seg)) {
+				pc.node.collectStep(tail, more, s)
 			}
 		}
 	}
 	if n.wild != nil {
-		n.wild.addMethods(set)
+		s.add(n.wild)
 	}
 }
 
 // collectStep is step for collect.
-func (n *node) collectStep(tail string, more bool, set map[string]bool) {
+func (n *node) collectStep(tail string, more bool, s *pathScan) {
 	if more {
-		n.collect(tail, set)
+		n.collect(tail, s)
 		return
 	}
-	n.addMethods(set)
+	s.add(n)
 	if n.wild != nil {
-		n.wild.addMethods(set)
-	}
-}
-
-// addMethods adds the methods registered at n to set.
-func (n *node) addMethods(set map[string]bool) {
-	for _, m := range n.methods {
-		set[m.method] = true
+		s.add(n.wild)
 	}
 }
 
