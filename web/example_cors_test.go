@@ -11,8 +11,9 @@ import (
 )
 
 // Letting one web app call an API from another origin, with cookies.
-// CORS goes on the Router, so that it sees the preflights the router
-// would otherwise answer itself (there is no OPTIONS route here).
+// CORS goes on the Router here, for every path; on a Group it would
+// cover the group's paths, its preflights included (there is no OPTIONS
+// route: the router's own answer runs the middleware).
 func ExampleCORS() {
 	rt := web.New()
 	rt.Use(web.CORS(web.CORSOptions{
