@@ -421,9 +421,10 @@ func (c *Conn) SetNoDelay(on bool) error {
 // sends meanwhile waits in the kernel, which applies TCP flow control, and
 // so does its end of stream. A reset (or another socket error) does not
 // wait: the connection is dead, so it closes at once and OnClose reports
-// the error (matching ErrReset), paused or not. (On Windows, where IOCP
-// has no request outstanding on a paused socket, the reset is seen at the
-// next read or write.)
+// the error (matching ErrReset), paused or not. (On Windows the reset is
+// seen through an AFD poll that the backend keeps in flight while reading
+// is stopped; a socket whose Winsock provider refuses that poll, one
+// under a layered service provider, sees it at its next read or write.)
 func (c *Conn) PauseRead() {
 	if c.flags&(cPaused|cClosed) != 0 {
 		return

@@ -4,21 +4,11 @@ import (
 	"errors"
 	"io"
 	"net"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/eddy-go/eddy/internal/leakcheck"
 )
-
-// skipPausedResetWindows skips a test of a reset seen while reading is
-// stopped: with IOCP no request is outstanding on a paused socket, so a
-// reset is seen only at the next read or write (see PauseRead).
-func skipPausedResetWindows(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("IOCP: a paused connection sees a reset at its next read or write")
-	}
-}
 
 // resetClient dials addr with the net package, writes first, waits for
 // go (when it is not nil), writes then and resets the connection. It
@@ -54,7 +44,6 @@ func resetClient(addr, first string, goOn <-chan struct{}, then string) <-chan e
 // descriptor, its buffers and the handler's state lived as long as the
 // pause (here, for ever: the test's watchdog ended it).
 func TestPausedConnSeesReset(t *testing.T) {
-	skipPausedResetWindows(t)
 	for _, when := range []string{"open", "data"} {
 		t.Run(when, func(t *testing.T) {
 			leakcheck.Check(t)
@@ -193,7 +182,6 @@ func TestPausedConnKeepsPeerEOF(t *testing.T) {
 // peer then closes it with ErrReset at once, even with nothing being
 // written, rather than only at the handler's next write.
 func TestOnEOFThenResetCloses(t *testing.T) {
-	skipPausedResetWindows(t)
 	leakcheck.Check(t)
 	l := newLoop(t)
 	eofs, closes := 0, 0

@@ -60,7 +60,8 @@
 //
 // The IOCP backend of Windows is iocp_windows.go (the port, Wait, Wake and
 // the Poller methods), op_windows.go (one heap object per overlapped call,
-// kept reachable while the kernel owns it), wait_windows.go (Notify on
+// kept reachable while the kernel owns it, among them the AFD poll that
+// watches a stream that is not read for a reset), wait_windows.go (Notify on
 // object handles through RegisterWaitForSingleObject) and sock_windows.go
 // (Winsock sockets, AcceptEx and ConnectEx, and WatchDirectory).
 package poll

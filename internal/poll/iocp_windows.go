@@ -31,6 +31,7 @@ type iocp struct {
 	live    map[*op]struct{} // ops the kernel owns
 	again   []*op            // ops with a result to deliver next Wait
 	spare   []*op
+	watchq  []*op           // reset watches to issue at the start of the next Wait
 	waits   map[uintptr]*op // armed Notify waits by key
 	wakeStamp
 	gate wakeGate // Wake against Shutdown
@@ -190,14 +191,84 @@ func (p *iocp) StartRead(fd *FD) error {
 	if fd.sys.kind == kindObject {
 		return syscall.EINVAL
 	}
-	fd.flags |= fReading
+	fd.flags |= fReading | fStream
+	if w := fd.sys.watch; w != nil && w.busy {
+		// Reading again: the reads see a reset now, and the watch
+		// would only cost a completion later. (Under Wine, a read made
+		// after a poll has seen the reset returns a plain end of stream
+		// instead of the error.) The cancelled poll completes with
+		// ERROR_OPERATION_ABORTED, which watchDone drops. This costs one
+		// system call per StartRead of a socket whose pause lasted
+		// across a Wait; none for a pause and resume within one turn.
+		_ = windows.CancelIoEx(fd.sock, &w.ov)
+	}
 	if fd.flags&fConnecting != 0 {
 		return nil // armed when the connect completes
 	}
 	return p.arm(fd, &fd.sys.read, opRead)
 }
 
-func (p *iocp) StopRead(fd *FD) { fd.flags &^= fReading }
+// StopRead disarms the read. A read already in flight completes into its
+// buffer, held for StartRead; a socket stream then also gets its reset
+// watch (see watchLater).
+func (p *iocp) StopRead(fd *FD) {
+	fd.flags = fd.flags&^fReading | fStream
+	p.watchLater(fd)
+}
+
+// watchLater asks the next Wait to issue the reset watch of fd, a stream
+// socket that is not being read, so that a reset reaches its owner
+// through ReadDone at once (see Owner.ReadDone), not at its next read or
+// write. It is issued with the next Wait, not at once, so that a read
+// stopped and started again in one turn, or stopped to close (Close
+// pauses first), costs no system call. Once issued it stays in flight
+// while reading is stopped: a StartRead cancels it, and the next StopRead
+// issues it again.
+func (p *iocp) watchLater(fd *FD) {
+	sys := &fd.sys
+	if sys.kind != kindSocket || sys.dgram || sys.watchOff || sys.errSent || fd.flags&fClosed != 0 {
+		return
+	}
+	o := sys.watch
+	if o == nil {
+		o = newOp(fd, opWatch)
+		sys.watch = o
+	}
+	if o.busy || o.queued {
+		return
+	}
+	o.queued = true
+	p.watchq = append(p.watchq, o)
+}
+
+// issueWatches issues the reset watches that watchLater asked for, on the
+// sockets still open and still not read, with no read in flight (its
+// completion holds an error for deliver, which asks for the watch again
+// if it brought bytes or the end of stream instead).
+func (p *iocp) issueWatches() {
+	for i, o := range p.watchq {
+		p.watchq[i] = nil
+		o.queued = false
+		fd := o.fd
+		if fd == nil || o.busy || fd.sys.watchOff || fd.sys.errSent || fd.flags&(fReading|fConnecting|fClosed) != 0 {
+			continue
+		}
+		if r := fd.sys.read; r != nil && r.busy {
+			continue
+		}
+		o.ov = windows.Overlapped{}
+		o.qty = 0
+		if err := o.start(p); err != nil && err != windows.ERROR_IO_PENDING {
+			// A socket that AFD does not serve (a layered provider's):
+			// its reset is seen at the next read or write, as before.
+			fd.sys.watchOff = true
+			continue
+		}
+		o.busy = true
+		p.live[o] = struct{}{}
+	}
+	p.watchq = p.watchq[:0]
+}
 
 func (p *iocp) StartRecv(fd *FD) error {
 	if fd.flags&fClosed != 0 {
@@ -417,10 +488,14 @@ func (p *iocp) Shutdown() error {
 		graveyard.Unlock()
 	}
 	p.live = nil
+	p.watchq = nil
 	return wrapErr("closehandle", windows.CloseHandle(p.port))
 }
 
 func (p *iocp) Wait(timeoutMs int) (int, error) {
+	if len(p.watchq) > 0 {
+		p.issueWatches()
+	}
 	if len(p.again) > 0 {
 		timeoutMs = 0
 	}
@@ -495,7 +570,8 @@ func (p *iocp) deliver(o *op) {
 	switch o.kind {
 	case opRead:
 		if fd.flags&fReading == 0 {
-			return // held until StartRead
+			p.heldRead(fd, o)
+			return
 		}
 		o.ready = false
 		p.readDone(fd, o)
@@ -517,7 +593,65 @@ func (p *iocp) deliver(o *op) {
 	case opConnect:
 		o.ready = false
 		p.connectDone(fd, o)
+	case opWatch:
+		o.ready = false
+		p.watchDone(fd, o)
 	}
+}
+
+// heldRead takes the result of a read that completed after StopRead. Bytes
+// and the end of stream are held for StartRead, and the socket's reset
+// watch is asked for, since nothing is in flight any more. A socket error
+// (a reset) is reported at once instead, as the watch would have: the
+// connection is dead.
+func (p *iocp) heldRead(fd *FD, o *op) {
+	if fd.sys.kind != kindSocket {
+		return // held until StartRead
+	}
+	err := o.err
+	if err == nil || err == windows.ERROR_MORE_DATA || isEOF(err) {
+		p.watchLater(fd)
+		return
+	}
+	if fd.sys.errSent {
+		return // the watch reported the error; StartRead has it again
+	}
+	o.ready = false
+	fd.sys.errSent = true
+	fd.owner.ReadDone(nil, os.NewSyscallError(o.name(fd), mapErr(err)))
+}
+
+// watchDone takes the completion of a reset watch. It reports the reset
+// through ReadDone while reading is stopped. A watch that StartRead
+// cancelled, or that completed while the owner reads again, is dropped,
+// since the reads see the error; if reading has stopped again since (a
+// StopRead that found this watch still in flight), it is issued again,
+// and one issued after a reset completes at once. A poll that failed, or
+// completed for anything but the reset it asked for, turns the watch off
+// rather than being issued again, which could spin.
+func (p *iocp) watchDone(fd *FD, o *op) {
+	if fd.sys.watchOff || fd.sys.errSent {
+		return
+	}
+	if o.err == windows.ERROR_OPERATION_ABORTED || fd.flags&fReading != 0 {
+		if fd.flags&fReading == 0 {
+			p.watchLater(fd)
+		}
+		return
+	}
+	info := o.pollInfo()
+	if o.err != nil || info.events&afdPollAbort == 0 {
+		fd.sys.watchOff = true
+		return
+	}
+	fd.sys.errSent = true
+	var err error = windows.WSAECONNRESET
+	if info.status != 0 {
+		// The driver's own status for the abort (a keepalive that timed
+		// out, say), where it gave one.
+		err = windows.NTStatus(info.status).Errno()
+	}
+	fd.owner.ReadDone(nil, os.NewSyscallError("wsarecv", mapErr(err)))
 }
 
 func (p *iocp) readDone(fd *FD, o *op) {
@@ -527,6 +661,7 @@ func (p *iocp) readDone(fd *FD, o *op) {
 		fd.flags &^= fReading
 		if isEOF(err) {
 			fd.owner.ReadDone(nil, io.EOF)
+			p.watchLater(fd) // open for writing: a reset still matters
 		} else {
 			fd.owner.ReadDone(nil, os.NewSyscallError(o.name(fd), mapErr(err)))
 		}
@@ -534,6 +669,7 @@ func (p *iocp) readDone(fd *FD, o *op) {
 	case qty == 0 && fd.sys.kind != kindDir:
 		fd.flags &^= fReading
 		fd.owner.ReadDone(nil, io.EOF)
+		p.watchLater(fd) // open for writing: a reset still matters
 		return
 	}
 	// A directory read of 0 bytes means the change buffer overflowed.
@@ -606,6 +742,8 @@ func (p *iocp) connectDone(fd *FD, o *op) {
 	}
 	if fd.flags&fReading != 0 {
 		_ = p.arm(fd, &fd.sys.read, opRead)
+	} else if fd.flags&fStream != 0 {
+		p.watchLater(fd) // StopRead came while connecting
 	}
 	if fd.flags&fWriting != 0 {
 		p.startWrite(fd)

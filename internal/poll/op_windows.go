@@ -31,12 +31,20 @@ type fdSys struct {
 	conn    *op
 	accepts []*op // AcceptEx calls kept in flight together
 	notify  *op
+	// watch is the reset watch of a stream that is not being read (see
+	// watchLater). watchOff turns it off for good, where the system
+	// refused it or it completed for something else than a reset;
+	// errSent says that a socket error was reported while reading was
+	// stopped, which happens once.
+	watch    *op
+	watchOff bool
+	errSent  bool
 }
 
 // ops returns the FD's operations.
 func (s *fdSys) ops() []*op {
-	all := make([]*op, 0, 4+len(s.accepts))
-	for _, o := range [...]*op{s.read, s.write, s.conn, s.notify} {
+	all := make([]*op, 0, 5+len(s.accepts))
+	for _, o := range [...]*op{s.read, s.write, s.conn, s.notify, s.watch} {
 		if o != nil {
 			all = append(all, o)
 		}
@@ -53,6 +61,7 @@ const (
 	opWrite
 	opConnect
 	opNotify
+	opWatch // an AFD poll for the reset of a stream that is not read
 )
 
 // op is one overlapped operation. The OVERLAPPED comes first, so that the
@@ -63,7 +72,7 @@ type op struct {
 	kind    opKind
 	busy    bool // the kernel owns ov and the buffers
 	ready   bool // a result is held for delivery
-	queued  bool // on the poller's again list
+	queued  bool // on the poller's again list (a watch: on its watch list)
 	qty     uint32
 	flags   uint32
 	err     error
@@ -112,6 +121,11 @@ func newOp(fd *FD, k opKind) *op {
 		o.buf = make([]byte, dgramBufSize)
 	case opAccept:
 		o.buf = make([]byte, 2*acceptAddrLen)
+	case opWatch:
+		// The buffer is the poll's record, allocated as one so that it
+		// is aligned as one; no WSABUF.
+		o.buf = unsafe.Slice((*byte)(unsafe.Pointer(new(afdPollInfo))), unsafe.Sizeof(afdPollInfo{}))
+		return o
 	}
 	if o.buf != nil {
 		o.wsa = []windows.WSABuf{{Len: uint32(len(o.buf)), Buf: &o.buf[0]}}
@@ -196,6 +210,11 @@ func (o *op) start(p *iocp) error {
 		return windows.ConnectEx(s, o.sa, nil, 0, nil, &o.ov)
 	case opWrite:
 		return o.startWrite(p, fd)
+	case opWatch:
+		info := o.pollInfo()
+		*info = afdPollInfo{timeout: 1<<63 - 1, count: 1, sock: s, events: afdPollAbort}
+		n := uint32(len(o.buf))
+		return windows.DeviceIoControl(s, ioctlAFDPoll, &o.buf[0], n, &o.buf[0], n, nil, &o.ov)
 	}
 	return windows.ERROR_INVALID_FUNCTION
 }
@@ -245,4 +264,35 @@ func (o *op) startWrite(p *iocp, fd *FD) error {
 		return windows.WriteFile(fd.sock, b, &o.qty, &o.ov)
 	}
 	return windows.WSASend(fd.sock, &o.wsa[0], uint32(len(o.wsa)), &o.qty, 0, &o.ov, nil)
+}
+
+// A stream that is not being read (paused, or past its end of stream)
+// has no receive in flight, so nothing would tell it of a reset until its
+// owner reads or writes again. The reset watch is the poll that AFD, the
+// driver under Winsock, offers for this (IOCTL_AFD_POLL, which libuv and
+// mio use too): asked for AFD_POLL_ABORT alone, it completes through the
+// port when the connection is reset or aborted, and not for data or the
+// peer's end of stream, which wait for the next read. A zero-byte WSARecv
+// would complete for those as well, and could not be issued again while
+// they waited.
+const (
+	ioctlAFDPoll = 0x00012024
+	afdPollAbort = 0x0010
+)
+
+// afdPollInfo is AFD_POLL_INFO with its one AFD_POLL_HANDLE_INFO: the
+// poll's input and, written back by the driver, its result.
+type afdPollInfo struct {
+	timeout int64  // in 100 ns units; the largest value never expires
+	count   uint32 // handles polled: 1
+	excl    uint32 // 0: the poll leaves other polls of the socket alone
+	sock    windows.Handle
+	events  uint32 // asked, then those that happened
+	status  uint32 // an NTSTATUS for the events, if any
+}
+
+// pollInfo is the watch's poll record, which lives in its buffer: heap
+// memory that the op keeps reachable while the driver owns it.
+func (o *op) pollInfo() *afdPollInfo {
+	return (*afdPollInfo)(unsafe.Pointer(&o.buf[0]))
 }
