@@ -786,7 +786,14 @@ func (sc *serverConn) onTimer() {
 			sc.closeConn()
 			return
 		}
-		r.endContext(ErrTimeout) // before the 408 ends it so
+		// Before the 408 ends it so; made now if not yet, so that a
+		// handler that first asks for it later (in its body callback,
+		// which gets ErrTimeout) sees this cause too. A rare path: the
+		// context costs nothing on the others.
+		if !r.w.ended {
+			r.Context()
+		}
+		r.endContext(ErrTimeout)
 		if !r.w.ended && !r.w.committed {
 			r.w.abort(408)
 			r.bodyEnd(ErrTimeout)

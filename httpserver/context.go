@@ -42,6 +42,11 @@ func (r *Request) Context() context.Context {
 		r.endContext(ErrConnClosed)
 	case r.w.ended:
 		r.endContext(r.w.endedErr()) // ErrResponseEnded, or ErrHandlerTimeout
+	case r.w.ext != nil && r.w.ext.timedOut:
+		// Asked for by the answer that replaces a response the
+		// handler took too long with (ServeTimeout): the request's
+		// context has ended already.
+		r.endContext(ErrHandlerTimeout)
 	}
 	return r.ctx
 }

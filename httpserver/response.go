@@ -221,7 +221,8 @@ func (w *ResponseWriter) Flush() error {
 // Write returned eddy.ErrQueueFull, this is the moment to go on. If
 // writes are accepted now, fn runs soon, not inside OnWritable. If the
 // connection closes first, fn runs too, and the next write reports
-// ErrConnClosed.
+// ErrConnClosed; so it does if TimeoutHandler gives up on the response
+// first, and the next write reports ErrHandlerTimeout.
 func (w *ResponseWriter) OnWritable(fn func()) {
 	w.hooked = true
 	if w.dead || w.ended {
@@ -554,7 +555,7 @@ func (w *ResponseWriter) sendContinue() {
 // abort replaces a response not yet committed with an error response and
 // makes the connection close after it.
 func (w *ResponseWriter) abort(status int) {
-	w.reset()
+	w.reset(0)
 	w.status = status
 	w.closeAfter = true
 	w.header.Set("Content-Type", "text/plain; charset=utf-8")
@@ -568,14 +569,14 @@ func (w *ResponseWriter) abort(status int) {
 }
 
 // reset drops what a response not yet committed holds (header, status,
-// buffered body, body filter), for a response that replaces it.
-func (w *ResponseWriter) reset() {
-	if f := w.filter(); f != nil {
-		w.ext.filter = nil
-		f.Close(func([]byte) {})
-	}
+// buffered body, body filter), for a response that replaces it; the
+// first keep header fields stay (see ServeTimeout).
+func (w *ResponseWriter) reset(keep int) {
+	w.dropFilter()
 	if w.header.own == &w.header {
-		w.header.Reset()
+		keep = min(keep, len(w.header.fields))
+		clear(w.header.fields[keep:])
+		w.header.fields = w.header.fields[:keep]
 	} else {
 		// A Header the handler put there (*w.Header() = h) keeps its
 		// fields: the new response starts a Header of its own.
@@ -585,6 +586,24 @@ func (w *ResponseWriter) reset() {
 	w.written = 0
 	w.status = 0
 	w.prepared = false
+}
+
+// dropFilter removes the body filter, if any, and closes it with what
+// it holds dropped, for a response that is replaced or cut short. The
+// filter's Close sees the response as one whose connection has gone:
+// else what it does there reaches the client, such as a gzip filter's
+// Flush of a HEAD response that sends the head it would have made (a
+// 200 with Content-Encoding) in place of the replacement.
+func (w *ResponseWriter) dropFilter() {
+	f := w.filter()
+	if f == nil {
+		return
+	}
+	w.ext.filter = nil
+	dead := w.dead
+	w.dead = true
+	f.Close(func([]byte) {})
+	w.dead = dead
 }
 
 // endedErr is what a write to an ended response reports.
@@ -625,10 +644,7 @@ func (w *ResponseWriter) drop() {
 		w.fail()
 		return
 	}
-	if f := w.filter(); f != nil {
-		w.ext.filter = nil
-		f.Close(func([]byte) {})
-	}
+	w.dropFilter()
 	if !w.committed {
 		w.prepare()
 		w.committed = true

@@ -286,9 +286,10 @@ type stdBridge struct {
 	mu        sync.Mutex
 	cond      sync.Cond
 	ops       []stdOp
-	scheduled bool // a drain is posted or running
-	inflight  int  // response bytes not yet taken by the loop
-	dead      bool // connection closed or response over
+	scheduled bool  // a drain is posted or running
+	inflight  int   // response bytes not yet taken by the loop
+	dead      bool  // connection closed or response over
+	deadErr   error // why the loop refused a write, if it did: what later writes report
 
 	// response state, goroutine side
 	header      http.Header
@@ -472,13 +473,17 @@ func (b *stdBridge) drain() {
 			b.mu.Lock()
 			b.inflight -= len(op.data)
 			if err != nil {
-				b.dead = true
+				b.refused(err)
 			}
 			b.cond.Broadcast()
 			b.mu.Unlock()
 		case opFlush:
 			b.applyHeader()
-			w.Flush()
+			if err := w.Flush(); err != nil {
+				b.mu.Lock()
+				b.refused(err)
+				b.mu.Unlock()
+			}
 		case opInterim:
 			if !w.ended && !w.dead {
 				var h Header
@@ -500,12 +505,19 @@ func (b *stdBridge) drain() {
 			}
 			b.finish()
 			w.End()
-		case opAbort:
+		case opAbort, opDrop:
 			b.finish()
-			w.fail()
-		case opDrop:
-			b.finish()
-			w.drop()
+			switch {
+			case w.ended:
+				// TimeoutHandler answered for the handler long
+				// ago: the connection has gone on, and the
+				// handler's end is nothing to it any more, as
+				// with net/http's TimeoutHandler.
+			case op.kind == opAbort:
+				w.fail()
+			default:
+				w.drop()
+			}
 		case opStartBody:
 			b.startBody()
 		case opResumeBody:
@@ -516,6 +528,16 @@ func (b *stdBridge) drain() {
 		b.mu.Lock()
 		b.ops = b.ops[1:]
 		b.mu.Unlock()
+	}
+}
+
+// refused records that the response takes no more writes, because of
+// err (ErrHandlerTimeout, when TimeoutHandler gave up on it): the
+// handler's later writes and flushes report it. Called with mu held.
+func (b *stdBridge) refused(err error) {
+	b.dead = true
+	if b.deadErr == nil {
+		b.deadErr = err
 	}
 }
 
@@ -551,6 +573,23 @@ func (b *stdBridge) applyHeader() {
 
 // startBody starts reading the request body into the pipe.
 func (b *stdBridge) startBody() {
+	if w := b.w; w.ended || w.dead {
+		// The response is over before the handler asked for the body
+		// (TimeoutHandler gave up on it): the server drops the body,
+		// or has, and the handler must not take what it would read
+		// for the whole body.
+		err := ErrConnClosed
+		if w.ended {
+			err = w.endedErr()
+		}
+		b.mu.Lock()
+		if b.bodyErr == nil {
+			b.bodyErr = err
+		}
+		b.cond.Broadcast()
+		b.mu.Unlock()
+		return
+	}
 	b.r.OnBody(func(p []byte) {
 		b.mu.Lock()
 		if !b.closed {
@@ -719,7 +758,7 @@ func (sw *stdWriter) FlushError() error {
 	}
 	b.finishHeader(nil)
 	if !b.push(stdOp{kind: opFlush}) {
-		return ErrConnClosed
+		return b.deadError()
 	}
 	return nil
 }
@@ -774,8 +813,9 @@ func (sk *stdSink) Write(p []byte) (int, error) {
 		b.cond.Wait()
 	}
 	if b.dead {
+		err := b.deadErrLocked()
 		b.mu.Unlock()
-		return 0, ErrConnClosed
+		return 0, err
 	}
 	if b.writeDL.passed {
 		b.mu.Unlock()
@@ -787,9 +827,25 @@ func (sk *stdSink) Write(p []byte) (int, error) {
 	b.inflight += len(p)
 	b.mu.Unlock()
 	if !b.push(stdOp{kind: opWrite, data: append([]byte(nil), p...)}) {
-		return 0, ErrConnClosed
+		return 0, b.deadError()
 	}
 	return len(p), nil
+}
+
+// deadError is what a write reports once the response takes no more:
+// the loop's reason, or ErrConnClosed.
+func (b *stdBridge) deadError() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.deadErrLocked()
+}
+
+// deadErrLocked is deadError with mu held.
+func (b *stdBridge) deadErrLocked() error {
+	if b.deadErr != nil {
+		return b.deadErr
+	}
+	return ErrConnClosed
 }
 
 // stdBody is the request body a net/http handler reads.
@@ -805,8 +861,13 @@ func (sb *stdBody) Read(p []byte) (int, error) {
 	if !b.started {
 		b.started = true
 		b.mu.Unlock()
-		b.push(stdOp{kind: opStartBody})
+		ok := b.push(stdOp{kind: opStartBody})
 		b.mu.Lock()
+		if !ok && b.bodyErr == nil {
+			// The response takes nothing more (its writes were
+			// refused): the loop will not read the body for it.
+			b.bodyErr = b.deadErrLocked()
+		}
 	}
 	for len(b.pieces) == 0 && b.bodyErr == nil && !b.closed && !b.readDL.passed {
 		b.cond.Wait()

@@ -11,7 +11,8 @@ import (
 // response has not ended d after h was called, the request's context is
 // cancelled with ErrHandlerTimeout and
 //   - if its head has not been sent, what h set and buffered is dropped
-//     and the client gets 503 (Service Unavailable) with msg as a
+//     (header fields set before h was called, by the layers around it,
+//     stay) and the client gets 503 (Service Unavailable) with msg as a
 //     text/plain body, on a connection that stays open for its next
 //     request;
 //   - if its head has been sent (a stream), the response is cut short:
@@ -55,15 +56,18 @@ func (t *timeoutHandler) ServeHTTP(w *ResponseWriter, r *Request) {
 // serve, which runs a handler for w's request, and if that leaves the
 // response open, bounds it to d from now. When d passes first, the
 // request's context is cancelled with ErrHandlerTimeout and then, if
-// the head has not been sent, the response is cleared (header, status,
-// buffered body and body filter) and answer writes the one that
-// replaces it, as a handler would (nil answer: an empty 503), after
-// which it ends; if the
-// head has been sent, the response is cut short and the connection
-// closes after what was sent. Later writes to it report
+// the head has not been sent, the response is cleared (the header
+// fields added since ServeTimeout was called, status, buffered body and
+// body filter) and answer writes the one that replaces it, as a handler
+// would (nil answer: an empty 503), after which it ends; if the head
+// has been sent, the response is cut short and the connection closes
+// after what was sent. Later writes to it report
 // ErrHandlerTimeout. Loop-only.
 func ServeTimeout(w *ResponseWriter, d time.Duration, serve func(), answer Handler) {
-	held, async := w.holds, w.async
+	// The fields set so far are the outer layers' (CORS's, say): a
+	// 503 that replaces the response keeps them, as net/http's
+	// TimeoutHandler does, for a browser to be allowed to read it.
+	held, async, kept := w.holds, w.async, w.header.Len()
 	serve()
 	// The response stays open past serve only if serve took a hold on
 	// it (Async, Wait, OnBody, ReadBody) or an outer Async does: else
@@ -79,7 +83,7 @@ func ServeTimeout(w *ResponseWriter, d time.Duration, serve func(), answer Handl
 	if l == nil {
 		return // the server's own tests, without a loop
 	}
-	tm := l.AfterFunc(d, func() { w.timeout(answer) })
+	tm := l.AfterFunc(d, func() { w.timeout(answer, kept) })
 	stop := func() { tm.Stop() }
 	w.OnEnd(stop)
 	w.OnAbort(stop)
@@ -87,14 +91,23 @@ func ServeTimeout(w *ResponseWriter, d time.Duration, serve func(), answer Handl
 
 // timeout gives up on a response its handler left open too long (see
 // ServeTimeout).
-func (w *ResponseWriter) timeout(answer Handler) {
+func (w *ResponseWriter) timeout(answer Handler, kept int) {
 	if w.ended || w.dead {
 		return
 	}
+	// Set first: a context asked for from now on, by answer or by an
+	// OnEnd callback, is born ended with ErrHandlerTimeout (Context).
+	w.x().timedOut = true
 	w.req.endContext(ErrHandlerTimeout)
 	w.async = false
+	// A writer waiting for room (OnWritable) is called back, as when
+	// the connection closes, to find its next write refused: else it
+	// waits for ever (a net/http handler's goroutine under Std, or an
+	// asynchronous one holding a file open), End dropping the callback.
+	wake := w.onWritable
+	w.onWritable = nil
 	if !w.committed {
-		w.reset()
+		w.reset(kept)
 		if answer == nil {
 			w.WriteHeader(503)
 		} else {
@@ -104,15 +117,14 @@ func (w *ResponseWriter) timeout(answer Handler) {
 			}()
 		}
 	} else {
-		if f := w.filter(); f != nil {
-			w.ext.filter = nil
-			f.Close(func([]byte) {})
-		}
+		w.dropFilter()
 		// Cut short: End sends no end of a chunked body, and the
 		// connection closes after what was sent.
 		w.broken = true
 		w.closeAfter = true
 	}
-	w.x().timedOut = true // before End: its OnEnd callbacks may ask why
 	w.End()
+	if wake != nil {
+		w.sc.t.Defer(wake)
+	}
 }
