@@ -21,7 +21,9 @@ var ErrCORSOptions = errors.New("web: bad CORS options")
 type CORSOptions struct {
 	// AllowedOrigins lists the origins allowed to read responses, as
 	// browsers send them: "https://app.example.com" or
-	// "http://localhost:8080" (scheme, host and port; no path). An
+	// "http://localhost:8080" (scheme, host and port; no path; an
+	// internationalised name in its ASCII form, "xn--caf-dma.example"
+	// for "café.example"). An
 	// entry may start its host with "*." to allow any origin with one
 	// more DNS label: "https://*.example.com" allows
 	// "https://a.example.com" but neither "https://example.com" nor
@@ -90,7 +92,7 @@ type CORSOptions struct {
 // Vary tells caches which request fields the answer depends on. When
 // every origin gets "*" (AllowedOrigins "*" or nil, no credentials, no
 // AllowOriginFunc) the answer does not depend on the origin: every
-// response, with or without an Origin, carries
+// response to an allowed method, with or without an Origin, carries
 // "Access-Control-Allow-Origin: *" and no "Vary: Origin", as the
 // standard advises. Otherwise every response carries "Vary: Origin",
 // those to requests without one included, lest a cache answer a
@@ -134,6 +136,14 @@ func CORS(opt CORSOptions) Middleware {
 			if !ok {
 				h := c.W.Header()
 				if p.static {
+					// As to a request with an Origin, so
+					// that a cache that keeps this answer
+					// gives cross-origin requests no more
+					// than they get themselves.
+					if !p.allowMethod(c.R.Method) {
+						next(c)
+						return
+					}
 					h.Add("Access-Control-Allow-Origin", "*")
 					if p.expose != "" {
 						h.Add("Access-Control-Expose-Headers", p.expose)
@@ -255,6 +265,13 @@ func (p *corsPolicy) addOrigin(o string) error {
 	}
 	if host == "" || strings.ContainsAny(host, "/?#@\\ \t") {
 		return errors.New("not a bare host and port (no path, query or user)")
+	}
+	for i := 0; i < len(host); i++ {
+		if host[i] >= 0x80 {
+			// Browsers send an internationalised name in its
+			// ASCII form: a Unicode entry would never match.
+			return errors.New(`an internationalised name must be written as browsers send it, in its ASCII "xn--" form`)
+		}
 	}
 	// Browsers leave a scheme's default port out.
 	if scheme == "https" {

@@ -49,6 +49,7 @@ func BenchmarkCORS(b *testing.B) {
 		origin string
 	}{
 		{"NoOrigin", CORSOptions{AllowedOrigins: []string{"https://a.example"}}, ""},
+		{"NoOriginAny", CORSOptions{}, ""},
 		{"Allowed", CORSOptions{AllowedOrigins: []string{"https://a.example"}, AllowCredentials: true}, "https://a.example"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

@@ -296,6 +296,10 @@ func TestCORSBadOptions(t *testing.T) {
 		{AllowedOrigins: []string{"https://*."}},
 		{AllowedOrigins: []string{"https://user@example.com"}},
 		{AllowedOrigins: []string{"://example.com"}},
+		// Browsers send "https://xn--caf-dma.example": this would
+		// never match, silently.
+		{AllowedOrigins: []string{"https://café.example"}},
+		{AllowedOrigins: []string{"https://*.bücher.de"}},
 		{AllowedMethods: []string{"GET POST"}},
 		{AllowedHeaders: []string{"X-A,X-B"}},
 		{ExposedHeaders: []string{""}},
@@ -313,4 +317,69 @@ func TestCORSBadOptions(t *testing.T) {
 	}
 	// Normalised, not refused.
 	web.CORS(web.CORSOptions{AllowedOrigins: []string{"HTTPS://Example.COM:443/", "http://x.example:80", "null", "*"}})
+}
+
+// varyTokens lists the tokens of every Vary field of r, lowercased.
+func varyTokens(r result) map[string]bool {
+	set := map[string]bool{}
+	for _, v := range r.header.Values("Vary") {
+		for part := range strings.SplitSeq(v, ",") {
+			if p := strings.TrimSpace(part); p != "" {
+				set[strings.ToLower(p)] = true
+			}
+		}
+	}
+	return set
+}
+
+// A handler that adds a Vary field of its own, as CORS asks, beside
+// the one CORS added, must keep it when Gzip (or CORS itself) adds a
+// token: adding one used to rewrite the first Vary field into the only
+// one, dropping the handler's, and caches then served one language's
+// page for all.
+func TestVaryKeepsEveryField(t *testing.T) {
+	leakcheck.Check(t)
+	rt := web.New()
+	rt.Use(web.Gzip(web.GzipOptions{MinSize: 1}), web.CORS(web.CORSOptions{
+		AllowedOrigins: []string{"https://app.example.com"},
+	}))
+	page := strings.Repeat("bonjour ", 100)
+	rt.Get("/page", func(c *web.Ctx) {
+		c.W.Header().Add("Vary", "Accept-Language")
+		c.Text(200, page)
+	})
+	base, cl := serve(t, rt)
+	for _, hdr := range [][]string{
+		{"Accept-Encoding: gzip"},
+		{"Accept-Encoding: gzip", "Origin: https://app.example.com"},
+		{"Accept-Encoding: identity"},
+	} {
+		r := do(t, cl, "GET", base+"/page", "", hdr...)
+		got := varyTokens(r)
+		if r.status != 200 || !got["origin"] || !got["accept-language"] || !got["accept-encoding"] {
+			t.Errorf("%v: %d Vary %q, want Origin, Accept-Language and Accept-Encoding",
+				hdr, r.status, r.header.Values("Vary"))
+		}
+	}
+}
+
+// When every origin gets "*", responses carry no "Vary: Origin", so a
+// response without an Origin must grant no more than one with: a
+// method outside AllowedMethods used to get "*" when the request had
+// no Origin, and a cache keeping that answer handed it to cross-origin
+// requests that the policy refuses.
+func TestCORSAnyOriginSameWithoutOrigin(t *testing.T) {
+	leakcheck.Check(t)
+	rt := web.New()
+	rt.Use(web.CORS(web.CORSOptions{AllowedMethods: []string{"POST"}}))
+	rt.Get("/", func(c *web.Ctx) { c.Text(200, "ok") })
+	rt.Post("/", func(c *web.Ctx) { c.Text(200, "ok") })
+	base, cl := serve(t, rt)
+	for _, method := range []string{"GET", "POST"} {
+		with := do(t, cl, method, base+"/", "", "Origin: https://a.example")
+		without := do(t, cl, method, base+"/", "")
+		if w, wo := corsFields(with), corsFields(without); with.status != 200 || without.status != 200 || w != wo {
+			t.Errorf("%s: with an Origin %q, without %q: want the same", method, w, wo)
+		}
+	}
 }

@@ -3,6 +3,8 @@ package web
 import (
 	"strconv"
 	"strings"
+
+	"github.com/eddy-go/eddy/httpserver"
 )
 
 // codingQ returns the weight an Accept-Encoding value gives the content
@@ -104,20 +106,30 @@ func gzipETag(tag string) string {
 	return tag[:len(tag)-1] + `-gzip"`
 }
 
-// addVary adds token to a Vary header unless it is listed already.
-func addVary(h interface {
-	Get(string) string
-	Set(string, string)
-}, token string) {
-	v := h.Get("Vary")
-	for part := range strings.SplitSeq(v, ",") {
-		if p := strings.TrimSpace(part); strings.EqualFold(p, token) || p == "*" {
-			return
+// addVary adds token to the Vary header unless it is listed already.
+// Every Vary field counts: a handler may have added one of its own
+// beside CORS's, and rewriting the first into the only one would drop
+// the others (a cache would then mix what they vary by). With one field,
+// as is usual, the token joins it; with several, it gets its own line.
+func addVary(h *httpserver.Header, token string) {
+	n, first := 0, ""
+	for v := range h.Values("Vary") {
+		for part := range strings.SplitSeq(v, ",") {
+			if p := strings.TrimSpace(part); strings.EqualFold(p, token) || p == "*" {
+				return
+			}
 		}
+		if n == 0 {
+			first = v
+		}
+		n++
 	}
-	if strings.TrimSpace(v) == "" {
+	switch {
+	case n > 1:
+		h.Add("Vary", token)
+	case strings.TrimSpace(first) == "":
 		h.Set("Vary", token)
-		return
+	default:
+		h.Set("Vary", first+", "+token)
 	}
-	h.Set("Vary", v+", "+token)
 }

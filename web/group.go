@@ -25,10 +25,14 @@ type Group struct {
 // the whole segment, decoded as Param returns it) and, last, a
 // wildcard ("*path") that matches the rest of the path, slashes
 // included, possibly empty. A parameter never matches an empty segment,
-// even when its constraint would. Literals match the request path's
-// segments percent-decoded, as Param returns values: "/café" matches
-// "/caf%C3%A9", and "/a%2Fb" is one segment, matching "/a%2fb" but not
-// "/a/b"; "/café" and "/caf%C3%A9" are the same pattern.
+// even when its constraint would. Literals match the request path as
+// received, percent-encoding included, which is the path middleware
+// sees in Request.Path: "/caf%C3%A9" is the pattern for "/café" as
+// clients send it, "/users/%6Eew" does not reach the literal route
+// "/users/new" (a parameter route may take it, with the decoded value),
+// and "/a%2Fb" is one segment, never "/a/b". A router that decoded
+// literals would let "/%61dmin" past middleware that guards "/admin" by
+// its path.
 //
 // The group's middleware (not mw) also wraps the router's own answers
 // for the paths the route matches: the 405 to other methods and the

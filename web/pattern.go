@@ -100,7 +100,9 @@ func parsePattern(p string) ([]segment, error) {
 				i++
 			}
 			lit := p[start:i]
-			if lit == "." || lit == ".." {
+			// Decoded too: literals match decoded segments, so
+			// "/%2e%2e" would be "/..", refused as such.
+			if d := decodedSeg(lit); d == "." || d == ".." {
 				return nil, bad(start, "dot segment")
 			}
 			segs = append(segs, segment{kind: segStatic, text: lit})

@@ -34,7 +34,7 @@ func TestParsePattern(t *testing.T) {
 		}
 	}
 	bad := []string{"", "a", "/:", "/*", "/:id/:id", "/*a/b", "/:a{", "/:a{}", "/:a{(}",
-		"/*a{x}", "/:a-b", "/x/../y", "/./y", "/a b", "/a?b", "/a{b}", "/:a{x}y"}
+		"/*a{x}", "/:a-b", "/x/../y", "/./y", "/x/%2e%2E/y", "/%2e", "/a b", "/a?b", "/a{b}", "/:a{x}y"}
 	for _, p := range bad {
 		_, err := parsePattern(p)
 		var pe *PatternError

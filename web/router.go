@@ -55,6 +55,10 @@ func New() *Router {
 // Use adds middleware that wraps every request the router answers,
 // including 404 and 405 ones, in the order given: the first is the
 // outermost. Call it before serving.
+//
+// It runs before routing and sees c.R.Path as received, not decoded,
+// which is what literal segments of routes match too (see
+// Group.Handle): "/%61dmin/x" does not reach the route "/admin/x".
 func (rt *Router) Use(mw ...Middleware) {
 	rt.mw = append(rt.mw, mw...)
 	rt.chain = compose(rt.mw, rt.dispatch)
@@ -108,10 +112,18 @@ func (rt *Router) Group(prefix string, mw ...Middleware) *Group {
 // Host returns the group of routes of a virtual host: host is a name
 // such as "api.example.com", or "*.example.com" for any subdomain of
 // example.com. Names are matched without regard to case, port or a final
-// dot. A request for a host that has routes is routed among them only;
-// any other request goes to the default host's routes.
+// dot. An IPv6 literal may be written bare, as net.IP prints it ("::1"),
+// or in brackets as requests carry it ("[::1]", "[::1]:8080"). A request
+// for a host that has routes is routed among them only; any other
+// request goes to the default host's routes.
 func (rt *Router) Host(host string) *Group {
-	host = strings.TrimSuffix(stripPort(strings.ToLower(host)), ".")
+	host = strings.ToLower(host)
+	// A bare IPv6 literal has no port to strip: its last group
+	// would go as one.
+	if host == "" || host[0] == '[' || strings.Count(host, ":") < 2 {
+		host = stripPort(host)
+	}
+	host = strings.TrimSuffix(host, ".")
 	if suffix, ok := strings.CutPrefix(host, "*"); ok {
 		for _, h := range rt.wildHosts {
 			if h.suffix == suffix {

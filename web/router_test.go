@@ -246,3 +246,39 @@ func TestRouterWildcardEmptyRestBesideRoute(t *testing.T) {
 		t.Errorf("DELETE /static: %d Allow %q", r.status, r.header.Get("Allow"))
 	}
 }
+
+// Host takes an IPv6 literal as Go's net package writes it, without
+// brackets ("::1"), as well as bracketed with or without a port: all
+// of them name the host that requests carry as "[::1]" or
+// "[::1]:8080". A bare literal used to lose its last group to the port
+// stripping and register the host ":", which nothing matched.
+func TestRouterHostIPv6(t *testing.T) {
+	leakcheck.Check(t)
+	rt := web.New()
+	if err := rt.Host("::1").Get("/", echo("loopback")); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Host("[2001:DB8::1]:8443").Get("/", echo("doc")); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Host("fe80::2").Get("/", echo("link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Get("/", echo("default")); err != nil {
+		t.Fatal(err)
+	}
+	base, cl := serve(t, rt)
+	for host, want := range map[string]string{
+		"[::1]":             "loopback",
+		"[::1]:8080":        "loopback",
+		"[2001:db8::1]":     "doc",
+		"[2001:DB8::1]:443": "doc",
+		"[fe80::2]:80":      "link",
+		"[::2]":             "default",
+		"127.0.0.1":         "default",
+	} {
+		if r := do(t, cl, "GET", base+"/", "", "Host: "+host); r.status != 200 || r.body != want {
+			t.Errorf("Host %s: %d %q, want %q", host, r.status, r.body, want)
+		}
+	}
+}

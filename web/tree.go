@@ -47,21 +47,12 @@ type node struct {
 	wildName string
 	wild     *node // the wildcard's terminal node
 	methods  []methodHandler
-	pctKeys  bool // a key of static has a '%' (see child)
 }
 
-// child returns the literal child for seg, a segment of a request path.
-// Keys are decoded literals (see literalKey); a segment without a '%'
-// is its own decoded form, so the common lookup is one map access, and
-// only a miss, or a node with a '%' in a key, looks at the decoded
-// segment.
-func (n *node) child(seg string) *node {
-	c := n.static[seg]
-	if (c == nil || n.pctKeys) && strings.IndexByte(seg, '%') >= 0 {
-		c = n.static[literalKey(seg)]
-	}
-	return c
-}
+// child returns the literal child for seg, a segment of a request path
+// as received: literals match the path that middleware sees in
+// Request.Path, not decoded (see Group.Handle).
+func (n *node) child(seg string) *node { return n.static[seg] }
 
 func (n *node) lookupMethod(method string) *methodHandler {
 	for i := range n.methods {
@@ -72,12 +63,11 @@ func (n *node) lookupMethod(method string) *methodHandler {
 	return nil
 }
 
-// literalKey returns a path segment percent-decoded, the form literals
-// are kept and looked up in and constraints check, so that a literal
-// matches however a client encodes it, and a constraint checks the value
-// Param returns; a segment that does not decode is kept as it is. Only segments with a '%' pay for decoding (and
-// allocate): the lookup of a plain path stays allocation-free.
-func literalKey(seg string) string {
+// decodedSeg returns a path segment percent-decoded, as Param returns
+// it, for a constraint to check the value the handler gets; a segment
+// that does not decode is kept as it is. Only segments with a '%' pay
+// for decoding (and allocate).
+func decodedSeg(seg string) string {
 	if strings.IndexByte(seg, '%') < 0 {
 		return seg
 	}
@@ -102,12 +92,10 @@ func (n *node) insertRoute(segs []segment, mh methodHandler) error {
 			if cur.static == nil {
 				cur.static = make(map[string]*node)
 			}
-			key := literalKey(s.text)
-			next := cur.static[key]
+			next := cur.static[s.text]
 			if next == nil {
 				next = &node{}
-				cur.static[key] = next
-				cur.pctKeys = cur.pctKeys || strings.IndexByte(key, '%') >= 0
+				cur.static[s.text] = next
 			}
 			cur = next
 		case segParam:
@@ -168,12 +156,7 @@ func (n *node) walk(rest, method string, ps *[]Param) (*methodHandler, *node) {
 	seg, tail, more := strings.Cut(rest, "/")
 	var any *node
 	if n.static != nil {
-		// child, by hand: it does not inline.
-		c := n.static[seg]
-		if (c == nil || n.pctKeys) && strings.IndexByte(seg, '%') >= 0 {
-			c = n.static[literalKey(seg)]
-		}
-		if c != nil {
+		if c := n.static[seg]; c != nil {
 			if mh, a := c.step(tail, more, method, ps); mh != nil {
 				return mh, a
 			} else if any == nil {
@@ -184,7 +167,7 @@ func (n *node) walk(rest, method string, ps *[]Param) (*methodHandler, *node) {
 	if seg != "" {
 		for _, pc := range n.params {
 			// The constraint checks the value Param returns.
-			if pc.re != nil && !pc.re.MatchString(literalKey(seg)) {
+			if pc.re != nil && !pc.re.MatchString(decodedSeg(seg)) {
 				continue
 			}
 			base := len(*ps)
@@ -285,7 +268,7 @@ func (n *node) collect(rest string, s *pathScan) {
 	}
 	if seg != "" {
 		for _, pc := range n.params {
-			if pc.re == nil || pc.re.MatchString(literalKey(seg)) {
+			if pc.re == nil || pc.re.MatchString(decodedSeg(seg)) {
 				pc.node.collectStep(tail, more, s)
 			}
 		}
