@@ -62,6 +62,13 @@ var (
 	// error's Addr is the datagram's source. Over IPv4 no UDP datagram is
 	// that large; unixgram and IPv6 jumbograms can be.
 	ErrTruncated = errors.New("eddy: datagram truncated")
+	// ErrUncatchableSignal is matched by the error of Loop.Signal for a
+	// signal that no process can catch: SIGKILL (os.Kill), and SIGSTOP on
+	// Unix. The system acts on those itself, so a handler would never run,
+	// and as an active handle it would keep the loop alive for ever. A nil
+	// signal, or signal number 0 (which kill(2) uses to probe a process and
+	// never delivers), is refused with it too.
+	ErrUncatchableSignal = errors.New("eddy: signal cannot be caught")
 )
 
 type timeoutError struct{}

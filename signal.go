@@ -1,9 +1,11 @@
 package eddy
 
 import (
+	"fmt"
 	"os"
 	"os/signal"
 	"sync"
+	"syscall"
 )
 
 // Signal is a handler for an operating-system signal, added with
@@ -46,10 +48,18 @@ type signalSub struct {
 // (signal.Ignore, or SIGHUP under nohup): it is ignored again, and
 // signal.Ignore also stops the deliveries to such a channel.
 //
+// SIGKILL (os.Kill), and SIGSTOP on Unix, cannot be caught: Signal
+// refuses them (and a nil signal, or signal 0) with an error that
+// matches ErrUncatchableSignal, rather than add a handler that would
+// never run and would keep the loop alive.
+//
 // Portability: on Windows, console control events arrive as os.Interrupt.
 func (l *Loop) Signal(sig os.Signal, fn func(os.Signal)) (*Signal, error) {
 	if err := l.opening(); err != nil {
 		return nil, err
+	}
+	if n, ok := sig.(syscall.Signal); sig == nil || ok && n <= 0 || uncatchable(sig) {
+		return nil, fmt.Errorf("%w: %v", ErrUncatchableSignal, sig)
 	}
 	if l.sigs == nil {
 		l.sigs = &signalSet{loop: l, subs: map[os.Signal]*signalSub{}}

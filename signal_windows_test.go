@@ -3,7 +3,9 @@
 package eddy
 
 import (
+	"errors"
 	"os"
+	"syscall"
 	"testing"
 	"time"
 
@@ -44,6 +46,27 @@ func TestSignalConsoleCtrl(t *testing.T) {
 	if got != 1 {
 		t.Fatalf("handler ran %d times", got)
 	}
+	if n := l.Stats().Signals; n != 0 {
+		t.Fatalf("%d signal handlers left", n)
+	}
+}
+
+// SIGKILL (os.Kill) is what Process.Kill sends, and nothing ever delivers
+// it (nor a nil signal, or signal 0): Signal refuses it rather than
+// adding a handle that would keep the loop alive for ever.
+func TestSignalRefusesKill(t *testing.T) {
+	leakcheck.Check(t)
+	l := newLoop(t)
+	for _, sig := range []os.Signal{syscall.SIGKILL, os.Kill, nil, syscall.Signal(0)} {
+		s, err := l.Signal(sig, func(os.Signal) { t.Errorf("handler of %v ran", sig) })
+		if !errors.Is(err, ErrUncatchableSignal) {
+			t.Errorf("Signal(%v) = %v, %v; want ErrUncatchableSignal", sig, s, err)
+		}
+		if s != nil {
+			s.Stop()
+		}
+	}
+	run(t, l)
 	if n := l.Stats().Signals; n != 0 {
 		t.Fatalf("%d signal handlers left", n)
 	}
