@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/eddy-go/eddy/httpserver"
 )
 
 // ErrCORSOptions reports CORSOptions that cannot be used, such as an
@@ -149,7 +147,7 @@ func CORS(opt CORSOptions) Middleware {
 						h.Add("Access-Control-Expose-Headers", p.expose)
 					}
 				} else {
-					varyOrigin(h)
+					addVary(h, "Origin")
 				}
 				next(c)
 				return
@@ -399,7 +397,7 @@ func (p *corsPolicy) allowHeaders(v string) bool {
 func (p *corsPolicy) actual(c *Ctx, origin string) {
 	h := c.W.Header()
 	if !p.static {
-		varyOrigin(h)
+		addVary(h, "Origin")
 	}
 	if !p.allowOrigin(origin) || !p.allowMethod(c.R.Method) {
 		return
@@ -408,17 +406,6 @@ func (p *corsPolicy) actual(c *Ctx, origin string) {
 	if p.expose != "" {
 		h.Set("Access-Control-Expose-Headers", p.expose)
 	}
-}
-
-// varyOrigin adds Origin to Vary: as a field of its own when there is
-// no Vary yet, as there mostly is not before the handler has run, which
-// costs no scan of the value.
-func varyOrigin(h *httpserver.Header) {
-	if !h.Has("Vary") {
-		h.Add("Vary", "Origin")
-		return
-	}
-	addVary(h, "Origin")
 }
 
 // allow sets Access-Control-Allow-Origin and -Credentials.

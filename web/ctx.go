@@ -73,10 +73,7 @@ func (c *Ctx) Context() context.Context { return c.R.Context() }
 func (c *Ctx) Param(name string) string {
 	for _, p := range c.params {
 		if p.Name == name {
-			if v, err := url.PathUnescape(p.Value); err == nil {
-				return v
-			}
-			return p.Value
+			return decodedSeg(p.Value)
 		}
 	}
 	return ""

@@ -125,7 +125,9 @@ func addVary(h *httpserver.Header, token string) {
 		n++
 	}
 	switch {
-	case n > 1:
+	case n != 1:
+		// None yet (as mostly before a handler has run: no value to
+		// rewrite), or several.
 		h.Add("Vary", token)
 	case strings.TrimSpace(first) == "":
 		h.Set("Vary", token)

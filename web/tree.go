@@ -63,10 +63,10 @@ func (n *node) lookupMethod(method string) *methodHandler {
 	return nil
 }
 
-// decodedSeg returns a path segment percent-decoded, as Param returns
-// it, for a constraint to check the value the handler gets; a segment
-// that does not decode is kept as it is. Only segments with a '%' pay
-// for decoding (and allocate).
+// decodedSeg returns a path segment percent-decoded: what Param returns,
+// and so what a constraint checks. A segment that does not decode is
+// kept as it is. Only segments with a '%' pay for decoding (and
+// allocate).
 func decodedSeg(seg string) string {
 	if strings.IndexByte(seg, '%') < 0 {
 		return seg

@@ -663,6 +663,8 @@ func (p *iocp) readDone(fd *FD, o *op) {
 			fd.owner.ReadDone(nil, io.EOF)
 			p.watchLater(fd) // open for writing: a reset still matters
 		} else {
+			// Reported: no reset watch reports it again.
+			fd.sys.errSent = true
 			fd.owner.ReadDone(nil, os.NewSyscallError(o.name(fd), mapErr(err)))
 		}
 		return

@@ -34,8 +34,8 @@ type fdSys struct {
 	// watch is the reset watch of a stream that is not being read (see
 	// watchLater). watchOff turns it off for good, where the system
 	// refused it or it completed for something else than a reset;
-	// errSent says that a socket error was reported while reading was
-	// stopped, which happens once.
+	// errSent says that a socket error was reported, by a read or the
+	// watch, which happens once.
 	watch    *op
 	watchOff bool
 	errSent  bool
