@@ -2,6 +2,7 @@ package servers
 
 import (
 	"errors"
+	"os"
 
 	"github.com/eddy-go/eddy"
 )
@@ -40,4 +41,11 @@ func serveEddy(addr string, ready func()) error {
 	}
 	ready()
 	return loop.Run()
+}
+
+// serveEddyUring runs serveEddy's server on the io_uring backend
+// (EDDY_POLLER=uring, read when the loop's poller is made).
+func serveEddyUring(addr string, ready func()) error {
+	os.Setenv("EDDY_POLLER", "uring")
+	return serveEddy(addr, ready)
 }

@@ -9,7 +9,7 @@ import (
 
 func ExampleNames() {
 	fmt.Println(servers.Names())
-	// Output: [std gnet nbio eddy]
+	// Output: [std gnet nbio eddy eddy-uring]
 }
 
 func ExampleServe_unknown() {

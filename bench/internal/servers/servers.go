@@ -10,16 +10,17 @@ import (
 // socket is listening, and serves until the process ends, returning only
 // on error.
 var registry = map[string]func(addr string, ready func()) error{
-	"std":  serveStd,
-	"gnet": serveGnet,
-	"nbio": serveNbio,
-	"eddy": serveEddy,
+	"std":        serveStd,
+	"gnet":       serveGnet,
+	"nbio":       serveNbio,
+	"eddy":       serveEddy,
+	"eddy-uring": serveEddyUring,
 }
 
 // Names returns the implementation names in a fixed order: std, gnet,
-// nbio, eddy.
+// nbio, eddy, eddy-uring.
 func Names() []string {
-	order := []string{"std", "gnet", "nbio", "eddy"}
+	order := []string{"std", "gnet", "nbio", "eddy", "eddy-uring"}
 	return slices.DeleteFunc(order, func(n string) bool { return registry[n] == nil })
 }
 
