@@ -34,9 +34,10 @@ import (
 // while no connection was subscribed are lost, as pub/sub does not keep
 // them.
 //
-// A connection stays open while cp is, even once its channels are all
-// unsubscribed. Closing the ClusterClient closes cp too. Its methods are
-// safe for concurrent use.
+// A master's shard connection is closed once every shard channel on it
+// is unsubscribed; the classic connection stays open while cp is, even
+// once its channels and patterns are all unsubscribed. Closing the
+// ClusterClient closes cp too. Its methods are safe for concurrent use.
 type ClusterPubSub struct {
 	c       *ClusterClient
 	handler func(Message)
@@ -272,6 +273,7 @@ func (cp *ClusterPubSub) unsubscribeShards(names []string, p *future.Promise[str
 		gf, gp := future.New[struct{}](cp.c.loop)
 		fs = append(fs, gf)
 		ps.apply(subShard, false, g, gp)
+		gf.OnSettle(func(struct{}, error) { cp.closeIdle(ps) })
 	}
 	future.All(fs...).OnSettle(func(_ []struct{}, err error) {
 		if err != nil {
@@ -280,6 +282,24 @@ func (cp *ClusterPubSub) unsubscribeShards(names []string, p *future.Promise[str
 		}
 		p.Resolve(struct{}{})
 	})
+}
+
+// closeIdle closes ps, a master's shard subscriber, once it holds no
+// shard channel and waits for no confirmation: an idle connection would
+// otherwise stay open on that master for as long as cp. A later
+// SSubscribe for the master opens a new one. Loop-only.
+func (cp *ClusterPubSub) closeIdle(ps *PubSub) {
+	if cp.closed || ps.closed || cp.nodes[ps.addr] != ps ||
+		len(ps.subs[subShard]) > 0 || len(ps.waiting) > 0 || len(ps.resumed) > 0 {
+		return
+	}
+	delete(cp.nodes, ps.addr)
+	for n, on := range cp.shard {
+		if on == ps { // a subscription the node refused: not held
+			delete(cp.shard, n)
+		}
+	}
+	ps.shutdown(ErrClosed)
 }
 
 // place picks the address of the classic subscriber before each

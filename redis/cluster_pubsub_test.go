@@ -207,3 +207,26 @@ func TestClusterPubSubCloseDuringFailover(t *testing.T) {
 		t.Fatalf("SSubscribe pending at the ClusterClient's Close = %v, want ErrClosed", err)
 	}
 }
+
+// A master's shard connection closes once every shard channel on it is
+// unsubscribed, and only then; a later SSubscribe opens a new one.
+func TestClusterPubSubClosesIdleShardConn(t *testing.T) {
+	leakcheck.Check(t)
+	cl := testenv.RedisCluster(t, 3)
+	c, ps, msgs := clusterPubSub(t, cl, "cps-idle", 0)
+	s := c.Sync()
+	ma := admin(t, startLoop(t), cl.Nodes[0].Addr)
+	a, b := ownKey(t, ma, "a:"), ownKey(t, ma, "b:")
+	ok(t, errOf(ps.SSubscribe(a, b).Await(ctx(t))))
+	if !subscriberOn(t, ma, "cps-idle", "ssubscribe") {
+		t.Fatal("no shard connection on the channels' master")
+	}
+	ok(t, errOf(ps.SUnsubscribe(a).Await(ctx(t))))
+	delivered(t, s, msgs, b, true) // b still holds the connection
+	ok(t, errOf(ps.SUnsubscribe(b).Await(ctx(t))))
+	// The ClusterClient's own connections have the same name: look for
+	// the subscriber by its last command.
+	eventually(t, "the idle shard connection to close", func() bool { return !subscriberOn(t, ma, "cps-idle", "sunsubscribe") })
+	ok(t, errOf(ps.SSubscribe(a).Await(ctx(t))))
+	delivered(t, s, msgs, a, true)
+}

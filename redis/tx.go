@@ -87,8 +87,11 @@ func (tx *Tx) Queue(args ...any) {
 // with the server's *Error if the transaction was refused (EXECABORT),
 // and with an error matching ErrConnLost, without sending anything, if
 // the connection dropped since Multi or Watch. The connection is closed
-// afterwards. With Options.CacheSize, the keys of the queued commands are
-// dropped from the client's cache before Exec settles.
+// afterwards, or as soon as the future is cancelled; a cancelled Exec
+// may still run, since the server runs what it had received before the
+// close, possibly after commands sent later on other connections. With
+// Options.CacheSize, the keys of the queued commands are dropped from
+// the client's cache before Exec settles.
 func (tx *Tx) Exec() *future.Future[[]resp.Value] {
 	if err := tx.err; err != nil {
 		tx.conn.Close()
