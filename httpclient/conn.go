@@ -167,8 +167,15 @@ func (pc *pconn) OnClose(_ *eddy.Conn, err error) {
 	}
 	pc.carry(nil)
 	if !pc.open {
-		if err == nil {
+		switch {
+		case err == nil:
 			err = eddy.ErrClosed
+		case errors.Is(err, eddy.ErrTimeout) && pc.pool.ls.c.Timeouts.Connect > 0:
+			// The dial's own timer (eddy.WithDialTimeout, armed with
+			// Timeouts.Connect) fired before the trip's, in the same
+			// turn or just ahead of it: the same timeout, reported as
+			// documented.
+			err = &TimeoutError{Kind: ErrConnectTimeout}
 		}
 		t.fail(err)
 		return

@@ -110,7 +110,9 @@ func (p *pipe) done() {
 func (p *pipe) end(_ *trip, r *Response) {
 	p.done()
 	p.mu.Lock()
-	if p.trailer != nil {
+	// Not after Close: the caller holds this map as
+	// http.Response.Trailer and may read it once the body is closed.
+	if p.trailer != nil && !p.closed {
 		for k, v := range r.Trailer {
 			p.trailer[k] = v
 		}
