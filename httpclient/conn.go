@@ -22,10 +22,13 @@ type pconn struct {
 	// interim is set between the head of a 1xx response and its EventEnd,
 	// which ends the interim response only, not the exchange.
 	interim bool
-	idle    bool      // in the pool's idle list
-	idleAt  time.Time // when it last went idle
-	idleT   *eddy.Timer
-	hdrT    *eddy.Timer // see headerTimer
+	// interims counts the current exchange's 1xx responses (see
+	// maxInterim).
+	interims int
+	idle     bool      // in the pool's idle list
+	idleAt   time.Time // when it last went idle
+	idleT    *eddy.Timer
+	hdrT     *eddy.Timer // see headerTimer
 }
 
 // headerTimer starts the connection's response-header timer, made once
@@ -108,6 +111,10 @@ func (pc *pconn) OnData(c *eddy.Conn, data []byte) int {
 		case http1.EventHead:
 			r := pc.parser.Response()
 			if r.Interim {
+				if pc.interims++; pc.interims > maxInterim {
+					pc.drop(&ResponseError{Kind: ErrMalformedResponse, Err: errTooManyInterim})
+					return len(data)
+				}
 				pc.interim = true
 				if r.Status == 100 {
 					t.continued()

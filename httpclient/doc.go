@@ -44,7 +44,8 @@
 // and a body without length runs until the close. A malformed response fails
 // with a *ResponseError matching ErrMalformedResponse, and a response cut
 // short with one matching ErrTruncated; the connection is dropped, never
-// pooled. When the client asked for gzip itself, a gzip body is
+// pooled. Up to 10 interim (1xx) responses may come before the final one;
+// an 11th is malformed, so that a server cannot hold a request with them. When the client asked for gzip itself, a gzip body is
 // decompressed transparently; one that does not decompress fails with a
 // *ResponseError matching ErrMalformedResponse too (with Do, from the
 // body's Read). Client.MaxResponseBody bounds the body Send

@@ -46,6 +46,16 @@ var (
 	ErrProxy = errors.New("httpclient: proxy failed")
 )
 
+// maxInterim bounds the 1xx (interim) responses one exchange may bring
+// before its final response: a server that sends them without end would
+// otherwise hold the request until a timeout ends it, or for ever
+// without one. net/http allows 5; this leaves room for a few 103s.
+const maxInterim = 10
+
+// errTooManyInterim is the cause of the ErrMalformedResponse of an
+// exchange that went past maxInterim 1xx responses.
+var errTooManyInterim = errors.New("more than 10 1xx responses")
+
 // ResponseError is the error of a response that could not be read: a
 // malformed response (matching ErrMalformedResponse), one cut short
 // (matching ErrTruncated) or one too large (matching ErrBodyTooLarge). It

@@ -21,7 +21,7 @@ import (
 // testProxy is a tiny HTTP proxy: absolute-form requests are forwarded to
 // backend, and CONNECT opens a tunnel to backend, whatever the host asked
 // for, so that no name is ever resolved. A CONNECT to refuseHost is
-// answered 407.
+// answered 407, one to floodHost with 11 interim answers before the 200.
 type testProxy struct {
 	backend string // host:port
 	mu      sync.Mutex
@@ -29,7 +29,10 @@ type testProxy struct {
 	auth    []string // Proxy-Authorization values
 }
 
-const refuseHost = "refused.invalid"
+const (
+	refuseHost = "refused.invalid"
+	floodHost  = "flood.invalid"
+)
 
 func startProxy(t *testing.T, backend string) (*testProxy, *url.URL) {
 	p := &testProxy{backend: backend}
@@ -62,6 +65,9 @@ func (p *testProxy) serve(c net.Conn, br *bufio.Reader) {
 			if strings.HasPrefix(req.Host, refuseHost) {
 				io.WriteString(c, "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n")
 				continue
+			}
+			if strings.HasPrefix(req.Host, floodHost) {
+				io.WriteString(c, strings.Repeat("HTTP/1.1 102 Processing\r\n\r\n", 11))
 			}
 			b, err := net.Dial("tcp", p.backend)
 			if err != nil {
@@ -152,6 +158,11 @@ func TestConnectTunnel(t *testing.T) {
 	var pe *httpclient.ProxyError
 	if !errors.Is(err, httpclient.ErrProxy) || !errors.As(err, &pe) || pe.Status != 407 {
 		t.Fatalf("refused CONNECT: %v", err)
+	}
+	// A proxy that keeps sending 1xx answers to the CONNECT: the 11th
+	// fails the tunnel (see maxInterim).
+	if _, _, err := get(t, c, "https://"+floodHost+"/"); !errors.Is(err, httpclient.ErrProxy) || !strings.Contains(err.Error(), "1xx") {
+		t.Fatalf("CONNECT answered with 11 interim responses: %v, want ErrProxy", err)
 	}
 }
 

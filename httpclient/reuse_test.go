@@ -3,6 +3,7 @@ package httpclient_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -27,6 +28,8 @@ var framingResponses = map[string]string{
 	"/10":      "HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\nv1.0|close",
 	"/10ka":    "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 4\r\n\r\nv1.0",
 	"/closehd": "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 3\r\n\r\nbye|close",
+	"/1xx10":   strings.Repeat("HTTP/1.1 102 Processing\r\n\r\n", 10) + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+	"/1xx11":   strings.Repeat("HTTP/1.1 102 Processing\r\n\r\n", 11) + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
 }
 
 // framingServer answers each request with framingResponses[path] and
@@ -70,6 +73,7 @@ func TestFramingReuse(t *testing.T) {
 		{"GET", "/204", 204, "", true},
 		{"GET", "/304", 304, "", true},
 		{"GET", "/1xx", 200, "final", true},
+		{"GET", "/1xx10", 200, "ok", true},
 		{"GET", "/close", 200, "until the close", false},
 		{"GET", "/10", 200, "v1.0", false},
 		{"GET", "/10ka", 200, "v1.0", true},
@@ -139,5 +143,30 @@ func doWithin(t *testing.T, c *httpclient.Client, method, rawURL, api string) (i
 	case <-time.After(10 * time.Second):
 		t.Fatalf("%s %s %s hung", api, method, rawURL)
 		return 0, "", nil
+	}
+}
+
+// TestInterimFlood: an exchange may bring 10 interim (1xx) responses
+// before its final one; the 11th fails the request as a malformed
+// response and the connection is dropped, so that a server sending 1xx
+// without end cannot hold a request for ever. Before the bound, the
+// request waited through any number of them.
+func TestInterimFlood(t *testing.T) {
+	leakcheck.Check(t)
+	var conns atomic.Int32
+	base := framingServer(t, &conns)
+	c := &httpclient.Client{Loop: startLoop(t)}
+	for _, api := range []string{"Do", "Send"} {
+		st, body, err := doWithin(t, c, "GET", base+"/1xx11", api)
+		if !errors.Is(err, httpclient.ErrMalformedResponse) {
+			t.Fatalf("%s: got %d %q %v, want ErrMalformedResponse", api, st, body, err)
+		}
+		before := conns.Load()
+		if st, body, err := doWithin(t, c, "GET", base+"/ok", api); err != nil || st != 200 || body != "ok" {
+			t.Fatalf("%s GET /ok after the flood: got %d %q %v", api, st, body, err)
+		}
+		if conns.Load() == before {
+			t.Fatalf("%s: the flooded connection was reused", api)
+		}
 	}
 }

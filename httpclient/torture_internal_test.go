@@ -52,9 +52,9 @@ import (
 var (
 	// goodScripts answer correctly: the caller gets its own response or,
 	// at worst, a typed error (a stale connection, a cancellation).
-	goodScripts = []string{"ok", "chunk", "close", "close10", "info", "s204", "s304", "unsol", "closeafter", "long", "redir", "gzip", "s101", "infoflood", "keep10"}
+	goodScripts = []string{"ok", "chunk", "close", "close10", "info", "s204", "s304", "unsol", "closeafter", "long", "redir", "gzip", "s101", "keep10"}
 	// badScripts always fail the request.
-	badScripts = []string{"slow", "badstatus", "badheader", "badchunk", "dupcl", "short", "closebefore", "closeduring", "reset", "resetduring", "redirloop", "gzipbad"}
+	badScripts = []string{"slow", "badstatus", "badheader", "badchunk", "dupcl", "short", "closebefore", "closeduring", "reset", "resetduring", "redirloop", "gzipbad", "infoflood"}
 	// headScripts are those a HEAD request may use.
 	headScripts = []string{"ok", "chunk", "s204", "s304", "info", "gzip", "redir", "headbody"}
 )

@@ -187,7 +187,7 @@ func (t *trip) attach(pc *pconn) {
 	t.gen++
 	pc.carry(t)
 	pc.got = false
-	pc.interim = false
+	pc.interim, pc.interims = false, 0
 	t.bodyDone = false
 	t.sent = 0
 	t.resp = nil

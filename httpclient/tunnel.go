@@ -21,6 +21,8 @@ type tunnelLayer struct {
 	buf    []byte
 	status int
 	open   bool
+	// interims counts the proxy's 1xx answers (see maxInterim).
+	interims int
 }
 
 func (tl *tunnelLayer) Start(lc *eddy.LayerConn) {
@@ -70,6 +72,9 @@ func (tl *tunnelLayer) feed(p []byte) ([]byte, error) {
 		case http1.EventHead:
 			r := tl.parser.Response()
 			if r.Interim {
+				if tl.interims++; tl.interims > maxInterim {
+					return nil, fmt.Errorf("%w: CONNECT %s: %w", ErrProxy, tl.target, errTooManyInterim)
+				}
 				continue
 			}
 			tl.status = r.Status
