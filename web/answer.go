@@ -263,24 +263,42 @@ func ifRange(c *Ctx, res *resolved) bool {
 
 // etagListMatch reports whether an If-Match or If-None-Match value
 // ("*" or a list of entity tags) matches etag: strongly (neither may be
-// weak) or weakly (the opaque tags are equal).
+// weak) or weakly (the opaque tags are equal). The list is read tag by
+// tag, since an entity tag may hold a comma (RFC 9110 §8.8.3); a
+// malformed element matches nothing.
 func etagListMatch(v, etag string, strong bool) bool {
 	v = strings.TrimSpace(v)
 	if v == "*" {
 		return true
 	}
-	for item := range strings.SplitSeq(v, ",") {
-		item = strings.TrimSpace(item)
-		weak := strings.HasPrefix(item, "W/")
-		if weak {
-			if strong {
-				continue
-			}
-			item = item[2:]
+	if rest, weak := strings.CutPrefix(etag, "W/"); weak {
+		if strong {
+			return false
 		}
-		if item == etag {
+		etag = rest
+	}
+	for {
+		v = strings.TrimLeft(v, " \t,")
+		if v == "" {
+			return false
+		}
+		rest, weak := strings.CutPrefix(v, "W/")
+		if !strings.HasPrefix(rest, `"`) {
+			i := strings.IndexByte(v, ',')
+			if i < 0 {
+				return false
+			}
+			v = v[i+1:]
+			continue
+		}
+		end := strings.IndexByte(rest[1:], '"')
+		if end < 0 {
+			return false
+		}
+		tag := rest[:end+2]
+		v = rest[end+2:]
+		if tag == etag && !(weak && strong) {
 			return true
 		}
 	}
-	return false
 }

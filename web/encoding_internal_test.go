@@ -47,3 +47,37 @@ func TestCompressibleAndETag(t *testing.T) {
 		}
 	}
 }
+
+// etagListMatch reads the list tag by tag: an entity tag may hold a
+// comma (RFC 9110 §8.8.3), and a weak tag matches a weak list element
+// under the weak comparison. Before, the list was split at every comma
+// ("a,b" never matched itself) and a weak etag never matched at all.
+func TestETagListMatch(t *testing.T) {
+	cases := []struct {
+		list, etag string
+		strong     bool
+		want       bool
+	}{
+		{`"a,b"`, `"a,b"`, true, true},
+		{`"x", "a,b"`, `"a,b"`, true, true},
+		{`"a`, `"a`, false, false},
+		{`"a,b"`, `"a"`, false, false},
+		{`W/"a"`, `W/"a"`, false, true},
+		{`W/"a"`, `W/"a"`, true, false},
+		{`"a"`, `W/"a"`, false, true},
+		{`"a"`, `W/"a"`, true, false},
+		{`W/"a"`, `"a"`, false, true},
+		{`W/"a"`, `"a"`, true, false},
+		{`*`, `"a"`, true, true},
+		{` ,, "b" ,"a"`, `"a"`, true, true},
+		{`junk, "a"`, `"a"`, true, true},
+		{`junk "a"`, `"a"`, true, false},
+		{`"a`, `"a"`, true, false},
+		{``, `"a"`, false, false},
+	}
+	for _, c := range cases {
+		if got := etagListMatch(c.list, c.etag, c.strong); got != c.want {
+			t.Errorf("etagListMatch(%q, %q, strong=%v) = %v, want %v", c.list, c.etag, c.strong, got, c.want)
+		}
+	}
+}
