@@ -122,6 +122,10 @@ type connExt struct {
 	held       []heldOut
 	heldLen    int
 	closeLater bool // Close or CloseWrite waits for held to reach the layer
+	// peerDone: the layer reported the peer's end of stream (PeerDone)
+	// while reading was paused; it takes effect on ResumeRead, after the
+	// kept input, as a socket's end of stream is read only then.
+	peerDone bool
 }
 
 // heldOut is plaintext (b) or a file region (f, off, n) held for the
@@ -436,8 +440,10 @@ func (c *Conn) PauseRead() {
 }
 
 // ResumeRead undoes PauseRead. Unconsumed bytes kept from earlier reads
-// are offered to OnData again on the next loop turn. It does nothing once
-// the connection is closing: Close stops reading for good.
+// are offered to OnData again on the next loop turn, followed by the
+// peer's end of stream if a layer reported it meanwhile (see
+// LayerConn.PeerDone). It does nothing once the connection is closing:
+// Close stops reading for good.
 func (c *Conn) ResumeRead() {
 	if c.flags&cPaused == 0 || c.flags&(cClosed|cClosing) != 0 {
 		return
@@ -447,12 +453,26 @@ func (c *Conn) ResumeRead() {
 		return
 	}
 	_ = c.loop.poller.StartRead(&c.fd)
+	if len(c.in) > 0 || c.ext != nil && c.ext.peerDone {
+		c.loop.NextTick(c.offerKept)
+	}
+}
+
+// offerKept offers the unconsumed input kept while reading was paused to
+// OnData again, on the turn after ResumeRead, and then ends the peer's
+// stream if the layer reported its end meanwhile (PeerDone).
+func (c *Conn) offerKept() {
+	if c.flags&(cPaused|cClosed) != 0 {
+		return
+	}
 	if len(c.in) > 0 {
-		c.loop.NextTick(func() {
-			if c.flags&(cPaused|cClosed) == 0 && len(c.in) > 0 {
-				c.deliver(nil)
-			}
-		})
+		c.deliver(nil)
+	}
+	if e := c.ext; e != nil && e.peerDone && c.flags&(cPaused|cClosed|cClosing) == 0 {
+		e.peerDone = false
+		if !c.toEOFHandler(true) {
+			_ = c.Close() // what the layer does when PeerDone returns false
+		}
 	}
 }
 
@@ -683,7 +703,20 @@ func (c *Conn) toEOFHandler(stopRead bool) bool {
 // PeerDone returns true: the connection stays open for the handler's
 // writes. Otherwise it does nothing and returns false, and the layer
 // closes the connection as it would have (Conn().Close()).
-func (lc *LayerConn) PeerDone() bool { return (*Conn)(lc).toEOFHandler(true) }
+//
+// While the handler has reading paused, the end waits, as the socket's
+// own end is not read then: the handler may be keeping data the layer
+// delivered with or before the end, which ResumeRead offers again. So
+// PeerDone then only notes the end and returns true, and ResumeRead,
+// after that data, does what PeerDone would have (OnEOF, or Close).
+func (lc *LayerConn) PeerDone() bool {
+	c := (*Conn)(lc)
+	if c.flags&(cOpen|cPaused|cClosing|cClosed) == cOpen|cPaused && c.ext.layerReady {
+		c.ext.peerDone = true
+		return true
+	}
+	return c.toEOFHandler(true)
+}
 
 // --- writing ---
 

@@ -140,7 +140,10 @@ func kindOf(err error) error {
 	switch errno {
 	case syscall.ECONNREFUSED:
 		return ErrRefused
-	case syscall.ECONNRESET, syscall.EPIPE:
+	case syscall.ECONNRESET, syscall.EPIPE, syscall.ENOTCONN:
+		// ENOTCONN is what shutdown(2) says of a connection the peer has
+		// reset before the loop saw the reset (a CloseWrite in the same
+		// turn): the connection is gone the same way.
 		return ErrReset
 	case syscall.EADDRINUSE:
 		return ErrAddrInUse

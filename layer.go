@@ -113,6 +113,14 @@ func (lc *LayerConn) Ready() {
 		}
 	}
 	c.callOpen()
+	// A Write refused while the output was held is owed an OnDrain. The
+	// socket may have taken all of the held output at once, and then no
+	// write completion comes to announce it: announce it here, after
+	// OnOpen, as the handler's first callback must be.
+	if c.flags&(cWantDrain|cClosed) == cWantDrain && c.queued() <= c.lowWater() {
+		c.flags &^= cWantDrain
+		c.callDrain()
+	}
 }
 
 // IsReady reports whether Ready has been called.
@@ -151,6 +159,9 @@ func (c *Conn) layer() Layer {
 
 // layerEOF asks the layer how the stream ended.
 func (c *Conn) layerEOF(ly Layer) {
+	if c.ext.peerDone {
+		return // the layer's end came first, and waits for ResumeRead
+	}
 	err := ly.EOF((*LayerConn)(c))
 	if err == ErrEOFPending {
 		return // SettleEOF follows
@@ -179,8 +190,10 @@ func (lc *LayerConn) SettleEOF(err error) {
 		c.fail(opError("read", c.netw.String(), c.RemoteAddr(), err))
 		return
 	}
-	if c.flags&cEOF != 0 {
-		return // OnEOF has run, for PeerDone: nothing more to tell
+	if c.flags&cEOF != 0 || c.ext.peerDone {
+		// OnEOF has run, for PeerDone, or waits for ResumeRead (see
+		// PeerDone): nothing more to tell.
+		return
 	}
 	// While the end was pending, the read may have been armed again
 	// (ResumeRead): reading is over, whichever way this goes, or the

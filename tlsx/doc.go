@@ -102,8 +102,11 @@
 // connections have no half-open state for handlers: a peer's end of stream
 // closes them after the queued output), answering with close_notify;
 // PeerClosed tells a handler, as early as the OnData call that delivers
-// the data read with it, that the peer's close_notify has come. The end
-// of the peer's stream without close_notify is accepted as a clean end when
+// the data read with it, that the peer's close_notify has come. A
+// handler that paused reading, keeping data that came with the
+// close_notify, gets that data again on ResumeRead, and only then the
+// end, as with a plain socket, whose end is not read while it is paused.
+// The end of the peer's stream without close_notify is accepted as a clean end when
 // it falls between records, as crypto/tls accepts it (many peers close that
 // way); in the middle of a record it is ErrTruncated, and
 // WithRequireCloseNotify makes it ErrTruncated in both cases. Conn.CloseWrite
@@ -152,5 +155,8 @@
 // block. During the handshake, the
 // connection's Handler method returns an internal handler that stands in
 // front of the connection's own, to learn of a close; the connection's own
-// is back by OnOpen. Replacing the handler before OnOpen is not supported.
+// is back by OnOpen. Replacing the handler between the socket's connect
+// and OnOpen is not supported. Replacing it right after Dial returns (as
+// eddy.NetConn does, given a connection Dial has just made) is fine: the
+// layer takes the handler it stands in front of when the socket connects.
 package tlsx

@@ -77,17 +77,27 @@ func (s *session) finish() {
 		s.lc.Fail(err)
 		return
 	}
-	if s.eofPending {
+	if s.eofPending && s.st == stOpen {
 		s.eofPending = false
 		s.lc.SettleEOF(s.openEOF())
 	}
 }
 
 // complete ends the handshake with its result, hsErr: it fails, or the
-// connection opens. It returns the error to close the connection with.
-// Loop-only, after the handshake goroutine has returned.
+// connection opens. It returns the error to close the connection with
+// (nil if it has closed already). Loop-only, after the handshake
+// goroutine has returned.
 func (s *session) complete(hsErr error) error {
 	s.flushHandshakeOut() // everything the goroutine wrote goes first
+	if s.lc.Conn().Closed() {
+		// The connection has closed since the goroutine returned (an
+		// Abort, a deadline, a reset, or that last write failing), and
+		// its OnClose, queued by the close, has not run yet. It goes
+		// to the guard, which reports the close to the handler: the
+		// connection must not open now, nor the guard lose the handler.
+		s.abandon()
+		return nil
+	}
 	s.stopTimer()
 	if hsErr != nil {
 		s.st = stClosed
