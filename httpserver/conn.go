@@ -687,8 +687,13 @@ func (sc *serverConn) gracefulClose() {
 	}
 	if len(sc.queue) == 0 && (sc.cur == nil || sc.cur.w.ended) {
 		// Nothing in flight: at most the rest of an unread body, which
-		// no longer needs to be read.
-		sc.quiet = sc.quiet || sc.cur == nil
+		// no longer needs to be read. It closes at once only if it
+		// has sent nothing: the responses handed to the socket may not
+		// have reached the client yet, and a close that meets its input
+		// (a request it pipelines as the shutdown comes) resets the
+		// connection and destroys them, so it lingers (finish), as
+		// any close that may meet the client's input does.
+		sc.quiet = sc.quiet || sc.cur == nil && sc.sent == 0
 		sc.closeConn()
 		return
 	}

@@ -69,7 +69,10 @@
 // 5 s after the output has gone (500 ms during Shutdown), since closing
 // with unread input makes the kernel send a reset, which destroys the
 // part of the response not yet transmitted. Idle connections, and
-// clients that asked to close and have nothing unread, close at once.
+// clients that asked to close and have nothing unread, close at once;
+// but Shutdown closes an idle connection that has answered requests
+// lingering, since its client may not have read the last response yet
+// and may be sending its next request.
 //
 // Responses are buffered up to 16 KiB, so that a small one gets a
 // Content-Length; longer ones, or flushed ones, are sent chunked unless

@@ -150,11 +150,13 @@ func (s *Server) start(g *eddy.Group, l *eddy.Loop) error {
 }
 
 // Shutdown shuts the server's group (or loop) down gracefully: the
-// listeners close, idle connections close at once, busy ones after the
-// responses in flight (sent with "Connection: close"), and the loops stop
-// when every connection has closed or ctx is done, in which case it
-// returns ctx.Err(). Safe for concurrent use, but not from a loop of the
-// server's.
+// listeners close, idle connections close at once (their clients see
+// the end of the stream at once; one that has answered requests closes
+// lingering, see the package documentation), busy ones after the
+// responses in flight (sent with "Connection: close" unless their head
+// has gone), and the loops stop when every connection has closed or ctx
+// is done, in which case it returns ctx.Err(). Safe for concurrent use,
+// but not from a loop of the server's.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	g, l := s.group, s.loop

@@ -66,7 +66,14 @@ const stdBufferLimit = 256 << 10
 // when the request's context ends (the connection closes, TimeoutHandler
 // gives up), with the same cause (context.Cause); after Hijack, only
 // when the handler returns. Reads of the body after Close, or once the handler
-// has returned, fail with http.ErrBodyReadAfterClose. "OPTIONS *" is
+// has returned, fail with http.ErrBodyReadAfterClose. Server.Shutdown
+// waits for a handler only while its connection is open: a handler whose
+// client has gone, one still waiting for a worker then, and every one
+// still running when Shutdown's context ends (which closes their
+// connections) may run on after Shutdown has returned, their writes
+// failing and their contexts ended with ErrConnClosed (but for one that
+// hijacked its connection), so a handler that must not outlive the
+// server watches its context. "OPTIONS *" is
 // answered 200 without calling h, as net/http's server does. A handler
 // that panics with http.ErrAbortHandler has its connection closed with
 // nothing more sent, and nothing logged.
