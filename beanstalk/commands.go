@@ -106,21 +106,25 @@ func (c *Client) Delete(id uint64) *future.Future[struct{}] {
 
 // Release puts a job reserved by this connection back into the ready queue
 // (or the delayed one, after delay rounded up to seconds) with a new
-// priority. Safe for concurrent use.
+// priority. If the connection drops before the command is written, it
+// fails with ErrConnLost rather than being sent on the next connection
+// (see Client). Safe for concurrent use.
 func (c *Client) Release(id uint64, pri uint32, delay time.Duration) *future.Future[struct{}] {
-	return asUnit(c.send(bs.KindRelease, c.enc.AppendRelease(nil, id, pri, seconds(delay)), 0))
+	return asUnit(c.sendBound(bs.KindRelease, c.enc.AppendRelease(nil, id, pri, seconds(delay))))
 }
 
 // Bury buries a job reserved by this connection, with a new priority.
-// Safe for concurrent use.
+// Like Release, it is never sent on a later connection than the one up
+// when it was issued. Safe for concurrent use.
 func (c *Client) Bury(id uint64, pri uint32) *future.Future[struct{}] {
-	return asUnit(c.send(bs.KindBury, c.enc.AppendBury(nil, id, pri), 0))
+	return asUnit(c.sendBound(bs.KindBury, c.enc.AppendBury(nil, id, pri)))
 }
 
-// Touch gives a job reserved by this connection a fresh TTR. Safe for
-// concurrent use.
+// Touch gives a job reserved by this connection a fresh TTR. Like
+// Release, it is never sent on a later connection than the one up when it
+// was issued. Safe for concurrent use.
 func (c *Client) Touch(id uint64) *future.Future[struct{}] {
-	return asUnit(c.send(bs.KindTouch, c.enc.AppendTouch(nil, id), 0))
+	return asUnit(c.sendBound(bs.KindTouch, c.enc.AppendTouch(nil, id)))
 }
 
 // Watch adds tube to the watch list, on this connection and after every

@@ -31,9 +31,13 @@
 // sentinel (ErrNotFound, ErrTimedOut, ErrDeadlineSoon, ErrJobTooBig...).
 // When the connection drops, the commands in flight fail with an error
 // matching ErrConnLost (a *driver.ConnError); they are not sent again,
-// except read-only ones. The client reconnects with backoff and restores
-// the used tube and the watch list first. Replies that break the protocol
-// (and BAD_FORMAT, UNKNOWN_COMMAND, EXPECTED_CRLF) drop the connection.
+// except read-only ones. Release, bury and touch act on a reservation,
+// which goes with its connection: one not yet written when the connection
+// drops fails with ErrConnLost too, rather than acting on whoever holds
+// the job on the next connection. The client reconnects with backoff and
+// restores the used tube and the watch list first. Replies that break the
+// protocol (and BAD_FORMAT, UNKNOWN_COMMAND, EXPECTED_CRLF) drop the
+// connection.
 //
 // Durations are time.Duration and are rounded up to whole seconds on the
 // wire.
