@@ -119,10 +119,17 @@ func (q *query) dropEDNS() {
 
 // fail records the failure of the current try. A timeout or unreachable
 // server does not hide an earlier answer that said more (SERVFAIL,
-// REFUSED, malformed).
+// REFUSED, malformed), and an unreachable server does not hide an earlier
+// timeout: ErrUnreachable says that no exchange could be started with any
+// server, so it must not depend on which server came last.
 func (q *query) fail(err error, silent bool) {
-	if silent && q.lastErr != nil && !errors.Is(q.lastErr, ErrTimeout) && !errors.Is(q.lastErr, ErrUnreachable) {
-		return
+	if silent && q.lastErr != nil {
+		if !errors.Is(q.lastErr, ErrTimeout) && !errors.Is(q.lastErr, ErrUnreachable) {
+			return
+		}
+		if errors.Is(q.lastErr, ErrTimeout) && errors.Is(err, ErrUnreachable) {
+			return
+		}
 	}
 	q.lastErr, q.lastServer = err, q.server
 }
