@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +24,7 @@ import (
 	"github.com/eddy-go/eddy/internal/leakcheck"
 	"github.com/eddy-go/eddy/internal/looptest"
 	"github.com/eddy-go/eddy/internal/testenv"
+	"github.com/eddy-go/eddy/internal/soak"
 )
 
 // The torture test drives a real beanstalkd (with a binlog, so that jobs
@@ -68,26 +68,8 @@ func TestTorture(t *testing.T) {
 		t.Skip("torture test in -short mode")
 	}
 	leakcheck.Check(t)
-	total := 3 * time.Second
-	if s := os.Getenv("EDDY_TORTURE"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE=%q: %v", s, err)
-		}
-		total = d
-	}
-	seeds := []uint64{1, 2, 3}
-	if s := os.Getenv("EDDY_TORTURE_SEED"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE_SEED=%q: %v", s, err)
-		}
-		seeds = []uint64{n}
-	} else if total > 10*time.Second {
-		for n := uint64(4); len(seeds) < int(total/(5*time.Second)); n++ {
-			seeds = append(seeds, n)
-		}
-	}
+	total := soak.Duration(t, 3*time.Second)
+	seeds := soak.Seeds(t, []uint64{1, 2, 3}, total, 5*time.Second)
 	srv := testenv.Beanstalkd(t, testenv.MaxJobSize(tortureServerMax), testenv.Args("-b", t.TempDir()))
 	var actions, restarts, cuts, again int64
 	for _, seed := range seeds {

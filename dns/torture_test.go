@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/eddy-go/eddy/internal/leakcheck"
+	"github.com/eddy-go/eddy/internal/soak"
 	"golang.org/x/net/dns/dnsmessage"
 )
 
@@ -82,26 +82,8 @@ func Torture(t *testing.T, newLoop func(t *testing.T) TortureLoop) {
 		t.Skip("torture test in -short mode")
 	}
 	leakcheck.Check(t)
-	total := 3 * time.Second
-	if s := os.Getenv("EDDY_TORTURE"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE=%q: %v", s, err)
-		}
-		total = d
-	}
-	seeds := []uint64{1, 2, 3}
-	if s := os.Getenv("EDDY_TORTURE_SEED"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE_SEED=%q: %v", s, err)
-		}
-		seeds = []uint64{n}
-	} else if total > 10*time.Second {
-		for n := uint64(4); len(seeds) < int(total/(3*time.Second)); n++ {
-			seeds = append(seeds, n)
-		}
-	}
+	total := soak.Duration(t, 3*time.Second)
+	seeds := soak.Seeds(t, []uint64{1, 2, 3}, total, 3*time.Second)
 	var actions, lookups, degraded int64
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {

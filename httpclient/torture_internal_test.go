@@ -15,7 +15,7 @@ package httpclient
 //   - the pools keep within MaxConnsPerHost and MaxIdlePerHost, and at
 //     the end every connection is closed at the server and nothing leaks.
 //
-// A failure prints the seed. EDDY_TORTURE_SEEDS=1,2,3 replays chosen
+// A failure prints the seed. EDDY_TORTURE_SEED=1,2,3 replays chosen
 // seeds, EDDY_TORTURE=60s runs longer than the default few seconds (the
 // time is shared by the seeds), EDDY_TORTURE_DEBUG=1 prints the failures
 // of well-formed answers (cancellations, stale connections, unsolicited
@@ -45,6 +45,7 @@ import (
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/internal/leakcheck"
+	"github.com/eddy-go/eddy/internal/soak"
 	"github.com/eddy-go/eddy/internal/looptest"
 )
 
@@ -569,42 +570,14 @@ func (c *call) check() string {
 	return ""
 }
 
-// tortureBudget returns the time to spend over all seeds: short by
-// default, EDDY_TORTURE to run longer by hand.
-func tortureBudget(t *testing.T, def time.Duration) time.Duration {
-	if v := os.Getenv("EDDY_TORTURE"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE: %v", err)
-		}
-		return d
-	}
-	return def
-}
-
-func tortureSeeds(t *testing.T, def []uint64) []uint64 {
-	v := os.Getenv("EDDY_TORTURE_SEEDS")
-	if v == "" {
-		return def
-	}
-	var seeds []uint64
-	for _, f := range strings.Split(v, ",") {
-		n, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE_SEEDS: %v", err)
-		}
-		seeds = append(seeds, n)
-	}
-	return seeds
-}
 
 // tortureActions counts the calls made by every torture run of the test
 // binary, for the report.
 var tortureActions atomic.Int64
 
 func TestTortureHostileServer(t *testing.T) {
-	seeds := tortureSeeds(t, []uint64{1, 2, 3})
-	per := tortureBudget(t, 4*time.Second) / time.Duration(len(seeds))
+	seeds := soak.Seeds(t, []uint64{1, 2, 3}, 0, 0)
+	per := soak.Duration(t, 4*time.Second) / time.Duration(len(seeds))
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			runTorture(t, seed, per, false)
@@ -642,8 +615,8 @@ func tortureOutcome(cl *call) {
 // server, which answers every request correctly: each call must succeed
 // (unless cancelled) with its own response, and arrive exactly once.
 func TestTortureNetHTTP(t *testing.T) {
-	seeds := tortureSeeds(t, []uint64{11, 12})
-	per := tortureBudget(t, 2*time.Second) / time.Duration(len(seeds))
+	seeds := soak.Seeds(t, []uint64{11, 12}, 0, 0)
+	per := soak.Duration(t, 2*time.Second) / time.Duration(len(seeds))
 	for _, seed := range seeds {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			runTorture(t, seed, per, true)

@@ -22,6 +22,7 @@ import (
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/httpserver"
 	"github.com/eddy-go/eddy/internal/leakcheck"
+	"github.com/eddy-go/eddy/internal/soak"
 )
 
 // TestTortureShutdown drives the torture test's clients and handlers
@@ -436,14 +437,7 @@ func (c *tclient) upgraded(br *bufio.Reader, w *writer, q *treq, closedOK func()
 }
 
 func TestTortureShutdown(t *testing.T) {
-	seeds := shutdownSeeds
-	if s := os.Getenv("EDDY_TORTURE_SEED"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE_SEED: %v", err)
-		}
-		seeds = []uint64{n}
-	}
+	seeds := soak.Seeds(t, shutdownSeeds, 0, 0)
 	per := tortureDuration(t) / time.Duration(len(seeds))
 	var rounds, reqs atomic.Int64
 	for _, seed := range seeds {

@@ -25,6 +25,7 @@ import (
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/httpserver"
 	"github.com/eddy-go/eddy/internal/leakcheck"
+	"github.com/eddy-go/eddy/internal/soak"
 )
 
 // The torture test drives one server, with a handler of every kind, from
@@ -866,29 +867,18 @@ func (c *tclient) abort() error {
 	return nil
 }
 
+// tortureDuration is how long a torture test runs over all its seeds:
+// a second with -short, 3 s by default, EDDY_TORTURE by hand.
 func tortureDuration(t *testing.T) time.Duration {
-	if s := os.Getenv("EDDY_TORTURE"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE: %v", err)
-		}
-		return d
-	}
+	def := 3 * time.Second
 	if testing.Short() {
-		return time.Second
+		def = time.Second
 	}
-	return 3 * time.Second
+	return soak.Duration(t, def)
 }
 
 func TestTorture(t *testing.T) {
-	seeds := tortureSeeds
-	if s := os.Getenv("EDDY_TORTURE_SEED"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE_SEED: %v", err)
-		}
-		seeds = []uint64{n}
-	}
+	seeds := soak.Seeds(t, tortureSeeds, 0, 0)
 	per := tortureDuration(t) / time.Duration(len(seeds))
 	var total atomic.Int64
 	for _, seed := range seeds {

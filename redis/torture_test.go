@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/eddy-go/eddy/internal/leakcheck"
 	"github.com/eddy-go/eddy/internal/looptest"
 	"github.com/eddy-go/eddy/internal/testenv"
+	"github.com/eddy-go/eddy/internal/soak"
 	"github.com/eddy-go/eddy/redis"
 )
 
@@ -60,27 +60,8 @@ func TestTorture(t *testing.T) {
 		t.Skip("torture test in -short mode")
 	}
 	leakcheck.Check(t)
-	total := 3 * time.Second
-	if s := os.Getenv("EDDY_TORTURE"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE=%q: %v", s, err)
-		}
-		total = d
-	}
-	seeds := []uint64{1, 2, 3}
-	if s := os.Getenv("EDDY_TORTURE_SEED"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE_SEED=%q: %v", s, err)
-		}
-		seeds = []uint64{n}
-	} else if total > 10*time.Second {
-		// A long run goes through more seeds, each about 5 s.
-		for n := uint64(4); len(seeds) < int(total/(5*time.Second)); n++ {
-			seeds = append(seeds, n)
-		}
-	}
+	total := soak.Duration(t, 3*time.Second)
+	seeds := soak.Seeds(t, []uint64{1, 2, 3}, total, 5*time.Second)
 	srv := testenv.Redis(t, testenv.Args("--appendonly", "yes", "--appendfsync", "no"))
 	var actions, restarts int64
 	for _, seed := range seeds {

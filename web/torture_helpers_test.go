@@ -1,38 +1,23 @@
 package web_test
 
 import (
-	"os"
-	"strconv"
 	"testing"
 	"time"
+
+	"github.com/eddy-go/eddy/internal/soak"
 )
 
-// Helpers the torture tests share: EDDY_TORTURE sets how long one runs
-// in all, EDDY_TORTURE_SEED replays one seed.
-
-// tortureTime returns how long a torture test runs in all.
+// tortureTime returns how long a torture test runs over all its seeds: a
+// second with -short, 3 s by default, EDDY_TORTURE by hand.
 func tortureTime(t *testing.T) time.Duration {
-	if s := os.Getenv("EDDY_TORTURE"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE: %v", err)
-		}
-		return d
-	}
+	def := 3 * time.Second
 	if testing.Short() {
-		return time.Second
+		def = time.Second
 	}
-	return 3 * time.Second
+	return soak.Duration(t, def)
 }
 
 // tortureSeedList returns the seeds to run: EDDY_TORTURE_SEED or def.
 func tortureSeedList(t *testing.T, def []uint64) []uint64 {
-	if s := os.Getenv("EDDY_TORTURE_SEED"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE_SEED: %v", err)
-		}
-		return []uint64{n}
-	}
-	return def
+	return soak.Seeds(t, def, 0, 0)
 }
