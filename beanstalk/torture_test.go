@@ -23,8 +23,8 @@ import (
 	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/internal/leakcheck"
 	"github.com/eddy-go/eddy/internal/looptest"
-	"github.com/eddy-go/eddy/internal/testenv"
 	"github.com/eddy-go/eddy/internal/soak"
+	"github.com/eddy-go/eddy/internal/testenv"
 )
 
 // The torture test drives a real beanstalkd (with a binlog, so that jobs

@@ -45,8 +45,8 @@ import (
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/internal/leakcheck"
-	"github.com/eddy-go/eddy/internal/soak"
 	"github.com/eddy-go/eddy/internal/looptest"
+	"github.com/eddy-go/eddy/internal/soak"
 )
 
 // Scripts the hostile server follows, named in the request's query.
@@ -569,7 +569,6 @@ func (c *call) check() string {
 	}
 	return ""
 }
-
 
 // tortureActions counts the calls made by every torture run of the test
 // binary, for the report.

@@ -20,8 +20,8 @@ import (
 	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/internal/leakcheck"
 	"github.com/eddy-go/eddy/internal/looptest"
-	"github.com/eddy-go/eddy/internal/testenv"
 	"github.com/eddy-go/eddy/internal/soak"
+	"github.com/eddy-go/eddy/internal/testenv"
 	"github.com/eddy-go/eddy/redis"
 )
 
