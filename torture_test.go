@@ -54,6 +54,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -185,8 +186,19 @@ type torture struct {
 	high    int
 	low     int
 	stopped atomic.Bool // the loops were stopped (ErrLoopStopped is expected)
-	ending  atomic.Bool
-	actions atomic.Int64
+	// earlyAborts counts server ends that aborted before their client's
+	// id came (see dialRefusedOK).
+	earlyAborts atomic.Int64
+	// idlessEOFs counts server ends whose peer ended its stream before
+	// sending its id; lostHeaders counts client ends that aborted while
+	// their id may still have been queued. Abort discards queued output,
+	// and a client's first action (in OnOpen, before the id queued at
+	// dial time has gone) may be an Abort, which a Unix socket's peer
+	// reads as a clean end of stream (TCP's sees a reset). So the first
+	// may not exceed the second: an id lost any other way is a bug.
+	idlessEOFs, lostHeaders atomic.Int64
+	ending                  atomic.Bool
+	actions                 atomic.Int64
 
 	mu    sync.Mutex
 	pairs map[uint64]*pair
@@ -239,6 +251,25 @@ func (tt *torture) okCloseErr(err error) bool {
 	return false
 }
 
+// dialRefusedOK reports whether a goroutine client's failed dial is one
+// the run explains. The kernel completes a TCP handshake before the
+// server accepts it, and the dialling goroutine reads the outcome
+// (SO_ERROR) only when the Go scheduler gets to it: a reset that comes
+// in between fails the dial with ECONNRESET. Resets come from a server
+// end that aborted at once (its first action, in OnOpen, before the
+// client could send its id) or, once the loops are stopped, from
+// listeners closing with connections not yet accepted, which can also
+// refuse the connection outright (or, for a Unix socket, be gone with
+// its file). Any other dial error is a failure.
+func (tt *torture) dialRefusedOK(err error) bool {
+	reset := errors.Is(err, syscall.ECONNRESET) || errors.Is(err, eddy.ErrReset)
+	if tt.stopped.Load() {
+		return reset || errors.Is(err, eddy.ErrLoopStopped) || errors.Is(err, eddy.ErrLoopClosed) ||
+			errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, eddy.ErrRefused) || errors.Is(err, syscall.ENOENT)
+	}
+	return reset && tt.earlyAborts.Load() > 0
+}
+
 // --- the loop side: one random handler for servers and eddy clients ---
 
 type end struct {
@@ -284,6 +315,8 @@ func (e eofEnd) OnEOF(c *eddy.Conn) {
 		e.in.mu.Lock()
 		e.in.rxEOF = true
 		e.in.mu.Unlock()
+	} else if !e.client {
+		e.tt.idlessEOFs.Add(1)
 	}
 	if e.tt.ending.Load() || e.rng.IntN(3) == 0 {
 		e.shut()
@@ -629,6 +662,16 @@ func (e *end) act() {
 	case r < 72:
 		if e.rng.IntN(3) == 0 {
 			e.localClosed, e.aborted = true, true
+			if !e.client && e.p == nil {
+				e.tt.earlyAborts.Add(1)
+			}
+			// The id and the stream's first txOff bytes were queued, in
+			// that order; more queued than the stream's bytes means the
+			// id has not all gone. (With TLS the queue holds records, so
+			// any output queued may hold it.)
+			if e.client && (c.Buffered() > int(e.txOff) || e.tls && c.Buffered() > 0) {
+				e.tt.lostHeaders.Add(1)
+			}
 			c.Abort()
 		}
 	case r < 77:
@@ -683,7 +726,13 @@ func (e *end) finish() {
 		c.ResumeRead()
 	}
 	if e.out == nil {
-		return // the id has not come yet
+		// The id has not come yet, and never will after the peer's end
+		// of stream (see torture.idlessEOFs).
+		if e.eof {
+			e.localClosed = true
+			c.Close()
+		}
+		return
 	}
 	if !e.shutWr {
 		e.shutWr = true
@@ -758,6 +807,11 @@ func (tt *torture) dialEddy(l *eddy.Loop, tg target, id uint64, cfg *tls.Config)
 		}
 		if err := c.Write(hdr[:]); err != nil {
 			tt.failf("%s: header write before connect: %v", e.name, err)
+		}
+		if low, _ := c.WriteBuffer(); c.Buffered() > low {
+			// The queued id alone may be above a low water mark under
+			// 8 bytes: OnDrain follows once it has gone.
+			e.aboveLow = true
 		}
 		if e.rng.IntN(3) == 0 {
 			// Writes before the connection (or handshake) completes are
@@ -944,7 +998,7 @@ func (tt *torture) dialGo(l *eddy.Loop, tg target, id uint64, adapter bool, cfg 
 		case adapter:
 			nc, err := l.DialNet(context.Background(), tg.network, tg.addr)
 			if err != nil {
-				if !(tt.stopped.Load() && (errors.Is(err, eddy.ErrLoopStopped) || errors.Is(err, eddy.ErrLoopClosed))) {
+				if !tt.dialRefusedOK(err) {
 					tt.failf("%s: dial: %v", name, err)
 				}
 				tt.wg.Done()
@@ -954,7 +1008,7 @@ func (tt *torture) dialGo(l *eddy.Loop, tg target, id uint64, adapter bool, cfg 
 		default:
 			nc, err := net.Dial(tg.network, tg.addr)
 			if err != nil {
-				if !(tt.stopped.Load() && (errors.Is(err, eddy.ErrLoopStopped) || errors.Is(err, eddy.ErrLoopClosed))) {
+				if !tt.dialRefusedOK(err) {
 					tt.failf("%s: dial: %v", name, err)
 				}
 				tt.wg.Done()
@@ -1057,7 +1111,7 @@ func tortureOnce(t *testing.T, seed uint64, active time.Duration, pki *torturePK
 		failed := len(tt.fails) > 0
 		tt.mu.Unlock()
 		if failed {
-			tt.dumpOpen(g) // while the loops still run
+			tt.dumpOpen(g, "when the run failed") // while the loops still run
 		}
 		// A shutdown that hangs shows what is left open before it gives
 		// up (and the loops stop).
@@ -1067,7 +1121,7 @@ func tortureOnce(t *testing.T, seed uint64, active time.Duration, pki *torturePK
 			select {
 			case <-stopDump:
 			case <-time.After(15 * time.Second):
-				tt.dumpOpen(g)
+				tt.dumpOpen(g, "15 s into the shutdown")
 			}
 		}()
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a hang, not a timing check
@@ -1096,6 +1150,9 @@ func tortureOnce(t *testing.T, seed uint64, active time.Duration, pki *torturePK
 			tt.failf("%s: no OnClose", e.name)
 		}
 	}
+	if n, lost := tt.idlessEOFs.Load(), tt.lostHeaders.Load(); n > lost {
+		tt.failf("%d server ends saw their peer's end of stream before its id, but only %d clients aborted with their id queued", n, lost)
+	}
 	for _, p := range tt.pairs {
 		for _, d := range []struct {
 			name string
@@ -1123,8 +1180,10 @@ func tortureOnce(t *testing.T, seed uint64, active time.Duration, pki *torturePK
 }
 
 // dumpOpen logs the state of every connection not yet closed, on its
-// loop, so that a failure (a hang) shows what was left.
-func (tt *torture) dumpOpen(g *eddy.Group) {
+// loop, so that a failure (a hang) shows what was left. when says at
+// what point: what is open right after a failure may only be in
+// progress, what is open long into the shutdown hangs.
+func (tt *torture) dumpOpen(g *eddy.Group, when string) {
 	tt.mu.Lock()
 	ends := append([]*end(nil), tt.ends...)
 	tt.mu.Unlock()
@@ -1137,11 +1196,12 @@ func (tt *torture) dumpOpen(g *eddy.Group) {
 					continue
 				}
 				c := e.c
-				tt.t.Logf("open at the end: %s: opened %v localClosed %v aborted %v shutWr %v paused %v eof %v wantDrain %v; "+
+				tt.t.Logf("open %s: %s: opened %v localClosed %v aborted %v shutWr %v paused %v eof %v wantDrain %v; "+
 					"rx %d tx %d budget %d; Closed %v Paused %v Writable %v Buffered %d PeerClosed %v",
-					e.name, e.opened, e.localClosed, e.aborted, e.shutWr, e.paused, e.eof, e.wantDrain,
+					when, e.name, e.opened, e.localClosed, e.aborted, e.shutWr, e.paused, e.eof, e.wantDrain,
 					e.rxOff, e.txOff, e.budget, c.Closed(), c.Paused(), c.Writable(), c.Buffered(), tlsx.PeerClosed(c))
-				if e.p == nil {
+				// (A Unix socket's client has no address to find it by.)
+				if e.p == nil && c.Network() != "unix" {
 					ra := fmt.Sprint(c.RemoteAddr())
 					tt.mu.Lock()
 					for _, p := range tt.pairs {

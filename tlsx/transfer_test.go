@@ -62,8 +62,30 @@ func TestLargeTransfer(t *testing.T) {
 	got := sha256.New()
 	n := 0
 	fullSeen := false
+	// The client starts sending once both ends are open, with the
+	// server's reading paused until the client's queue is full: only
+	// then is backpressure certain. A server reading at once can take it
+	// all: on io_uring its multishot receive goes on taking what arrives
+	// into the loop's ring of provided buffers (4 MiB) while the client
+	// writes, so the socket takes every write and the queue never fills.
+	var srvConn, cliConn *eddy.Conn
+	start := func() {
+		if srvConn == nil || cliConn == nil {
+			return
+		}
+		s.pump(cliConn)
+		srvConn.ResumeRead()
+	}
+	srv.open = func(c *eddy.Conn) {
+		srvConn = c
+		c.PauseRead()
+		start()
+	}
 	cli := &handler{
-		open: s.pump,
+		open: func(c *eddy.Conn) {
+			cliConn = c
+			start()
+		},
 		drain: func(c *eddy.Conn) {
 			fullSeen = true
 			s.pump(c)
