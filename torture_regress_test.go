@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,11 @@ func TestLayerDrainAfterReadyFlush(t *testing.T) {
 // ENOTCONN came out as an OpError matching none of the package's
 // sentinels. Found by TestTorture.
 func TestCloseWriteAfterResetIsReset(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		// Seen under Wine: shutdown succeeds there and the close is
+		// reported as a clean end, not as the reset.
+		t.Skip("the ENOTCONN this guards is Unix's shutdown(2)")
+	}
 	leakcheck.Check(t)
 	l := newLoop(t)
 	reset := make(chan struct{})
