@@ -349,19 +349,20 @@ func (sc *serverConn) parseError(err error) {
 // advance sends what responses at the front of the queue have finished
 // and hands the connection to the next one.
 func (sc *serverConn) advance() {
-	if sc.closeSent {
-		// The connection is closing after a response before the ones
-		// still queued (one with closeAfter, or one cut short): those
-		// are never sent. They stay queued for onClose to abort, which
-		// also releases the files they hold (connGone); moved to the
-		// output here as they ended, they were dropped with it, and
-		// their SendFile regions' done never ran.
-		return
-	}
 	for len(sc.queue) > 0 {
 		w := &sc.queue[0].w
 		if !w.ended {
 			break
+		}
+		if sc.closeSent {
+			// The connection is closing after a response before the
+			// ones still queued (one with closeAfter, or one cut
+			// short): those are never sent. They stay queued for
+			// onClose to abort, which also releases the files they
+			// hold (connGone); moved to the output here as they ended,
+			// they were dropped with it, and their SendFile regions'
+			// done never ran.
+			return
 		}
 		if w.upgrading() != nil {
 			sc.tryHijack()
