@@ -1,7 +1,6 @@
 package beanstalk
 
 import (
-	"errors"
 	"slices"
 	"time"
 
@@ -78,16 +77,7 @@ type Client struct {
 	// (a touch) is queued for the new connection meanwhile. Loop-only.
 	gen uint64
 	up  bool // the connection is ready
-	// bound holds the release, bury and touch commands sent on the
-	// current connection whose replies have not come: they act on a
-	// reservation, which goes with the connection that made it, so those
-	// not yet written when it drops are cancelled (see bind). Loop-only.
-	bound []*future.Future[bs.Reply]
 }
-
-// errReservationGone is the cause in the ConnError of a release, bury or
-// touch that was not written before its connection dropped.
-var errReservationGone = errors.New("beanstalk: the connection that held the reservation is gone")
 
 // onState follows the connection's state for gen, then tells the user.
 func (c *Client) onState(user func(driver.State, error)) func(driver.State, error) {
@@ -97,10 +87,6 @@ func (c *Client) onState(user func(driver.State, error)) func(driver.State, erro
 		} else if c.up {
 			c.up = false
 			c.gen++ // the reservations went with it
-			if s != driver.StateClosing {
-				// Quit lets the written and queued commands finish.
-				c.unbind(err)
-			}
 		}
 		if user != nil {
 			user(s, err)
@@ -201,58 +187,12 @@ func (c *Client) send(k bs.Kind, cmd []byte, flags driver.Flags) *future.Future[
 }
 
 // sendBound sends a command that acts on a job reserved by this
-// connection (release, bury, touch). It is bound to the connection that is
-// up when it reaches the loop: if that connection drops before the
-// command is written, the driver would write it on the next one, where
-// the reservation it meant is gone and the same job may have been
-// reserved again, maybe by a reserve queued just before it; releasing or
-// burying that job would take it from whoever holds it now. Such a
-// command fails with a *driver.ConnError (ErrConnLost) instead, as does
-// one sent while there is no connection.
+// connection (release, bury, touch) as a driver.Bound request: never
+// written on a later connection than the one ready when it reaches the
+// loop, where the reservation it meant is gone and the same job may have
+// been reserved again, maybe by a reserve queued just before it.
 func (c *Client) sendBound(k bs.Kind, cmd []byte) *future.Future[bs.Reply] {
-	if c.loop.OnLoop() {
-		return c.bind(c.send(k, cmd, 0))
-	}
-	// Off the loop, the check must happen where the command is queued.
-	// This costs a future and its follower on top of the posted function
-	// that Call would have needed anyway.
-	f, p := future.New[bs.Reply](c.loop)
-	if c.loop.Post(func() { p.Follow(c.bind(c.send(k, cmd, 0))) }) != nil {
-		p.Reject(driver.ErrClosed)
-	}
-	return f
-}
-
-// bind keeps track of a command sendBound sent. Loop-only.
-func (c *Client) bind(f *future.Future[bs.Reply]) *future.Future[bs.Reply] {
-	if f.Done() {
-		return f // refused at once (closed, backlog full)
-	}
-	if !c.up {
-		f.Cancel(&driver.ConnError{Err: errReservationGone})
-		return f
-	}
-	if len(c.bound) == cap(c.bound) {
-		// Forget the answered ones; amortised, since the slice doubles
-		// when most are still waiting.
-		c.bound = slices.DeleteFunc(c.bound, (*future.Future[bs.Reply]).Done)
-	}
-	c.bound = append(c.bound, f)
-	return f
-}
-
-// unbind fails the bound commands not yet written when their connection
-// dropped, so that the driver does not write them on the next one; the
-// written ones have failed already. Loop-only.
-func (c *Client) unbind(cause error) {
-	if cause == nil {
-		cause = errReservationGone
-	}
-	for i, f := range c.bound {
-		f.Cancel(&driver.ConnError{Err: cause})
-		c.bound[i] = nil
-	}
-	c.bound = c.bound[:0]
+	return c.send(k, cmd, driver.Bound)
 }
 
 // reserve sends a reserve command. A job reserved for it after its caller

@@ -138,6 +138,14 @@ const (
 	// connection instead of failing. Mark only requests whose repetition
 	// cannot change the outcome (reads, pings).
 	Idempotent Flags = 1 << iota
+	// Bound marks a request that acts on state held by the connection it
+	// is written on (a reservation, a lock): it is written on the
+	// connection ready when it reaches the loop, or not at all. If that
+	// connection drops before the request is written, or none is ready,
+	// it fails with a *ConnError (Sent false) rather than waiting for the
+	// next connection, where the state it meant is gone. It is never
+	// sent again, even if also marked Idempotent.
+	Bound
 )
 
 // State is the state of a Conn.

@@ -19,6 +19,7 @@ type request[K, R any] struct {
 	cmd      []byte
 	s        sink[R]
 	idem     bool
+	bound    bool // see Bound
 	internal bool // sent by Setup: never queued, never re-sent
 	sent     bool
 }
@@ -116,7 +117,8 @@ func (cn *Conn[K, R]) InFlight() (pending, waiting int) { return cn.pending.len(
 //   - a *ConnError (ErrConnLost) if the connection drops before the reply,
 //     or if the connection attempt the request waited for fails; Sent says
 //     whether it was written. Requests never written wait for the next
-//     connection; written ones are never sent again unless Idempotent;
+//     connection (Bound ones fail instead, or at once if no connection is
+//     ready); written ones are never sent again unless Idempotent;
 //   - ErrClosed after Close or Shutdown, ErrBacklogFull past MaxQueued;
 //   - a *ConnError (ErrConnLost, Sent false), at once, once a
 //     Config.NoReconnect connection has dropped.
@@ -128,7 +130,7 @@ func (cn *Conn[K, R]) InFlight() (pending, waiting int) { return cn.pending.len(
 // Safe for concurrent use: off the loop, the request is posted to it.
 func (cn *Conn[K, R]) Call(k K, cmd []byte, flags Flags) *future.Future[R] {
 	f, p := future.New[R](cn.loop)
-	cn.send(&request[K, R]{kind: k, cmd: cmd, s: (*promiseSink[R])(p), idem: flags&Idempotent != 0})
+	cn.send(&request[K, R]{kind: k, cmd: cmd, s: (*promiseSink[R])(p), idem: flags&Idempotent != 0, bound: flags&Bound != 0})
 	return f
 }
 
@@ -177,6 +179,10 @@ func (cn *Conn[K, R]) submit(req *request[K, R]) {
 		}
 		cn.enqueue(req)
 	default:
+		if req.bound {
+			req.fail(&ConnError{Err: errNotReady})
+			return
+		}
 		if cn.waiting.len() >= cn.cfg.MaxQueued {
 			if cn.sweepDue() {
 				cn.waiting.remove(done[K, R])
@@ -604,12 +610,12 @@ func (l *link[K, R]) OnClose(_ *eddy.Conn, err error) {
 		return
 	}
 	// Requests never written, and idempotent ones, go back in front of
-	// those waiting; the others fail.
+	// those waiting, but for Bound ones; the others fail.
 	var again ring[*request[K, R]]
 	firstUnsent := cn.pending.len() - cn.unsent
 	for i := 0; cn.pending.len() > 0; i++ {
 		req := cn.pending.pop()
-		retry := !req.internal && (i >= firstUnsent || req.idem) && !req.s.done()
+		retry := !req.internal && !req.bound && (i >= firstUnsent || req.idem) && !req.s.done()
 		if retry {
 			again.push(req)
 		} else {

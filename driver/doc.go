@@ -30,7 +30,9 @@
 //     its reply slot, and its reply is discarded;
 //   - fails every request in flight with a *ConnError (errors.Is
 //     ErrConnLost, wrapping the cause) when the connection drops, and never
-//     sends a written request again unless it was marked Idempotent;
+//     sends a written request again unless it was marked Idempotent; one
+//     marked Bound (it acts on the connection's own state, such as a
+//     reservation) is never sent on a later connection at all;
 //   - offers a blocking facade, Do, for goroutine code: thousands of
 //     goroutines can share one pipelined connection;
 //   - converts replies as they are decoded with Map, whose future settles

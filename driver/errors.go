@@ -31,6 +31,10 @@ var (
 	ErrSetup = errors.New("driver: connection setup failed")
 )
 
+// errNotReady is the cause in the ConnError of a Bound request made
+// while no connection was ready.
+var errNotReady = errors.New("driver: no connection is ready")
+
 // ConnError is the error of a request whose connection dropped, or could
 // not be established, before the reply came. It matches ErrConnLost with
 // errors.Is and unwraps to the cause (the socket error, a *BrokenError, a

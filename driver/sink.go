@@ -40,7 +40,7 @@ func (req *request[K, R]) fail(err error) {
 func Map[K, R, T any](cn *Conn[K, R], k K, cmd []byte, flags Flags, conv func(R) (T, error)) *future.Future[T] {
 	f, p := future.New[T](cn.loop)
 	m := &mapSink[K, R, T]{p: p, conv: conv}
-	m.req = request[K, R]{kind: k, cmd: cmd, s: m, idem: flags&Idempotent != 0}
+	m.req = request[K, R]{kind: k, cmd: cmd, s: m, idem: flags&Idempotent != 0, bound: flags&Bound != 0}
 	cn.send(&m.req)
 	return f
 }
