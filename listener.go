@@ -175,18 +175,22 @@ func (o *listenerOwner) AcceptDone(s poll.Sock, err error) {
 	ln := (*Listener)(o)
 	l := ln.loop
 	if err != nil {
+		if !(errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM)) {
+			// One connection's failure (reset before it was accepted,
+			// say): accepting goes on.
+			l.cfg.logger.Debug("eddy: accept failed", "addr", ln.addr, "err", err)
+			return
+		}
 		// Out of descriptors or memory: pause, so that the loop does not
 		// spin on a backlog it cannot take, and try again shortly.
 		l.cfg.logger.Warn("eddy: accept failed; pausing", "addr", ln.addr, "err", err)
-		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) || errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) {
-			l.poller.StopAccept(&ln.fd)
-			ln.retry = l.AfterFunc(100*time.Millisecond, func() {
-				if !ln.closed && !ln.held {
-					_ = l.poller.StartAccept(&ln.fd)
-				}
-			})
-			ln.retry.Unref()
-		}
+		l.poller.StopAccept(&ln.fd)
+		ln.retry = l.AfterFunc(100*time.Millisecond, func() {
+			if !ln.closed && !ln.held {
+				_ = l.poller.StartAccept(&ln.fd)
+			}
+		})
+		ln.retry.Unref()
 		return
 	}
 	l.stats.accepted.Add(1)

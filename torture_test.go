@@ -52,7 +52,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -61,25 +60,39 @@ import (
 
 	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/internal/leakcheck"
+	"github.com/eddy-go/eddy/internal/soak"
 	"github.com/eddy-go/eddy/tlsx"
 )
 
 func TestTorture(t *testing.T) {
 	if runtime.GOOS == "windows" && os.Getenv("EDDY_TORTURE_WINDOWS") == "" {
-		// Under Wine, seed 1 saw a net.Conn adapter's peer get a clean
-		// end of stream 2,321 bytes short of what was written and
-		// flushed; until that is understood, set EDDY_TORTURE_WINDOWS=1
-		// to run it there.
-		t.Skip("the torture test does not pass under Wine yet (EDDY_TORTURE_WINDOWS=1 runs it)")
+		// Under Wine, a peer's reset can reach a reader as a clean end of
+		// stream, which the check "a clean end of stream comes after all
+		// that was written and flushed" then reports as lost bytes. Every
+		// such failure (seed 1 has some on most runs) was a server end
+		// that Closed with its client's input unread: closing a socket
+		// with unread input resets the connection, and the reset discards
+		// what the kernel had not sent yet, as on Linux, where the
+		// client's read fails with ECONNRESET and the check does not
+		// apply. Under Wine the reader's WSARecv completes with 0 bytes
+		// (an end of stream) where Windows fails it with WSAECONNRESET;
+		// Wine runs Winsock over Linux sockets, and the Linux socket's
+		// pending error is reported once only, probably to wineserver's
+		// own poll rather than to the read. Go's own net package
+		// shows it with no eddy code involved: a net.Conn whose peer
+		// (a net.Conn too) closes with unread input while it has sent
+		// 1 MiB reads 128000 bytes then io.EOF under Wine, and the same
+		// bytes then "connection reset by peer" on Linux. With that one
+		// case let through (a clean end of stream short while the server
+		// had unread input), the test passed 6 runs of 3 seeds under
+		// Wine. The skip stays because the check cannot tell Wine's
+		// false end of stream from a real loss; EDDY_TORTURE_WINDOWS=1
+		// runs it anyway (on real Windows it should pass).
+		t.Skip("under Wine a reset can reach a reader as a clean end of stream, which this test counts as lost bytes (EDDY_TORTURE_WINDOWS=1 runs it)")
 	}
-	total := time.Duration(0)
-	if s := os.Getenv("EDDY_TORTURE"); s != "" {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE=%q: %v", s, err)
-		}
-		total = d
-	}
+	// By default three seeds of 0.7 s of actions each; with EDDY_TORTURE,
+	// seeds of 3 s, new ones (from the clock) until the time is up.
+	total := soak.Duration(t, 0)
 	if testing.Short() && total == 0 {
 		t.Skip("torture test skipped in -short mode")
 	}
@@ -88,12 +101,8 @@ func TestTorture(t *testing.T) {
 	if total > 0 {
 		active = 3 * time.Second
 	}
-	if s := os.Getenv("EDDY_TORTURE_SEED"); s != "" {
-		n, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			t.Fatalf("EDDY_TORTURE_SEED=%q: %v", s, err)
-		}
-		seeds, total = []uint64{n}, 0
+	if os.Getenv("EDDY_TORTURE_SEED") != "" {
+		seeds, total = soak.Seeds(t, nil, 0, 0), 0
 	}
 	pki := newTorturePKI(t)
 	start := time.Now()
@@ -305,6 +314,7 @@ type end struct {
 	wantDrain      bool // a Write was refused with ErrQueueFull, no OnDrain since
 	aboveLow       bool // the queue was above the low water mark since the last OnDrain
 	deadlines      bool // a deadline or idle timeout was ever set
+	flushBound     bool // finish set the write deadline that bounds a Close's flush
 	timer          *eddy.Timer
 	gone           atomic.Bool
 	closeErr       error
@@ -724,8 +734,15 @@ func (e *end) finish() {
 	c.SetReadDeadline(time.Time{})
 	c.SetIdleTimeout(0)
 	if e.localClosed {
-		e.deadlines = true
-		c.SetWriteDeadline(time.Now().Add(time.Second))
+		if !e.flushBound {
+			// Once: finish runs at every action until the end, and a
+			// deadline moved a second on each time would never pass
+			// (two Unix socket ends that both closed with full queues,
+			// neither reading, hung the shutdown).
+			e.flushBound = true
+			e.deadlines = true
+			c.SetWriteDeadline(time.Now().Add(time.Second))
+		}
 		return
 	}
 	c.SetWriteDeadline(time.Time{})
