@@ -1,6 +1,9 @@
 package web
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestWantGzip(t *testing.T) {
 	for _, c := range []struct {
@@ -80,4 +83,25 @@ func TestETagListMatch(t *testing.T) {
 			t.Errorf("etagListMatch(%q, %q, strong=%v) = %v, want %v", c.list, c.etag, c.strong, got, c.want)
 		}
 	}
+}
+
+// FuzzETagListMatch: any list is read without a panic, and a tag made of
+// the fuzzer's opaque bytes (with the quote removed, as a tag cannot hold
+// one) matches a list holding it among other elements, strongly and
+// weakly, whatever those bytes are (commas included).
+func FuzzETagListMatch(f *testing.F) {
+	f.Add(`"a", W/"b"`, "a,b")
+	f.Add(`*`, "x")
+	f.Add(`junk, "`, "")
+	f.Add(`W/"x" ,, "y`, "y z")
+	f.Fuzz(func(t *testing.T, list, opaque string) {
+		etagListMatch(list, `"x"`, true)
+		etagListMatch(list, `W/"x"`, false)
+		opaque = strings.ReplaceAll(opaque, `"`, "")
+		tag := `"` + opaque + `"`
+		in := `W/"other", ` + tag + `, "z"`
+		if !etagListMatch(in, tag, true) || !etagListMatch(in, `W/`+tag, false) {
+			t.Fatalf("%q does not match itself in %q", tag, in)
+		}
+	})
 }
