@@ -186,15 +186,6 @@ func (c *Client) send(k bs.Kind, cmd []byte, flags driver.Flags) *future.Future[
 	return c.conn.Call(op{kind: k}, cmd, flags)
 }
 
-// sendBound sends a command that acts on a job reserved by this
-// connection (release, bury, touch) as a driver.Bound request: never
-// written on a later connection than the one ready when it reaches the
-// loop, where the reservation it meant is gone and the same job may have
-// been reserved again, maybe by a reserve queued just before it.
-func (c *Client) sendBound(k bs.Kind, cmd []byte) *future.Future[bs.Reply] {
-	return c.send(k, cmd, driver.Bound)
-}
-
 // reserve sends a reserve command. A job reserved for it after its caller
 // gave up is released (see releaseOrphan).
 func (c *Client) reserve(k bs.Kind, cmd []byte) *future.Future[bs.Reply] {

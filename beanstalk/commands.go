@@ -110,21 +110,21 @@ func (c *Client) Delete(id uint64) *future.Future[struct{}] {
 // fails with ErrConnLost rather than being sent on the next connection
 // (see Client). Safe for concurrent use.
 func (c *Client) Release(id uint64, pri uint32, delay time.Duration) *future.Future[struct{}] {
-	return asUnit(c.sendBound(bs.KindRelease, c.enc.AppendRelease(nil, id, pri, seconds(delay))))
+	return asUnit(c.send(bs.KindRelease, c.enc.AppendRelease(nil, id, pri, seconds(delay)), driver.Bound))
 }
 
 // Bury buries a job reserved by this connection, with a new priority.
 // Like Release, it is never sent on a later connection than the one up
 // when it was issued. Safe for concurrent use.
 func (c *Client) Bury(id uint64, pri uint32) *future.Future[struct{}] {
-	return asUnit(c.sendBound(bs.KindBury, c.enc.AppendBury(nil, id, pri)))
+	return asUnit(c.send(bs.KindBury, c.enc.AppendBury(nil, id, pri), driver.Bound))
 }
 
 // Touch gives a job reserved by this connection a fresh TTR. Like
 // Release, it is never sent on a later connection than the one up when it
 // was issued. Safe for concurrent use.
 func (c *Client) Touch(id uint64) *future.Future[struct{}] {
-	return asUnit(c.sendBound(bs.KindTouch, c.enc.AppendTouch(nil, id)))
+	return asUnit(c.send(bs.KindTouch, c.enc.AppendTouch(nil, id), driver.Bound))
 }
 
 // Watch adds tube to the watch list, on this connection and after every

@@ -54,7 +54,7 @@ const maxInterim = 10
 
 // errTooManyInterim is the cause of the ErrMalformedResponse of an
 // exchange that went past maxInterim 1xx responses.
-var errTooManyInterim = errors.New("more than 10 1xx responses")
+var errTooManyInterim = fmt.Errorf("more than %d 1xx responses", maxInterim)
 
 // ResponseError is the error of a response that could not be read: a
 // malformed response (matching ErrMalformedResponse), one cut short

@@ -239,17 +239,9 @@ func shutSession(c *tclient, st *shutState) error {
 		w.finish()
 	}()
 	c.logf("conn %v mode %d down %v", conn.LocalAddr(), mode, wasDown)
-	send := func(q *treq, withBody bool) {
-		c.reqs.Add(1)
-		c.logf("send %d %q body %d expect %v", q.id, q.head[:min(len(q.head), 80)], len(q.body), q.expect)
-		w.ch <- q.head
-		if withBody && len(q.body) > 0 {
-			w.ch <- q.body
-		}
-	}
 	if mode != 0 {
 		for _, q := range reqs {
-			send(q, true)
+			c.send(w, q, true)
 		}
 	}
 	br := bufio.NewReaderSize(conn, 4096)
@@ -258,7 +250,7 @@ func shutSession(c *tclient, st *shutState) error {
 	closedOK := func() bool { return st.down.Load() }
 	for _, q := range reqs {
 		if mode == 0 {
-			send(q, !q.expect)
+			c.send(w, q, !q.expect)
 		}
 		if q.bad != "" {
 			resp, err := http.ReadResponse(br, &http.Request{Method: "GET"})

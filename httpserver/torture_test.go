@@ -599,6 +599,16 @@ func (c *tclient) session() error {
 	}
 }
 
+// send hands q's head to w, and its body too if withBody.
+func (c *tclient) send(w *writer, q *treq, withBody bool) {
+	c.reqs.Add(1)
+	c.logf("send %d %q body %d expect %v", q.id, q.head[:min(len(q.head), 80)], len(q.body), q.expect)
+	w.ch <- q.head
+	if withBody && len(q.body) > 0 {
+		w.ch <- q.body
+	}
+}
+
 func (c *tclient) logf(format string, args ...any) {
 	c.log = append(c.log, fmt.Sprintf(format, args...))
 }
@@ -634,23 +644,15 @@ func (c *tclient) normal() error {
 		w.finish()
 	}()
 	c.logf("conn %v mode %d", conn.LocalAddr(), mode)
-	send := func(q *treq, withBody bool) {
-		c.reqs.Add(1)
-		c.logf("send %d %q body %d expect %v", q.id, q.head[:min(len(q.head), 80)], len(q.body), q.expect)
-		w.ch <- q.head
-		if withBody && len(q.body) > 0 {
-			w.ch <- q.body
-		}
-	}
 	if mode != 0 {
 		for _, q := range reqs {
-			send(q, true)
+			c.send(w, q, true)
 		}
 	}
 	br := bufio.NewReaderSize(conn, 4096)
 	for i, q := range reqs {
 		if mode == 0 {
-			send(q, !q.expect)
+			c.send(w, q, !q.expect)
 		}
 		if stopEarly == i {
 			if r.IntN(2) == 0 {
