@@ -26,9 +26,10 @@ func TestClusterNodeRemovedWhileWaiting(t *testing.T) {
 	// The command must be routed with the map of the first refresh, so no
 	// other refresh may be allowed before the node goes: the setup (slot
 	// moves, waiting for gossip) has taken 8.6 s under -race while other
-	// packages' clusters started beside it. The test waits for the next
-	// allowed refresh, so this is also how long it lasts.
-	const minRefresh = 20 * time.Second
+	// packages' clusters started beside it, and 20.6 s once the torture
+	// tests of other packages ran beside it too. The test waits for the
+	// next allowed refresh, so this is also how long it lasts.
+	const minRefresh = 40 * time.Second
 	cx, cancel := context.WithTimeout(context.Background(), 3*minRefresh)
 	defer cancel()
 	var armed atomic.Bool
