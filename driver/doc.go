@@ -1,5 +1,5 @@
-// Package driver is the kit eddy's client drivers (beanstalkd, Redis,
-// MongoDB, SMTP...) are built on, so that a new driver is mostly its codec.
+// Package driver is the kit eddy's client drivers (beanstalkd and Redis so
+// far) are built on, so that a new driver is mostly its codec.
 //
 // A Conn is one pipelined connection to a server, owned by an event loop.
 // It is generic over the protocol: K is what the reply decoder must know
