@@ -1,6 +1,8 @@
 package httpclient_test
 
 import (
+	"context"
+	"errors"
 	"net"
 	"net/url"
 	"strconv"
@@ -8,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eddy-go/eddy"
 	"github.com/eddy-go/eddy/httpclient"
 	"github.com/eddy-go/eddy/internal/leakcheck"
+	"github.com/eddy-go/eddy/internal/looptest"
 )
 
 // stuckAddr returns the address of a socket that listens but never
@@ -68,4 +72,33 @@ func TestConnectTimeoutTCP(t *testing.T) {
 			t.Fatalf("Do %v: got %T %v, want a connect timeout", do, err, err)
 		}
 	}
+}
+
+// TestGiveUpWhileDialling: a trip that gives up while its connection is
+// still dialling (its request timeout or its context, far ahead of the
+// connect bound) closes that connection, and the dial's own timer (armed
+// with the hour-long Timeouts.Connect) goes with it: the loop is left
+// with no connection and no timer, and the pool lets the next request
+// dial.
+func TestGiveUpWhileDialling(t *testing.T) {
+	leakcheck.Check(t)
+	addr := stuckAddr(t)
+	l := startLoop(t)
+	c := &httpclient.Client{Loop: l, MaxConnsPerHost: 1,
+		Timeouts: httpclient.Timeouts{Connect: time.Hour, Request: 20 * time.Millisecond}}
+	u, _ := url.Parse("http://" + addr + "/")
+	for range 2 { // the second proves the pool's one place was given back
+		if _, err := send(c, &httpclient.Request{URL: u}); !isTimeout(err, httpclient.ErrRequestTimeout) {
+			t.Fatalf("got %T %v, want a request timeout", err, err)
+		}
+	}
+	c2 := &httpclient.Client{Loop: l, Timeouts: httpclient.Timeouts{Connect: time.Hour}}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := send(c2, &httpclient.Request{URL: u, Context: ctx}); !errors.Is(err, httpclient.ErrCanceled) {
+		t.Fatalf("got %T %v, want a cancellation", err, err)
+	}
+	looptest.WaitStats(t, l, "no connection and no timer left", func(s eddy.Stats) bool {
+		return s.Conns == 0 && s.Timers == 0
+	})
 }

@@ -136,7 +136,15 @@ func (p *hostPool) release(pc *pconn, keep bool) {
 
 // handOff gives the connections released while requests waited to the
 // first in line, or parks them when none waits any more.
+//
+// A request retried after a stale pooled connection is never given one of
+// them: it has had its one retry, and a pooled connection may be stale
+// too (acquire skips the idle ones for the same reason). The connection
+// is closed instead, so that its OnClose dials for the first in line;
+// fresh counts those, to give the next connections to the requests
+// behind.
 func (p *hostPool) handOff() {
+	fresh := 0
 	// By index: a trip attached here may release a connection again,
 	// which appends to the list.
 	for i := 0; i < len(p.handoff); i++ {
@@ -144,9 +152,16 @@ func (p *hostPool) handOff() {
 		switch {
 		case !pc.reusable():
 			// Its OnClose lets the first in line dial.
-		case len(p.waiters) > 0:
-			t := p.waiters[0]
-			p.waiters = p.waiters[1:]
+		case fresh < len(p.waiters) && p.waiters[fresh].retried:
+			pc.conn.Close()
+			fresh++
+		case fresh < len(p.waiters):
+			t := p.waiters[fresh]
+			if fresh == 0 {
+				p.waiters = p.waiters[1:]
+			} else {
+				p.waiters = slices.Delete(p.waiters, fresh, fresh+1)
+			}
 			t.waiting = nil
 			t.attach(pc)
 		default:

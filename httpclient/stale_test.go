@@ -2,6 +2,7 @@ package httpclient_test
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -10,7 +11,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/httpclient"
 	"github.com/eddy-go/eddy/internal/leakcheck"
 )
@@ -101,5 +104,46 @@ func TestCutMidBodyNotPooled(t *testing.T) {
 	}
 	if n := conns.Load(); n != 2 {
 		t.Fatalf("%d connections, want 2", n)
+	}
+}
+
+// TestStaleRetryAtMaxConnsDials: at MaxConnsPerHost, a request retried
+// after a stale pooled connection waits in line, and the connection freed
+// next must not carry it: that one is pooled too, and may be just as
+// stale (here it is: the server answers one request per connection), and
+// the request, retried once already, would fail. It goes on a new
+// connection, as an idle one is never given to it either.
+func TestStaleRetryAtMaxConnsDials(t *testing.T) {
+	leakcheck.Check(t)
+	var conns atomic.Int32
+	base := oneShotServer(t, &conns)
+	c := &httpclient.Client{Loop: startLoop(t), MaxConnsPerHost: 1}
+	u, _ := url.Parse(base)
+	if _, err := send(c, &httpclient.Request{URL: u}); err != nil {
+		t.Fatal(err)
+	}
+	// b takes the pooled connection, which the server closes on reading
+	// it; c waits, dials in its place and is answered; b, retried, waits
+	// behind c for the one connection allowed.
+	ub, uc := *u, *u
+	ub.Path, uc.Path = "/b", "/c"
+	fc := make(chan [2]*future.Future[*httpclient.Response], 1)
+	c.Loop.Post(func() {
+		fc <- [2]*future.Future[*httpclient.Response]{
+			c.Send(&httpclient.Request{URL: &ub}),
+			c.Send(&httpclient.Request{URL: &uc}),
+		}
+	})
+	fs := <-fc
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if r, err := fs[1].Await(ctx); err != nil || r.Status != 200 {
+		t.Fatalf("c: %v", err)
+	}
+	if r, err := fs[0].Await(ctx); err != nil || r.Status != 200 {
+		t.Fatalf("b, retried after a stale connection: %v, want it answered on a new connection", err)
+	}
+	if n := conns.Load(); n != 3 {
+		t.Fatalf("%d connections, want 3", n)
 	}
 }
