@@ -34,10 +34,12 @@ import (
 // while no connection was subscribed are lost, as pub/sub does not keep
 // them.
 //
-// A master's shard connection is closed once every shard channel on it
-// is unsubscribed; the classic connection stays open while cp is, even
-// once its channels and patterns are all unsubscribed. Closing the
-// ClusterClient closes cp too. Its methods are safe for concurrent use.
+// A connection is closed once it holds nothing: a master's shard
+// connection once every shard channel on it is unsubscribed, the classic
+// one once every channel and pattern is (the future of the last
+// Unsubscribe or PUnsubscribe resolves after that). The next subscription
+// opens a new one. Closing the ClusterClient closes cp too. Its methods
+// are safe for concurrent use.
 type ClusterPubSub struct {
 	c       *ClusterClient
 	handler func(Message)
@@ -123,11 +125,52 @@ func (cp *ClusterPubSub) classicChange(kind int, sub bool, names []string) *futu
 			cp.key = names[0]
 			cp.classic = newPubSub(cp.base, "", cp.handler, cp)
 		}
-		cp.classic.apply(kind, sub, names, p)
+		ps := cp.classic
+		// Once the change settles, ps may hold nothing any more (its last
+		// name unsubscribed, or refused): closed then, before p settles,
+		// so that the caller sees the change done.
+		cf, cpr := future.New[struct{}](cp.c.loop)
+		cf.OnSettle(func(_ struct{}, err error) {
+			cp.closeIdleClassic(ps)
+			if err != nil {
+				p.Reject(err)
+			} else {
+				p.Resolve(struct{}{})
+			}
+		})
+		ps.apply(kind, sub, names, cpr)
 		if fresh {
-			cp.classic.dial()
+			ps.dial()
+		} else if !sub {
+			// Not connected, the change waits for the connection; with
+			// nothing left to subscribe, there is no need for one.
+			cp.closeIdleClassic(ps)
 		}
 	})
+}
+
+// closeIdleClassic closes ps, the classic subscriber, once it holds no
+// channel or pattern and waits for no confirmation: an idle connection
+// would otherwise stay open for as long as cp. While ps is not connected
+// (or its handshake is under way), the changes it keeps for the
+// connection are settled instead: with nothing subscribed, the server has
+// nothing to undo. The next Subscribe or PSubscribe opens a new
+// subscriber. Loop-only.
+func (cp *ClusterPubSub) closeIdleClassic(ps *PubSub) {
+	if cp.closed || ps.closed || cp.classic != ps ||
+		len(ps.subs[subChannel]) > 0 || len(ps.subs[subPattern]) > 0 || len(ps.waiting) > 0 ||
+		(ps.ready && len(ps.resumed) > 0) {
+		return
+	}
+	cp.classic = nil
+	resumed := ps.resumed
+	ps.resumed = nil
+	ps.shutdown(ErrClosed)
+	for _, w := range resumed {
+		if w.p != nil {
+			w.p.Resolve(struct{}{}) // as resume would: nothing to send
+		}
+	}
 }
 
 // whenMapped runs change on the loop once the cluster client has a slot
@@ -338,6 +381,9 @@ func (cp *ClusterPubSub) lost(ps *PubSub) {
 	cp.c.refresh()
 	if ps == cp.classic {
 		cp.failed = ps.addr
+		if cp.closeIdleClassic(ps); ps.closed {
+			return // nothing left to subscribe again
+		}
 		ps.retry()
 		return
 	}

@@ -230,3 +230,78 @@ func TestClusterPubSubClosesIdleShardConn(t *testing.T) {
 	ok(t, errOf(ps.SSubscribe(a).Await(ctx(t))))
 	delivered(t, s, msgs, a, true)
 }
+
+// classicOn reports whether node has the classic subscriber of a
+// ClusterPubSub whose connections are named name: a connection of that
+// name whose last command was a (un)subscription to channels or
+// patterns. The ClusterClient's own connections have the same name, and
+// run other commands.
+func classicOn(t *testing.T, node *redis.Sync, name string) bool {
+	t.Helper()
+	for _, cmd := range []string{"subscribe", "psubscribe", "unsubscribe", "punsubscribe"} {
+		if subscriberOn(t, node, name, cmd) {
+			return true
+		}
+	}
+	return false
+}
+
+// The classic connection (channels and patterns) is closed once its last
+// channel and pattern are unsubscribed, and the next Subscribe or
+// PSubscribe opens a new one, which delivers.
+func TestClusterPubSubClosesIdleClassicConn(t *testing.T) {
+	leakcheck.Check(t)
+	cl := testenv.RedisCluster(t, 3)
+	c, ps, msgs := clusterPubSub(t, cl, "cps-classic", 0)
+	s := c.Sync()
+	ma := admin(t, startLoop(t), cl.Nodes[0].Addr)
+	// The classic connection goes to the master of its first channel's
+	// slot: node 0, each time it is opened.
+	ch, pat := ownKey(t, ma, "ch:"), ownKey(t, ma, "pat:")
+	ok(t, errOf(ps.Subscribe(ch).Await(ctx(t))))
+	ok(t, errOf(ps.PSubscribe(pat+"*").Await(ctx(t))))
+	if !subscriberOn(t, ma, "cps-classic", "psubscribe") {
+		t.Fatal("no classic connection on the first channel's master")
+	}
+	ok(t, errOf(ps.Unsubscribe(ch).Await(ctx(t))))
+	delivered(t, s, msgs, pat+"x", false) // the pattern still holds the connection
+	ok(t, errOf(ps.PUnsubscribe(pat+"*").Await(ctx(t))))
+	eventually(t, "the idle classic connection to close", func() bool { return !classicOn(t, ma, "cps-classic") })
+
+	ok(t, errOf(ps.Subscribe(ch).Await(ctx(t))))
+	delivered(t, s, msgs, ch, false)
+	ok(t, errOf(ps.PSubscribe(pat+"*").Await(ctx(t))))
+	delivered(t, s, msgs, pat+"y", false)
+	if !subscriberOn(t, ma, "cps-classic", "psubscribe") {
+		t.Fatal("the classic connection was not opened again on the first channel's master")
+	}
+}
+
+// Changes racing the close of the idle classic connection: a Subscribe
+// sent while the last Unsubscribe waits for its confirmation keeps the
+// connection (and its channel delivers), and a subscription unsubscribed
+// before its connection was even made leaves no connection behind.
+func TestClusterPubSubClassicCloseRaces(t *testing.T) {
+	leakcheck.Check(t)
+	cl := testenv.RedisCluster(t, 3)
+	c, ps, msgs := clusterPubSub(t, cl, "cps-race", 0)
+	s := c.Sync()
+	ma := admin(t, startLoop(t), cl.Nodes[0].Addr)
+	a, b := ownKey(t, ma, "a:"), ownKey(t, ma, "b:")
+
+	ok(t, errOf(ps.Subscribe(a).Await(ctx(t))))
+	fu, fs := ps.Unsubscribe(a), ps.Subscribe(b) // sent in one loop turn
+	ok(t, errOf(fu.Await(ctx(t))))
+	ok(t, errOf(fs.Await(ctx(t))))
+	delivered(t, s, msgs, b, false)
+	ok(t, errOf(ps.Unsubscribe(b).Await(ctx(t))))
+	eventually(t, "the idle classic connection to close", func() bool { return !classicOn(t, ma, "cps-race") })
+
+	// Unsubscribed before the new connection has subscribed anything.
+	fs, fu = ps.Subscribe(a), ps.Unsubscribe(a)
+	ok(t, errOf(fs.Await(ctx(t))))
+	ok(t, errOf(fu.Await(ctx(t))))
+	eventually(t, "the classic connection to close", func() bool { return !classicOn(t, ma, "cps-race") })
+	ok(t, errOf(ps.PSubscribe(b+"*").Await(ctx(t))))
+	delivered(t, s, msgs, b+"z", false)
+}
