@@ -65,7 +65,7 @@ type Config struct {
 	UseTCP bool
 	// EDNS0 advertises a 1232-byte UDP payload with an OPT record
 	// (resolv.conf "options edns0"), so fewer answers are truncated. A
-	// server that answers the OPT record with FORMERR or NOTIMP is asked
+	// server that answers the OPT record with FORMERR, NOTIMP or BADVERS is asked
 	// again without it, and then only without it for ten minutes (RFC 6891
 	// §7). Queries over TCP never carry it.
 	EDNS0 bool

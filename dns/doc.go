@@ -27,14 +27,23 @@
 // nameservers in order (or rotated), attempts × servers tries, each with
 // its own timeout and a fresh random ID. A truncated UDP answer is asked
 // again over TCP. With [Config.EDNS0], a server that refuses the OPT
-// record (FORMERR or NOTIMP) is asked again without it and remembered as
-// such for a while (RFC 6891 §7). A response is accepted only when its
+// record (FORMERR, NOTIMP or BADVERS) is asked again without it and
+// remembered as such for a while (RFC 6891 §7). A response is accepted only when its
 // source address and port, ID and question (name compared
 // case-insensitively, type, class) all match the try; anything else is
 // ignored and the try keeps waiting, so a spoofed datagram cannot fail a
 // lookup (the one exception, a FORMERR without a question in reply to an
 // OPT record, can only make the try ask again without EDNS0). A SERVFAIL, REFUSED or
-// malformed answer moves on to the next server.
+// malformed answer moves on to the next server, as does one whose OPT
+// record extends its response code (RFC 6891 §6.1.3) to anything but
+// NOERROR or NXDOMAIN, such as BADVERS.
+//
+// A lookup of both families ("ip") asks A and AAAA together. If either
+// has addresses, they are the result. Otherwise an NXDOMAIN for either
+// says the name does not exist; then a timeout or unreachable servers
+// fail the lookup; then a server failure (or refusal, or malformed
+// answer) wins over NODATA, since the other family's records are not
+// known; between two failures of one rank, the A query's decides.
 //
 // Answers follow CNAME chains within the response (at most 16 links) and
 // are cached for the smallest TTL of the chain, capped by
@@ -58,7 +67,7 @@
 // response code; its Err is a sentinel to test with errors.Is:
 // [ErrNotFound] (NXDOMAIN), [ErrNoData] (NODATA; [IsNotFound] covers
 // both), [ErrTimeout] (also matching os.ErrDeadlineExceeded),
-// [ErrServerFailure], [ErrRefused], [ErrMalformed], [ErrUnreachable],
+// [ErrServerFailure], [ErrRefused], [ErrBadVersion], [ErrMalformed], [ErrUnreachable],
 // [ErrInvalidName], [ErrCanceled], [ErrClosed]. [DNSError.NetError]
 // converts it for code written against *net.DNSError.
 //

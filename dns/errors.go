@@ -27,6 +27,12 @@ var (
 	ErrServerFailure = errors.New("dns: server failure")
 	// ErrRefused means the servers answered REFUSED.
 	ErrRefused = errors.New("dns: query refused")
+	// ErrBadVersion means the servers answered BADVERS, the extended
+	// response code (16) of an OPT record saying that they do not
+	// implement the EDNS version asked (RFC 6891 §6.1.3). A query with
+	// EDNS0 is asked again without it then, as after FORMERR; only a
+	// server answering BADVERS to that too, a broken one, fails with it.
+	ErrBadVersion = errors.New("dns: EDNS version not supported by the server (BADVERS)")
 	// ErrUnreachable means the transport could not start an exchange with
 	// any server (for example no route to it); it wraps the transport's
 	// error.

@@ -170,10 +170,45 @@ func questionLen(q []byte) int {
 	return i + 1 + 4 - 12
 }
 
+// fuzzExtendedRCode returns the response code of resp, whose header is
+// h, with the upper bits of its first OPT record if it has one it can
+// reach (RFC 6891 §6.1.3): the fuzz target's own reading, kept apart
+// from the resolver's.
+func fuzzExtendedRCode(resp []byte, h dnsmessage.Header) dnsmessage.RCode {
+	var p dnsmessage.Parser
+	if _, err := p.Start(resp); err != nil || p.SkipAllQuestions() != nil || p.SkipAllAnswers() != nil || p.SkipAllAuthorities() != nil {
+		return h.RCode
+	}
+	for {
+		rh, err := p.AdditionalHeader()
+		if err != nil {
+			return h.RCode
+		}
+		if rh.Type == dnsmessage.TypeOPT {
+			return dnsmessage.RCode(rh.TTL>>24<<4) | h.RCode
+		}
+		if p.SkipAdditional() != nil {
+			return h.RCode
+		}
+	}
+}
+
 func FuzzResponse(f *testing.F) {
 	for i := range fuzzKinds {
 		f.Add(byte(1), byte(i), []byte{})
 		f.Add(byte(2), byte(i), []byte{0x81, 0x80, 0, 1, 0, 0, 0, 0})
+	}
+	// OPT records carrying an extended RCODE (RFC 6891 §6.1.3), with and
+	// without EDNS0 asked: BADVERS (16) in versions 0 and 1, NXDOMAIN
+	// extended to 19, two OPT records, and an A answer beside BADVERS.
+	opt := func(ext, version byte) []byte { return []byte{0, 0, 41, 4, 0xd0, ext, version, 0, 0, 0, 0} }
+	aAnswer := []byte{0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1}
+	for _, mode := range []byte{2, 10} {
+		f.Add(mode, byte(0), append([]byte{0x81, 0x80, 0, 0, 0, 0, 0, 1}, opt(1, 0)...))
+		f.Add(mode, byte(0), append([]byte{0x81, 0x80, 0, 0, 0, 0, 0, 1}, opt(1, 1)...))
+		f.Add(mode, byte(0), append([]byte{0x81, 0x83, 0, 0, 0, 0, 0, 1}, opt(1, 0)...))
+		f.Add(mode, byte(0), slices.Concat([]byte{0x81, 0x80, 0, 0, 0, 0, 0, 2}, opt(0, 0), opt(0, 0)))
+		f.Add(mode, byte(0), slices.Concat([]byte{0x81, 0x80, 0, 1, 0, 0, 0, 1}, aAnswer, opt(1, 0)))
 	}
 	f.Fuzz(func(t *testing.T, mode, kind byte, data []byte) {
 		clk := newFakeClock()
@@ -229,9 +264,10 @@ func FuzzResponse(f *testing.F) {
 		if len(tr.udp) == 2 {
 			var p dnsmessage.Parser
 			h, err := p.Start(resp)
+			rc := fuzzExtendedRCode(resp, h)
 			if err != nil || h.ID != ex.q.ID || !h.Response ||
-				(h.RCode != dnsmessage.RCodeFormatError && h.RCode != dnsmessage.RCodeNotImplemented) {
-				t.Fatalf("fell back without EDNS0 after %+v (%v)", h, err)
+				(rc != dnsmessage.RCodeFormatError && rc != dnsmessage.RCodeNotImplemented && rc != 16) {
+				t.Fatalf("fell back without EDNS0 after %+v, extended rcode %d (%v)", h, rc, err)
 			}
 			if len(ex.q.Additionals) != 1 || len(tr.udp[1].q.Additionals) != 0 {
 				t.Fatalf("fallback query %+v", tr.udp[1].q)
@@ -260,6 +296,36 @@ func FuzzResponse(f *testing.F) {
 		}
 		if h.RCode != dnsmessage.RCodeSuccess && h.RCode != dnsmessage.RCodeNameError {
 			t.Fatalf("accepted rcode %v", h.RCode)
+		}
+		// Nor an extended RCODE: an OPT record's upper 8 bits are zero,
+		// and there is one OPT record at most. (A damaged authority
+		// section is accepted, as no SOA, when no additional record
+		// follows it.)
+		opts := 0
+		q := p
+		if err := q.SkipAllAnswers(); err != nil {
+			t.Fatalf("accepted a response whose answers do not parse: %v", err)
+		}
+		if err := q.SkipAllAuthorities(); err != nil && resp[10]|resp[11] != 0 {
+			t.Fatalf("accepted a response with additional records whose authority section does not parse: %v", err)
+		}
+		for resp[10]|resp[11] != 0 {
+			rh, err := q.AdditionalHeader()
+			if errors.Is(err, dnsmessage.ErrSectionDone) {
+				break
+			}
+			if err != nil || q.SkipAdditional() != nil {
+				t.Fatalf("accepted a response whose additional section does not parse: %v", err)
+			}
+			if rh.Type == dnsmessage.TypeOPT {
+				opts++
+				if rh.TTL>>24 != 0 {
+					t.Fatalf("accepted extended rcode %d", rh.TTL>>24<<4|uint32(h.RCode))
+				}
+			}
+		}
+		if opts > 1 {
+			t.Fatalf("accepted %d OPT records", opts)
 		}
 		// Every address returned is an A/AAAA record of the response. Bodies
 		// of other types are skipped, as the resolver skips them (newer

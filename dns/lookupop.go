@@ -114,36 +114,63 @@ func (op *lookupOp) onAnswer(w *waiter, a *answer) {
 // reports the failure of the name as given, if that was tried first).
 // NXDOMAIN, NODATA, SERVFAIL, REFUSED and malformed answers go on to the
 // next name.
+//
+// When the types' fates differ (A and AAAA for "ip"), records of any type
+// win. Then an NXDOMAIN: the name does not exist, for every type (RFC
+// 8020; the cache serves it for every type too), so the other type's
+// NODATA, failure or timeout says nothing more, and the name counts as
+// NXDOMAIN, as glibc ranks it. Then a timeout, or servers that could not
+// be reached, which end the search: the other type's answer is not the
+// whole story. Then a server failure, refusal or malformed answer, which
+// beats NODATA for the same reason (glibc says TRY_AGAIN for a SERVFAIL
+// beside a NODATA); and only then NODATA. Between two failures of one
+// rank, the first type's (A) decides, whichever answer came first.
 func (op *lookupOp) evaluate() bool {
+	var notFound, stop, soft, noData *answer // the first of each rank
 	for _, a := range op.got {
 		if a.err == nil || op.aliasNoData(a) {
 			op.complete(op.got, nil)
 			return true
 		}
-	}
-	var worst *answer // this name's most telling failure, as exhausted ranks them
-	for _, a := range op.got {
 		switch {
-		case errors.Is(a.err, ErrTimeout), errors.Is(a.err, ErrUnreachable), errors.Is(a.err, ErrClosed):
-			if op.asIs != nil && !errors.Is(a.err, ErrClosed) {
-				a = op.asIs // the search stops, with the answer for the name as given
+		case a.err == ErrNotFound:
+			if notFound == nil {
+				notFound = a
 			}
+		case errors.Is(a.err, ErrClosed):
 			op.complete(nil, op.error(a, a.err))
 			return true
+		case errors.Is(a.err, ErrTimeout), errors.Is(a.err, ErrUnreachable):
+			// A timeout outranks an unreachable server, as in query.fail:
+			// an unreachable server must not hide that another one (or
+			// the other type's) was reached but did not answer.
+			if stop == nil || (errors.Is(a.err, ErrTimeout) && !errors.Is(stop.err, ErrTimeout)) {
+				stop = a
+			}
 		case a.err == ErrNoData:
-			op.noData = a
-			worst = a
-		case a.err == ErrNotFound:
-			op.notFound = a
-			if worst == nil {
-				worst = a
+			if noData == nil {
+				noData = a
 			}
 		default:
-			op.soft = a
-			if worst == nil || worst.err == ErrNotFound {
-				worst = a
+			if soft == nil {
+				soft = a
 			}
 		}
+	}
+	var worst *answer // this name's failure, as exhausted ranks them
+	switch {
+	case notFound != nil:
+		op.notFound, worst = notFound, notFound
+	case stop != nil:
+		if op.asIs != nil {
+			stop = op.asIs // the search stops, with the answer for the name as given
+		}
+		op.complete(nil, op.error(stop, stop.err))
+		return true
+	case soft != nil:
+		op.soft, worst = soft, soft
+	default:
+		op.noData, worst = noData, noData
 	}
 	if op.idx == 0 && len(op.names) > 1 && op.names[0] == absolute(op.host) {
 		op.asIs = worst

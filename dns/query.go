@@ -99,10 +99,10 @@ func (q *query) send(edns bool) error {
 	return nil
 }
 
-// dropEDNS handles a server's refusal of the OPT record (FORMERR or
-// NOTIMP to a query that carried one): the server is asked again, within
-// the same try, without it, and is remembered as not speaking EDNS0 for
-// ednsFallbackTTL, as RFC 6891 §7 suggests. Some servers refuse OPT even
+// dropEDNS handles a server's refusal of the OPT record (FORMERR, NOTIMP
+// or BADVERS to a query that carried one): the server is asked again,
+// within the same try, without it, and is remembered as not speaking
+// EDNS0 for ednsFallbackTTL, as RFC 6891 §7 suggests. Some servers refuse OPT even
 // though they echo it back, so the refusal alone decides, as in c-ares.
 func (q *query) dropEDNS() {
 	q.stopTry()
@@ -198,7 +198,7 @@ func (q *query) startUDP() error {
 			}
 			return
 		}
-		q.handle(&p, h)
+		q.handle(&p, h, resp)
 	})
 	if err != nil {
 		return err
@@ -228,7 +228,7 @@ func (q *query) startTCP() error {
 			q.next()
 			return
 		}
-		q.handle(&p, h)
+		q.handle(&p, h, resp)
 	})
 	if err != nil {
 		return err
@@ -239,9 +239,20 @@ func (q *query) startTCP() error {
 	return nil
 }
 
-// handle acts on a response that matched the current try.
-func (q *query) handle(p *dnsmessage.Parser, h dnsmessage.Header) {
-	if q.edns && (h.RCode == dnsmessage.RCodeFormatError || h.RCode == dnsmessage.RCodeNotImplemented) {
+// handle acts on a response msg that matched the current try; p stands
+// at its answer section. The response code is the extended one when the
+// response carries an OPT record (see extendedRCode).
+func (q *query) handle(p *dnsmessage.Parser, h dnsmessage.Header, msg []byte) {
+	rcode, err := extendedRCode(*p, h, msg)
+	if err != nil {
+		q.fail(fmt.Errorf("%w: %v", ErrMalformed, err), false)
+		q.next()
+		return
+	}
+	h.RCode = rcode
+	// BADVERS to the version 0 the query asks for says that the server
+	// implements no EDNS version at all: the only lower level is none.
+	if q.edns && (h.RCode == dnsmessage.RCodeFormatError || h.RCode == dnsmessage.RCodeNotImplemented || h.RCode == rcodeBadVersion) {
 		q.dropEDNS()
 		return
 	}
@@ -262,6 +273,9 @@ func (q *query) handle(p *dnsmessage.Parser, h dnsmessage.Header) {
 		q.next()
 	case dnsmessage.RCodeRefused:
 		q.fail(ErrRefused, false)
+		q.next()
+	case rcodeBadVersion:
+		q.fail(ErrBadVersion, false)
 		q.next()
 	default:
 		q.fail(fmt.Errorf("%w: response code %v", ErrServerFailure, h.RCode), false)
@@ -313,4 +327,54 @@ func (q *query) remove(w *waiter) {
 func sameAddrPort(from, server netip.AddrPort) bool {
 	return from.Port() == server.Port() &&
 		from.Addr().Unmap().WithZone("") == server.Addr().Unmap().WithZone("")
+}
+
+// rcodeBadVersion is BADVERS, the extended response code saying that the
+// server does not implement the EDNS version of the query (RFC 6891
+// §6.1.3).
+const rcodeBadVersion dnsmessage.RCode = 16
+
+// extendedRCode returns the response code of msg, a response whose
+// header is h and whose parser p (a copy, read here) stands at its answer
+// section: h's 4 bits, extended with the upper 8 bits that an OPT record
+// carries (RFC 6891 §6.1.3), so that BADVERS (16) does not read as
+// NOERROR. A response without additional records, most of those to a
+// query without EDNS0, costs nothing more; one with them has its answer
+// and authority sections skipped to reach them. More than one OPT record
+// makes the response malformed (§6.1.1), as does a section that cannot
+// be read.
+func extendedRCode(p dnsmessage.Parser, h dnsmessage.Header, msg []byte) (dnsmessage.RCode, error) {
+	if len(msg) < 12 || msg[10]|msg[11] == 0 { // ARCOUNT
+		return h.RCode, nil
+	}
+	if err := p.SkipAllAnswers(); err != nil {
+		return h.RCode, err
+	}
+	if err := p.SkipAllAuthorities(); err != nil {
+		return h.RCode, err
+	}
+	rcode, opt := h.RCode, false
+	for {
+		rh, err := p.AdditionalHeader()
+		if errors.Is(err, dnsmessage.ErrSectionDone) {
+			return rcode, nil
+		}
+		if err != nil {
+			return h.RCode, err
+		}
+		if rh.Type == dnsmessage.TypeOPT {
+			if opt {
+				return h.RCode, errors.New("more than one OPT record")
+			}
+			opt = true
+			// The upper 8 bits of the TTL, whatever the VERSION (its
+			// next 8 bits): a BADVERS names the server's own version,
+			// which dnsmessage's ExtendedRCode, reading version 0
+			// only, would miss.
+			rcode = dnsmessage.RCode(rh.TTL>>24<<4) | h.RCode&0xF
+		}
+		if err := p.SkipAdditional(); err != nil {
+			return h.RCode, err
+		}
+	}
 }

@@ -151,3 +151,45 @@ func BenchmarkParseAnswerCNAME(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkExtendedRCode measures what reading the extended RCODE adds to
+// each response: the typical CDN answer of BenchmarkParseAnswerCNAME
+// with an OPT record (an EDNS0 response, walked to its additional
+// section), and without one (ARCOUNT 0: nothing is walked).
+func BenchmarkExtendedRCode(b *testing.B) {
+	q := dnsmessage.Question{Name: mustName("www.example."), Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET}
+	m := dnsmessage.Message{
+		Header:    dnsmessage.Header{ID: 1, Response: true, RecursionDesired: true, RecursionAvailable: true},
+		Questions: []dnsmessage.Question{q},
+		Answers: []dnsmessage.Resource{
+			cnameRec("www.example.", 300, "www.example.cdn.example."),
+			cnameRec("www.example.cdn.example.", 60, "edge7.cdn.example."),
+			aRec("edge7.cdn.example.", 20, "192.0.2.1"),
+			aRec("edge7.cdn.example.", 20, "192.0.2.2"),
+		},
+	}
+	plain := mustPack(m)
+	var h dnsmessage.ResourceHeader
+	if err := h.SetEDNS0(ednsPayload, dnsmessage.RCodeSuccess, false); err != nil {
+		b.Fatal(err)
+	}
+	m.Additionals = []dnsmessage.Resource{{Header: h, Body: &dnsmessage.OPTResource{}}}
+	withOPT := mustPack(m)
+	for _, bc := range []struct {
+		name string
+		msg  []byte
+	}{{"opt", withOPT}, {"plain", plain}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p, h, ok := matchResponse(bc.msg, 1, q)
+				if !ok {
+					b.Fatal("no match")
+				}
+				if rc, err := extendedRCode(p, h, bc.msg); err != nil || rc != dnsmessage.RCodeSuccess {
+					b.Fatal(rc, err)
+				}
+			}
+		})
+	}
+}

@@ -44,7 +44,8 @@ type Stats struct {
 	Timeouts  uint64 // tries that got no answer in time
 	Ignored   uint64 // datagrams dropped: wrong source, ID or question
 	// EDNSFallbacks counts queries asked again without EDNS0 because the
-	// server answered FORMERR or NOTIMP to the OPT record (RFC 6891 §7).
+	// server answered FORMERR, NOTIMP or BADVERS to the OPT record (RFC
+	// 6891 §7 and §6.1.3).
 	EDNSFallbacks uint64
 }
 
