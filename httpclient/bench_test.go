@@ -117,7 +117,7 @@ func BenchmarkRequestHead(b *testing.B) {
 	for b.Loop() {
 		t := &trip{c: c, req: &Request{URL: u}, pc: pc}
 		var err error
-		if buf, err = t.appendHead(buf[:0]); err != nil {
+		if buf, err = t.appendHead(buf[:0], pc.pool); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -155,6 +155,7 @@ func (pc *pconn) OnData(c *eddy.Conn, data []byte) int {
 				continue
 			}
 			pc.carry(nil)
+			pc.reused = true
 			keep := pc.keep && t.bodyDone && n == len(data) && !t.closeConn
 			pc.pool.release(pc, keep)
 			t.end()

@@ -36,7 +36,9 @@ var (
 	// the response body, before the exchange was over.
 	ErrCanceled = errors.New("httpclient: request canceled")
 	// ErrInvalidRequest reports a request that cannot be sent: no URL,
-	// an unsupported scheme, a missing host or an invalid header field.
+	// an unsupported scheme, a missing or invalid host, an invalid method,
+	// target or header field. It is found before a connection is taken
+	// or dialled, for each hop of a redirect too.
 	ErrInvalidRequest = errors.New("httpclient: invalid request")
 	// ErrNoLoop is returned when the Client has neither Loop nor Group.
 	ErrNoLoop = errors.New("httpclient: client has no Loop or Group")

@@ -122,17 +122,17 @@ func FuzzRequestHead(f *testing.F) {
 			return
 		}
 		tr := &trip{c: &Client{DisableCompression: true}, req: &Request{Method: method, URL: u, Header: http.Header{name: {value}}}}
-		head, err := tr.appendHead(nil)
+		head, err := tr.appendHead(nil, nil)
 		// On a pooled connection, after another request and then from the
 		// cached request line: the same head, or the same refusal.
 		other, _ := url.Parse("http://other.example/o")
 		pc := &pconn{pool: &hostPool{}}
 		for i := range 3 {
 			if i == 0 {
-				(&trip{c: tr.c, req: &Request{URL: other}, pc: pc}).appendHead(nil)
+				(&trip{c: tr.c, req: &Request{URL: other}, pc: pc}).appendHead(nil, pc.pool)
 			}
 			tc := &trip{c: tr.c, req: tr.req, pc: pc}
-			again, err2 := tc.appendHead([]byte("x"))
+			again, err2 := tc.appendHead([]byte("x"), pc.pool)
 			if (err == nil) != (err2 == nil) || err == nil && string(again) != "x"+string(head) {
 				t.Fatalf("pooled encoding %d: %q %v, want %q %v", i, again, err2, head, err)
 			}

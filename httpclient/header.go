@@ -20,14 +20,15 @@ var hopHeaders = map[string]bool{
 	"Proxy-Connection": true, "Trailer": true,
 }
 
-// appendHead appends the request head of the current hop. The request
-// line and Host field come from the pool's cache when the previous
-// request on it had the same method, target and host.
-func (t *trip) appendHead(dst []byte) ([]byte, error) {
+// appendHead appends the request head of the current hop, for the
+// connections of p (nil in tests: no cache, no proxy). The request line
+// and Host field come from the pool's cache when the previous request on
+// it had the same method, target and host.
+func (t *trip) appendHead(dst []byte, p *hostPool) ([]byte, error) {
 	r := t.req
 	u := r.URL
 	method := r.method()
-	proxied := t.viaProxy()
+	proxied := p != nil && p.forward
 	var target string
 	if proxied {
 		target = u.Scheme + "://" + u.Host + u.RequestURI()
@@ -40,8 +41,8 @@ func (t *trip) appendHead(dst []byte) ([]byte, error) {
 	}
 	orig := len(dst)
 	var hc *headCache
-	if t.pc != nil {
-		hc = &t.pc.pool.head
+	if p != nil {
+		hc = &p.head
 	}
 	if hc != nil && hc.match(method, target, host) {
 		dst = append(dst, hc.line...)
@@ -87,8 +88,8 @@ func (t *trip) appendHead(dst []byte) ([]byte, error) {
 		// As net/http's Client: user info in the URL is Basic auth.
 		add("Authorization", basicAuth(u.User))
 	}
-	if proxied && t.pc.pool.proxyAuth != "" {
-		add("Proxy-Authorization", t.pc.pool.proxyAuth)
+	if proxied && p.proxyAuth != "" {
+		add("Proxy-Authorization", p.proxyAuth)
 	}
 	if t.c.Jar != nil {
 		for _, ck := range t.c.Jar.Cookies(u) {

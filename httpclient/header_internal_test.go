@@ -102,7 +102,7 @@ func TestPerRequestAllocs(t *testing.T) {
 	buf := make([]byte, 0, 512)
 	if a := testing.AllocsPerRun(100, func() {
 		var err error
-		if buf, err = tr.appendHead(buf[:0]); err != nil {
+		if buf, err = tr.appendHead(buf[:0], pc.pool); err != nil {
 			t.Fatal(err)
 		}
 	}); a != 0 {

@@ -97,7 +97,9 @@ func (p *hostPool) dial(t *trip) {
 }
 
 // release takes pc back after a response; keep says whether it may carry
-// another request.
+// another request. It does not mark pc reused: only a completed response
+// does (pconn.OnData), so that a connection given back without one (see
+// attach) is not retried as a stale one would be.
 func (p *hostPool) release(pc *pconn, keep bool) {
 	if !keep || pc.conn.Closed() {
 		if pc.conn.Buffered() > 0 {
@@ -112,7 +114,6 @@ func (p *hostPool) release(pc *pconn, keep bool) {
 		pc.conn.Close()
 		return
 	}
-	pc.reused = true
 	if pc.conn.Paused() {
 		pc.conn.ResumeRead()
 	}

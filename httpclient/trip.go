@@ -32,14 +32,26 @@ type trip struct {
 	req  *Request // the current hop
 	sink sink
 
-	pc       *pconn
-	waiting  *hostPool
-	hops     int
+	pc      *pconn
+	waiting *hostPool
+	hops    int
+	sent    int64 // the bytes of a streamed body written on this hop
+	resp    *Response
+	follow  *Request // the next hop when the current response redirects
+	// reqHead is the current hop's request head, encoded (in the loop's
+	// scratch buffer) before a connection is acquired, until attach
+	// writes it: see send.
+	reqHead []byte
+	drained int      // bytes of the redirect's body dropped (see maxRedirectDrain)
+	respBuf Response // the storage of resp, to save an allocation
+
+	// gen and the flags, together: spread among the words above, each
+	// would take a word of its own, and Send allocates the trip (with its
+	// sink) for every request.
+	gen      uint32 // counts attachments, to ignore stale body futures
 	retried  bool
 	done     bool
-	gen      int   // counts attachments, to ignore stale body futures
-	bodyDone bool  // the request body has been written
-	sent     int64 // the bytes of a streamed body written on this hop
+	bodyDone bool // the request body has been written
 	pumping  bool
 	holdBody bool // waiting for 100 (Continue)
 	askGzip  bool
@@ -48,11 +60,6 @@ type trip struct {
 	// (HEAD, 1xx, 204, 304, Content-Length: 0), whatever its
 	// Content-Length says: for a sink, it bounds nothing and sizes nothing.
 	bodiless bool
-	resp     *Response
-	follow   *Request // the next hop when the current response redirects
-	drained  int      // bytes of the redirect's body dropped (see maxRedirectDrain)
-	respBuf  Response // the storage of resp, to save an allocation
-
 	// closeConn is set when the request asked, with "Connection: close",
 	// that its connection end with its response.
 	closeConn bool
@@ -105,7 +112,7 @@ func (t *trip) hop() {
 	direct := t.c.Proxy == nil
 	if direct {
 		if p := t.ls.direct[originKey{u.Scheme, u.Host}]; p != nil {
-			p.acquire(t)
+			t.send(p)
 			return
 		}
 	}
@@ -152,6 +159,16 @@ func (t *trip) hop() {
 			if tlsOn {
 				// https: a CONNECT tunnel to the origin, TLS inside it.
 				key = "tunnel://" + pu.String() + "/" + addr
+				if t.ls.pools[key] == nil {
+					// The CONNECT request tunnelLayer will write, checked
+					// once per tunnel pool: a target it could not write
+					// (a host that a Host field overrides, say) is the
+					// caller's error, found before the proxy is dialled.
+					if _, err := http1.AppendRequestLine(nil, "CONNECT", addr); err != nil {
+						t.fail(fmt.Errorf("%w: CONNECT %s: %w", ErrInvalidRequest, addr, err))
+						return
+					}
+				}
 				mk = func() *hostPool {
 					return &hostPool{addr: proxyAddr, tls: true, sni: addr, tunnel: true, proxyAuth: auth}
 				}
@@ -169,17 +186,35 @@ func (t *trip) hop() {
 		}
 		t.ls.direct[originKey{u.Scheme, u.Host}] = p
 	}
-	p.acquire(t)
+	t.send(p)
 }
 
-// viaProxy reports whether the current hop goes through a forward proxy.
-func (t *trip) viaProxy() bool {
-	return t.pc != nil && t.pc.pool.forward
+// send encodes the request head for p's connections and then acquires
+// one for it. Encoding first validates the request (method, target,
+// Host, fields), so that one that cannot be sent fails with
+// ErrInvalidRequest before a connection is taken or dialled: a new
+// connection given back unused would hold a place under MaxConnsPerHost,
+// and, pooled as if it had carried a response, would make the next
+// request on it retryable as on a stale connection. The head waits in
+// t.reqHead, usually for no time at all (an idle or new connection is
+// attached at once); a trip waiting in line keeps the loop's scratch
+// buffer, and the next head gets a new one.
+func (t *trip) send(p *hostPool) {
+	head, err := t.appendHead(t.ls.takeBuf(), p)
+	if err != nil {
+		t.ls.putBuf(head)
+		t.fail(err)
+		return
+	}
+	t.reqHead = head
+	p.acquire(t)
 }
 
 // attach binds t to pc and writes the request.
 func (t *trip) attach(pc *pconn) {
 	if t.done {
+		// Unused: pooled as it is, and not marked reused (a new one has
+		// carried no response).
 		pc.pool.release(pc, true)
 		return
 	}
@@ -192,23 +227,17 @@ func (t *trip) attach(pc *pconn) {
 	t.sent = 0
 	t.resp = nil
 	t.follow = nil
-	method := t.req.method()
-	pc.parser.SetMethod(method)
+	pc.parser.SetMethod(t.req.method())
 	if !pc.open {
 		if d := t.c.Timeouts.Connect; d > 0 {
 			t.connT = t.loop().AfterFunc(d, func() { t.fail(&TimeoutError{Kind: ErrConnectTimeout}) })
 		}
 	}
-	buf := t.ls.takeBuf()
-	head, err := t.appendHead(buf)
-	if err != nil {
-		t.ls.putBuf(head)
-		pc.carry(nil)
-		t.pc = nil
-		pc.pool.release(pc, true)
-		t.fail(err)
-		return
-	}
+	// Taken from the trip first: a trip that fails during the write
+	// (finish gives back a head not yet taken) must not give it back too.
+	head := t.reqHead
+	t.reqHead = nil
+	var err error
 	// pc was checked writable (hostPool.reusable) or is still dialling,
 	// which queues everything; but a write can still fail at once (a
 	// reset), and a refused head, unnoticed, would leave the trip
@@ -537,6 +566,11 @@ func (t *trip) stopPhaseTimers() {
 
 func (t *trip) finish() {
 	t.done = true
+	if t.reqHead != nil {
+		// Encoded, never written: the trip failed waiting in line.
+		t.ls.putBuf(t.reqHead)
+		t.reqHead = nil
+	}
 	t.stopPhaseTimers()
 	if t.reqT != nil {
 		t.reqT.Stop()
