@@ -45,6 +45,15 @@
 // connection state; that connection is never made again: once it drops,
 // the Tx's commands fail with ErrConnLost.
 //
+// # Client-side caching
+//
+// With Options.CacheSize set (and RESP3), Get keeps recent values in an
+// LRU on the client, and the server's key-tracking invalidations (CLIENT
+// TRACKING) drop the keys that change elsewhere, so a repeated Get of a
+// key nobody writes costs no round trip. Writes issued on the client drop
+// the keys they name as they are issued; the cache is emptied while the
+// connection is down.
+//
 // # Pub/sub
 //
 // Client.PubSub opens a subscriber on a connection of its own. Subscribe,
