@@ -290,6 +290,11 @@ func (l *Loop) Run() error {
 	}
 	l.teardown()
 	l.publishStats()
+	// Only now is the loop goroutine done with callbacks: the last of
+	// them run in teardown after the loop has closed, and must still be
+	// told they are on it (see OnLoop). The id is cleared before Run
+	// returns, since the goroutine descriptor it names may then be reused.
+	l.tid.Store(0)
 	close(l.done)
 	return err
 }
@@ -350,8 +355,15 @@ func (l *Loop) Stop() {
 
 // OnLoop reports whether the caller is running on this loop's goroutine.
 // Safe for concurrent use.
+//
+// It is true for every callback Run makes, including those that run as the
+// loop tears down after it has closed (functions posted from exit
+// callbacks, say): those run on the loop goroutine too, and code that
+// asks so that it does not wait for the loop from the loop (Shutdown,
+// blocking facades) must not be told otherwise.
 func (l *Loop) OnLoop() bool {
-	return l.state.Load() == stateRunning && loopthread.Current() == l.tid.Load()
+	tid := l.tid.Load()
+	return tid != 0 && loopthread.Current() == tid
 }
 
 // Post queues fn to run on the loop and wakes the loop if it sleeps; many
@@ -412,7 +424,8 @@ func (l *Loop) runTicks() {
 }
 
 // OnExit registers fn to run when the loop ends, after its handles are
-// closed, in the order registered. Loop-only.
+// closed, in the order registered; one registered by an exit callback runs
+// after those registered before it. Loop-only.
 func (l *Loop) OnExit(fn func()) { l.exits = append(l.exits, fn) }
 
 // Ref keeps the loop alive until a matching Unref, for example while
@@ -478,10 +491,16 @@ func (l *Loop) teardown() {
 	}
 	l.runTicks()
 	l.runPosted()
-	for _, fn := range l.exits {
-		l.call(fn)
+	// An exit callback may register another (a resource closed by one
+	// whose close registers its own cleanup): it runs too, after the
+	// ones registered before it.
+	for len(l.exits) > 0 {
+		fns := l.exits
+		l.exits = nil
+		for _, fn := range fns {
+			l.call(fn)
+		}
 	}
-	l.exits = nil
 	l.mu.Lock()
 	l.state.Store(stateClosed)
 	l.mu.Unlock()

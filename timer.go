@@ -1,6 +1,9 @@
 package eddy
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Timer is a one-shot or repeating timer on a loop, created by
 // Loop.AfterFunc or Loop.Every. Pending timers live in a 4-ary heap, so
@@ -44,7 +47,7 @@ func (t *Timer) start(d, period time.Duration) {
 	// (or the setup before Run) may have run long, and a timer must never
 	// fire early.
 	l.updateTime()
-	t.when = l.now + int64(d)
+	t.when = addTime(l.now, int64(d))
 	t.period = int64(period)
 	l.timerSeq++
 	t.seq = l.timerSeq
@@ -102,6 +105,18 @@ func (t *Timer) Ref() {
 	t.unref = false
 }
 
+// addTime returns the loop time d after when, or the end of time if that
+// is later than int64 can say: a timer set for math.MaxInt64 ("never")
+// must not wrap around to a deadline in the past, which fired it at once
+// and made pollTimeout's sleep overflow into days, holding up every other
+// timer.
+func addTime(when, d int64) int64 {
+	if d > math.MaxInt64-when {
+		return math.MaxInt64
+	}
+	return when + d
+}
+
 // runTimers fires the timers due at the turn's time. A timer started or
 // reset by a callback of this pass (its seq is newer than the pass) waits
 // for the next turn, even when it is already due: AfterFunc(0) that starts
@@ -116,9 +131,9 @@ func (l *Loop) runTimers() {
 			return
 		}
 		if t.period > 0 {
-			t.when += t.period
+			t.when = addTime(t.when, t.period)
 			if t.when <= now {
-				t.when = now + t.period
+				t.when = addTime(now, t.period)
 			}
 			l.timerSeq++
 			t.seq = l.timerSeq
