@@ -340,8 +340,9 @@ func (l *Loop) pollTimeout() int {
 
 func (l *Loop) updateTime() { l.now = int64(time.Since(l.base)) }
 
-// Now returns the loop's cached notion of the current time, refreshed once
-// per loop turn. Loop-only.
+// Now returns the loop's cached notion of the current time, refreshed at
+// the start of each loop turn and whenever a timer is started or reset
+// (so that a timer measured from it is never early). Loop-only.
 func (l *Loop) Now() time.Time { return l.base.Add(time.Duration(l.now)) }
 
 // Stop asks the loop to stop: Run closes everything still open, runs the
