@@ -77,9 +77,11 @@
 // what its caller asked for, not an error that went astray. A rejection
 // counts as a cancellation if its error matches ErrCanceled or
 // context.Canceled, whatever the cause given to Cancel, and holds no
-// *PanicError; a multiple error (errors.Join, *AggregateError) counts only
-// if each of its errors does. A real error is still reported after a
-// cancel: a Catch that turns the cancellation into another error, a
+// *PanicError outside a *CancelError (a future cancelled because a panic
+// failed something else, say All's other input, is still a cancellation:
+// the panic is reported where it happened); a multiple error
+// (errors.Join, *AggregateError) counts only if each of its errors does.
+// A real error is still reported after a cancel: a Catch that turns the cancellation into another error, a
 // Finally that panics on a cancelled chain, an Any with one input
 // cancelled and the other failed. A Timeout that expires rejects with a
 // *TimeoutError, which is a failure and is reported if unhandled; the

@@ -29,7 +29,9 @@ var unhandledHook atomic.Pointer[func(error)]
 // any more), as context.Canceled is in Go, so reporting it would only
 // spam the log. The rule looks at the error: one that matches ErrCanceled
 // or context.Canceled (through %w wrapping) is a cancellation, whatever
-// cause was given to Cancel, unless it holds a *PanicError, and a
+// cause was given to Cancel (a *CancelError is one even when its cause
+// is a *PanicError: the panic that failed All, say, is reported where it
+// happened), unless it holds a *PanicError outside a *CancelError, and a
 // multiple error (errors.Join, *AggregateError) is one only if each of its
 // errors is one. So a real error is still reported even if a cancel came
 // first: a Catch that turns a cancellation into another error, a Finally
