@@ -20,10 +20,22 @@ const maxRanges = 64
 // empty representation a suffix range of non-zero length is satisfiable
 // (RFC 9110 §14.1.1) but selects nothing: no ranges and no error, for
 // the whole (empty) representation to be sent.
+//
+// The grammar is range-unit "=" range-set, range-set a list
+// (1#range-spec): whitespace may surround the commas, but neither the
+// "=" nor the first range-spec, so "bytes = 0-1" and "bytes= 0-1" do not
+// parse (net/http and nginx take the latter; ignoring it, as §14.2
+// allows for any invalid Range, only costs the whole representation).
+// An empty element may lead the list (RFC 9110 §5.6.1.2): "bytes=, 0-1".
 func parseRange(v string, size int64) ([]byteRange, error) {
 	unit, set, ok := strings.Cut(v, "=")
-	if !ok || !strings.EqualFold(strings.TrimSpace(unit), "bytes") {
+	if !ok || !strings.EqualFold(unit, "bytes") {
 		return nil, ErrRangeSyntax
+	}
+	if set != "" && (set[0] == ' ' || set[0] == '\t') {
+		if first, _, _ := strings.Cut(set, ","); strings.Trim(first, " \t") != "" {
+			return nil, ErrRangeSyntax
+		}
 	}
 	var out []byteRange
 	n := 0

@@ -22,7 +22,11 @@ const (
 type Cookie struct {
 	// Name and Value are the cookie pair. Value may be empty.
 	Name, Value string
-	// Path and Domain scope the cookie; empty omits them.
+	// Path and Domain scope the cookie; empty omits them. Path must
+	// not begin or end with a space (browsers trim it), and Domain must
+	// be a host name by RFC 6265 §4.1.2.3 (labels of letters, digits
+	// and inner hyphens, no final dot) or an IPv4 address, a leading
+	// "." allowed and dropped.
 	Path, Domain string
 	// Expires is sent when not zero.
 	Expires time.Time
@@ -141,7 +145,9 @@ func parseCookies(dst []Param, v string) []Param {
 		if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
 			val = val[1 : len(val)-1]
 		}
-		if !validCookieValue(val) {
+		if !cookieOctets(val) {
+			// Not validCookieValue, which would take off a second
+			// pair of quotes: `""""` is no cookie-value.
 			continue
 		}
 		dst = append(dst, Param{Name: name, Value: val})
@@ -155,6 +161,11 @@ func validCookieValue(v string) bool {
 	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
 		v = v[1 : len(v)-1]
 	}
+	return cookieOctets(v)
+}
+
+// cookieOctets checks *cookie-octet (RFC 6265 §4.1.1).
+func cookieOctets(v string) bool {
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c < 0x21 || c > 0x7e || c == '"' || c == ',' || c == ';' || c == '\\' {
@@ -164,8 +175,13 @@ func validCookieValue(v string) bool {
 	return true
 }
 
-// validAttr checks an attribute value: US-ASCII, no CTLs and no ';'.
+// validAttr checks an attribute value: US-ASCII, no CTLs and no ';';
+// nor spaces at either end, which a browser trims (RFC 6265 §5.2) and
+// which, at the end of the field, would make the field invalid.
 func validAttr(v string) bool {
+	if v != "" && (v[0] == ' ' || v[len(v)-1] == ' ') {
+		return false
+	}
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; c < 0x20 || c >= 0x7f || c == ';' {
 			return false
@@ -174,20 +190,29 @@ func validAttr(v string) bool {
 	return true
 }
 
-// validDomain checks a Domain attribute: "" (none), or letters, digits,
-// '-' and '.' without empty labels (a leading '.' is dropped).
+// validDomain checks a Domain attribute: "" (none), or a host name by
+// RFC 6265 §4.1.2.3 (a subdomain of RFC 1034 §3.5 as RFC 1123 §2.1
+// relaxes it: labels of 1 to 63 letters, digits and hyphens that
+// neither start nor end with a hyphen), which a leading '.' may precede
+// and which an IPv4 address also matches. A name a browser cannot
+// domain-match, such as "-x.com" or "a.", would be dropped by it.
 func validDomain(d string) bool {
 	if d == "" {
 		return true
 	}
 	d = strings.TrimPrefix(d, ".")
-	if d == "" || len(d) > 253 || strings.Contains(d, "..") {
+	if d == "" || len(d) > 253 {
 		return false
 	}
-	for i := 0; i < len(d); i++ {
-		c := d[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+	for label := range strings.SplitSeq(d, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
 			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
 		}
 	}
 	return true

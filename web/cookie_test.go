@@ -50,6 +50,17 @@ func TestParseCookies(t *testing.T) {
 	}
 }
 
+// One pair of double quotes is taken off a value, not two: `""""` and
+// `""x""` hold quotes, which are no cookie-octets, and are skipped.
+// `a=""""` gave the value `""`. Found by TestRequestTorture.
+func TestParseCookiesQuotesOnce(t *testing.T) {
+	got := parseCookies(nil, `a=""""; a=""; b=""x""; b="""; c="""x"""; c=""`)
+	want := []Param{{"a", ""}, {"c", ""}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Fatalf("%q, want %q", got, want)
+	}
+}
+
 func TestAcceptsEncoding(t *testing.T) {
 	cases := []struct {
 		v, tok string

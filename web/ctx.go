@@ -33,7 +33,8 @@ type Ctx struct {
 	cookies  []Param
 	parsedCk bool
 	afters   []Hook
-	gzip     *GzipOptions // of the Gzip middleware the request went through
+	allow    map[string]bool // the methods of the path, for the router's own answer
+	gzip     *GzipOptions    // of the Gzip middleware the request went through
 }
 
 // newCtx returns the context of a request: the spare one of an earlier

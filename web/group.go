@@ -18,7 +18,9 @@ type Group struct {
 }
 
 // Handle registers h for method and the group's prefix followed by
-// pattern, which starts with "/" or is "" for the prefix itself. Route
+// pattern, which starts with "/" or is "" for the prefix itself, as it
+// was written: on Group("/a/"), "" registers "/a/" and on Group("/a"),
+// "/a" (as gin and echo do), while "/" registers "/a/" on either. Route
 // middleware mw wraps h inside the group's middleware. A pattern is
 // made of "/"-separated segments: literals, parameters (":id"),
 // parameters with a regexp constraint (":id{[0-9]+}", matched against

@@ -41,6 +41,7 @@ type mpParser struct {
 	delim   []byte // "\r\n--" + boundary
 	state   uint8
 	started bool // part of the preamble has been dropped
+	atStart bool // nothing of the current part's content has been consumed
 	header  httpserver.Header
 }
 
@@ -136,9 +137,30 @@ func (m *mpParser) parse(p []byte) (n int, ev mpEvent, data []byte, err error) {
 			}
 		}
 		m.state = mpsBody
+		m.atStart = true
 		return end + 4, mpPart, nil, nil
 
 	case mpsBody:
+		if m.atStart {
+			// A part without content may end at once: its header
+			// section's last CRLF is then the delimiter's
+			// (body-part := MIME-part-headers [CRLF *OCTET]), and
+			// what follows it is the boundary without a CRLF.
+			dash := m.delim[2:]
+			if len(p) < len(dash) && bytes.HasPrefix(dash, p) {
+				return 0, mpNeedMore, nil, nil
+			}
+			if bytes.HasPrefix(p, dash) {
+				switch afterBoundary(p[len(dash):]) {
+				case 0:
+					return 0, mpNeedMore, nil, nil
+				case 1:
+					m.state = mpsAfterDelim
+					return len(dash), mpPartEnd, nil, nil
+				}
+			}
+			m.atStart = false
+		}
 		i := bytes.Index(p, m.delim)
 		if i > 0 {
 			return i, mpData, p[:i], nil
@@ -146,19 +168,10 @@ func (m *mpParser) parse(p []byte) (n int, ev mpEvent, data []byte, err error) {
 		if i == 0 {
 			// A delimiter, if what follows is "--" or padding and
 			// CRLF; otherwise content that looks like one.
-			rest := p[len(m.delim):]
-			if len(rest) < 2 {
+			switch afterBoundary(p[len(m.delim):]) {
+			case 0:
 				return 0, mpNeedMore, nil, nil
-			}
-			if rest[0] == '-' && rest[1] == '-' {
-				m.state = mpsAfterDelim
-				return len(m.delim), mpPartEnd, nil, nil
-			}
-			k := paddingThenCRLF(rest)
-			if k > 0 || (k == 0 && len(rest) <= mpMaxPadding) {
-				if k == 0 {
-					return 0, mpNeedMore, nil, nil
-				}
+			case 1:
 				m.state = mpsAfterDelim
 				return len(m.delim), mpPartEnd, nil, nil
 			}
@@ -173,6 +186,25 @@ func (m *mpParser) parse(p []byte) (n int, ev mpEvent, data []byte, err error) {
 	default: // mpsDone: the epilogue is ignored.
 		return len(p), mpNeedMore, nil, nil
 	}
+}
+
+// afterBoundary tells what the bytes after a boundary in a part's
+// content make of it: 1 a delimiter ("--", or padding and CRLF, follow),
+// 0 not known yet, -1 content that looks like one.
+func afterBoundary(rest []byte) int {
+	if len(rest) < 2 {
+		return 0
+	}
+	if rest[0] == '-' && rest[1] == '-' {
+		return 1
+	}
+	switch k := paddingThenCRLF(rest); {
+	case k > 0:
+		return 1
+	case k == 0 && len(rest) <= mpMaxPadding:
+		return 0
+	}
+	return -1
 }
 
 // partialSuffix returns the length of the longest suffix of p that is a
@@ -208,8 +240,19 @@ func paddingThenCRLF(p []byte) int {
 	return i + 2
 }
 
-// parseMPHeader parses "Name: value" lines separated by CRLF.
+// parseMPHeader parses "Name: value" lines separated by CRLF. A line
+// that starts with a space or a tab continues the field before it: part
+// headers are MIME headers (RFC 2045, RFC 5322 §2.2.3), which may be
+// folded, unlike HTTP's own (mime/multipart unfolds them too); the
+// line break and the whitespace around it become one space.
 func parseMPHeader(h *httpserver.Header, b []byte) error {
+	var name, value []byte // the field being read
+	folded := false        // value was built from several lines
+	flush := func() {
+		if name != nil {
+			h.Add(string(name), string(value))
+		}
+	}
 	for len(b) > 0 {
 		line := b
 		if i := bytes.Index(b, []byte("\r\n")); i >= 0 {
@@ -217,18 +260,44 @@ func parseMPHeader(h *httpserver.Header, b []byte) error {
 		} else {
 			b = nil
 		}
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || !isToken(string(line[:colon])) {
+		if len(line) == 0 {
 			return mpError("bad part header line")
 		}
-		v := bytes.Trim(line[colon+1:], " \t")
+		var v []byte
+		if line[0] == ' ' || line[0] == '\t' {
+			if name == nil {
+				return mpError("bad part header line")
+			}
+			v = bytes.Trim(line, " \t")
+		} else {
+			colon := bytes.IndexByte(line, ':')
+			if colon <= 0 || !isToken(string(line[:colon])) {
+				return mpError("bad part header line")
+			}
+			v = bytes.Trim(line[colon+1:], " \t")
+		}
 		for _, c := range v {
 			if c < ' ' && c != '\t' || c == 0x7f {
 				return mpError("bad part header value")
 			}
 		}
-		h.Add(string(line[:colon]), string(v))
+		if line[0] == ' ' || line[0] == '\t' {
+			if len(v) > 0 {
+				if !folded {
+					value = append([]byte(nil), value...)
+					folded = true
+				}
+				if len(value) > 0 {
+					value = append(value, ' ')
+				}
+				value = append(value, v...)
+			}
+			continue
+		}
+		flush()
+		name, value, folded = line[:bytes.IndexByte(line, ':')], v, false
 	}
+	flush()
 	return nil
 }
 

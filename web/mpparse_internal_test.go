@@ -151,3 +151,41 @@ func FuzzMultipart(f *testing.F) {
 		}
 	})
 }
+
+// A part without content may omit the empty line after its header
+// section (RFC 2046: body-part := MIME-part-headers [CRLF *OCTET]): the
+// section's last CRLF is then the delimiter's, and the boundary follows
+// it at once. The same holds for a part without header fields. Found by
+// TestRequestTorture; mime/multipart reads such bodies so too.
+func TestMPParseEmptyPartWithoutBlankLine(t *testing.T) {
+	const in = "--b\r\nContent-Disposition: form-data; name=\"e\"\r\n" +
+		"\r\n--b\r\n" +
+		"\r\n--b\r\n" +
+		"Content-Disposition: form-data; name=\"v\"\r\n\r\n--bx\r\n--b--"
+	const want = `[part Content-Disposition="form-data; name=\"e\""][end]` +
+		`[part][end]` +
+		`[part Content-Disposition="form-data; name=\"v\""]--bx[end][done]`
+	for i := 0; i <= len(in); i++ {
+		got, err := mpRun("b", [][]byte{[]byte(in[:i]), []byte(in[i:])})
+		if err != nil || got != want {
+			t.Fatalf("split at %d: %v\n got  %q\n want %q", i, err, got, want)
+		}
+	}
+}
+
+// Part header fields may be folded (RFC 5322 §2.2.3, which MIME part
+// headers follow, unlike HTTP's own): the continuation lines join the
+// field with a space. Found by TestRequestTorture; mime/multipart
+// unfolds them too.
+func TestMPParseFoldedHeader(t *testing.T) {
+	const in = "--b\r\nContent-Disposition: form-data;\r\n name=\"a\";\r\n\t filename=\"x.txt\"\r\nX-Two:\r\n  one \r\n two\r\n\r\nv\r\n--b--"
+	const want = `[part Content-Disposition="form-data; name=\"a\"; filename=\"x.txt\"" X-Two="one two"]v[end][done]`
+	got, err := mpRun("b", [][]byte{[]byte(in)})
+	if err != nil || got != want {
+		t.Fatalf("%v\n got  %q\n want %q", err, got, want)
+	}
+	// A continuation line with no field before it is an error.
+	if _, err := mpRun("b", [][]byte{[]byte("--b\r\n folded: x\r\n\r\nv\r\n--b--")}); !errors.Is(err, ErrMultipart) {
+		t.Fatalf("leading continuation line: %v", err)
+	}
+}

@@ -24,6 +24,8 @@ type Part struct {
 	ContentType string
 	// Size counts the content bytes delivered so far.
 	Size int64
+
+	formData bool // its Content-Disposition is form-data
 }
 
 // MultipartStream receives a multipart body part by part, each piece of
@@ -75,8 +77,14 @@ type MultipartReader struct {
 // open until done has returned. It returns the reader, for Pause and
 // Resume, or nil if done has been called already. Loop-only.
 func (c *Ctx) StreamMultipart(opt MultipartOptions, s MultipartStream, done func(err error)) *MultipartReader {
+	return c.streamMultipart(opt, s, done, false)
+}
+
+// streamMultipart is StreamMultipart, for multipart/form-data only if
+// formOnly.
+func (c *Ctx) streamMultipart(opt MultipartOptions, s MultipartStream, done func(err error), formOnly bool) *MultipartReader {
 	mt, params, err := mime.ParseMediaType(c.R.Header.Get("Content-Type"))
-	if len(mt) < 10 || mt[:10] != "multipart/" {
+	if len(mt) < 10 || mt[:10] != "multipart/" || formOnly && mt != "multipart/form-data" {
 		done(&HTTPError{Code: 415, Err: ErrContentType})
 		return nil
 	}
@@ -209,7 +217,8 @@ func (mr *MultipartReader) deliver(ev mpEvent, b []byte) error {
 		pt := &Part{Header: mr.p.header}
 		mr.p.header = httpserver.Header{}
 		pt.ContentType = pt.Header.Get("Content-Type")
-		if _, ps, err := mime.ParseMediaType(pt.Header.Get("Content-Disposition")); err == nil {
+		if d, ps, err := mime.ParseMediaType(pt.Header.Get("Content-Disposition")); err == nil {
+			pt.formData = d == "form-data"
 			pt.FormName, pt.FileName = ps["name"], ps["filename"]
 			if pt.FileName != "" {
 				pt.FileName = filepath.Base(pt.FileName)

@@ -77,8 +77,11 @@ const spillChunk = 64 << 10
 
 // ReadMultipart reads a multipart/form-data body and calls fn on the loop
 // with the form, or with an error: ErrContentType (415) for another
-// media type, a 413 past MaxBytes or MaxParts, or a 400 matching
-// ErrMultipart for a malformed body. The body is streamed
+// media type (multipart/mixed included), a 413 past MaxBytes or
+// MaxParts, or a 400 matching ErrMultipart for a malformed body. Parts
+// that are not form fields, those without a "form-data"
+// Content-Disposition with a name (RFC 7578 §4.2), are skipped, as
+// mime/multipart does; they count towards MaxParts. The body is streamed
 // (StreamMultipart), not buffered whole: form values and small files
 // are kept in memory, and a file part longer than MemoryBytes is
 // written to a file in TempDir, in the worker pool, the body paused
@@ -88,7 +91,7 @@ const spillChunk = 64 << 10
 func (c *Ctx) ReadMultipart(opt MultipartOptions, fn func(f *Form, err error)) {
 	opt.fill()
 	fr := &formReader{c: c, opt: opt, form: &Form{Values: url.Values{}, Files: map[string][]*FilePart{}}}
-	fr.mr = c.StreamMultipart(opt, MultipartStream{Part: fr.part, Data: fr.data, PartEnd: fr.partEnd}, func(err error) {
+	fr.mr = c.streamMultipart(opt, MultipartStream{Part: fr.part, Data: fr.data, PartEnd: fr.partEnd}, func(err error) {
 		f := fr.form
 		if err == nil {
 			err = fr.err
@@ -100,7 +103,7 @@ func (c *Ctx) ReadMultipart(opt MultipartOptions, fn func(f *Form, err error)) {
 		}
 		c.W.OnEnd(func() { removeSpilled(c, f) })
 		fn(f, nil)
-	})
+	}, true)
 }
 
 // formReader gathers a Form from a MultipartStream.
@@ -113,12 +116,20 @@ type formReader struct {
 	fp    *FilePart // the current file part, or nil
 	file  *os.File  // its spill file, once open
 	chunk []byte    // bytes of the file part waiting to be written
+	skip  bool      // the current part is not a form field
 	err   error     // a spill failure
 	dead  bool      // the form failed: files still being written are removed
 }
 
 func (fr *formReader) part(p *Part) error {
 	fr.value = fr.value[:0]
+	// A form field is a form-data part with a name (RFC 7578 §4.2);
+	// others are skipped, as mime/multipart's ReadForm does.
+	fr.skip = !p.formData || p.FormName == ""
+	if fr.skip {
+		fr.fp = nil
+		return nil
+	}
 	if p.FileName == "" {
 		fr.fp = nil
 		return nil
@@ -131,6 +142,9 @@ func (fr *formReader) part(p *Part) error {
 func (fr *formReader) data(p *Part, b []byte) error {
 	if fr.err != nil {
 		return fr.err
+	}
+	if fr.skip {
+		return nil
 	}
 	if fr.fp == nil {
 		fr.value = append(fr.value, b...)
@@ -149,6 +163,9 @@ func (fr *formReader) data(p *Part, b []byte) error {
 func (fr *formReader) partEnd(p *Part) error {
 	if fr.err != nil {
 		return fr.err
+	}
+	if fr.skip {
+		return nil
 	}
 	if fr.fp == nil {
 		fr.form.Values.Add(p.FormName, string(fr.value))

@@ -138,17 +138,16 @@ func isNameByte(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-// joinPattern joins a group prefix and a route pattern.
+// joinPattern joins a group prefix and a route pattern: "" is the
+// prefix itself, as written ("/a/" stays "/a/", as gin and echo have
+// it), and any other pattern follows the prefix without its final
+// slash ("/a/" and "/x" make "/a/x").
 func joinPattern(prefix, p string) string {
 	if prefix == "" {
 		return p
 	}
-	prefix = strings.TrimSuffix(prefix, "/")
-	if p == "" || p == "/" {
-		if prefix == "" {
-			return "/"
-		}
-		return prefix + p
+	if p == "" {
+		return prefix
 	}
-	return prefix + p
+	return strings.TrimSuffix(prefix, "/") + p
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/eddy-go/eddy/future"
 	"github.com/eddy-go/eddy/httpserver"
@@ -42,21 +43,48 @@ func (c *Ctx) JSON(status int, v any) error {
 // 301, 302, 303, 307 or 308: 303 to turn a POST into a GET, 307 and 308
 // to keep the method (temporary and permanent), 301 and 302 for the
 // historic behaviour. Other statuses, and a location holding control
-// characters, return ErrRedirectStatus and send nothing.
+// characters, return ErrRedirectStatus and send nothing. Spaces around
+// location are dropped, as a browser's URL parser drops them: a field
+// value cannot start or end with one. Bytes beyond ASCII, which a
+// URI-reference (RFC 9110 §10.2.2, RFC 3986) cannot hold, are
+// percent-encoded, as net/http's Redirect does: "/café" is sent as
+// "/caf%C3%A9", which browsers show and follow as the same URL.
 func (c *Ctx) Redirect(status int, location string) error {
 	switch status {
 	case 300, 301, 302, 303, 307, 308:
 	default:
 		return ErrRedirectStatus
 	}
+	location = strings.Trim(location, " ")
+	ascii := true
 	for i := 0; i < len(location); i++ {
-		if b := location[i]; b < ' ' || b == 0x7f {
+		switch b := location[i]; {
+		case b < ' ' || b == 0x7f:
 			return ErrRedirectStatus
+		case b >= 0x80:
+			ascii = false
 		}
+	}
+	if !ascii {
+		location = escapeNonASCII(location)
 	}
 	c.W.Header().Set("Location", location)
 	c.Text(status, http.StatusText(status)+"\n")
 	return nil
+}
+
+// escapeNonASCII percent-encodes the bytes of s beyond ASCII.
+func escapeNonASCII(s string) string {
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s)+16)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		} else {
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }
 
 // StatusOf maps an error to the HTTP status that answers it: the Code of

@@ -219,8 +219,10 @@ func (rt *Router) dispatch(c *Ctx) {
 		return
 	}
 	// The group that owns the path's routes answers, through its
-	// middleware (CORS for a preflight, auth refusing a probe).
-	if o := tree.owner(r.Path); o != nil {
+	// middleware (CORS for a preflight, auth refusing a probe). The
+	// walk that finds it gathers the methods for Allow too.
+	c.allow = map[string]bool{}
+	if o := tree.pathScan(r.Path, c.allow); o != nil {
 		o.auto(c)
 		return
 	}
@@ -238,8 +240,11 @@ func (rt *Router) answerer(tree *node) Handler {
 // Allow is set here, inside the group's middleware, so that a refusal
 // by that middleware does not list the methods.
 func (rt *Router) answer(c *Ctx, tree *node) {
-	set := map[string]bool{}
-	tree.pathMethods(c.R.Path, set)
+	set := c.allow
+	if set == nil {
+		set = map[string]bool{}
+		tree.pathScan(c.R.Path, set)
+	}
 	c.W.Header().Set("Allow", allowHeader(set))
 	if c.R.Method == "OPTIONS" {
 		c.W.WriteHeader(204)

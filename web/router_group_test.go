@@ -87,3 +87,41 @@ func TestGroupAuthGuardsMethodNotAllowed(t *testing.T) {
 		t.Errorf("with credentials: %d Allow %q, want 405", r.status, r.header.Get("Allow"))
 	}
 }
+
+// An empty pattern is the group's prefix as it was written, as in gin
+// and echo: Group("/a/").Get("") registers "/a/", not "/a" (it did, the
+// prefix's final slash dropped), and Group("/a").Get("") "/a"; "/"
+// gives the prefix with a final slash either way, and nested groups
+// keep the slash of the last prefix.
+func TestGroupEmptyPatternIsPrefixAsWritten(t *testing.T) {
+	leakcheck.Check(t)
+	rt := web.New()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(rt.Group("/a/").Get("", echo("a-slash")))
+	must(rt.Group("/b").Get("", echo("b")))
+	must(rt.Group("/c").Get("/", echo("c-slash")))
+	must(rt.Group("/d/").Group("/e/").Get("", echo("de-slash")))
+	must(rt.Group("/").Get("", echo("root")))
+	base, cl := serve(t, rt)
+	for _, c := range []struct {
+		path   string
+		status int
+		route  string
+	}{
+		{"/a/", 200, "a-slash"}, {"/a", 404, ""},
+		{"/b", 200, "b"}, {"/b/", 404, ""},
+		{"/c/", 200, "c-slash"}, {"/c", 404, ""},
+		{"/d/e/", 200, "de-slash"}, {"/d/e", 404, ""},
+		{"/", 200, "root"},
+	} {
+		r := do(t, cl, "GET", base+c.path, "")
+		if r.status != c.status || c.status == 200 && r.body != c.route {
+			t.Errorf("GET %s: %d %q, want %d %q", c.path, r.status, r.body, c.status, c.route)
+		}
+	}
+}

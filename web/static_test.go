@@ -479,3 +479,33 @@ func TestStaticRangeEmptyFile(t *testing.T) {
 		}
 	}
 }
+
+// A Range field that does not parse by RFC 9110 §14.1.1 (range-unit "="
+// range-set, with no whitespace around the "=" nor before the first
+// range-spec) is ignored: 200 with the whole file (§14.2). Only a
+// well-formed set none of whose ranges overlaps the file gets 416.
+// "bytes = 0-1" and "bytes= 0-1" were taken as the range 0-1 (206).
+func TestStaticRangeMalformed(t *testing.T) {
+	leakcheck.Check(t)
+	st := newStatic(t, siteDir(t), web.StaticOptions{})
+	base, cl := serve(t, st)
+	u := base + "/digits.txt"
+	for _, v := range []string{"bytes = 0-1", "bytes =0-1", "bytes= 0-1", "bytes=", "bytes=-", "items=0-1", "bytes=1-0", "bytes=0 -1", "bytes=0-1 x"} {
+		r := do(t, cl, "GET", u, "", "Range: "+v)
+		if r.status != 200 || r.body != "0123456789" || r.header.Get("Content-Range") != "" {
+			t.Errorf("Range %q: %d %q Content-Range %q, want 200 and the whole file", v, r.status, r.body, r.header.Get("Content-Range"))
+		}
+	}
+	for _, c := range []struct{ v, body string }{{"Bytes=0-1", "01"}, {"bytes=, 0-1", "01"}, {"bytes=0-1 ,", "01"}} {
+		r := do(t, cl, "GET", u, "", "Range: "+c.v)
+		if r.status != 206 || r.body != c.body {
+			t.Errorf("Range %q: %d %q, want 206 %q", c.v, r.status, r.body, c.body)
+		}
+	}
+	for _, v := range []string{"bytes=10-", "bytes=-0", "bytes=20-30, 10-"} {
+		r := do(t, cl, "GET", u, "", "Range: "+v)
+		if r.status != 416 || r.header.Get("Content-Range") != "bytes */10" {
+			t.Errorf("Range %q: %d Content-Range %q, want 416", v, r.status, r.header.Get("Content-Range"))
+		}
+	}
+}

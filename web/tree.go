@@ -221,20 +221,14 @@ func (n *node) step(tail string, more bool, method string, ps *[]Param) (*method
 	return n.walk(tail, method, ps)
 }
 
-// pathMethods adds to set the methods of every route that matches path
-// (which starts with "/"): the alternatives walk would try, so that an
-// Allow header lists each method the path is routed for.
-func (n *node) pathMethods(path string, set map[string]bool) {
+// pathScan walks the routes that match path (which starts with "/"),
+// the alternatives walk would try, in one pass: it adds their methods to
+// set (unless nil), so that an Allow header lists each method the path
+// is routed for, and returns the route whose group answers for path when
+// the router answers it itself: one of the group with the longest prefix
+// (in segments), the first registered of those; nil if no route matches.
+func (n *node) pathScan(path string, set map[string]bool) *methodHandler {
 	s := pathScan{set: set}
-	n.collect(path[1:], &s)
-}
-
-// owner returns the route whose group answers for path (which starts
-// with "/") when the router answers it itself: among the routes that
-// match path, one of the group with the longest prefix (in segments),
-// the first registered of those; nil if no route matches.
-func (n *node) owner(path string) *methodHandler {
-	var s pathScan
 	n.collect(path[1:], &s)
 	return s.best
 }

@@ -85,7 +85,9 @@ func TestMatchMethod(t *testing.T) {
 		t.Fatalf("DELETE: %v %v", mh, hit)
 	}
 	set := map[string]bool{}
-	root.pathMethods("/r/1", set)
+	if o := root.pathScan("/r/1", set); o == nil || o.method != "GET" {
+		t.Errorf("owner %v, want the GET route (registered first)", o)
+	}
 	if got := allowHeader(set); got != "GET, HEAD, OPTIONS, PUT" {
 		t.Errorf("Allow %q", got)
 	}
@@ -147,6 +149,26 @@ func BenchmarkLookupStatic(b *testing.B) {
 	for b.Loop() {
 		ps := buf[:0]
 		root.match("/api/v1/users", "GET", &ps)
+	}
+}
+
+// BenchmarkOwnAnswerScan is the tree's part of the router's own answer
+// to a path routed for other methods (405, automatic OPTIONS): the walk
+// that finds the answering group and the methods for Allow.
+func BenchmarkOwnAnswerScan(b *testing.B) {
+	root := &node{}
+	for _, p := range []string{"/", "/api/v1/users", "/api/v1/users/:id", "/api/v1/users/:id{[0-9]+}/posts", "/api/:ver/users/:id", "/static/*path"} {
+		segs, _ := parsePattern(p)
+		root.insert(p, segs, "GET", func(*Ctx) {})
+		root.insert(p, segs, "PUT", func(*Ctx) {})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		set := map[string]bool{}
+		if root.pathScan("/api/v1/users/7", set) == nil {
+			b.Fatal("no owner")
+		}
+		_ = allowHeader(set)
 	}
 }
 
