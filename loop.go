@@ -221,8 +221,12 @@ func (l *Loop) Run() error {
 		return ErrLoopClosed
 	}
 	l.startMu.Unlock()
+	id := loopthread.Enter()
+	l.tid.Store(id)
+	defer loopthread.Leave(id)
 	if l.stopReq.Load() { // stopped before it started
-		l.teardown()
+		l.teardown() // its callbacks run on the loop too (OnLoop)
+		l.tid.Store(0)
 		close(l.done)
 		return nil
 	}
@@ -230,9 +234,6 @@ func (l *Loop) Run() error {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 	}
-	id := loopthread.Enter()
-	l.tid.Store(id)
-	defer loopthread.Leave(id)
 	l.updateTime()
 	var err error
 	for {
@@ -425,8 +426,9 @@ func (l *Loop) runTicks() {
 }
 
 // OnExit registers fn to run when the loop ends, after its handles are
-// closed, in the order registered; one registered by an exit callback runs
-// after those registered before it. Loop-only.
+// closed, in the order registered; one registered by an exit callback (or
+// by a function one posted) runs after those registered before it.
+// Loop-only.
 func (l *Loop) OnExit(fn func()) { l.exits = append(l.exits, fn) }
 
 // Ref keeps the loop alive until a matching Unref, for example while
@@ -492,21 +494,13 @@ func (l *Loop) teardown() {
 	}
 	l.runTicks()
 	l.runPosted()
-	// An exit callback may register another (a resource closed by one
-	// whose close registers its own cleanup): it runs too, after the
-	// ones registered before it.
-	for len(l.exits) > 0 {
-		fns := l.exits
-		l.exits = nil
-		for _, fn := range fns {
-			l.call(fn)
-		}
-	}
+	l.runExits()
 	l.mu.Lock()
 	l.state.Store(stateClosed)
 	l.mu.Unlock()
 	l.runPosted() // anything that raced with closing
 	l.runTicks()
+	l.runExits() // registered by those
 	// Nothing keeps a closed loop alive: what teardown closed or dropped
 	// (pending timers, children left running, work whose result will be
 	// dropped, Refs never released, timers and idles started by the exit
@@ -518,6 +512,20 @@ func (l *Loop) teardown() {
 		l.pool.Close()
 	}
 	_ = l.poller.Shutdown()
+}
+
+// runExits runs the exit callbacks, in the order registered, until none
+// is left: one may register another (a resource closed by one whose
+// close registers its own cleanup), which runs too, after those
+// registered before it.
+func (l *Loop) runExits() {
+	for len(l.exits) > 0 {
+		fns := l.exits
+		l.exits = nil
+		for _, fn := range fns {
+			l.call(fn)
+		}
+	}
 }
 
 // dropTimersAndIdles drops the pending timers and active idle callbacks

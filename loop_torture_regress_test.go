@@ -134,3 +134,62 @@ func TestOnExitFromExitCallback(t *testing.T) {
 		t.Errorf("exit callbacks ran as %v, want [1 2 3 4]", order)
 	}
 }
+
+// A loop stopped before Run tears down at once, and those callbacks ran
+// before Run recorded its goroutine: OnLoop said false in them, and
+// Shutdown called from an exit callback waited for the loop from the
+// loop, for ever (found by review).
+func TestOnLoopWhenStoppedBeforeRun(t *testing.T) {
+	leakcheck.Check(t)
+	l, err := eddy.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	onLoop := false
+	l.OnExit(func() {
+		if onLoop = l.OnLoop(); !onLoop {
+			return // Shutdown would wait for the loop from the loop
+		}
+		if err := l.Shutdown(context.Background()); !errors.Is(err, eddy.ErrOnLoop) {
+			t.Errorf("Shutdown from an exit callback: %v, want ErrOnLoop", err)
+		}
+	})
+	l.Stop()
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if !onLoop {
+		t.Error("OnLoop false in an exit callback of a loop stopped before Run")
+	}
+	if l.OnLoop() {
+		t.Error("OnLoop true after Run returned")
+	}
+}
+
+// An exit callback registered by a function that an exit callback posted
+// (it runs after the loop has closed) was kept and never run (found by
+// review).
+func TestOnExitFromClosingPost(t *testing.T) {
+	leakcheck.Check(t)
+	l, err := eddy.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	l.OnExit(func() {
+		order = append(order, "exit")
+		if err := l.Post(func() {
+			order = append(order, "posted")
+			l.OnExit(func() { order = append(order, "exit from posted") })
+		}); err != nil {
+			t.Errorf("Post from an exit callback: %v", err)
+		}
+	})
+	l.AfterFunc(0, func() {})
+	if err := l.Run(); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(order) != "[exit posted exit from posted]" {
+		t.Errorf("closing callbacks ran as %v, want [exit posted exit from posted]", order)
+	}
+}
