@@ -197,8 +197,9 @@ func (t *trip) hop() {
 // and, pooled as if it had carried a response, would make the next
 // request on it retryable as on a stale connection. The head waits in
 // t.reqHead, usually for no time at all (an idle or new connection is
-// attached at once); a trip waiting in line keeps the loop's scratch
-// buffer, and the next head gets a new one.
+// attached at once). A trip left waiting in line gives the loop's scratch
+// buffer back, so that the requests behind it do not each allocate one
+// and hold it while they wait, and is encoded again when attached.
 func (t *trip) send(p *hostPool) {
 	head, err := t.appendHead(t.ls.takeBuf(), p)
 	if err != nil {
@@ -208,6 +209,10 @@ func (t *trip) send(p *hostPool) {
 	}
 	t.reqHead = head
 	p.acquire(t)
+	if t.waiting != nil && t.reqHead != nil {
+		t.ls.putBuf(t.reqHead)
+		t.reqHead = nil
+	}
 }
 
 // attach binds t to pc and writes the request.
@@ -217,6 +222,18 @@ func (t *trip) attach(pc *pconn) {
 		// carried no response).
 		pc.pool.release(pc, true)
 		return
+	}
+	if t.reqHead == nil {
+		// It waited in line (see send): encoded again, which cannot fail
+		// where it did not before, but is checked all the same.
+		head, err := t.appendHead(t.ls.takeBuf(), pc.pool)
+		if err != nil {
+			t.ls.putBuf(head)
+			pc.pool.release(pc, true)
+			t.fail(err)
+			return
+		}
+		t.reqHead = head
 	}
 	t.pc = pc
 	t.gen++
