@@ -339,6 +339,15 @@ func (w *Watcher) record(r inotifyRecord) {
 		}
 		return
 	}
+	if len(w.cookies) > 0 && (r.Mask&unix.IN_MOVED_TO == 0 || !w.hasCookie(r.Cookie)) {
+		// The kernel queues a rename's two records one after the
+		// other: a record that is not the pair of a pending MOVED_FROM
+		// means its other end is outside the tree. Settling it now, not
+		// at the end of the batch, stops the records that follow from
+		// a directory moved out (its MOVE_SELF, changes made in it
+		// since) being reported under the name it had in the tree.
+		w.settleRenames()
+	}
 	dir, ok := w.dirs[int(r.Wd)]
 	if !ok {
 		return // a watch removed since
@@ -390,7 +399,19 @@ func (w *Watcher) record(r inotifyRecord) {
 			old := ev.Name
 			ev.OldName, ev.Name = old, name
 			if isDir {
-				w.moveDirs(old, name)
+				moved := w.moveDirs(old, name)
+				switch {
+				case !w.opts.Recursive:
+				case !moved:
+					// No watch moved: the directory was renamed before
+					// its Create was read, so the watch added then found
+					// no such name. Watch it here, under its new name.
+					w.watchNewDir(name)
+				default:
+					// Directories made in it before the rename was read
+					// were looked for under the old name: watch those.
+					w.adoptTree(name)
+				}
 			}
 			return
 		}
@@ -399,6 +420,12 @@ func (w *Watcher) record(r inotifyRecord) {
 			w.watchNewDir(name)
 		}
 	}
+}
+
+// hasCookie reports whether a MOVED_FROM with cookie c awaits its pair.
+func (w *Watcher) hasCookie(c uint32) bool {
+	_, ok := w.cookies[c]
+	return ok && c != 0
 }
 
 // rewalk brings a recursive watch's set of directories up to date after
@@ -430,20 +457,62 @@ func (w *Watcher) watchNewDir(dir string) {
 	_ = w.addTree(dir, true)
 }
 
-// moveDirs renames the watched directories under old to new.
-func (w *Watcher) moveDirs(old, new string) {
+// adoptTree watches the directories under dir that the watcher does not
+// watch yet (reporting what they hold, as for a new directory), after a
+// rename of dir was read: their Create records came before it, when the
+// names they were watched by were already gone. It costs a walk of the
+// renamed tree, only for directory renames in recursive watches.
+func (w *Watcher) adoptTree(dir string) {
+	watched := map[string]bool{}
+	for _, p := range w.dirs {
+		if under := strings.HasPrefix(p, dir+string(filepath.Separator)); under {
+			watched[p] = true
+		}
+	}
+	var walk func(d string)
+	walk = func(d string) {
+		ents, err := os.ReadDir(d)
+		if err != nil {
+			return // gone since; its removal is reported
+		}
+		for _, e := range ents {
+			if !e.IsDir() {
+				continue
+			}
+			p := filepath.Join(d, e.Name())
+			if watched[p] {
+				walk(p)
+			} else {
+				w.watchNewDir(p)
+			}
+		}
+	}
+	walk(dir)
+}
+
+// moveDirs renames the watched directories under old to new, and
+// reports whether old itself was watched.
+func (w *Watcher) moveDirs(old, new string) bool {
+	found := false
 	for wd, p := range w.dirs {
 		if p == old || strings.HasPrefix(p, old+string(filepath.Separator)) {
 			w.dirs[wd] = new + p[len(old):]
+			found = found || p == old
 		}
 	}
+	return found
 }
 
-// beforeFlush settles renames left unpaired: the other end is outside
-// the tree, so a directory moved out stops being watched, unless it has
-// come back in since.
+// beforeFlush settles renames left unpaired at the end of a batch.
 func (w *Watcher) beforeFlush() {
 	defer clear(w.again)
+	w.settleRenames()
+}
+
+// settleRenames settles renames left unpaired: the other end is outside
+// the tree, so a directory moved out stops being watched, unless it has
+// come back in since.
+func (w *Watcher) settleRenames() {
 	for c, i := range w.cookies {
 		delete(w.cookies, c)
 		ev := w.pending[i]

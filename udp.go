@@ -137,9 +137,10 @@ func (pc *PacketConn) WriteTo(p []byte, addr net.Addr) error {
 	return nil
 }
 
-// Write sends p as one datagram on a connected socket.
+// Write sends p as one datagram on a connected socket. After Close it
+// fails with ErrClosed, as WriteTo does, connected or not.
 func (pc *PacketConn) Write(p []byte) error {
-	if pc.raddr == nil {
+	if pc.raddr == nil && !pc.closed { // closed: ErrClosed, as from WriteTo
 		return opError("write", pc.network, nil, errors.New("eddy: Write on an unconnected PacketConn; use WriteTo"))
 	}
 	return pc.WriteTo(p, nil)

@@ -1,0 +1,107 @@
+//go:build linux
+
+package eddy
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/eddy-go/eddy/internal/leakcheck"
+)
+
+// Found by TestWatchTorture (seed 2): a directory made and renamed before
+// the watcher read the records was never watched. Its Create came first,
+// and the watch added for it then failed, since the name was gone; the
+// paired rename then moved no watch. Files made in it later went
+// unreported for good, though a recursive watch promises the directories
+// that appear in its tree.
+func TestWatchRecursiveDirRenamedBeforeRead(t *testing.T) {
+	leakcheck.Check(t)
+	dir := t.TempDir()
+	x, y := filepath.Join(dir, "x"), filepath.Join(dir, "y")
+	f, end := filepath.Join(y, "f"), filepath.Join(dir, "end")
+	l := newLoop(t)
+	wrote := false
+	_, wl := startWatch(t, l, dir, WatchOptions{Recursive: true}, func(wl *watchLog, ev WatchEvent) bool {
+		if !wrote && ev.Name == y {
+			wrote = true
+			// Were y watched, f's Create would come before end's.
+			must(t, os.WriteFile(f, nil, 0o644))
+			must(t, os.WriteFile(end, nil, 0o644))
+		}
+		return ev.Name == end
+	})
+	l.NextTick(func() {
+		// One batch: nothing reads the descriptor before these return.
+		must(t, os.Mkdir(x, 0o755))
+		must(t, os.Rename(x, y))
+	})
+	run(t, l)
+	if !wl.ops(f).Has(Create) {
+		t.Fatalf("no Create for %s, made in a directory renamed before the watcher saw it: %+v", f, wl.evs)
+	}
+}
+
+// Found by TestWatchTorture (seed 3): a directory moved out of a
+// recursive watch's tree stayed watched until the batch of records was
+// delivered, so a file made in it straight after the move was reported,
+// under the name the directory had in the tree, which no longer existed.
+// The rename's two records come one after the other, so any other record
+// settles it as a move out.
+func TestWatchRecursiveDirMovedOutThenChanged(t *testing.T) {
+	leakcheck.Check(t)
+	dir, out := t.TempDir(), t.TempDir()
+	sub := filepath.Join(dir, "a", "d")
+	must(t, os.MkdirAll(sub, 0o755))
+	away, end := filepath.Join(out, "d"), filepath.Join(dir, "end")
+	l := newLoop(t)
+	_, wl := startWatch(t, l, dir, WatchOptions{Recursive: true}, func(_ *watchLog, ev WatchEvent) bool {
+		return ev.Name == end
+	})
+	l.NextTick(func() {
+		// One batch: nothing reads the descriptor before these return.
+		must(t, os.Rename(sub, away))
+		must(t, os.WriteFile(filepath.Join(away, "f"), nil, 0o644))
+		must(t, os.WriteFile(end, nil, 0o644))
+	})
+	run(t, l)
+	if n := wl.count(filepath.Join(sub, "f")); n != 0 {
+		t.Fatalf("%d events for %s, made after its directory left the tree: %+v", n, filepath.Join(sub, "f"), wl.evs)
+	}
+	if !wl.ops(sub).Has(Rename) {
+		t.Fatalf("no Rename for %s: %+v", sub, wl.evs)
+	}
+}
+
+// The same race one level down (TestWatchTorture, seed 5): a directory
+// made in a watched directory that is then renamed, all before the
+// watcher reads the records, was never watched either: its watch was
+// asked for under the old name, and the rename moved only the watches
+// that existed.
+func TestWatchRecursiveParentRenamedBeforeRead(t *testing.T) {
+	leakcheck.Check(t)
+	dir := t.TempDir()
+	a, c := filepath.Join(dir, "a"), filepath.Join(dir, "c")
+	must(t, os.Mkdir(a, 0o755))
+	f, end := filepath.Join(c, "b", "f"), filepath.Join(dir, "end")
+	l := newLoop(t)
+	wrote := false
+	_, wl := startWatch(t, l, dir, WatchOptions{Recursive: true}, func(wl *watchLog, ev WatchEvent) bool {
+		if !wrote && ev.Name == c {
+			wrote = true
+			must(t, os.WriteFile(f, nil, 0o644))
+			must(t, os.WriteFile(end, nil, 0o644))
+		}
+		return ev.Name == end
+	})
+	l.NextTick(func() {
+		// One batch: nothing reads the descriptor before these return.
+		must(t, os.Mkdir(filepath.Join(a, "b"), 0o755))
+		must(t, os.Rename(a, c))
+	})
+	run(t, l)
+	if !wl.ops(f).Has(Create) {
+		t.Fatalf("no Create for %s, made in a directory whose parent was renamed before the watcher saw it: %+v", f, wl.evs)
+	}
+}
