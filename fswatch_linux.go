@@ -155,6 +155,7 @@ func (l *Loop) Watch(path string, opts WatchOptions, fn func(WatchEvent)) (*Watc
 	if err != nil {
 		return nil, err
 	}
+	set.drain()
 	w := &Watcher{loop: l, root: path, fn: fn, opts: opts}
 	w.set = set
 	w.dirs = map[int]string{}
@@ -265,7 +266,13 @@ func (o *inotifyOwner) ReadDone(p []byte, err error) {
 		s.endAll(err)
 		return
 	}
-	derr := s.dec.Feed(p, s.record)
+	s.deliver(s.dec.Feed(p, s.record))
+}
+
+// deliver ends a batch of records: the watchers they went to deliver
+// their events (or start their coalescing windows), or, after a record
+// that could not be decoded (derr), all end with that error.
+func (s *inotifySet) deliver(derr error) {
 	ws := s.touched
 	s.touched = nil
 	for i, w := range ws {
@@ -282,6 +289,38 @@ func (o *inotifyOwner) ReadDone(p []byte, err error) {
 	}
 	if derr != nil {
 		s.endAll(derr)
+	}
+}
+
+// drain reads the records the kernel has queued for the loop's watchers
+// and hands them to those watchers, before a new watcher adds its
+// watches. inotify gives a directory one watch descriptor however often
+// it is watched, so records queued before the new watcher existed would
+// otherwise reach it too, and under the names it watches by: a change
+// made under a directory's old name, read after the new watcher watched
+// it under its new one, was reported there. The events are delivered on
+// the next tick (or by the next read, if it comes first), not from
+// within Watch.
+func (s *inotifySet) drain() {
+	if len(s.wds) == 0 {
+		return
+	}
+	buf := make([]byte, 16<<10)
+	for {
+		n, err := unix.Read(s.fd.Sock(), buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n <= 0 {
+			break // EAGAIN: all read; another error is the poller's read's to report
+		}
+		if derr := s.dec.Feed(buf[:n], s.record); derr != nil {
+			s.deliver(derr)
+			return
+		}
+	}
+	if len(s.touched) > 0 {
+		s.loop.NextTick(func() { s.deliver(nil) })
 	}
 }
 

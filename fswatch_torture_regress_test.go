@@ -105,3 +105,51 @@ func TestWatchRecursiveParentRenamedBeforeRead(t *testing.T) {
 		t.Fatalf("no Create for %s, made in a directory whose parent was renamed before the watcher saw it: %+v", f, wl.evs)
 	}
 }
+
+// Found by TestWatchTorture (seed 7): inotify gives a directory one
+// watch descriptor however many watchers watch it, so a watcher made
+// while records for that descriptor were still queued got them too, and
+// under the name it watches by: a file made and removed in a directory
+// before it was renamed and watched again was reported to the new
+// watcher under the new name, where it never existed. Watch now reads
+// what is queued, for the watchers already there, before it adds its
+// watches.
+func TestWatchNewWatcherGetsNoEarlierRecords(t *testing.T) {
+	leakcheck.Check(t)
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	must(t, os.Mkdir(a, 0o755))
+	l := newLoop(t)
+	end := filepath.Join(dir, "end")
+	_, wl := startWatch(t, l, dir, WatchOptions{Recursive: true}, func(_ *watchLog, ev WatchEvent) bool {
+		return ev.Name == end
+	})
+	var wl2 *watchLog
+	mark := filepath.Join(b, "mark")
+	l.NextTick(func() {
+		// One batch: nothing reads the descriptor before these return.
+		must(t, os.WriteFile(filepath.Join(a, "f"), nil, 0o644))
+		must(t, os.Remove(filepath.Join(a, "f")))
+		must(t, os.Rename(a, b))
+		_, wl2 = startWatch(t, l, b, WatchOptions{}, func(_ *watchLog, ev WatchEvent) bool {
+			return ev.Name == mark
+		})
+		must(t, os.WriteFile(mark, nil, 0o644))
+		must(t, os.WriteFile(end, nil, 0o644))
+	})
+	run(t, l)
+	if n := wl2.count(filepath.Join(b, "f")); n != 0 {
+		t.Errorf("the watcher of %s, made after %s was made and removed in it, got %d events for it: %+v", b, filepath.Join(b, "f"), n, wl2.evs)
+	}
+	if !wl2.ops(mark).Has(Create) {
+		t.Errorf("no Create for %s: %+v", mark, wl2.evs)
+	}
+	f := filepath.Join(a, "f")
+	renamed := false
+	for _, ev := range wl.evs {
+		renamed = renamed || ev.Op == Rename && ev.OldName == a && ev.Name == b
+	}
+	if !wl.ops(f).Has(Create) || !wl.ops(f).Has(Remove) || !renamed {
+		t.Errorf("the first watcher missed the changes under %s: %+v", a, wl.evs)
+	}
+}
