@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,15 +27,26 @@ import (
 // can answer in its place. Both stop when the test ends.
 func fateServer(t *testing.T) netip.AddrPort {
 	t.Helper()
-	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := pc.LocalAddr().(*net.UDPAddr).AddrPort()
-	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(addr))
-	if err != nil {
-		pc.Close()
-		t.Fatal(err)
+	// The UDP port the kernel picks may be taken for TCP: pick again.
+	var (
+		pc   *net.UDPConn
+		ln   *net.TCPListener
+		addr netip.AddrPort
+	)
+	for try := 0; ln == nil; try++ {
+		var err error
+		pc, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr = pc.LocalAddr().(*net.UDPAddr).AddrPort()
+		ln, err = net.ListenTCP("tcp", net.TCPAddrFromAddrPort(addr))
+		if err != nil {
+			pc.Close()
+			if try == 20 || !errors.Is(err, syscall.EADDRINUSE) {
+				t.Fatal(err)
+			}
+		}
 	}
 	done := make(chan struct{}, 2)
 	t.Cleanup(func() {
