@@ -93,6 +93,7 @@ type serverConn struct {
 	p   http1.RequestParser
 
 	cur     *Request   // request whose body is being parsed, or nil
+	rest    []byte     // for dispatch of a chunked request: the bytes received after its head
 	serving *Request   // request whose handler ServeHTTP is running, or nil
 	queue   []*Request // requests whose responses are not fully sent, in order
 	out     []byte     // output of the front response not yet given to t
@@ -199,6 +200,9 @@ func (sc *serverConn) onData(data []byte) (used int) {
 			if !sc.p.Repeated() {
 				hd = sc.p.Request()
 			}
+			if hd.Framing == http1.FramingChunked {
+				sc.rest = data[used:] // for chunkedBuffered, in dispatch
+			}
 			sc.dispatch(hd)
 		case http1.EventBody:
 			sc.cur.bodyData(ev.Data)
@@ -252,9 +256,14 @@ func (sc *serverConn) dispatch(hd *http1.Request) {
 		sc.closing = true
 		r.w.closeAfter = true
 	}
-	if hd.Framing == http1.FramingNone || (hd.Framing == http1.FramingLength && hd.ContentLength == 0) {
+	switch {
+	case hd.Framing == http1.FramingNone || (hd.Framing == http1.FramingLength && hd.ContentLength == 0):
 		r.bstate = bodyNone
-	} else {
+	case hd.Framing == http1.FramingChunked:
+		r.bstate = bodyWaiting
+		r.bodyHere = sc.chunkedBuffered(sc.rest)
+		sc.rest = nil // the read's buffer is not ours past onData
+	default:
 		r.bstate = bodyWaiting
 	}
 	sc.cur = r
@@ -264,6 +273,35 @@ func (sc *serverConn) dispatch(hd *http1.Request) {
 	sc.serving = nil
 	r.w.release()
 	r.sync = r.w.ended && !r.w.async && r.w.ext == nil && r.onEnd == nil && !r.w.hooked
+}
+
+// chunkedBuffered reports whether the chunked body whose head the parser
+// has just reported ends within rest, the bytes received with the head,
+// with at most maxDiscard bytes of data: a server that does not read it
+// can then drop it and keep the connection without waiting for the
+// client (see Request.closesUnread). It parses a copy of the parser,
+// which leaves sc.p as it was: the copy shares only the storage of the
+// trailer fields, into which it writes what sc.p writes again, from the
+// same bytes, when it reaches them. Only chunked requests pay for it,
+// mostly a few chunk lines: the data is skipped, not copied.
+func (sc *serverConn) chunkedBuffered(rest []byte) bool {
+	p := sc.p
+	var size int64
+	for {
+		n, ev, err := p.Parse(rest)
+		if err != nil {
+			return false // more to come, or a bad body (which closes)
+		}
+		rest = rest[n:]
+		switch ev.Kind {
+		case http1.EventBody:
+			if size += int64(len(ev.Data)); size > maxDiscard {
+				return false
+			}
+		case http1.EventEnd:
+			return true
+		}
+	}
 }
 
 // guard, deferred by onData, handles a panic in a handler's ServeHTTP

@@ -68,8 +68,9 @@ func TestDiscardOverflowKeepsEarlierResponses(t *testing.T) {
 	}()
 	defer func() { c.Close(); <-wrote }()
 
-	// Wait until the server has stopped reading the body, having read
-	// more of it than it discards.
+	// Wait until the server has stopped reading the body: at once, as
+	// its response says it closes (its end had not come with its head),
+	// or, as before, having read more of it than it discards.
 	for stopped := false; !stopped; {
 		onLoop(t, l, func() {
 			if slow == nil {
@@ -78,7 +79,7 @@ func TestDiscardOverflowKeepsEarlierResponses(t *testing.T) {
 			ls := s.loopState(l)
 			stopped = len(ls.conns) == 0
 			for sc := range ls.conns {
-				if sc.closeSent || (sc.cur != nil && sc.cur.dropped > maxDiscard) {
+				if sc.closeSent || (sc.cur != nil && (sc.cur.dropped > maxDiscard || sc.cur.bstate == bodyFailed)) {
 					stopped = true
 				}
 			}
@@ -103,6 +104,9 @@ func TestDiscardOverflowKeepsEarlierResponses(t *testing.T) {
 		resp.Body.Close()
 		if err != nil || string(b) != want {
 			t.Fatalf("got %q, %v; want %q", b, err, want)
+		}
+		if want == "unread /upload" && !resp.Close {
+			t.Fatal("the response after which the connection closes does not say so")
 		}
 	}
 	// Then the connection closes (a reset counts: the server leaves the

@@ -59,8 +59,15 @@
 // buffers it up to a limit. Asking is also what sends "100 Continue" to a
 // client that expects it. A body the handler never reads, or has not
 // finished reading when the response ends, is discarded after the
-// response (up to 256 KiB; beyond that the server reads no more of it,
-// and the connection closes once the responses up to this one are sent).
+// response when the server need not wait for the client to learn that it
+// is short: a rest of at most 256 KiB by its Content-Length, or a
+// chunked body whose end came with its head, within 256 KiB. Otherwise
+// (a longer body, a chunked one still arriving, one whose client waits
+// for a "100 Continue" it was not sent) the server reads no more of it,
+// the response says "Connection: close", and the connection closes once
+// the responses up to this one are sent; so does a response whose head
+// goes before its end (a flush) while the handler has not asked for
+// such a body.
 // A connection the server closes while the client may still be sending
 // (the server chose to close after a response while the client may be
 // pipelining, an unread body, a rejected request) closes lingering, as

@@ -64,6 +64,8 @@ type Request struct {
 	onEnd    func(err error)
 	trailers Header
 	dropped  int64
+	got      int64 // body bytes delivered to the handler
+	bodyHere bool  // a chunked body ended within the bytes received with the head (see chunkedBuffered)
 	bodyErr  error
 	attached any // this request's attachment (Attach)
 	spare    any // an earlier request's, carried over by recycling (Spare)
@@ -218,6 +220,7 @@ func (r *Request) deliver(p []byte) {
 func (r *Request) bodyData(p []byte) {
 	switch r.bstate {
 	case bodyReading, bodyPaused:
+		r.got += int64(len(p))
 		r.deliver(p)
 	case bodyDiscard:
 		r.dropped += int64(len(p))
@@ -264,32 +267,62 @@ func (r *Request) callEnd(err error) {
 
 // discardBody switches an unread body to being dropped, because the
 // response ended without reading it. It reports whether the connection
-// can stay open.
+// can stay open: when it cannot (see closesUnread), the rest of the body
+// is left unread.
 func (r *Request) discardBody() bool {
 	switch r.bstate {
 	case bodyReading, bodyPaused:
 		// The handler ended the response before the body: it gets no
 		// more of it (its end callback, ErrResponseEnded, runs soon),
 		// and the rest is dropped as an unread body is.
+		keep := !r.closesUnread()
 		r.bstate = bodyDiscard
+		if !keep {
+			r.bstate = bodyFailed
+		}
 		r.onData = nil
 		end := r.onEnd
 		r.sc.t.Defer(func() { end(ErrResponseEnded) })
-		return true
+		return keep
 	case bodyWaiting:
 	default:
 		return true
 	}
-	if r.expect && !r.w.continued {
-		// The client waits for 100 before sending the body: we cannot
-		// tell whether it will.
-		r.bstate = bodyFailed
-		return false
-	}
-	if r.ContentLength > maxDiscard {
+	if r.closesUnread() {
 		r.bstate = bodyFailed
 		return false
 	}
 	r.bstate = bodyDiscard
 	return true
+}
+
+// closesUnread reports whether the server would close the connection
+// after the response because of the body still to come, if the response
+// ended now without reading more of it: its head must then say so (RFC
+// 9112 §9.6), or the client learns it only when its next request fails.
+// The server drops an unread body, to keep the connection, only if it
+// need not wait for the client to learn how long it is: a length within
+// maxDiscard, or a chunked body whose end came with its head
+// (chunkedBuffered). Other chunked bodies close, though most of them
+// might have been short: net/http reads up to 256 KiB of such a body
+// before it writes the head, which would hold the response, and the
+// connection's other responses, until the client had sent that much or
+// the body's end, and a client that sends a body it does not expect to
+// be read mostly sends it with its head. A client that waits for "100
+// Continue" and has not had it may never send the body (RFC 9110
+// §10.1.1).
+func (r *Request) closesUnread() bool {
+	switch r.bstate {
+	case bodyWaiting:
+		if r.expect && !r.w.continued {
+			return true
+		}
+	case bodyReading, bodyPaused:
+	default:
+		return false
+	}
+	if r.Chunked {
+		return !r.bodyHere
+	}
+	return r.ContentLength-r.got > maxDiscard
 }

@@ -420,6 +420,15 @@ func (w *ResponseWriter) commit(final bool) {
 	if w.sc.closing && !w.closeAfter && w.isLast() {
 		w.closeAfter = true
 	}
+	if !final && !w.closeAfter && r == w.sc.cur && r.bstate == bodyWaiting && r.closesUnread() {
+		// The head goes before the end of a response whose handler
+		// has not asked for the body: if it ends so, the connection
+		// closes after it (see End), which only the head can tell.
+		// A handler that reads the body after all just costs the
+		// connection.
+		w.closeAfter = true
+		w.sc.closing = true
+	}
 	buf := w.buf
 	w.buf = nil
 	// Head and buffered body go out as one piece of the connection's

@@ -281,7 +281,7 @@ type treq struct {
 	expect  bool   // Expect: 100-continue
 	close   bool   // the response must close the connection
 	bad     string // malformed: the server answers 4xx/5xx or closes
-	last    bool   // nothing may be sent after it (big unread body)
+	last    bool   // nothing may be sent after it (an unread body the server may not discard)
 	want    string // the body expected; "" with check
 	check   func(status int, body []byte) error
 	mayCut  bool // a cut-short body (then a close) is allowed
@@ -452,6 +452,13 @@ func (c *tclient) request() *treq {
 			}
 			cb.WriteString("\r\n")
 			q.body = cb.Bytes()
+			if q.kind == "hello" {
+				// Unread, and whether its end comes with the head
+				// is up to the kernel: the server may close after
+				// it (saying so), as it cannot tell how long the
+				// body is without waiting for the client.
+				q.last = true
+			}
 		} else {
 			hdr = append(hdr, "Content-Length: "+strconv.Itoa(n))
 			q.body = b
