@@ -504,7 +504,7 @@ func (w *Watcher) watchNewDir(dir string) {
 func (w *Watcher) adoptTree(dir string) {
 	watched := map[string]bool{}
 	for _, p := range w.dirs {
-		if under := strings.HasPrefix(p, dir+string(filepath.Separator)); under {
+		if strings.HasPrefix(p, dir+string(filepath.Separator)) {
 			watched[p] = true
 		}
 	}

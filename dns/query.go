@@ -102,8 +102,9 @@ func (q *query) send(edns bool) error {
 // dropEDNS handles a server's refusal of the OPT record (FORMERR, NOTIMP
 // or BADVERS to a query that carried one): the server is asked again,
 // within the same try, without it, and is remembered as not speaking
-// EDNS0 for ednsFallbackTTL, as RFC 6891 §7 suggests. Some servers refuse OPT even
-// though they echo it back, so the refusal alone decides, as in c-ares.
+// EDNS0 for ednsFallbackTTL, as RFC 6891 §7 suggests. Some servers refuse
+// OPT even though they echo it back, so the refusal alone decides, as in
+// c-ares.
 func (q *query) dropEDNS() {
 	q.stopTry()
 	q.r.stats.EDNSFallbacks++
