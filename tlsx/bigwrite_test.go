@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync"
 	"testing"
 
 	"github.com/eddy-go/eddy"
@@ -34,6 +35,11 @@ func TestRecordBoundaryWrites(t *testing.T) {
 	}
 	want := sha256.Sum256(src)
 	var full bool
+	// The peer starts reading only once the queue has filled (or every
+	// part was taken): a peer reading as fast as the loop writes lets one
+	// writev carry the whole large part, and the queue never fills.
+	filled := make(chan struct{})
+	var fillOnce sync.Once
 	srv := &handler{}
 	next := 0
 	send := func(c *eddy.Conn) {
@@ -41,12 +47,14 @@ func TestRecordBoundaryWrites(t *testing.T) {
 			if err := c.Write(parts[next]); err != nil {
 				if errors.Is(err, eddy.ErrQueueFull) {
 					full = true
+					fillOnce.Do(func() { close(filled) })
 					return
 				}
 				t.Errorf("write %d: %v", next, err)
 				return
 			}
 			if next++; next == len(parts) {
+				fillOnce.Do(func() { close(filled) })
 				c.Close() // with the large write still queued
 			}
 		}
@@ -54,6 +62,7 @@ func TestRecordBoundaryWrites(t *testing.T) {
 	srv.open, srv.drain = send, send
 	var n int
 	err := serveOnce(t, f, srv, func(raw net.Conn, tc *tls.Conn) error {
+		<-filled
 		h := sha256.New()
 		m, err := io.Copy(h, tc) // until close_notify
 		n = int(m)
