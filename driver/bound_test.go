@@ -20,16 +20,24 @@ func TestBound(t *testing.T) {
 	cn := dial(t, l, srv.addr)
 	echo(t, cn, "warm", "ECHO warm")
 	var closer, bound, plain *future.Future[string]
+	issued := make(chan struct{})
 	onLoop(l, func() {
 		_ = cn.Call(struct{}{}, cmd("SLOW 50 first"), 0)
 		closer = cn.Call(struct{}{}, cmd("CLOSE"), 0)
+		// On the next turn, whose timers run before it reads anything:
+		// after those two were written, and before their replies or the
+		// close can have been seen, however loaded the machine (from the
+		// test's goroutine, a late second call found the connection
+		// made again, and rightly wrote the bound request there). Held
+		// back while those replies are due (see flush): not written when
+		// the CLOSE drops the connection.
+		l.AfterFunc(0, func() {
+			bound = cn.Call(struct{}{}, cmd("ECHO bound"), driver.Bound|driver.Idempotent)
+			plain = cn.Call(struct{}{}, cmd("ECHO plain"), 0)
+			close(issued)
+		})
 	})
-	// Held back while those replies are due (see flush): not written
-	// when the CLOSE drops the connection.
-	onLoop(l, func() {
-		bound = cn.Call(struct{}{}, cmd("ECHO bound"), driver.Bound|driver.Idempotent)
-		plain = cn.Call(struct{}{}, cmd("ECHO plain"), 0)
-	})
+	<-issued
 	if _, err := closer.Await(ctx(t)); !errors.Is(err, driver.ErrConnLost) {
 		t.Fatalf("CLOSE: %v", err)
 	}
